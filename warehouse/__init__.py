@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: archive, versioned loads, staging → marts → public views."""

@@ -1,0 +1,208 @@
+"""Open the warehouse file, keep its schema and models current, and hand out cursors.
+
+Connection and lock strategy (DuckDB allows one writing process per file):
+- The app process opens the file read-write once (`Warehouse`, shared via st.cache_resource) and every
+  request uses its own `cursor()` (a cursor per thread; a shared connection across threads fails).
+- Loads, restores and acknowledgements go through `write()`: a process-wide lock plus one transaction, so
+  writes are serialised and a failed write rolls back completely. Readers keep reading their snapshot
+  meanwhile (DuckDB MVCC), so the dashboards stay responsive during a load.
+- A second process (the CLI while the app runs) cannot open the file: it gets a Chinese message saying
+  the warehouse is in use; upload through the app instead, or stop the app for batch work.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl.formdefs import Sheet, all_sheets
+from etl.regions import RegionIndex, read_industries, read_reference_rows
+from warehouse import config
+
+HERE = Path(__file__).resolve().parent
+MODEL_LAYERS = ("staging", "marts", "views")
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse file."""
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier (table or column); values are always bound parameters instead."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=1)
+def measures() -> list[dict]:
+    return tomllib.loads((HERE / "measures.toml").read_text(encoding="utf-8"))["measures"]
+
+
+def raw_table(sheet: Sheet) -> str:
+    return f"raw_{sheet.table}"
+
+
+def _raw_ddl(sheet: Sheet) -> tuple[str, list[tuple[str, str]]]:
+    columns = [("version_id", "VARCHAR NOT NULL"), ("period", "VARCHAR NOT NULL"), ("region_code", "VARCHAR NOT NULL"),
+               ("source_row", "INTEGER")]
+    columns += [(c.key, c.sql_type) for c in sheet.stored_columns if c.key != "region_code"]
+    body = ",\n    ".join(f"{quote_ident(n)} {t}" for n, t in columns)
+    return f"create table if not exists {quote_ident(raw_table(sheet))} (\n    {body}\n)", columns
+
+
+def _template_values(settings: dict) -> dict[str, str]:
+    a1 = next(s for _, s in all_sheets() if s.table == "mediation")
+    keys = {c.key for c in a1.stored_columns}
+    coverage = [m for m in measures() if m["kind"] == "coverage"]
+    union = "\n    union all\n    ".join(
+        f"select period, region_code, '{m['key']}' as measure, {quote_ident(m['numerator'])} as numerator, "
+        f"{quote_ident(m['denominator'])} as denominator from org" for m in coverage)
+    return {
+        "success_rate": config.compile_formula(settings["measures"]["success_rate"], keys),
+        "mediation_share": config.compile_formula(settings["measures"]["mediation_share"], keys),
+        "coverage_union": union,
+    }
+
+
+def model_files() -> list[Path]:
+    return [p for layer in MODEL_LAYERS for p in sorted((HERE / "models" / layer).glob("*.sql"))]
+
+
+class Warehouse:
+    """One warehouse file, opened read-write for this process."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(
+                    f"数据仓库 {self.path} 正被另一个进程（通常是正在运行的应用）占用。"
+                    "请在应用的“数据上报”页面上传，或先停止应用再运行命令。") from exc
+            raise
+        self._lock = threading.RLock()
+        self.generation = 0  # bumps after every write: page caches key on it
+        if not read_only:
+            self.ensure_schema()
+        self.generation = self._read_generation()
+
+    # -------------------------------------------------------------- schema
+    def ensure_schema(self) -> None:
+        """Create meta and raw tables, add form columns that are new, write config, (re)build models."""
+        con = self._con
+        con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
+        for _, sheet in all_sheets():
+            ddl, columns = _raw_ddl(sheet)
+            con.execute(ddl)
+            existing = {r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_name = ?", [raw_table(sheet)]).fetchall()}
+            for name, sql_type in columns:
+                if name not in existing:
+                    con.execute(f"alter table {quote_ident(raw_table(sheet))} add column {quote_ident(name)} {sql_type.replace(' NOT NULL', '')}")
+        if con.execute("select count(*) from ref_region").fetchall()[0][0] == 0:
+            self.add_regions(read_reference_rows())
+        if con.execute("select count(*) from ref_industry").fetchall()[0][0] == 0:
+            con.executemany("insert into ref_industry values (?, ?)", list(read_industries().items()))
+        self.write_settings(config.settings())
+
+    def write_settings(self, settings: dict) -> None:
+        con = self._con
+        values = {
+            "due_day": (settings["reporting"]["due_day"], None),
+            "first_period": (None, settings["reporting"]["first_period"]),
+            "major_workers_min": (settings["major_dispute"]["workers_min"], None),
+            "major_amount_wan_min": (settings["major_dispute"]["amount_wan_min"], None),
+            "major_escalation_counts": (1 if settings["major_dispute"]["escalation_counts"] else 0, None),
+        }
+        con.execute("delete from cfg_setting")
+        con.executemany("insert into cfg_setting values (?, ?, ?)", [(k, n, t) for k, (n, t) in values.items()])
+        con.execute("delete from cfg_target")
+        con.executemany("insert into cfg_target values (?, ?, ?, ?)", [
+            (t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])])
+        replacements = _template_values(settings)
+        for path in model_files():
+            sql = path.read_text(encoding="utf-8")
+            for name, value in replacements.items():
+                sql = sql.replace("{{" + name + "}}", value)
+            con.execute(sql)
+
+    def add_regions(self, rows: list[dict]) -> None:
+        """Add region reference rows (the csv; the scaled demo adds synthetic copies)."""
+        frame = pl.DataFrame([{k: (row.get(k) or None) for k in (
+            "code", "name", "kind", "city_code", "unit_code", "streets", "towns", "townships", "township_like", "aliases", "note")}
+            for row in rows], infer_schema_length=None).with_columns(
+            pl.col(c).cast(pl.Int32) for c in ("streets", "towns", "townships", "township_like"))
+        self._con.register("new_regions", frame)
+        try:
+            self._con.execute("insert or ignore into ref_region by name select * from new_regions")
+        finally:
+            self._con.unregister("new_regions")
+        self.__dict__.pop("_index", None)
+
+    # -------------------------------------------------------------- reading
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
+        """Run a query on a fresh cursor and return a polars frame."""
+        cur = self._con.cursor()
+        try:
+            return cur.sql(sql, params=params).pl() if params else cur.sql(sql).pl()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list | None = None):
+        cur = self._con.cursor()
+        try:
+            rows = cur.execute(sql, params or []).fetchall()
+            return rows[0][0] if rows else None
+        finally:
+            cur.close()
+
+    def region_index(self) -> RegionIndex:
+        if "_index" not in self.__dict__:
+            rows = self.query("select * from ref_region").to_dicts()
+            self._index = RegionIndex([{k: ("" if v is None else str(v)) for k, v in r.items()} for r in rows])
+        return self._index
+
+    def _read_generation(self) -> int:
+        try:
+            return int(self.scalar("select count(*) from versions") or 0) + int(self.scalar("select count(*) from audit_log") or 0)
+        except duckdb.Error:
+            return 0
+
+    # -------------------------------------------------------------- writing
+    @contextlib.contextmanager
+    def write(self):
+        """A serialised transaction: everything inside commits together or not at all."""
+        if self.read_only:
+            raise PermissionError("只读打开的数据仓库不能写入")
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            finally:
+                cur.close()
+            self.generation += 1
+
+    def audit(self, cur, actor: str, action: str, target: str | None = None, detail: dict | None = None) -> None:
+        """Append to the audit log inside the caller's transaction."""
+        cur.execute("insert into audit_log values (current_localtimestamp(), ?, ?, ?, ?)",
+                    [actor, action, target, json.dumps(detail or {}, ensure_ascii=False, default=str)])
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,116 @@
+"""Versioned loads: one file = one version in one transaction; supersede, restore and history."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import polars as pl
+
+from etl.formdefs import Sheet
+from etl.parser import ParsedFile
+from warehouse.db import Warehouse, quote_ident, raw_table
+
+POLARS_TYPES = {
+    "VARCHAR": pl.Utf8, "BIGINT": pl.Int64, "DECIMAL(18,2)": pl.Float64, "DOUBLE": pl.Float64,
+    "DATE": pl.Date, "BOOLEAN": pl.Boolean, "INTEGER": pl.Int32,
+}
+
+
+def _frame(sheet: Sheet, rows: list[dict]) -> pl.DataFrame:
+    schema = {"version_id": pl.Utf8, "period": pl.Utf8, "region_code": pl.Utf8, "source_row": pl.Int32}
+    schema |= {c.key: POLARS_TYPES[c.sql_type] for c in sheet.stored_columns if c.key != "region_code"}
+    return pl.DataFrame(rows, schema=schema, orient="row" if rows and isinstance(rows[0], (list, tuple)) else None)
+
+
+def new_version_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: bytes, sha256: str,
+                 user: str, loaded_at: dt.datetime | None = None, review_state: str = "approved") -> str:
+    """Write a validated file as a new version and make it current for its form × period × regions."""
+    assert parsed.form is not None and parsed.period and not parsed.errors
+    loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
+    version_id = new_version_id()
+    regions = sorted(parsed.region_codes)
+    frames = []
+    for sheet in parsed.sheets.values():
+        keys = [c.key for c in sheet.definition.stored_columns if c.key != "region_code"]
+        rows = [[version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
+                for r in sheet.rows]
+        frames.append((sheet.definition, _frame(sheet.definition, rows)))
+    with wh.write() as cur:
+        cur.execute("insert or ignore into files values (?, ?, ?, ?, ?, ?, ?)",
+                    [sha256, sha256, file_name, len(content), content, loaded_at, user]).fetchall()
+        cur.execute("insert into versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)", [
+            version_id, sha256, parsed.form.code, parsed.period, loaded_at, user,
+            json.dumps(parsed.row_counts(), ensure_ascii=False),
+            json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), review_state]).fetchall()
+        cur.executemany("insert into version_regions values (?, ?, ?, ?)",
+                        [(version_id, parsed.form.code, parsed.period, code) for code in regions])
+        for sheet, frame in frames:
+            if frame.height:
+                cur.register("incoming_rows", frame)
+                cur.execute(f"insert into {quote_ident(raw_table(sheet))} by name select * from incoming_rows").fetchall()
+                cur.unregister("incoming_rows")
+        _point_current(cur, parsed.form.code, parsed.period, regions, version_id)
+        wh.audit(cur, user, "load", version_id, {"file": file_name, "form": parsed.form.code, "period": parsed.period,
+                                                  "regions": regions, "sha256": sha256, "rows": parsed.row_counts()})
+    return version_id
+
+
+def _point_current(cur, form: str, period: str, regions: list[str], version_id: str) -> None:
+    cur.execute("delete from current_versions where form = ? and period = ? and list_contains(?, region_code)",
+                [form, period, regions]).fetchall()
+    cur.executemany("insert into current_versions values (?, ?, ?, ?)", [(form, period, r, version_id) for r in regions])
+
+
+def restore_version(wh: Warehouse, version_id: str, *, user: str) -> list[str]:
+    """Make an earlier version current again for all of its regions; returns those regions."""
+    rows = wh.query("select form, period, region_code from version_regions where version_id = ?", [version_id]).rows()
+    if not rows:
+        raise KeyError(f"没有版本号为 {version_id} 的版本")
+    form, period = rows[0][0], rows[0][1]
+    regions = [r[2] for r in rows]
+    with wh.write() as cur:
+        _point_current(cur, form, period, regions, version_id)
+        wh.audit(cur, user, "restore", version_id, {"form": form, "period": period, "regions": regions})
+    return regions
+
+
+def history(wh: Warehouse, *, region: str | None = None, form: str | None = None) -> pl.DataFrame:
+    """All versions, newest first, with whether each is current for some region."""
+    return wh.query("""
+        select
+            v.version_id, v.form, v.period, v.loaded_at, v.loaded_by, f.file_name, f.sha256,
+            string_agg(distinct vr.region_code, ',' order by vr.region_code) as regions,
+            count(distinct cur.region_code) as current_regions,
+            json_array_length(v.warnings) as warnings,
+            v.review_state
+        from versions as v
+        join files as f using (file_id)
+        join version_regions as vr using (version_id)
+        left join current_versions as cur on cur.version_id = v.version_id and cur.region_code = vr.region_code
+        where ($region is null or vr.region_code = $region or vr.region_code in
+                (select code from ref_region where unit_code = $region or city_code = $region))
+          and ($form is null or v.form = $form)
+        group by all
+        order by v.loaded_at desc, v.version_id
+    """, {"region": region, "form": form})
+
+
+class WarehouseHistory:
+    """Earlier months' current figures, for the rules that compare with the previous month."""
+
+    def __init__(self, wh: Warehouse):
+        self.wh = wh
+
+    def previous_rows(self, table: str, period: str, region_codes: set[str]) -> dict[str, dict]:
+        frame = self.wh.query(f"select * from {quote_ident('stg_' + table)} where period = ? and list_contains(?, region_code)",
+                              [period, sorted(region_codes)])
+        return {row["region_code"]: row for row in frame.to_dicts()}
+
+    def previous_tasks(self, period: str, region_codes: set[str]) -> list[dict]:
+        return self.wh.query("select region_code, task_id, task, step from stg_ledger where period = ? and list_contains(?, region_code)",
+                             [period, sorted(region_codes)]).to_dicts()

@@ -1,0 +1,2 @@
+create or replace view mart_org_building as
+select * from stg_org_building
