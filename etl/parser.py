@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from etl import cells
@@ -85,8 +86,24 @@ def issue_at(level: str, code: str, sheet: str, row0: int | None, col0: int | No
 
 # ---------------------------------------------------------------- header detection
 
-def _header_variants(text: str) -> set[str]:
-    return {normalise(text), normalise(strip_unit(text))}
+@lru_cache(maxsize=4096)
+def _header_variants(text: str) -> frozenset[str]:
+    return frozenset({normalise(text), normalise(strip_unit(text))})
+
+
+_HEADS: dict[str, frozenset[str]] = {}
+
+
+def _sheet_heads(sheet: Sheet) -> frozenset[str]:
+    if sheet.table in _HEADS:
+        return _HEADS[sheet.table]
+    heads: set[str] = set()
+    for col in sheet.columns:
+        heads |= _header_variants(col.header)
+        for alias in col.aliases:
+            heads |= _header_variants(alias)
+    _HEADS[sheet.table] = frozenset(heads)
+    return _HEADS[sheet.table]
 
 
 def _merged_fill(grid: Grid, r: int, c: int) -> object:
@@ -100,14 +117,13 @@ def _merged_fill(grid: Grid, r: int, c: int) -> object:
 
 
 def header_score(sheet: Sheet, grid: Grid, r: int) -> int:
-    heads = set()
-    for col in sheet.columns:
-        heads |= _header_variants(col.header)
-        for alias in col.aliases:
-            heads |= _header_variants(alias)
-    found = {normalise(as_text(v)) for v in grid.rows[r]} if r < len(grid.rows) else set()
-    found |= {normalise(strip_unit(as_text(v))) for v in grid.rows[r]} if r < len(grid.rows) else set()
-    return len(heads & found)
+    if r >= len(grid.rows):
+        return 0
+    found: set[str] = set()
+    for value in grid.rows[r]:
+        if isinstance(value, str) and value:
+            found |= _header_variants(value)
+    return len(_sheet_heads(sheet) & found)
 
 
 def find_header_row(sheet: Sheet, grid: Grid) -> int | None:

@@ -54,6 +54,7 @@ def read_reference_rows() -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+@lru_cache(maxsize=1)
 def read_industries() -> dict[str, str]:
     """Industry section code → name (GB/T 4754-2017)."""
     with open(REF_DIR / "industries.csv", encoding="utf-8") as fh:

@@ -1,0 +1,1 @@
+"""Accounts, roles and region scopes (interfaces.md §4)."""

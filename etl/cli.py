@@ -1,0 +1,202 @@
+"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,user}."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from warehouse import config
+
+
+class ChineseParser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2, in Chinese
+        self.print_usage(sys.stderr)
+        print(f"参数错误：{message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _open(args):
+    from warehouse.db import Warehouse, WarehouseBusy
+    try:
+        return Warehouse(Path(args.db) if args.db else config.warehouse_path())
+    except WarehouseBusy as busy:
+        print(str(busy), file=sys.stderr)
+        sys.exit(2)
+
+
+def cmd_ingest(args) -> int:
+    from etl.ingest import ingest
+    from etl.scope import resolve_user_scope
+    wh = _open(args)
+    scope = resolve_user_scope(wh, args.user)
+    if scope.error:
+        print(scope.error, file=sys.stderr)
+        return 2
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            result_json = {"file": name, "status": "rejected", "form": None, "period": None, "version_id": None, "rows": {},
+                           "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": "file_not_found",
+                                       "message": f"找不到文件 {name}，请检查路径。"}], "warnings": []}
+            failed = True
+            print(json.dumps(result_json, ensure_ascii=False) if args.json else f"✘ 未入库 {name}：找不到文件")
+            continue
+        result = ingest(wh, path.read_bytes(), path.name, user=scope.user_name, period=args.period,
+                        allowed_regions=scope.allowed_regions, scope_name=scope.scope_name, uploader_city=scope.city,
+                        review_state=scope.review_state)
+        failed |= result.status != "loaded"
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            _print_result(result)
+    wh.close()
+    return 1 if failed else 0
+
+
+def _print_result(result) -> None:
+    if result.status == "loaded":
+        rows = "，".join(f"{k} {v} 行" for k, v in result.rows.items())
+        print(f"✔ 已入库 {result.file}：表{result.form} {result.period}，版本 {result.version_id}（{rows}）")
+    else:
+        print(f"✘ 未入库 {result.file}：{len(result.errors)} 个错误，仓库未改动")
+        for issue in result.errors:
+            print(f"   错误 {issue.message}")
+    for issue in result.warnings:
+        print(f"   提示 {issue.message}")
+
+
+def cmd_template(args) -> int:
+    from etl.formdefs import load_form
+    from etl.regions import reference_index
+    from etl.template import template_file_name, write_workbook
+    index = reference_index()
+    unit, regions = None, []
+    if args.region:
+        region = index.get(args.region)
+        if region is None:
+            print(f"未知的地区代码 {args.region}", file=sys.stderr)
+            return 2
+        if region.code == region.unit_code:
+            unit = region
+            regions = [region] + [r for r in index.unit_regions(region.code) if r.code != region.code]
+        else:
+            unit, regions = index.get(region.unit_code), [region]
+    form = load_form(args.form)
+    out = Path(args.out or template_file_name(form, args.period, unit))
+    out.write_bytes(write_workbook(form, period=args.period, unit=unit, regions=regions))
+    print(f"已生成模板 {out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from etl.demo import build_demo, last_complete_month
+    db = Path(args.db) if args.db else config.warehouse_path()
+    summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
+                         scale=args.scale, progress=not args.quiet)
+    print(f"演示数据仓库已生成：{db}（{summary}）")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from warehouse.load import history
+    wh = _open(args)
+    frame = history(wh, region=args.region, form=args.form)
+    if frame.is_empty():
+        print("没有任何版本。")
+        return 0
+    for row in frame.iter_rows(named=True):
+        flag = "当前" if row["current_regions"] else "已被替代"
+        print(f"{row['version_id']}  表{row['form']} {row['period']}  {row['loaded_at']:%Y-%m-%d %H:%M}  {row['loaded_by']}  "
+              f"{flag}  地区 {row['regions']}  {row['file_name']}  sha256 {row['sha256'][:12]}…")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from warehouse.load import restore_version
+    wh = _open(args)
+    try:
+        regions = restore_version(wh, args.version_id, user=args.user or "admin")
+    except KeyError as missing:
+        print(missing.args[0], file=sys.stderr)
+        return 1
+    print(f"已恢复版本 {args.version_id}，涉及地区 {', '.join(regions)}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from warehouse.backup import backup
+    wh = _open(args)
+    out = backup(wh, Path(args.dir))
+    print(f"已导出全部数据到 {out}")
+    return 0
+
+
+def cmd_restore_backup(args) -> int:
+    from warehouse.backup import restore_backup
+    db = Path(args.db) if args.db else config.warehouse_path()
+    moved = restore_backup(Path(args.dir), db)
+    print(f"已从 {args.dir} 恢复数据仓库 {db}" + (f"（原文件已改名为 {moved}）" if moved else ""))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
+
+    def with_db(p):
+        p.add_argument("--db", help="数据仓库文件（默认取 MEDIATION_DB 或 config/settings.toml）")
+        return p
+
+    p = with_db(sub.add_parser("ingest", help="校验并入库一个或多个工作簿"))
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--period", help="统计期 YYYY-MM（与工作簿不一致时拒收）")
+    p.add_argument("--user", help="以该账号的填报范围入库（默认：省级管理员）")
+    p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("template", help="生成空白模板")
+    p.add_argument("form", choices=["A", "B", "C"])
+    p.add_argument("--out")
+    p.add_argument("--region", help="填报单位或地区代码：预填其所辖地区")
+    p.add_argument("--period", help="统计期 YYYY-MM")
+    p.set_defaults(func=cmd_template)
+
+    p = with_db(sub.add_parser("demo", help="生成演示数据仓库（吉林省真实地区，经同一入库流程加载）"))
+    p.add_argument("--from", dest="first", default="2024-01")
+    p.add_argument("--to", dest="last")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--scale", type=int, default=1, help="把全省复制 N 份（合成代码），用于性能测试")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = with_db(sub.add_parser("history", help="列出版本"))
+    p.add_argument("--region")
+    p.add_argument("--form", choices=["A", "B", "C"])
+    p.set_defaults(func=cmd_history)
+
+    p = with_db(sub.add_parser("restore", help="把某个历史版本恢复为当前版本"))
+    p.add_argument("version_id")
+    p.add_argument("--user")
+    p.set_defaults(func=cmd_restore)
+
+    p = with_db(sub.add_parser("backup", help="整库导出为 Parquet"))
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_backup)
+
+    p = with_db(sub.add_parser("restore-backup", help="从 Parquet 备份恢复整库"))
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_restore_backup)
+
+    try:
+        from etl.accounts_cli import add_user_commands
+        add_user_commands(sub, with_db)
+    except ImportError:
+        pass
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,43 @@
+"""Whole-warehouse export to Parquet (DuckDB EXPORT DATABASE) and back."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import Warehouse
+
+
+def backup(wh: Warehouse, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise FileExistsError(f"备份目录 {folder} 不是空的，请换一个新目录")
+    cur = wh.cursor()
+    cur.execute(f"export database '{_literal(folder)}' (format parquet)").fetchall()
+    cur.close()
+    return folder
+
+
+def _literal(path: Path) -> str:
+    # EXPORT/IMPORT take a path literal, not a bound parameter: escape quotes
+    return str(path.resolve()).replace("'", "''")
+
+
+def restore_backup(folder: Path, db_path: Path) -> Path | None:
+    """Build a new warehouse file from a backup; an existing file is kept aside, never overwritten."""
+    if not (folder / "schema.sql").exists():
+        raise FileNotFoundError(f"{folder} 不是本系统的备份目录（缺少 schema.sql）")
+    moved = None
+    if db_path.exists():
+        moved = db_path.with_name(db_path.name + f".before-restore-{dt.datetime.now():%Y%m%d%H%M%S}")
+        db_path.rename(moved)
+        wal = db_path.with_name(db_path.name + ".wal")
+        if wal.exists():
+            wal.rename(moved.with_name(moved.name + ".wal"))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path))
+    con.execute(f"import database '{_literal(folder)}'").fetchall()
+    con.close()
+    Warehouse(db_path).close()  # re-apply models and config in force
+    return moved
