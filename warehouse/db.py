@@ -99,7 +99,8 @@ class Warehouse:
     def ensure_schema(self) -> None:
         """Create meta and raw tables, add form columns that are new, write config, (re)build models."""
         con = self._con
-        con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
+        for schema in sorted(HERE.glob("schema*.sql")):  # schema.sql, then feature schemas (schema_accounts.sql, …)
+            con.execute(schema.read_text(encoding="utf-8"))
         for _, sheet in all_sheets():
             ddl, columns = _raw_ddl(sheet)
             con.execute(ddl)
