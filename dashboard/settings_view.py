@@ -1,0 +1,60 @@
+"""The configuration in force, as Chinese tables for the 参数设置 page."""
+from __future__ import annotations
+
+import polars as pl
+
+from warehouse.db import measures
+
+LABELS = {
+    "reporting.due_day": ("报送截止日", "每月报送上月数据的截止日（次月几日）"),
+    "reporting.first_period": ("最早统计期", "早于此月份的报表拒收"),
+    "measures.success_rate": ("调解成功率公式", "按列代码书写；可用 + - * / 和括号"),
+    "measures.mediation_share": ("协商调解解决占比公式", "按列代码书写；可用 + - * / 和括号"),
+    "major_dispute.workers_min": ("“重大”集体争议：人数下限", "涉及劳动者人数达到此数即为重大"),
+    "major_dispute.amount_wan_min": ("“重大”集体争议：金额下限（万元）", "涉案金额达到此数即为重大"),
+    "major_dispute.escalation_counts": ("“重大”集体争议：有激化行为即为重大", "聚集、堵路、围堵、上访等"),
+    "warnings.success_rate_low_pct": ("提示：调解成功率下限（%）", "低于此值且结案数足够时提示核实"),
+    "warnings.success_rate_high_pct": ("提示：调解成功率上限（%）", "高于此值且结案数足够时提示核实"),
+    "warnings.success_rate_min_closed": ("提示：成功率核实的最少结案数", ""),
+    "warnings.month_change_ratio": ("提示：受理数环比变化倍数", "超过此倍数（或低于其倒数）时提示核实"),
+    "warnings.month_change_min_cases": ("提示：环比核实的最少案件数", ""),
+    "warnings.townships_tolerance": ("提示：乡镇（街道）数与区划数的允许偏差", "以比例表示，0.10 即 10%"),
+    "upload.max_file_mb": ("上传文件大小上限（MB）", ""),
+    "upload.max_expanded_mb": ("工作簿解压后大小上限（MB）", "防止异常文件占满内存"),
+}
+
+
+def _flatten(settings: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat |= _flatten(value, name + ".")
+        elif not isinstance(value, list):
+            flat[name] = value
+    return flat
+
+
+def parameters(settings: dict) -> pl.DataFrame:
+    """Every scalar setting with a Chinese name where one is known."""
+    rows = []
+    for key, value in _flatten(settings).items():
+        if key.startswith("warehouse."):
+            continue
+        label, note = LABELS.get(key, (key, ""))
+        shown = ("是" if value else "否") if isinstance(value, bool) else str(value)
+        rows.append({"参数": label, "当前值": shown, "说明": note, "配置项": key})
+    return pl.DataFrame(rows)
+
+
+def targets(settings: dict) -> pl.DataFrame:
+    """Campaign targets with the measures' Chinese labels."""
+    labels = {m["key"]: m["label"] for m in measures()}
+    rows = []
+    for target in settings.get("targets", []):
+        if "rate" in target:
+            goal = f"{100 * target['rate']:.0f}%"
+        else:
+            goal = f"比本地区2024年平均水平提高 {100 * target['points_over_2024']:.0f} 个百分点"
+        rows.append({"指标": labels.get(target["measure"], target["measure"]), "期限": str(target["date"]), "目标": goal})
+    return pl.DataFrame(rows)
