@@ -349,6 +349,7 @@ def parse_sheet(sheet: Sheet, grid: Grid, resolver: RegionResolver, issues: list
         return ParsedSheet(sheet, grid.name, columns)
     parsed = ParsedSheet(sheet, grid.name, columns)
     name_col, code_col = columns.get("region_name"), columns.get("region_code")
+    blank_rows: list[ParsedRow] = []
     for r in range(first_data, len(grid.rows)):
         raw = grid.rows[r]
         if all(is_blank(v) for v in raw):
@@ -383,7 +384,31 @@ def parse_sheet(sheet: Sheet, grid: Grid, resolver: RegionResolver, issues: list
             parsed.subtotals.append(row)
         elif kind == "region":
             parsed.rows.append(row)
+            if sheet.layout == "wide" and _all_figures_blank(sheet, grid, r, columns):
+                blank_rows.append(row)
+    _report_blank_rows(sheet, parsed, blank_rows, issues)
     return parsed
+
+
+def _all_figures_blank(sheet: Sheet, grid: Grid, r: int, columns: dict[str, int]) -> bool:
+    keys = [c.key for c in sheet.columns if c.type in ("int", "decimal") and c.key in columns]
+    return bool(keys) and all(is_blank(grid.value(r, columns[k])) for k in keys)
+
+
+def _report_blank_rows(sheet: Sheet, parsed: ParsedSheet, blank: list[ParsedRow], issues: list[Issue]) -> None:
+    """A region row left entirely blank reads as zeros (forms.md), but an unfilled template must not
+    overwrite real figures with zeros: all rows blank is an error, some rows blank a warning."""
+    if not blank:
+        return
+    first = min(c for k, c in parsed.columns.items() if k not in ("region_name", "region_code"))
+    if len(blank) == len(parsed.rows):
+        issues.append(issue_at("error", "sheet_blank", parsed.grid_name, blank[0].row, first, None,
+                               "所有地区行的数据均为空，这份报表似乎还没有填写", "请填写各地区数据后再上报（确实为 0 的请填 0）。"))
+        return
+    for row in blank:
+        issues.append(issue_at("warning", "row_blank", parsed.grid_name, row.row, first, None,
+                               f"{row.region.name if row.region else row.label} 这一行数据全部为空，已按 0 处理",
+                               "如尚未填写，请补充后重新上报；确实为 0 的可忽略。"))
 
 
 def _find_labelled(grids: list[Grid], marker: str, limit_rows: int = 6) -> tuple[str, str, object] | None:
