@@ -11,7 +11,8 @@ ZERO_MARKS = {"", "-", "—", "–", "/", "无", "--", "——"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 STEP_NAMES = ("任务部署", "推进落实", "督导检查", "考核评估", "闭环销号")
 DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    # a time part (2025-03-05 00:00:00, from a system export) is allowed; to_date removes spaces first
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:T?\d{1,2}:\d{2}(?::\d{2})?)?$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
 )
 PERIOD_PATTERN = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月份|月)?")
