@@ -432,23 +432,38 @@ def _find_labelled(grids: list[Grid], marker: str, limit_rows: int = 6) -> tuple
 
 
 def detect_form(grids: dict[str, Grid]) -> tuple[Form | None, dict[str, Grid]]:
-    """The form whose required sheet names appear; else the one whose headers fit a sheet best."""
+    """The form whose required sheet names appear; else the form whose optional sheets appear by name (its
+    main sheet, if renamed, found by headers, else reported missing); else the one whose headers fit best."""
     by_name = {normalise(n): g for n, g in grids.items()}
+
+    def main_by_headers(form: Form, candidates) -> tuple[int, Grid | None]:
+        main, best = form.required_sheets[0], (0, None)
+        for grid in candidates:
+            r = find_header_row(main, grid)
+            if r is not None and header_score(main, grid, r) > best[0]:
+                best = (header_score(main, grid, r), grid)
+        return best
+
+    def sheets_of(form: Form, main_grid: Grid | None) -> dict[str, Grid]:
+        found = {s.name: by_name[normalise(s.name)] for s in form.sheets if normalise(s.name) in by_name}
+        if main_grid is not None:
+            found[form.required_sheets[0].name] = main_grid
+        return {s.name: found[s.name] for s in form.sheets if s.name in found}
+
     for form in all_forms():
         if any(normalise(s.name) in by_name for s in form.required_sheets):
-            return form, {s.name: by_name[normalise(s.name)] for s in form.sheets if normalise(s.name) in by_name}
+            return form, sheets_of(form, None)
+    for form in all_forms():
+        own = {normalise(s.name) for s in form.sheets}
+        if own & set(by_name):  # e.g. 分行业 without 调解情况: never read 分行业 as the main sheet
+            return form, sheets_of(form, main_by_headers(form, [g for g in grids.values() if normalise(g.name) not in own])[1])
     best = (0, None, None)
     for form in all_forms():
-        main = form.required_sheets[0]
-        for grid in grids.values():
-            r = find_header_row(main, grid)
-            if r is not None:
-                score = header_score(main, grid, r)
-                if score > best[0]:
-                    best = (score, form, grid)
+        score, grid = main_by_headers(form, grids.values())
+        if score > best[0]:
+            best = (score, form, grid)
     if best[1] is not None:
-        form, grid = best[1], best[2]
-        return form, {form.required_sheets[0].name: grid}
+        return best[1], sheets_of(best[1], best[2])
     return None, {}
 
 
