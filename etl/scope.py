@@ -17,11 +17,11 @@ class LoadScope:
 
 
 def resolve_user_scope(wh, user: str | None) -> LoadScope:
-    """The scope a named account has; accounts live in the warehouse (see the accounts module)."""
+    """The scope a named account has; accounts live in the warehouse (auth/accounts.py, same rules as the app)."""
     if not user:
         return LoadScope()
     try:
-        from app_core.accounts import scope_for_user
+        from auth.accounts import scope_for_user
     except ImportError:
         return LoadScope(error=f"账号功能未安装，无法按账号“{user}”的范围入库。")
     return scope_for_user(wh, user)
