@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -36,8 +37,21 @@ def restore_backup(folder: Path, db_path: Path) -> Path | None:
         if wal.exists():
             wal.rename(moved.with_name(moved.name + ".wal"))
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Not IMPORT DATABASE: the export lists views alphabetically (mart_* before the stg_* they read), so the
+    # import fails. Tables and data are restored here; Warehouse() below rebuilds every view from the models.
+    schema = (folder / "schema.sql").read_text(encoding="utf-8")
+    statements = [s.strip() for s in re.split(r";\s*\n(?=CREATE )", schema, flags=re.IGNORECASE) if s.strip()]
+    copies = re.sub(r"FROM '(?:[^']*/)?([^/']+\.parquet)'", lambda m: f"FROM '{_literal(folder / m.group(1))}'",
+                    (folder / "load.sql").read_text(encoding="utf-8"))  # the backup folder may have been moved
     con = duckdb.connect(str(db_path))
-    con.execute(f"import database '{_literal(folder)}'").fetchall()
-    con.close()
+    try:
+        con.execute("begin transaction")
+        for statement in statements:
+            if not re.match(r"create\s+(or\s+replace\s+)?view\b", statement, re.IGNORECASE):
+                con.execute(statement.rstrip(";")).fetchall()
+        con.execute(copies).fetchall()
+        con.execute("commit")
+    finally:
+        con.close()
     Warehouse(db_path).close()  # re-apply models and config in force
     return moved
