@@ -3,6 +3,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from auth import gate
+from dashboard.runtime import warehouse
+
 st.set_page_config(page_title="吉林省劳动人事争议调解监测平台", page_icon="⚖️", layout="wide")
 
 ROOT = Path(__file__).resolve().parent
@@ -32,13 +35,26 @@ SECTIONS = {
 }
 
 
-def build_navigation() -> dict[str, list]:
+# Pages only administrators get in the navigation (the page itself refuses anyone else, too).
+ADMIN_ONLY = {"pages/admin.py"}
+
+
+def build_navigation(viewer=None) -> dict[str, list]:
     nav = {}
+    admin = viewer is not None and viewer.can_manage_accounts
     for section, pages in SECTIONS.items():
-        entries = [st.Page(str(ROOT / f), title=t, icon=i, url_path=u) for f, t, i, u in pages if (ROOT / f).exists()]
+        entries = [st.Page(str(ROOT / f), title=t, icon=i, url_path=u) for f, t, i, u in pages
+                   if (ROOT / f).exists() and (admin or f not in ADMIN_ONLY)]
         if entries:
             nav[section] = entries
     return nav
 
 
-st.navigation(build_navigation()).run()
+# Sign-in gate (auth/gate.py): this file is the only entry point, so without a signed-in viewer the
+# navigation holds nothing but the login page and no data page can run.
+viewer = gate.signed_in_viewer(warehouse())
+if viewer is None:
+    st.navigation([gate.login_page(ROOT)]).run()
+else:
+    gate.sidebar(warehouse(), viewer)
+    st.navigation(build_navigation(viewer)).run()

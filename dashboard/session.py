@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit import config as st_config
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
 
@@ -9,9 +10,21 @@ VIEWER_KEY = "viewer"
 
 
 def current_viewer() -> Viewer:
-    """The viewer stored by login; until accounts are enabled, the province administrator."""
+    """The viewer stored by login (app.py shows only the login page until someone signs in).
+
+    Without one: a page file run on its own by the tests (AppTest) gets the province administrator. In a real
+    server a page can also run without app.py — Streamlit's legacy multipage mode (triggered by the pages/
+    folder) serves /<page> directly for the first request after a server start — so there it stops with a
+    request to sign in instead (auth/gate.py; tests/test_security.py).
+    """
     viewer = st.session_state.get(VIEWER_KEY)
-    return viewer if isinstance(viewer, Viewer) else PROVINCE_ADMIN
+    if isinstance(viewer, Viewer):
+        return viewer
+    if st_config.get_option("global.appTest"):  # set by streamlit.testing's AppTest (patches this module)
+        return PROVINCE_ADMIN
+    st.warning("请先登录：打开平台首页，用您的账号登录后再查看本页。", icon=":material/lock:")
+    st.markdown("[前往登录页](./)")
+    st.stop()
 
 
 def set_viewer(viewer: Viewer | None) -> None:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT, SAMPLES
 
 
-PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py"]
+PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py"]
 
 
 @pytest.fixture
