@@ -25,7 +25,10 @@ $(DB): | $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m etl demo --db $(DB)
 
+# demo-accounts: one demo account per role (password demo1234, listed on the login page); it does nothing on a
+# warehouse that already has a real administrator (made with `python -m etl user add NAME --role admin`).
 run: $(STAMP) $(DB)
+	$(BIN)/python -m etl user demo-accounts --db $(DB)
 	MEDIATION_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(STAMP) browser
