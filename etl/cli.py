@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,13 @@ class ChineseParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"参数错误：{message}", file=sys.stderr)
         sys.exit(2)
+
+
+def period_arg(text: str) -> str:
+    """--period/--from/--to: exactly YYYY-MM (interfaces.md); anything else is a usage error (exit 2)."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"统计期“{text}”格式不对，请写成 YYYY-MM，如 2025-03")
+    return text
 
 
 def _open(args):
@@ -141,6 +149,17 @@ def cmd_restore_backup(args) -> int:
     return 0
 
 
+def cmd_signals(args) -> int:
+    from warehouse.signals import open_level_counts, refresh_all
+    wh = _open(args)
+    counts = refresh_all(wh)
+    levels = open_level_counts(wh)
+    print(f"已重新计算预警信号：新增 {counts['new']} 条，重新打开 {counts['reopened']} 条，条件解除 {counts['resolved']} 条；"
+          f"当前未办结 红色 {levels['red']}、橙色 {levels['orange']}、黄色 {levels['yellow']}、蓝色 {levels['blue']} 条")
+    wh.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
@@ -151,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("ingest", help="校验并入库一个或多个工作簿"))
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--period", help="统计期 YYYY-MM（与工作簿不一致时拒收）")
+    p.add_argument("--period", type=period_arg, help="统计期 YYYY-MM（与工作簿不一致时拒收）")
     p.add_argument("--user", help="以该账号的填报范围入库（默认：省级管理员）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.set_defaults(func=cmd_ingest)
@@ -160,12 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("form", choices=["A", "B", "C"])
     p.add_argument("--out")
     p.add_argument("--region", help="填报单位或地区代码：预填其所辖地区")
-    p.add_argument("--period", help="统计期 YYYY-MM")
+    p.add_argument("--period", type=period_arg, help="统计期 YYYY-MM")
     p.set_defaults(func=cmd_template)
 
     p = with_db(sub.add_parser("demo", help="生成演示数据仓库（吉林省真实地区，经同一入库流程加载）"))
-    p.add_argument("--from", dest="first", default="2024-01")
-    p.add_argument("--to", dest="last")
+    p.add_argument("--from", dest="first", default="2024-01", type=period_arg)
+    p.add_argument("--to", dest="last", type=period_arg)
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--scale", type=int, default=1, help="把全省复制 N 份（合成代码），用于性能测试")
     p.add_argument("--quiet", action="store_true")
@@ -188,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("restore-backup", help="从 Parquet 备份恢复整库"))
     p.add_argument("dir")
     p.set_defaults(func=cmd_restore_backup)
+
+    p = with_db(sub.add_parser("signals", help="风险预警：按当前数据逐月重新计算全部预警信号"))
+    p.add_argument("action", choices=["refresh"], help="refresh：重算全部规则（建议每天定时运行，及时发现逾期未报）")
+    p.set_defaults(func=cmd_signals)
 
     try:
         from etl.accounts_cli import add_user_commands
