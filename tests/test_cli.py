@@ -1,0 +1,133 @@
+"""The command line of interfaces.md §1, run as a user runs it: exit codes 0/1/2, template, history, restore."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import duckdb
+import openpyxl
+import pytest
+
+from builders import a1_row, form_workbook
+from conftest import ROOT
+from etl.formdefs import load_form
+
+
+def etl(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=180, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+
+
+def lines(proc) -> list[dict]:
+    return [json.loads(text) for text in proc.stdout.splitlines() if text.strip()]
+
+
+@pytest.fixture
+def files(tmp_path):
+    good = tmp_path / "通化市2025年3月.xlsx"
+    good.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级"), a1_row("220502", "东昌区", scale=2)]}))
+    corrected = tmp_path / "通化市2025年3月（更正）.xlsx"
+    corrected.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级", scale=3),
+                                                         a1_row("220502", "东昌区", scale=4)]}))
+    bad = tmp_path / "白山市2025年3月.xlsx"
+    bad.write_bytes(form_workbook("A", {"调解情况": [a1_row("220600", "市本级", accepted_total=11)]}))
+    return {"good": good, "corrected": corrected, "bad": bad, "db": tmp_path / "wh.duckdb"}
+
+
+def accepted(db) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("select region_code, accepted_total from v_mediation order by 1").fetchall())
+    finally:
+        con.close()
+
+
+def test_exit_codes_one_transaction_per_file(files):
+    ok = etl("ingest", files["good"], "--db", files["db"], "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert [(r["status"], r["rows"]) for r in lines(ok)] == [("loaded", {"调解情况": 2})]
+    mixed = etl("ingest", files["corrected"], files["bad"], files["good"].parent / "没有这个文件.xlsx", "--db", files["db"],
+                "--json")
+    assert mixed.returncode == 1
+    result = lines(mixed)
+    assert [(r["file"], r["status"]) for r in result] == [
+        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "rejected")]
+    assert [e["code"] for e in result[1]["errors"]] == ["A1_ACCEPTED_SUM"]
+    assert [e["code"] for e in result[2]["errors"]] == ["file_not_found"]
+    assert accepted(files["db"]) == {"220500": 30, "220502": 40}  # the good file of the batch is in, the bad one not
+
+
+@pytest.mark.parametrize("args", [[], ["nosuchcommand"], ["ingest"], ["ingest", "x.xlsx", "--period", "2025/3"],
+                                  ["ingest", "x.xlsx", "--period", "2025-13"], ["template", "D"],
+                                  ["template", "A", "--period", "三月"], ["demo", "--from", "2024-1"]],
+                         ids=["none", "unknown", "no-file", "period-slash", "period-13", "form-D", "template-period",
+                              "demo-from"])
+def test_usage_errors_exit_2(args, tmp_path):
+    proc = etl(*args, "--db", tmp_path / "wh.duckdb") if args and args[0] in ("ingest", "demo") else etl(*args)
+    assert proc.returncode == 2
+    assert "参数错误" in proc.stderr
+    assert not (tmp_path / "wh.duckdb").exists()
+
+
+def test_human_readable_output(files):
+    proc = etl("ingest", files["good"], files["bad"], "--db", files["db"])
+    assert proc.returncode == 1
+    assert "✔ 已入库 通化市2025年3月.xlsx：表A 2025-03" in proc.stdout
+    assert "✘ 未入库 白山市2025年3月.xlsx：1 个错误，仓库未改动" in proc.stdout
+    assert "“调解情况”工作表 C5 单元格" in proc.stdout
+
+
+def test_history_and_restore(files):
+    first = lines(etl("ingest", files["good"], "--db", files["db"], "--json"))[0]
+    second = lines(etl("ingest", files["corrected"], "--db", files["db"], "--json"))[0]
+    listing = etl("history", "--db", files["db"])
+    assert listing.returncode == 0
+    rows = listing.stdout.splitlines()
+    assert len(rows) == 2
+    assert rows[0].startswith(second["version_id"]) and "当前" in rows[0] and "220500,220502" in rows[0]
+    assert rows[1].startswith(first["version_id"]) and "已被替代" in rows[1]
+    assert etl("history", "--db", files["db"], "--form", "B").stdout.strip() == "没有任何版本。"
+    assert etl("history", "--db", files["db"], "--region", "220502").stdout.count("\n") == 2
+    restored = etl("restore", first["version_id"], "--db", files["db"])
+    assert restored.returncode == 0, restored.stderr
+    assert first["version_id"] in restored.stdout
+    assert accepted(files["db"]) == {"220500": 10, "220502": 20}
+    assert etl("restore", "000000000000", "--db", files["db"]).returncode == 1
+
+
+def test_template_round_trip(tmp_path):
+    """A clerk's month: download the unit's template, fill every figure in Excel, upload it."""
+    out = tmp_path / "通化模板.xlsx"
+    made = etl("template", "A", "--region", "220500", "--period", "2025-03", "--out", out)
+    assert made.returncode == 0 and out.exists(), made.stderr
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[:4] == ["调解情况", "分行业", "重大集体争议", "预警信息"]
+    ws = book["调解情况"]
+    assert ws["A2"].value.endswith("通化市人力资源和社会保障局") and "2025年3月" in "".join(
+        str(c.value) for c in ws[2] if c.value)
+    keys = [c.key for c in load_form("A").sheet("调解情况").columns]
+    regions = []
+    for r in range(5, ws.max_row + 1):
+        code = ws.cell(r, keys.index("region_code") + 1).value
+        if not code:
+            break
+        regions.append(code)
+        values = a1_row(code, scale=len(regions))
+        for key, value in values.items():
+            if key not in ("region_code", "region_name"):
+                ws.cell(r, keys.index(key) + 1, value)
+    assert regions == ["220500", "220502", "220503", "220521", "220523", "220524", "220582"]  # 梅河口 reports itself
+    book.save(out)
+    db = tmp_path / "wh.duckdb"
+    loaded = lines(etl("ingest", out, "--db", db, "--json"))[0]
+    assert (loaded["status"], loaded["form"], loaded["period"], loaded["rows"]) == (
+        "loaded", "A", "2025-03", {"调解情况": 7, "分行业": 0, "重大集体争议": 0, "预警信息": 0})
+    assert sum(accepted(db).values()) == 10 * (1 + 2 + 3 + 4 + 5 + 6 + 7)
+
+
+def test_template_default_name(tmp_path):
+    proc = etl("template", "C", "--region", "222400", "--period", "2025-05", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["延边朝鲜族自治州2025年5月调解组织建设行动工作台账.xlsx"]
+    assert etl("template", "B", "--region", "999999", cwd=tmp_path).returncode == 2
