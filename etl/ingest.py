@@ -92,8 +92,11 @@ def check(wh: Warehouse, content: bytes, file_name: str, *, period: str | None =
 def ingest(wh: Warehouse, content: bytes, file_name: str, *, user: str = "admin", period: str | None = None,
            allowed_regions: set[str] | None = None, scope_name: str = "", uploader_city: Region | None = None,
            loaded_at: dt.datetime | None = None, today: dt.date | None = None,
-           review_state: str = "approved") -> IngestResult:
-    """Validate a workbook and load it as a new version, or reject it leaving the warehouse untouched."""
+           review_state: str = "approved", after_load=None) -> IngestResult:
+    """Validate a workbook and load it as a new version, or reject it leaving the warehouse untouched.
+
+    after_load(cursor, version_id) runs inside the load transaction (the app records who reviews the upload).
+    """
     result = check(wh, content, file_name, period=period, allowed_regions=allowed_regions, scope_name=scope_name,
                    uploader_city=uploader_city, today=today)
     if result.errors:
@@ -102,7 +105,8 @@ def ingest(wh: Warehouse, content: bytes, file_name: str, *, user: str = "admin"
         return result
     archive(wh, content, file_name, result.sha256, "loaded")
     result.version_id = load_version(wh, result.parsed, file_name=Path(file_name).name, content=content,
-                                     sha256=result.sha256, user=user, loaded_at=loaded_at, review_state=review_state)
+                                     sha256=result.sha256, user=user, loaded_at=loaded_at, review_state=review_state,
+                                     after_load=after_load)
     result.status = "loaded"
     return result
 

@@ -10,6 +10,7 @@ import polars as pl
 from etl.formdefs import Sheet
 from etl.parser import ParsedFile
 from warehouse.db import Warehouse, quote_ident, raw_table
+from warehouse.signals import refresh as refresh_signals
 
 POLARS_TYPES = {
     "VARCHAR": pl.Utf8, "BIGINT": pl.Int64, "DECIMAL(18,2)": pl.Float64, "DOUBLE": pl.Float64,
@@ -28,8 +29,14 @@ def new_version_id() -> str:
 
 
 def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: bytes, sha256: str,
-                 user: str, loaded_at: dt.datetime | None = None, review_state: str = "approved") -> str:
-    """Write a validated file as a new version and make it current for its form × period × regions."""
+                 user: str, loaded_at: dt.datetime | None = None, review_state: str = "approved",
+                 after_load=None) -> str:
+    """Write a validated file as a new version and make it current for its form × period × regions.
+
+    A pending version (review_state 'pending', warehouse/review.py) becomes current only when config
+    [review] pending_counts is true; an approved one also becomes the approved figures in force.
+    after_load(cursor, version_id), if given, runs inside the same transaction (e.g. the review record).
+    """
     assert parsed.form is not None and parsed.period and not parsed.errors
     loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
     version_id = new_version_id()
@@ -54,27 +61,59 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
                 cur.register("incoming_rows", frame)
                 cur.execute(f"insert into {quote_ident(raw_table(sheet))} by name select * from incoming_rows").fetchall()
                 cur.unregister("incoming_rows")
-        _point_current(cur, parsed.form.code, parsed.period, regions, version_id)
+        if review_state == "approved" or pending_counts():
+            _point_current(cur, parsed.form.code, parsed.period, regions, version_id)
+        if review_state == "approved":
+            _point_approved(cur, parsed.form.code, parsed.period, regions, version_id)
+        if after_load is not None:
+            after_load(cur, version_id)
+        refresh_signals(wh, cur, parsed.form.code, parsed.period, regions, at=loaded_at)  # early-warning rules
         wh.audit(cur, user, "load", version_id, {"file": file_name, "form": parsed.form.code, "period": parsed.period,
-                                                  "regions": regions, "sha256": sha256, "rows": parsed.row_counts()})
+                                                  "regions": regions, "sha256": sha256, "rows": parsed.row_counts(),
+                                                  "review_state": review_state})
     return version_id
 
 
-def _point_current(cur, form: str, period: str, regions: list[str], version_id: str) -> None:
-    cur.execute("delete from current_versions where form = ? and period = ? and list_contains(?, region_code)",
+def pending_counts() -> bool:
+    """Config [review] pending_counts: do figures awaiting review count on the dashboards (default yes)?"""
+    from warehouse import config
+    return bool(config.settings().get("review", {}).get("pending_counts", True))
+
+
+def _point(cur, table: str, form: str, period: str, regions: list[str], version_id: str) -> None:
+    cur.execute(f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)",
                 [form, period, regions]).fetchall()
-    cur.executemany("insert into current_versions values (?, ?, ?, ?)", [(form, period, r, version_id) for r in regions])
+    cur.executemany(f"insert into {table} values (?, ?, ?, ?)", [(form, period, r, version_id) for r in regions])
+
+
+def _point_current(cur, form: str, period: str, regions: list[str], version_id: str) -> None:
+    _point(cur, "current_versions", form, period, regions, version_id)
+
+
+def _point_approved(cur, form: str, period: str, regions: list[str], version_id: str) -> None:
+    _point(cur, "approved_versions", form, period, regions, version_id)
 
 
 def restore_version(wh: Warehouse, version_id: str, *, user: str) -> list[str]:
-    """Make an earlier version current again for all of its regions; returns those regions."""
+    """Make an earlier version current again for all of its regions; returns those regions.
+
+    Only approved versions can be restored: a returned one was refused by its reviewer, a pending one
+    becomes current through review.
+    """
     rows = wh.query("select form, period, region_code from version_regions where version_id = ?", [version_id]).rows()
     if not rows:
         raise KeyError(f"没有版本号为 {version_id} 的版本")
+    state = wh.scalar("select review_state from versions where version_id = ?", [version_id])
+    if state == "returned":
+        raise ValueError("这个版本已被审核退回，不能恢复。请重新上报改正后的报表。")
+    if state == "pending":
+        raise ValueError("这个版本正在等待审核，不能恢复；审核通过后它会自动成为当前版本。")
     form, period = rows[0][0], rows[0][1]
     regions = [r[2] for r in rows]
     with wh.write() as cur:
         _point_current(cur, form, period, regions, version_id)
+        _point_approved(cur, form, period, regions, version_id)
+        refresh_signals(wh, cur, form, period, regions)  # early-warning rules
         wh.audit(cur, user, "restore", version_id, {"form": form, "period": period, "regions": regions})
     return regions
 

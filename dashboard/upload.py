@@ -1,0 +1,416 @@
+"""What the upload, template, review and history pages show — testable without Streamlit.
+
+Upload: a viewer's load scope, the check of one file (form, period, rows per sheet, key totals against the
+region's previous month, errors and warnings, the annotated copy), the load with the list of what changed.
+History: versions a viewer may see, who may restore.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from auth.viewer import Viewer
+from dashboard.format import period_label
+from etl.annotate import Annotated, annotate
+from etl.formdefs import load_form
+from etl.ingest import IngestResult, check, ingest
+from etl.issues import Issue
+from etl.regions import Region, RegionIndex
+from etl.rules import previous_period
+from warehouse import compare, review
+from warehouse.compare import Change, format_value, region_label
+from warehouse.db import Warehouse, quote_ident
+
+# the figures a clerk checks first, per form (wide sheets: column keys; form C: task counts)
+KEY_COLUMNS = {
+    "A": ("accepted_total", "closed_total", "succeeded_total", "amount_wan"),
+    "B": ("above_scale_with_committee", "union_100_with_committee", "township_centers", "mediators"),
+}
+READ_ONLY_MESSAGE = ("您使用的是省级领导账号：可以查看各地的数据和报送情况，但不能上报或修改数据。"
+                     "如需更正某地数据，请联系该地填报员或省级管理员。")
+
+
+# ------------------------------------------------------------------ scope
+@dataclass(frozen=True)
+class UploadScope:
+    viewer: Viewer
+    allowed_regions: frozenset[str] | None  # None = any region
+    scope_name: str
+    city: Region | None
+    review_state: str
+    read_only: bool = False
+
+    def describe(self, index: RegionIndex) -> str:
+        """'您可以上报：通化市及所辖县区（8 个地区）'."""
+        if self.read_only:
+            return READ_ONLY_MESSAGE
+        if self.allowed_regions is None:
+            return "您可以上报全省任一地区的数据（省级管理员）。"
+        return f"您可以上报：{self.scope_name}（{len(self.allowed_regions)} 个地区）。"
+
+
+def upload_scope(wh: Warehouse, viewer: Viewer) -> UploadScope:
+    """Which regions this viewer may load, the name used in messages, their city, the review state of uploads."""
+    index = wh.region_index()
+    allowed = viewer.load_regions(index)
+    state = review.review_state_for(viewer)
+    if allowed is not None and not allowed:
+        return UploadScope(viewer, frozenset(), "", None, state, read_only=True)
+    if allowed is None:
+        return UploadScope(viewer, None, "全省", None, state)
+    unit = index.get(viewer.unit_code(index) or "")
+    if viewer.role == "city" and unit is not None:
+        name = f"{unit.name}及所辖县区" if len(allowed) > 1 else unit.name
+    else:
+        region = index.get(viewer.region_code or "")
+        name = region_label(index, region.code) if region else (viewer.region_code or "")
+    return UploadScope(viewer, frozenset(allowed), name, unit, state)
+
+
+# ------------------------------------------------------------------ checking one file
+@dataclass
+class FileCheck:
+    """One uploaded file after validation (nothing loaded yet)."""
+
+    name: str
+    content: bytes
+    result: IngestResult
+    annotated: Annotated | None = None
+    loaded: "LoadOutcome | None" = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.result.errors
+
+    @property
+    def sha256(self) -> str:
+        return self.result.sha256
+
+
+def check_file(wh: Warehouse, scope: UploadScope, content: bytes, name: str, *, period: str | None = None,
+               today: dt.date | None = None) -> FileCheck:
+    """Validate an uploaded file for this viewer and prepare its annotated copy when anything was found."""
+    result = check(wh, content, name, period=period, allowed_regions=_allowed(scope), scope_name=scope.scope_name,
+                   uploader_city=scope.city, today=today)
+    annotated = annotate(content, name, result.errors + result.warnings) if (result.errors or result.warnings) else None
+    return FileCheck(name, content, result, annotated)
+
+
+def _allowed(scope: UploadScope) -> set[str] | None:
+    return None if scope.allowed_regions is None else set(scope.allowed_regions)
+
+
+def form_title(code: str | None) -> str:
+    if not code:
+        return "未识别的报表"
+    form = load_form(code)
+    return f"{form.attachment} {form.title}" if form.attachment.startswith("附件") else form.title
+
+
+def status_line(fc: FileCheck) -> tuple[str, str]:
+    """(icon, text) for a file's progress/status line."""
+    r = fc.result
+    if fc.loaded is not None:
+        state = review.STATE_LABELS.get(fc.loaded.review_state, fc.loaded.review_state)
+        return "✅", f"已入库（版本 {fc.loaded.version_id}，{state}）"
+    if r.errors:
+        return "❌", f"发现 {len(r.errors)} 个错误，未入库：请按下方说明改正后重新上传"
+    if r.warnings:
+        return "⚠️", f"校验通过，有 {len(r.warnings)} 条提示请核实；确认无误后点“确认入库”"
+    return "✔️", "校验通过，可以入库"
+
+
+def issues_frame(issues: list[Issue]) -> pl.DataFrame:
+    """Errors or warnings as the clerk reads them: sheet, cell, what is wrong and how to fix it."""
+    rows = [{"工作表": i.sheet or "（整个文件）", "单元格": i.cell or (f"第 {i.row} 行" if i.row else "—"),
+             "说明": i.message} for i in issues]
+    return pl.DataFrame(rows, schema={"工作表": pl.Utf8, "单元格": pl.Utf8, "说明": pl.Utf8})
+
+
+def rows_frame(result: IngestResult) -> pl.DataFrame:
+    return pl.DataFrame([{"工作表": k, "数据行数": v} for k, v in result.rows.items()],
+                        schema={"工作表": pl.Utf8, "数据行数": pl.Int64})
+
+
+def regions_text(result: IngestResult, index: RegionIndex, limit: int = 8) -> str:
+    codes = sorted(result.parsed.region_codes) if result.parsed else []
+    names = [region_label(index, c) for c in codes]
+    return "、".join(names[:limit]) + (f" 等 {len(names)} 个地区" if len(names) > limit else "")
+
+
+# ------------------------------------------------------------------ key totals vs the previous month
+def _this_month(result: IngestResult) -> tuple[list[tuple[str, str]], dict[str, dict[str, float]]]:
+    """([(key, title)], {region: {key: value}}) of the file's key figures."""
+    form = load_form(result.form)
+    main = form.sheets[0]
+    parsed_sheet = result.parsed.sheets.get(main.name) if result.parsed else None
+    rows = parsed_sheet.rows if parsed_sheet else []
+    if result.form in KEY_COLUMNS:
+        keys = [(k, main.column(k).title) for k in KEY_COLUMNS[result.form]]
+        values = {r.values["region_code"]: {k: r.values.get(k) for k, _ in keys} for r in rows if r.values.get("region_code")}
+        return keys, values
+    keys = [("tasks", "任务数"), ("closed", "已闭环销号")]
+    values: dict[str, dict[str, float]] = {}
+    for r in rows:
+        code = r.values.get("region_code")
+        if code:
+            entry = values.setdefault(code, {"tasks": 0, "closed": 0})
+            entry["tasks"] += 1
+            entry["closed"] += 1 if r.values.get("step") == 5 else 0
+    return keys, values
+
+
+def _previous_month(wh: Warehouse, result: IngestResult, regions: list[str]) -> dict[str, dict[str, float]]:
+    form = load_form(result.form)
+    main = form.sheets[0]
+    before = previous_period(result.period)
+    if result.form in KEY_COLUMNS:
+        cols = ", ".join(quote_ident(k) for k in KEY_COLUMNS[result.form])
+        frame = wh.query(f"select region_code, {cols} from {quote_ident('stg_' + main.table)} "
+                         f"where period = ? and list_contains(?, region_code)", [before, regions])
+        return {row.pop("region_code"): row for row in frame.to_dicts()}
+    frame = wh.query(f"""
+        select region_code, count(*) as tasks, count(*) filter (where step = 5) as closed
+        from {quote_ident('stg_' + main.table)} where period = ? and list_contains(?, region_code) group by region_code
+    """, [before, regions])
+    return {row.pop("region_code"): row for row in frame.to_dicts()}
+
+
+def _delta(now, before) -> tuple[str, str]:
+    if now is None or before is None:
+        return "—", "—"
+    diff = float(now) - float(before)
+    sign = "+" if diff > 0 else ""
+    text = f"{sign}{format_value(diff)}" if diff else "0"
+    rate = f"{100 * diff / float(before):+.1f}%" if before else "—"
+    return text, rate
+
+
+def key_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
+    """Totals of the file's key figures against the same regions' figures of the previous month."""
+    schema = {"指标": pl.Utf8, "本月": pl.Utf8, "上月": pl.Utf8, "增减": pl.Utf8, "增减率": pl.Utf8}
+    if not result.form or not result.period or result.parsed is None:
+        return pl.DataFrame([], schema=schema)
+    keys, now = _this_month(result)
+    regions = sorted(now)
+    before = _previous_month(wh, result, regions)
+    rows = []
+    for key, title in keys:
+        total_now = sum(float(v[key] or 0) for v in now.values()) if now else None
+        total_before = sum(float(v[key] or 0) for v in before.values()) if before else None
+        change, rate = _delta(total_now, total_before)
+        rows.append({"指标": title, "本月": format_value(total_now), "上月": format_value(total_before),
+                     "增减": change, "增减率": rate})
+    return pl.DataFrame(rows, schema=schema)
+
+
+def region_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
+    """Per region: the first key figure this month and last month (to spot a slipped digit)."""
+    schema = {"地区": pl.Utf8, "指标": pl.Utf8, "本月": pl.Utf8, "上月": pl.Utf8, "增减": pl.Utf8}
+    if not result.form or not result.period or result.parsed is None:
+        return pl.DataFrame([], schema=schema)
+    keys, now = _this_month(result)
+    before = _previous_month(wh, result, sorted(now))
+    key, title = keys[0]
+    index = wh.region_index()
+    rows = []
+    for region, values in now.items():
+        prev = (before.get(region) or {}).get(key)
+        rows.append({"地区": region_label(index, region), "指标": title, "本月": format_value(values.get(key)),
+                     "上月": format_value(prev) if region in before else "上月未报送", "增减": _delta(values.get(key), prev)[0]})
+    return pl.DataFrame(rows, schema=schema)
+
+
+def previous_month_label(result: IngestResult) -> str:
+    return period_label(previous_period(result.period)) if result.period else "上月"
+
+
+# ------------------------------------------------------------------ loading
+@dataclass
+class LoadOutcome:
+    version_id: str
+    review_state: str
+    changes: list[Change]
+    lines: list[str]
+    first_time: bool  # nothing was shown for any of these regions before
+
+
+def already_loaded(wh: Warehouse, sha256: str) -> list[dict]:
+    """Earlier loads of exactly these bytes (a clerk uploading the same file twice)."""
+    return wh.query("""
+        select v.version_id, v.period, v.loaded_at, v.loaded_by, v.review_state
+        from versions as v join files as f using (file_id)
+        where f.sha256 = ? order by v.loaded_at desc
+    """, [sha256]).to_dicts()
+
+
+def load_file(wh: Warehouse, scope: UploadScope, fc: FileCheck, *, period: str | None = None,
+              today: dt.date | None = None) -> FileCheck:
+    """确认入库: validate again (figures may have changed since the preview), load, and list what changed."""
+    if scope.read_only:
+        raise PermissionError(READ_ONLY_MESSAGE)
+    preview = fc.result
+    regions = sorted(preview.parsed.region_codes) if preview.parsed else []
+    baseline = compare.current_pointer(wh, preview.form, preview.period, regions) if preview.form and preview.period else {}
+    index = wh.region_index()
+    viewer = scope.viewer
+    result = ingest(wh, fc.content, fc.name, user=viewer.name, period=period, allowed_regions=_allowed(scope),
+                    scope_name=scope.scope_name, uploader_city=scope.city, review_state=scope.review_state, today=today,
+                    after_load=lambda cur, version_id: review.record_submission(cur, version_id, viewer, index))
+    fc.result = result
+    if result.status != "loaded":
+        fc.annotated = annotate(fc.content, fc.name, result.errors + result.warnings)
+        return fc
+    changes = compare.compare_to_baseline(wh, result.version_id, baseline)
+    fc.loaded = LoadOutcome(result.version_id, scope.review_state, changes, compare.change_lines(changes, result.form),
+                            first_time=all(v is None for v in baseline.values()))
+    return fc
+
+
+def review_note(state: str) -> str:
+    """What happens next, in the clerk's words."""
+    if state != "pending":
+        return "数据已生效，各看板即时更新。"
+    counts = review.pending_counts()
+    return ("已提交审核（待审核）。" + ("审核期间数据已计入看板，并标注“待审核”。" if counts else "审核通过前看板仍显示原有数据。")
+            + "审核结果会显示在本页“我的上报”中。")
+
+
+# ------------------------------------------------------------------ history
+def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
+                     period: str | None = None) -> list[review.Submission]:
+    """Versions the viewer may see (any region of the version within their detail scope), filtered."""
+    index = wh.region_index()
+    detail = viewer.detail_regions(index)
+    wanted = None
+    if region and region != "220000":
+        picked = index.get(region)
+        wanted = {r.code for r in index.unit_regions(region)} if picked and picked.code == picked.unit_code else {region}
+    out = []
+    for sub in review.submissions(wh):
+        if form and sub.form != form:
+            continue
+        if period and sub.period != period:
+            continue
+        if detail is not None and not set(sub.regions) & detail:
+            continue
+        if wanted is not None and not set(sub.regions) & wanted:
+            continue
+        out.append(sub)
+    return out
+
+
+def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.DataFrame:
+    rows = []
+    for s in subs:
+        names = [region_label(index, r) for r in s.regions]
+        rows.append({
+            "版本号": s.version_id, "报表": s.form, "统计期": s.period,
+            "地区": "、".join(names[:4]) + (f" 等 {len(names)} 个" if len(names) > 4 else ""),
+            "上报人": s.loaded_by, "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
+            "文件": s.file_name, "SHA-256": s.sha256, "提示数": int(s.warnings or 0),
+            "审核状态": s.state_label, "审核意见": s.review_note or "",
+            "看板显示": "当前" if s.current_regions else "",
+        })
+    schema = {"版本号": pl.Utf8, "报表": pl.Utf8, "统计期": pl.Utf8, "地区": pl.Utf8, "上报人": pl.Utf8, "上报时间": pl.Utf8,
+              "文件": pl.Utf8, "SHA-256": pl.Utf8, "提示数": pl.Int64, "审核状态": pl.Utf8, "审核意见": pl.Utf8, "看板显示": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def can_restore(viewer: Viewer, sub: review.Submission, index: RegionIndex) -> tuple[bool, str]:
+    """Admin, or the city whose unit owns every region of the version; only approved, non-current versions."""
+    if viewer.role == "admin":
+        allowed = True
+    elif viewer.role == "city":
+        scope = viewer.load_regions(index) or frozenset()
+        allowed = set(sub.regions) <= scope
+    else:
+        allowed = False
+    if not allowed:
+        return False, "只有省级管理员和该地区所属市（州）的填报员可以恢复历史版本。"
+    if sub.review_state != "approved":
+        return False, f"这个版本的状态是“{sub.state_label}”，只能恢复审核通过的版本。"
+    if set(sub.current_regions) == set(sub.regions):
+        return False, "这个版本已经是当前版本。"
+    return True, ""
+
+
+def version_warnings(wh: Warehouse, version_id: str) -> pl.DataFrame:
+    import json
+    raw = wh.scalar("select warnings from versions where version_id = ?", [version_id]) or "[]"
+    issues = [Issue("warning", **w) for w in json.loads(raw)]
+    return issues_frame(issues)
+
+
+# ------------------------------------------------------------------ templates
+def template_periods(today: dt.date | None = None) -> list[str]:
+    """Months a template can be made for, newest first: the current month back to the campaign start."""
+    today = today or dt.date.today()
+    first = config_first_period()
+    months, year, month = [], today.year, today.month
+    while f"{year:04d}-{month:02d}" >= first:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+def config_first_period() -> str:
+    from warehouse import config
+    return config.settings()["reporting"]["first_period"]
+
+
+def default_template_period(today: dt.date | None = None) -> str:
+    """The month clerks report now: last month (reports are due on the 10th of the next month)."""
+    return previous_period((lambda d: f"{d.year:04d}-{d.month:02d}")(today or dt.date.today()))
+
+
+def template_units(wh: Warehouse, viewer: Viewer) -> list[tuple[str | None, str]]:
+    """(code, label) a viewer may make templates for: their own unit or region; the administrator any unit."""
+    index = wh.region_index()
+    if viewer.role in ("admin", "leader"):
+        units = sorted(index.units, key=lambda r: r.code)
+        return [(None, "不预填地区（通用模板）")] + [(u.code, u.name) for u in units]
+    if viewer.role == "city":
+        unit = index.get(viewer.unit_code(index) or "")
+        return [(unit.code, unit.name)] if unit else []
+    region = index.get(viewer.region_code or "")
+    return [(region.code, region_label(index, region.code))] if region else []
+
+
+def template_regions(index: RegionIndex, code: str | None) -> tuple[Region | None, list[Region]]:
+    """The 填报单位 and the region rows to pre-list: a unit lists 市本级 then its counties; a county itself."""
+    if code is None:
+        return None, []
+    region = index.get(code)
+    if region is None:
+        return None, []
+    if region.code == region.unit_code:
+        members = sorted(index.unit_regions(region.code), key=lambda r: (r.code != region.code, r.code))
+        return region, members
+    return region, [region]
+
+
+def make_template(wh: Warehouse, viewer: Viewer, form_code: str, period: str, code: str | None) -> tuple[bytes, str, list[str]]:
+    """The template workbook, its file name and the pre-listed region names (scope-checked)."""
+    from etl.template import template_file_name, write_workbook
+    allowed = {c for c, _ in template_units(wh, viewer)}
+    if code not in allowed:
+        raise PermissionError("只能下载本单位的模板。")
+    index = wh.region_index()
+    unit, regions = template_regions(index, code)
+    form = load_form(form_code)
+    content = write_workbook(form, period=period, unit=unit, regions=regions)
+    return content, template_file_name(form, period, unit), [region_label(index, r.code) for r in regions]
+
+
+def restore(wh: Warehouse, viewer: Viewer, version_id: str) -> list[str]:
+    """Restore an earlier version after the permission check (audited by warehouse.load.restore_version)."""
+    from warehouse.load import restore_version
+    sub = review.submission(wh, version_id)
+    allowed, why = can_restore(viewer, sub, wh.region_index())
+    if not allowed:
+        raise PermissionError(why)
+    return restore_version(wh, version_id, user=viewer.name)

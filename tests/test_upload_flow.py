@@ -1,0 +1,164 @@
+"""AppTest drives 数据上报 (pages/upload.py) like a clerk: every workbook of ../shared/samples gets the outcome
+samples/README.md states, shown on the page; a valid file is confirmed and lands in the views; a rejected one
+offers the annotated copy with red cells exactly where the errors are; loading again lists what changed."""
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from auth.viewer import PROVINCE_ADMIN, Viewer
+from conftest import ROOT, SAMPLES
+
+CASES = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))["cases"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RED = "FFFFC7CE"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MEDIATION_DB", str(path))
+    return path
+
+
+def page(viewer=PROVINCE_ADMIN) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages/upload.py"), default_timeout=120)
+    at.session_state["viewer"] = viewer
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def drop(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="upload_files").set_value([(name, content, XLSX) for name, content in files])
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def progress_texts(at: AppTest) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def frames(at: AppTest, first_column: str) -> list:
+    return [d.value for d in at.dataframe if list(d.value.columns)[0] == first_column]
+
+
+def the_warehouse(db):
+    """The page's own warehouse object (one read-write connection per process, as in the app)."""
+    from dashboard.runtime import _open
+    return _open(str(db))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES], ids=[c["id"] for c in CASES])
+def test_every_sample_gets_its_stated_outcome(db, case):
+    at = drop(page(), (case["file"], (SAMPLES / case["file"]).read_bytes()))
+    [status] = progress_texts(at)
+    if case["expect"] == "rejected":
+        assert status.startswith("❌") and "错误" in status and "未入库" in status
+        assert any("没有入库" in e.value for e in at.error)
+        [errors] = frames(at, "工作表")[:1]
+        shown = list(zip(errors["工作表"], errors["单元格"]))
+        expected_errors = [case["error"], *case.get("also_errors", [])]
+        for expected in expected_errors:
+            assert (expected["sheet"], expected["cell"]) in shown
+        assert not [b for b in at.button if b.label == "确认入库"]
+        [download] = at.download_button
+        assert "带批注" in download.label
+        [fc] = at.session_state["upload_checks"].values()
+        book = openpyxl.load_workbook(io.BytesIO(fc.annotated.content))
+        red = {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows() for c in row
+               if c.fill.fill_type == "solid" and c.fill.start_color.rgb == RED}
+        assert red == {(e["sheet"], e["cell"]) for e in expected_errors}
+        assert {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows() for c in row
+                if c.comment is not None and c.fill.start_color.rgb == RED} == red
+        return
+    assert status.startswith(("✔️", "⚠️")) and "校验通过" in status
+    period = case["period"]
+    header = " ".join(m.value for m in at.markdown)
+    assert f"**统计期：** {int(period[:4])}年{int(period[5:7])}月" in header
+    if case.get("warnings_min"):
+        assert any("条提示" in w.value for w in at.warning)
+    assert frames(at, "指标"), "the key totals against the previous month are shown"
+    [confirm] = [b for b in at.button if b.label == "确认入库"]
+    confirm.click().run()
+    assert not at.exception, at.exception
+    assert any("已入库" in s.value for s in at.success)
+    assert progress_texts(at)[0].startswith("✅")
+    wh = the_warehouse(db)
+    for check in case["checks"]:
+        value = wh.scalar(check["sql"])
+        assert value is not None and abs(float(value) - float(check["equals"])) < 0.01, check["what"]
+
+
+def test_many_files_at_once_load_the_valid_ones_together(db):
+    at = drop(page(), *[(c["file"], (SAMPLES / c["file"]).read_bytes()) for c in CASES])
+    texts = progress_texts(at)
+    assert len(texts) == 5 and sum(t.startswith("❌") for t in texts) == 1
+    at.button(key="load_all").click().run()
+    assert not at.exception, at.exception
+    assert sum("已入库" in s.value for s in at.success) == 4
+    wh = the_warehouse(db)
+    assert wh.scalar("select count(*) from versions") == 4
+    assert wh.scalar("select count(*) from v_mediation where period = '2025-03'") == 8  # 通化 7 + 梅河口 1
+
+
+def corrected_meihekou(accepted_enterprise: int) -> bytes:
+    """梅河口 sample with 企业调解委员会 受理 changed and 合计 kept consistent."""
+    content = (SAMPLES / "梅河口市2025年3月劳动人事争议调解情况.xlsx").read_bytes()
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    ws = book["调解情况"]
+    ws["C5"] = ws["C5"].value - ws["D5"].value + accepted_enterprise
+    ws["D5"] = accepted_enterprise
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_loading_again_lists_what_changed(db):
+    name = "梅河口市2025年3月劳动人事争议调解情况.xlsx"
+    at = drop(page(), (name, (SAMPLES / name).read_bytes()))
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    assert any("本期首次报送" in m.value for m in at.markdown)
+    at = drop(page(), ("梅河口市3月（更正）.xlsx", corrected_meihekou(10)))
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    assert not at.exception, at.exception
+    changed = [m.value for m in at.markdown if "变化了" in m.value or m.value.startswith("- ")]
+    assert changed == ["**与原有数据相比，变化了 2 处：**",
+                       "- 梅河口市 受理案件数合计 33 → 36\n- 梅河口市 受理案件数·企业调解委员会 7 → 10"]
+
+
+def test_a_county_upload_goes_to_review_and_out_of_scope_rows_are_errors(db):
+    county = Viewer("dongchang", "county", "220502", "东昌区填报员")
+    at = drop(page(county), ("通化市2025年3月劳动人事争议调解情况月报.xlsx",
+                             (SAMPLES / "通化市2025年3月劳动人事争议调解情况月报.xlsx").read_bytes()))
+    [errors] = frames(at, "工作表")[:1]
+    out_of_scope = [(sheet, m) for sheet, m in zip(errors["工作表"], errors["说明"]) if "不在您的填报范围（东昌区）内" in m]
+    assert len(out_of_scope) == len(errors) and sum(sheet == "调解情况" for sheet, _ in out_of_scope) == 6
+    assert "您可以上报：东昌区（1 个地区）。" in [m.value.strip("*") for m in at.markdown]
+    from builders import a1_row, form_workbook
+    at = drop(page(county), ("东昌区3月.xlsx", form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})))
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    [loaded] = [s.value for s in at.success]
+    assert "已提交审核（待审核）" in loaded
+    at = page(county)
+    assert any("1 份待审核" in e.label for e in at.expander)
+
+
+def test_a_leader_is_told_politely_that_uploading_is_not_for_them(db):
+    at = page(Viewer("leader", "leader"))
+    assert [i.value for i in at.info] == [
+        "您使用的是省级领导账号：可以查看各地的数据和报送情况，但不能上报或修改数据。如需更正某地数据，请联系该地填报员或省级管理员。"]
+    assert not at.file_uploader
+
+
+def test_a_file_over_the_size_limit_says_which_limit_and_what_to_do(db):
+    big = b"PK\x03\x04" + b"\x00" * (21 * 1024 * 1024)
+    at = drop(page(), ("太大的报表.xlsx", big))
+    [errors] = frames(at, "工作表")[:1]
+    assert list(errors["说明"]) == ["文件大小 21.0 MB，超过上限 20 MB。请删除无关工作表、图片后另存为 .xlsx 再上传。"]
+    assert not at.download_button
