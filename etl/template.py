@@ -201,7 +201,7 @@ class _Writer:
         for sheet in self.form.sheets:
             for rule in sheet.rules:
                 level = "错误" if rule.level == "error" else "提示"
-                text = rule.message.replace("{left}", "A").replace("{right}", "B")
+                text = rule.message  # placeholders become "…" ("A"/"B" would read like column letters)
                 import re
                 text = re.sub(r"\{[a-z_]+\}", "…", text)
                 ws.write(r, 0, sheet.name, f_t)
