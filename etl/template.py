@@ -158,7 +158,7 @@ class _Writer:
         elif col.type == "step":
             ws.write_string(r, c, f"{value} {STEP_NAMES[int(value) - 1]}", fmt)
         elif col.type == "yesno":
-            ws.write_string(r, c, "是" if value else "否", fmt)
+            ws.write_string(r, c, value if isinstance(value, str) else ("是" if value else "否"), fmt)  # "否" is truthy
         elif col.type == "industry":
             ws.write_string(r, c, f"{value} {read_industries().get(value, '')}".strip(), fmt)
         elif isinstance(value, (dt.date, dt.datetime)):
