@@ -1,17 +1,62 @@
-"""Page chrome shared by all pages: title, freshness banner, empty state."""
+"""Page chrome shared by all pages: title with the freshness banner, empty states, charts with a Chinese PNG
+download, tables with an .xlsx download, KPI tiles, and the page-side query cache.
+
+Every page starts with `header()`: it draws the title and the banner "数据截至 2025年10月 · 已报送 9/11 个单位".
+"""
 from __future__ import annotations
 
+import importlib
+from typing import Callable
+
+import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from dashboard import common
+from dashboard.charts import plotly_config
 from dashboard.format import period_label
 from warehouse.db import Warehouse
 
+CACHE_TTL_SECONDS = 900
+CACHE_MAX_ENTRIES = 512
 
+
+# ------------------------------------------------------------------ cache
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _cached_call(_wh: Warehouse, module: str, name: str, path: str, generation: int, viewer_key: tuple,
+                 args: tuple, kwargs: tuple, _viewer=None):
+    fn = getattr(importlib.import_module(module), name)
+    if _viewer is None:
+        return fn(_wh, *args, **dict(kwargs))
+    return fn(_wh, _viewer, *args, **dict(kwargs))
+
+
+def cached(fn: Callable, wh: Warehouse, viewer, *args, **kwargs):
+    """Call a page query `fn(wh, viewer, *args)` through st.cache_data (ttl, max_entries), keyed on the warehouse
+    file, its generation (bumped by every load), the viewer and the arguments. Results are small aggregates.
+    Pass viewer=None for functions that take only (wh, *args)."""
+    viewer_key = (viewer.name, viewer.role, viewer.region_code) if viewer is not None else ()
+    return _cached_call(wh, fn.__module__, fn.__name__, str(wh.path), wh.generation, viewer_key, args,
+                        tuple(sorted(kwargs.items())), _viewer=viewer)
+
+
+def clear_cache() -> None:
+    """Drop every cached page query (after a load the generation changes anyway)."""
+    _cached_call.clear()
+
+
+# ------------------------------------------------------------------ chrome
 def freshness_banner(wh: Warehouse) -> common.Freshness:
-    fresh = common.freshness(wh)
+    """数据截至 <month> · 已报送 n/N 个单位, on every page (nothing on an empty warehouse)."""
+    fresh = cached(common.freshness, wh, None)
     if fresh.period:
-        st.caption(f"📅 数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位")
+        complete = fresh.units_reported >= fresh.units_total
+        color, background = ("#14532d", "#ecfdf5") if complete else ("#7c2d12", "#fff7ed")
+        st.markdown(
+            f"<div style='display:inline-block;padding:3px 12px;border-radius:12px;background:{background};"
+            f"color:{color};font-size:0.9rem;margin:-0.4rem 0 0.6rem 0'>"
+            f"数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位</div>",
+            unsafe_allow_html=True)
     return fresh
 
 
@@ -29,3 +74,54 @@ def empty_state(what: str = "数据") -> None:
         st.page_link("pages/upload.py", label="前往数据上报", icon=":material/upload_file:")
     except Exception:  # the upload page may not be part of this installation's navigation
         pass
+
+
+def no_data(message: str) -> None:
+    """A quiet note where a section has nothing to show for the current filters."""
+    st.caption(f":material/info: {message}")
+
+
+def section(title: str, caption: str | None = None) -> None:
+    st.subheader(title, divider="gray")
+    if caption:
+        st.caption(caption)
+
+
+# ------------------------------------------------------------------ figures and tables
+def chart(fig: go.Figure, filename: str, *, key: str | None = None) -> None:
+    """A plotly chart; its modebar's camera button downloads '<filename>.png'."""
+    st.plotly_chart(fig, config=plotly_config(filename), key=key, width="stretch")
+
+
+def table(frame: pl.DataFrame, stem: str, *, headers: dict[str, str] | None = None, column_config: dict | None = None,
+          height: int | str = "auto", notes: tuple[str, ...] = (), key: str | None = None,
+          download_label: str = "下载 Excel") -> None:
+    """A table with an .xlsx download (Chinese headers; the download is built on click)."""
+    from dashboard.export import chinese_headers, download_xlsx
+    names = dict(zip(frame.columns, chinese_headers(frame.columns, headers)))
+    shown = frame.rename(names)
+    config = {}
+    for column, dtype in frame.schema.items():  # dates without a time part, datetimes to the minute
+        if dtype == pl.Date:
+            config[names[column]] = st.column_config.DateColumn(format="YYYY-MM-DD")
+        elif isinstance(dtype, pl.Datetime):
+            config[names[column]] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+    config.update(column_config or {})
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, placeholder="—")
+    download_xlsx(frame, stem, headers=headers, notes=notes, key=key, label=download_label)
+
+
+def percent_column(label: str | None = None, help: str | None = None):
+    """A rate column (fraction 0–1) shown as 72.5%."""
+    return st.column_config.NumberColumn(label, help=help, format="percent")
+
+
+def kpi(label: str, value: str, *, delta: str | None = None, delta_color: str = "normal", help: str | None = None,
+        note: str | None = None, progress: float | None = None) -> None:
+    """A bordered KPI tile: the value, its month-on-month change, a note (target · gap · n/N) and a progress bar."""
+    with st.container(border=True):
+        st.metric(label, value, delta=delta, delta_color=delta_color, help=help)
+        if progress is not None:
+            st.progress(max(0.0, min(1.0, progress)))
+        if note:
+            st.caption(note)

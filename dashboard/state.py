@@ -1,9 +1,13 @@
-"""Global filters (period, region, industry) kept in the URL and in session state.
+"""Global filters (period or period range, region, industry) kept in the URL and in session state.
 
 Every page calls `filters()` once: values come from the URL (a pasted link reopens the same view), fall back
 to this session's last choice, and are validated against the allowed lists — anything else (a typo, SQL, a
 region outside the viewer's scope) is ignored and replaced by the default. They are written back to the URL
 on every run, because Streamlit resets query parameters when switching pages.
+
+URL keys: `period` (the month shown, the end of a range), `from` (first month of a range), `region`,
+`industry` — e.g. `?period=2025-09&from=2025-01&region=220500&industry=E`. A page without a range widget
+keeps `from` untouched, so moving between pages keeps the whole view.
 """
 from __future__ import annotations
 
@@ -15,17 +19,28 @@ from etl.regions import read_industries
 from dashboard.format import period_label
 
 SESSION_KEY = "global_filters"
+URL_KEYS = ("period", "from", "region", "industry")
 
 
 @dataclass(frozen=True)
 class Filters:
-    period: str | None
+    period: str | None  # the month shown; the last month of the range
     region: str  # '220000' = province
     industry: str | None  # section A–T or None = all
+    start: str | None = None  # first month of the range (≤ period); defaults to January of the period's year
+
+    @property
+    def months(self) -> tuple[str | None, str | None]:
+        """(first, last) month of the range; a single month gives (period, period)."""
+        return (self.start or self.period, self.period)
 
 
-def _valid(value, allowed, default):
-    return value if value in allowed else default
+def default_start(period: str | None, periods: list[str]) -> str | None:
+    """January of the period's year (年初至今, the usual reporting window), or the first month with data after it."""
+    if not period:
+        return None
+    year_start = period[:4] + "-01"
+    return next((p for p in periods if year_start <= p <= period), period)
 
 
 def resolve(params: dict, remembered: dict, periods: list[str], regions: list[str], industries: list[str]) -> Filters:
@@ -39,22 +54,36 @@ def resolve(params: dict, remembered: dict, periods: list[str], regions: list[st
     period = pick("period", periods, periods[-1] if periods else None)
     region = pick("region", regions, regions[0] if regions else "220000")
     industry = pick("industry", industries, None)
-    return Filters(period, region, industry)
+    earlier = [p for p in periods if period is not None and p <= period]
+    start = pick("from", earlier, default_start(period, periods))
+    return Filters(period, region, industry, start)
 
 
 def filters(periods: list[str], region_choices: list[tuple[str, str, str]], *, show_industry: bool = True,
-            show_period: bool = True) -> Filters:
-    """Sidebar widgets bound to the URL; returns the validated filters."""
+            show_period: bool = True, show_range: bool = False) -> Filters:
+    """Sidebar widgets bound to the URL; returns the validated filters.
+
+    show_range: a range slider (first … last month) instead of the single-month select.
+    """
     codes = [c for c, _, _ in region_choices]
     labels = {c: label for c, label, _ in region_choices}
     industries = list(read_industries())
     current = resolve(dict(st.query_params), st.session_state.get(SESSION_KEY, {}), periods, codes, industries)
     with st.sidebar:
         st.markdown("**筛选**")
-        period = current.period
-        if show_period and periods:
+        period, start = current.period, current.start
+        if show_range and periods and show_period:
+            if len(periods) > 1:
+                start, period = st.select_slider("统计期间", periods, value=(current.start, current.period),
+                                                 format_func=period_label, key="flt_range",
+                                                 help="起止月份（含）。累计数为期间合计，比率由期间合计的分子、分母计算。")
+            else:
+                st.caption(f"统计期间：{period_label(periods[0])}")
+        elif show_period and periods:
             period = st.selectbox("统计期", periods[::-1], index=periods[::-1].index(current.period),
                                   format_func=period_label, key="flt_period")
+            if start and start > period:
+                start = default_start(period, periods)
         region = st.selectbox("地区", codes, index=codes.index(current.region) if current.region in codes else 0,
                               format_func=lambda c: labels.get(c, c), key="flt_region") if codes else current.region
         industry = current.industry
@@ -63,15 +92,21 @@ def filters(periods: list[str], region_choices: list[tuple[str, str, str]], *, s
             options = [None, *industries]
             industry = st.selectbox("行业", options, index=options.index(current.industry),
                                     format_func=lambda c: "全部行业" if c is None else f"{c} {names[c]}", key="flt_industry")
-    chosen = Filters(period, region, industry)
+    chosen = Filters(period, region, industry, start)
     remember(chosen)
     return chosen
 
 
+def url_values(chosen: Filters) -> dict[str, str]:
+    """The URL query parameters of a view (empty values left out)."""
+    pairs = (("period", chosen.period), ("from", chosen.start), ("region", chosen.region), ("industry", chosen.industry))
+    return {k: v for k, v in pairs if v}
+
+
 def remember(chosen: Filters) -> None:
-    values = {k: v for k, v in (("period", chosen.period), ("region", chosen.region), ("industry", chosen.industry)) if v}
+    values = url_values(chosen)
     st.session_state[SESSION_KEY] = values
-    for key in ("period", "region", "industry"):
+    for key in URL_KEYS:
         if key in values:
             if st.query_params.get(key) != values[key]:
                 st.query_params[key] = values[key]
