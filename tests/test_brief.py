@@ -1,0 +1,91 @@
+"""月度简报: sentences from hand-checkable figures, figures gathered within scope, the workbook."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from auth.viewer import PROVINCE_ADMIN, Viewer
+from dashboard import brief
+from dashboard.brief import BriefFigures, Coverage
+from test_queries import build_tiny
+
+
+def test_sentences_from_figures():
+    f = BriefFigures(
+        area="全省", period="2025-10", accepted=1100, accepted_prev=1000, accepted_last_year=1250, closed=1000,
+        succeeded=750, success_rate=0.75, success_rate_prev=0.738, share=0.5, share_num=750, share_den=1500,
+        share_prev=0.5, share_target=0.555, share_baseline=0.455, share_target_year=2025, ytd_start="2025-01",
+        ytd_accepted=10000, ytd_succeeded=7000, ytd_share=0.48,
+        coverage=[Coverage("工会百人以上企业调委会设立率", 0.931, 931, 1000, 0.9, 2025),
+                  Coverage("仲裁院调解中心设立率", 0.969, 63, 65, 1.0, 2025),
+                  Coverage("园区调解组织覆盖率", 0.83, 83, 100)],
+        ranking_label="2025年1—10月累计协商调解解决占比", top_units=[("长白山管委会", 0.511), ("梅河口市", 0.506)],
+        bottom_units=[("白城市", 0.39)], major_new=2, major_open=5, major_workers=276, major_amount=639.22,
+        major_escalated=1, units_due=11, units_on_time=9, units_late=["吉林市"], units_missing=["白城市"])
+    assert brief.sentences(f) == [
+        "2025年10月，全省各类调解组织受理劳动人事争议案件1,100件，环比上升10.0%，同比下降12.0%；"
+        "调解结案1,000件，调解成功750件，调解成功率75.0%，较上月提高1.2个百分点。",
+        "协商调解解决占比为50.0%（调解成功750件 ÷ 调解受理与仲裁立案合计1,500件），与上月持平，"
+        "距2025年底目标55.5%（2024年均值45.5%提高10个百分点）还差5.5个百分点。",
+        "2025年1—10月累计受理10,000件，调解成功7,000件，累计协商调解解决占比48.0%。",
+        "组织建设方面，已达到目标的有工会百人以上企业调委会设立率（93.1%）；"
+        "尚未达到目标的有仲裁院调解中心设立率（96.9%，目标100.0%，差3.1个百分点）。",
+        "各单位中，2025年1—10月累计协商调解解决占比较高的是长白山管委会（51.1%）、梅河口市（50.6%），较低的是白城市（39.0%）。",
+        "本月新发生重大集体劳动人事争议2起；目前未化解5起，涉及劳动者276人、金额639.22 万元，其中有激化行为的1起。",
+        "报送方面，本月应报单位11个，按时报送9个，逾期报送1个（吉林市），尚未报送1个（白城市）。",
+    ]
+
+
+def test_sentences_without_figures():
+    assert brief.sentences(BriefFigures(area="通化市", period="2025-02")) == ["2025年2月，通化市暂无调解情况报表数据。"]
+    quiet = BriefFigures(area="通化市", period="2025-02", accepted=40, accepted_prev=40, closed=30, succeeded=15,
+                         success_rate=0.5, major_open=0, major_new=0)
+    assert brief.sentences(quiet) == [
+        "2025年2月，通化市各类调解组织受理劳动人事争议案件40件，与上月持平；调解结案30件，调解成功15件，调解成功率50.0%。",
+        "本月未新发生重大集体劳动人事争议，目前无未化解的重大集体争议。",
+    ]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    wh = build_tiny(tmp_path_factory.mktemp("brief") / "wh.duckdb")
+    yield wh
+    wh.close()
+
+
+def test_build_for_a_unit(tiny):
+    b = brief.build(tiny, PROVINCE_ADMIN, "220500", "2025-02")
+    f = b.figures
+    assert (f.accepted, f.accepted_prev, f.closed, f.succeeded, f.ytd_accepted, f.ytd_succeeded) == (40, 40, 30, 15, 80, 34)
+    assert f.share_target == pytest.approx(0.3) and f.share_baseline == pytest.approx(0.2)
+    assert (f.major_open, f.major_new, f.units_due, f.units_on_time, f.units_late) == (1, 0, 1, 0, ["通化市"])  # loaded now: late
+    assert b.title == "通化市劳动人事争议调解工作月度简报（2025年2月）"
+    assert b.sentences[0] == ("2025年2月，通化市各类调解组织受理劳动人事争议案件40件，与上月持平；"
+                              "调解结案30件，调解成功15件，调解成功率50.0%，较上月下降13.3个百分点。")
+    assert "距2025年底目标30.0%（2024年均值20.0%提高10个百分点）还差8.6个百分点" in b.sentences[1]
+    assert b.sentences[2] == "2025年1—2月累计受理80件，调解成功34件，累计协商调解解决占比28.3%。"
+    assert "规上企业调委会设立率（66.7%，目标80.0%，差13.3个百分点）" in b.sentences[3]
+
+
+def test_build_for_a_county_stays_in_scope(tiny):
+    b = brief.build(tiny, Viewer("dongchang", "county", "220502"), "220502", "2025-02")
+    assert b.figures.accepted == 20 and b.figures.top_units == [] and b.units.height == 0
+    assert b.disputes["region_code"].unique().to_list() in ([], ["220502"])
+
+
+def test_workbook(tiny):
+    b = brief.build(tiny, PROVINCE_ADMIN, None, "2025-01")
+    book = openpyxl.load_workbook(io.BytesIO(brief.brief_xlsx(b)))
+    assert book.sheetnames == ["简报", "关键数字", "各单位", "重大集体争议", "口径说明"]
+    ws = book["简报"]
+    assert ws["A1"].value == "吉林省劳动人事争议调解工作月度简报（2025年1月）"
+    assert ws["A2"].value.startswith("数据截至 2025年2月 · 已报送 1/11 个单位")  # 长春 has no 2025-02
+    texts = [ws.cell(row=r, column=1).value for r in range(5, 5 + len(b.sentences))]
+    assert texts == ["　　" + s for s in b.sentences]
+    assert texts[0].startswith("　　2025年1月，全省各类调解组织受理劳动人事争议案件80件")
+    figures = [list(r) for r in book["关键数字"].iter_rows(min_row=3, values_only=True)]
+    assert figures[0] == ["指标", "本月", "上月", "环比", "目标", "差距", "分子/分母"]
+    assert figures[1][:4] == ["受理案件数", "80 件", "40 件", "上升100.0%"]
+    assert brief.file_name("全省", "2025-01") == "吉林省调解工作月度简报_2025年1月.xlsx"
