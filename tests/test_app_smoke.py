@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT, SAMPLES
 
 
-PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py"]
+PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py",
+         "pages/mediation.py", "pages/submissions.py"]
 
 
 @pytest.fixture
@@ -55,3 +56,76 @@ def test_app_navigation_runs(warehouse_with_samples):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+
+
+# ------------------------------------------------------------------ 总览 / 调解成效 / 报送情况 on a demo warehouse
+REPORT_PAGES = ["pages/overview.py", "pages/mediation.py", "pages/submissions.py"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """`python -m etl demo --from 2025-01 --to 2025-03` (the real workbook path), built once for this module."""
+    from etl.demo import build_demo
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(db, first="2025-01", last="2025-03")
+    return db
+
+
+@pytest.fixture
+def demo(demo_db, monkeypatch):
+    monkeypatch.setenv("MEDIATION_DB", str(demo_db))
+    return demo_db
+
+
+def _charts(at: AppTest) -> list[dict]:
+    import json
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _run_as(page: str, viewer=None, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
+    if viewer is not None:
+        at.session_state["viewer"] = viewer
+    if params:
+        at.query_params.update(params)
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("page", REPORT_PAGES)
+def test_report_pages_show_real_charts_on_the_demo(demo, page):
+    at = _run_as(page)
+    assert not at.exception, at.exception
+    specs = _charts(at)
+    assert len(specs) >= 3
+    titles = [s["layout"].get("title", {}).get("text", "") for s in specs]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in titles if t), titles
+    assert any("数据截至 2025年3月" in m.value for m in at.markdown)  # the freshness banner
+    assert at.query_params["period"] == ["2025-03"] or at.query_params["period"] == "2025-03"
+
+
+def test_overview_headline_figures_and_deep_link(demo):
+    at = _run_as("pages/overview.py", params={"period": "2025-02", "from": "2025-01", "region": "220500"})
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["受理案件数（本月）", "调解成功率", "协商调解解决占比", "未化解重大集体争议"]
+    assert "工会百人以上企业调委会" in labels
+    assert all(m.help for m in at.metric), "every figure has its definition at hand"
+    assert any("通化市 · 2025年2月" in h.value for h in at.markdown)
+    # a different ranking measure reruns only the fragment
+    at.selectbox(key="overview_rank_measure").select("above_scale_committee").run()
+    assert not at.exception, at.exception
+
+
+def test_pages_for_a_county_clerk_stay_in_scope(demo):
+    from auth.viewer import Viewer
+    county = Viewer("dongchang", "county", "220502", "东昌区填报员")
+    for page in REPORT_PAGES:
+        at = _run_as(page, county)
+        assert not at.exception, (page, at.exception)
+        regions = at.selectbox(key="flt_region").options
+        assert "全省" not in regions and "长春市" not in regions, regions
+    at = _run_as("pages/mediation.py", county, {"region": "220000"})  # a pasted province link is refused quietly
+    assert not at.exception
+    assert at.selectbox(key="flt_region").value == "220500"
+
