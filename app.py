@@ -57,4 +57,4 @@ if viewer is None:
     st.navigation([gate.login_page(ROOT)]).run()
 else:
     gate.sidebar(warehouse(), viewer)
-    st.navigation(build_navigation(viewer)).run()
+    st.navigation(build_navigation(viewer), expanded=True).run()  # every section visible, 账号与审计 too

@@ -315,6 +315,8 @@ def disable_account(wh, name: str, *, actor: str) -> Account:
     account = _require(wh, name)
     if account.disabled:
         raise AccountError(f"账号“{account.name}”已经是停用状态。")
+    if account.name == normalise_name(actor):
+        raise AccountError("不能停用自己正在使用的账号：请用另一个管理员账号操作。")
     if account.role == "admin" and _active_admins(wh) == [account.name]:
         raise AccountError("不能停用最后一个可用的省级管理员账号：请先创建另一个管理员账号。")
     with wh.write() as cur:

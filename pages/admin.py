@@ -40,7 +40,8 @@ with tab_accounts:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("新增账号")
-        role = st.selectbox("角色", list(accounts.ROLES), format_func=lambda r: ROLE_LABELS[r], key="new_role")
+        role = st.selectbox("角色", list(accounts.ROLES), index=accounts.ROLES.index("city"), key="new_role",
+                            format_func=lambda r: ROLE_LABELS[r])  # most new accounts are clerks, not administrators
         if role == "city":
             region_options = [u.code for u in sorted(index.units, key=lambda r: r.code) if u.kind != "province"]
         elif role == "county":

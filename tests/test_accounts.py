@@ -155,6 +155,8 @@ def test_reset_password_unlocks_and_stops_listing_a_demo_account(wh):
 def test_the_last_enabled_admin_cannot_be_disabled(wh):
     accounts.add_account(wh, "boss", role="admin", password=PASSWORD, actor="test")
     with pytest.raises(accounts.AccountError, match="最后一个"):
+        accounts.disable_account(wh, "boss", actor="cli:root")
+    with pytest.raises(accounts.AccountError, match="不能停用自己"):
         accounts.disable_account(wh, "boss", actor="boss")
     accounts.add_account(wh, "boss2", role="admin", password=PASSWORD, actor="boss")
     accounts.disable_account(wh, "boss", actor="boss2")
