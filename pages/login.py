@@ -1,11 +1,24 @@
 """登录: the only page before sign-in (app.py shows nothing else until someone is signed in)."""
+from pathlib import Path
+
 import streamlit as st
 
 from auth import accounts, gate
 from auth.sanitize import md_escape
+from auth.viewer import Viewer
+from dashboard.session import VIEWER_KEY
 from dashboard.runtime import warehouse
 
 wh = warehouse()
+if isinstance(st.session_state.get(VIEWER_KEY), Viewer):
+    # Signed in but still here: only in Streamlit's legacy multipage mode right after a server start (see
+    # dashboard/session.py). Hand over to app.py, which builds the real navigation.
+    try:
+        st.switch_page(str(Path(__file__).resolve().parents[1] / "app.py"))
+    except Exception:  # app.py is not a page of this navigation
+        st.success("您已登录。", icon=":material/check:")
+        st.markdown("[进入平台](./)")
+        st.stop()
 demo = accounts.demo_accounts(wh)
 _, head, _ = st.columns([0.3, 4, 0.3]) if demo else st.columns([1, 1.6, 1])
 head.title("吉林省劳动人事争议调解监测平台")
