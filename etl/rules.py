@@ -195,6 +195,12 @@ def rule_sum_matches_sheet(rule: Rule, ctx: Context) -> None:
             region = ctx.index.get(code)
             ctx.report(rule, first_row[code], rule["column"], region=region.name if region else code,
                        sum=total, total=expected, diff=expected - total)
+    if sums:  # a region left out of a filled-in sheet: all its cases are 未分行业 (no row to point at)
+        for code, expected in sorted(totals.items()):
+            if code not in sums and expected:
+                region = ctx.index.get(code)
+                ctx.report(rule, None, rule["column"], region=region.name if region else code, sum=0, total=expected,
+                           diff=expected)
 
 
 def rule_previous_step_back(rule: Rule, ctx: Context) -> None:
