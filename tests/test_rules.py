@@ -262,6 +262,19 @@ def test_a2_sum_differs_names_the_remainder(shared_wh):
     assert all(n in result.warnings[0].message for n in ("东昌区", "6", "10", "4"))
 
 
+def test_a2_sum_differs_for_a_region_left_out_of_the_industry_sheet(shared_wh):
+    """Per region: a region of 调解情况 with cases but no 分行业 row has an industry sum of 0 (all 未分行业)."""
+    data = {"调解情况": [a1(), a1_row("220503", "二道江区", scale=2), a1_row("220521", "通化县", scale=0)],
+            "分行业": [a2_row(A_CODE, A_NAME)]}
+    result = check(shared_wh, form_workbook("A", data), "t.xlsx", today=TODAY)
+    assert [(w.code, w.sheet, w.cell, w.column) for w in result.warnings] == [("A2_SUM_DIFFERS", "分行业", None, "accepted")]
+    assert "二道江区" in result.warnings[0].message and "20" in result.warnings[0].message
+    assert result.errors == []
+    # a 分行业 sheet left empty (industry not reported at all) raises nothing
+    data["分行业"] = []
+    assert check(shared_wh, form_workbook("A", data), "t.xlsx", today=TODAY).warnings == []
+
+
 # ------------------------------------------------------------------ forms.md errors without a TOML rule
 
 SPEC_ERRORS = {
