@@ -490,3 +490,47 @@ def test_no_password_appears_in_output_logs_or_the_audit(tmp_path, caplog):
     everything = made.stdout + made.stderr + reset.stdout + reset.stderr + caplog.text + audit_text
     for secret in (PASSWORD, "Second-Secret-8", "Typo-Secret-8", "$argon2"):
         assert secret not in everything
+
+
+# ================================================================== 5. the real server's entry points
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="Debian chromium not installed (make browser)")
+def test_a_page_url_as_the_first_request_after_a_server_start_asks_for_sign_in(tmp_path):
+    """Streamlit runs pages/<page>.py without app.py for the first request after a start (its legacy multipage
+    mode, triggered by the pages/ folder): the page must refuse instead of falling back to an administrator."""
+    import os
+    import signal
+    import time
+    from playwright.sync_api import expect, sync_playwright
+    from warehouse.db import Warehouse
+    db = tmp_path / "wh.duckdb"
+    Warehouse(db).close()
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.headless", "true", "--server.address", "127.0.0.1"],
+                              cwd=ROOT, env={**os.environ, "MEDIATION_DB": str(db)}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            page = browser.new_page()
+            for _ in range(60):  # wait for the server
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/admin")
+                    break
+                except Exception:  # noqa: BLE001 - not listening yet
+                    time.sleep(0.5)
+            expect(page.get_by_text("请先登录").first).to_be_visible(timeout=30000)
+            assert page.get_by_text("新增账号").count() == 0
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
