@@ -15,6 +15,7 @@ from etl.parser import ParsedFile, ParsedRow, ParsedSheet
 from etl.template import template_file_name, write_workbook
 from warehouse.db import Warehouse
 from warehouse.load import load_version
+from etl.demo_signals import handling as demo_handling
 from warehouse.signals import deferred as deferred_signals, refresh_all as refresh_signals_all
 
 
@@ -102,7 +103,9 @@ def build_demo(db: Path, *, first: str = "2024-01", last: str | None = None, see
     if progress:
         print(f"  正在计算预警信号（{time.perf_counter() - started:.0f} 秒）", file=sys.stderr, flush=True)
     # R6 judges missing reports as of today; a demo ending in the past is judged as of its last upload
-    refresh_signals_all(wh, now=None if last >= last_complete_month() else wh.scalar("select max(loaded_at) from versions"))
+    # (the bureaus' 处置/反馈 of the signals is simulated month by month, etl/demo_signals.py)
+    refresh_signals_all(wh, now=None if last >= last_complete_month() else wh.scalar("select max(loaded_at) from versions"),
+                        after_month=demo_handling(wh, seed))
     wh.close()
     return f"{first} 至 {last}，{loaded} 份报表入库" + (f"，{rejected} 份未通过校验" if rejected else "") + \
         f"，用时 {time.perf_counter() - started:.1f} 秒"

@@ -31,3 +31,5 @@ create table if not exists signal_actions (
     level varchar,
     metric double
 );
+-- the data month an action refers to (the month evaluated, or the signal's month when a user acted)
+alter table signal_actions add column if not exists period varchar;

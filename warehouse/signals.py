@@ -445,7 +445,7 @@ SIGNAL_COLUMNS = {
 }
 PERIOD_COLUMNS = {"signal_id": pl.Utf8, "period": pl.Utf8, "level": pl.Utf8, "metric": pl.Float64}
 ACTION_COLUMNS = {"signal_id": pl.Utf8, "acted_at": pl.Datetime("us"), "actor": pl.Utf8, "action": pl.Utf8,
-                  "note": pl.Utf8, "level": pl.Utf8, "metric": pl.Float64}
+                  "note": pl.Utf8, "level": pl.Utf8, "metric": pl.Float64, "period": pl.Utf8}
 
 
 def _existing(cur, ev: Evaluation) -> dict[str, dict]:
@@ -480,9 +480,9 @@ class _Writes:
         self.updates: list[dict] = []  # full rows replacing the stored ones
         self.actions: list[dict] = []
 
-    def action(self, sid, at, actor, action, note, level, metric) -> None:
+    def action(self, sid, at, actor, action, note, level, metric, period) -> None:
         self.actions.append({"signal_id": sid, "acted_at": at, "actor": actor, "action": action, "note": note,
-                             "level": level, "metric": metric})
+                             "level": level, "metric": metric, "period": period})
 
     def flush(self, cur) -> None:
         def frame(rows, schema):
@@ -528,7 +528,7 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
         if old is None:
             out.inserts.append({**row, "status": "new", "first_seen": at, "first_period": sig.period,
                                 "closed_level": None, "closed_metric": None})
-            out.action(sid, at, SYSTEM, "raise", sig.title, sig.level, sig.metric)
+            out.action(sid, at, SYSTEM, "raise", sig.title, sig.level, sig.metric, sig.period)
             counts["new"] += 1
             continue
         if ev.standing and old["period"] > sig.period:  # a newer month already decided this signal's state
@@ -539,7 +539,7 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
         reason = _worse(sig, old, ctx.cfg["reopen_growth"]) if status == "closed" else None
         if reason:
             status = "new"
-            out.action(sid, at, SYSTEM, "reopen", f"{reason}：{sig.explanation}", sig.level, sig.metric)
+            out.action(sid, at, SYSTEM, "reopen", f"{reason}：{sig.explanation}", sig.level, sig.metric, sig.period)
             ctx.wh.audit(cur, SYSTEM, "signal_reopen", sid, {"rule": sig.rule, "reason": reason, "level": sig.level})
             counts["reopened"] += 1
         keep_baseline = status == "closed"
@@ -554,14 +554,15 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
         if ev.standing:
             if old["period"] > ev.periods[0]:
                 continue
-            out.period_keys.append({"signal_id": sid, "period": ev.periods[0]})
+            evaluated = ev.periods[0]
         else:
-            out.period_keys.append({"signal_id": sid, "period": old["subject"]})
+            evaluated = old["subject"]
+        out.period_keys.append({"signal_id": sid, "period": evaluated})
         if not old["active"]:
             continue
         if old["status"] != "closed":
             out.action(sid, at, SYSTEM, "resolve", ev.resolved.get(sid, "按最新数据，预警条件已不成立。"),
-                       old["level"], old["metric"])
+                       old["level"], old["metric"], evaluated)
             counts["resolved"] += 1
         out.updates.append({**old, "active": False, "status": "closed", "closed_level": None, "closed_metric": None})
     out.flush(cur)
@@ -645,39 +646,44 @@ def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None 
     return counts
 
 
-def refresh_all(wh, *, now: dt.datetime | None = None) -> Counter:
-    """Replay every month in order (all rules, all regions), then R6 as of now; idempotent."""
+def refresh_all(wh, *, now: dt.datetime | None = None, after_month=None) -> Counter:
+    """Replay every month in order (all rules, all regions), then R6 as of now; idempotent.
+
+    One transaction per month: an interrupted run leaves consistent months and is completed by running it again.
+    after_month(period, at), if given, runs after each month is stored (the demo simulates the bureaus' handling).
+    """
     now = now or dt.datetime.now().replace(microsecond=0)
+    index = wh.region_index()
+    cfg = signal_settings()
+    regions = sorted(code for code, r in index.regions.items() if r.kind != "province")
+    units = sorted(r.code for r in index.units)
+    loads = dict(wh.query("select period, max(loaded_at) from versions where loaded_at <= ? group by period", [now]).rows())
+    present: dict[tuple[str, str], list[str]] = {}
+    for form, period, code in wh.query("select distinct form, period, region_code from current_versions").rows():
+        present.setdefault((form, period), []).append(code)
     counts: Counter = Counter()
-    with wh.write() as cur:
-        index = wh.region_index()
-        cfg = signal_settings()
-        regions = sorted(code for code, r in index.regions.items() if r.kind != "province")
-        units = sorted(r.code for r in index.units)
-        cur.execute("select period, max(loaded_at) from versions where loaded_at <= ? group by period", [now])
-        loads = dict(cur.fetchall())
-        cur.execute("select distinct form, period, region_code from current_versions")
-        present: dict[tuple[str, str], list[str]] = {}
-        for form, period, code in cur.fetchall():
-            present.setdefault((form, period), []).append(code)
-        for period in sorted({p for _, p in present}):
-            ctx = Context(wh, cur, index, cfg, min(loads.get(period) or now, now))
+    for period in sorted({p for _, p in present}):
+        at = min(loads.get(period) or now, now)
+        with wh.write() as cur:
+            ctx = Context(wh, cur, index, cfg, at)
             a_regions = sorted(present.get(("A", period), []))
             b_units = _units_of(index, present.get(("B", period), []))
             if a_regions:
-                a_units = _units_of(index, a_regions)
                 counts += apply(ctx, rule_r1(ctx, period, a_regions))
                 counts += apply(ctx, rule_r5(ctx, period, a_regions))
-                counts += apply(ctx, rule_r3(ctx, period, a_units))
+                counts += apply(ctx, rule_r3(ctx, period, _units_of(index, a_regions)))
                 counts += apply(ctx, rule_r2(ctx, [period], regions))
                 counts += apply(ctx, rule_r4(ctx, [period], regions))
             if b_units:
                 counts += apply(ctx, rule_r7(ctx, period, b_units))
-            counts += apply(ctx, rule_r6(ctx, [_shift(period, -1), period], units, ctx.at))
+            counts += apply(ctx, rule_r6(ctx, [_shift(period, -1), period], units, at))
+        if after_month is not None:
+            after_month(period, at)
+    first = cfg["reporting"]["first_period"]
+    last = f"{now.year:04d}-{now.month:02d}"
+    recent = [p for p in (_shift(last, -k) for k in range(cfg["r6"]["lookback_days"] // 28 + 2, 0, -1)) if p >= first]
+    with wh.write() as cur:
         ctx = Context(wh, cur, index, cfg, now)
-        first = cfg["reporting"]["first_period"]
-        last = f"{now.year:04d}-{now.month:02d}"
-        recent = [p for p in (_shift(last, -k) for k in range(cfg["r6"]["lookback_days"] // 28 + 2, 0, -1)) if p >= first]
         counts += apply(ctx, rule_r6(ctx, recent, units, now))
     return counts
 
@@ -728,7 +734,8 @@ def _user_step(wh, viewer: Viewer, sid: str, text: str, *, action: str, at: dt.d
             cur.execute("update signals set status = 'closed', closed_level = level, closed_metric = metric "
                         "where signal_id = ?", [sid])
         cur.execute("insert into signal_actions by name select ? as signal_id, ? as acted_at, ? as actor, ? as action, "
-                    "? as note, ? as level, ? as metric", [sid, at, viewer.name, action, text, row["level"], row["metric"]])
+                    "? as note, ? as level, ? as metric, ? as period",
+                    [sid, at, viewer.name, action, text, row["level"], row["metric"], row["period"]])
         wh.audit(cur, viewer.name, f"signal_{action}", sid,
                  {"rule": row["rule"], "region": row["region_code"], "level": row["level"],
                   "from": row["status"], "to": new_status, "note": text})
