@@ -8,7 +8,7 @@ from conftest import ROOT, SAMPLES
 
 
 PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py",
-         "pages/mediation.py", "pages/submissions.py"]
+         "pages/mediation.py", "pages/submissions.py", "pages/risk.py"]
 
 
 @pytest.fixture
