@@ -7,6 +7,7 @@ History: versions a viewer may see, who may restore.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -111,23 +112,40 @@ def form_title(code: str | None) -> str:
 
 
 def status_line(fc: FileCheck) -> tuple[str, str]:
-    """(icon, text) for a file's progress/status line."""
+    """(state, text) of a file: state is st.status's 'complete' or 'error'; the text says what to do next."""
     r = fc.result
     if fc.loaded is not None:
+        if fc.loaded.review_state == "returned":
+            return "error", f"已被退回（版本 {fc.loaded.version_id}）：退回原因见本页上方，请改正后重新上传"
         state = review.STATE_LABELS.get(fc.loaded.review_state, fc.loaded.review_state)
-        return "✅", f"已入库（版本 {fc.loaded.version_id}，{state}）"
+        return "complete", f"已入库（版本 {fc.loaded.version_id}，{state}）"
     if r.errors:
-        return "❌", f"发现 {len(r.errors)} 个错误，未入库：请按下方说明改正后重新上传"
+        return "error", f"发现 {len(r.errors)} 个错误，未入库：请按下方说明改正后重新上传"
     if r.warnings:
-        return "⚠️", f"校验通过，有 {len(r.warnings)} 条提示请核实；确认无误后点“确认入库”"
-    return "✔️", "校验通过，可以入库"
+        return "complete", f"校验通过，有 {len(r.warnings)} 条提示请核实；确认无误后点“确认入库”"
+    return "complete", "校验通过，可以入库"
+
+
+LOCATION = re.compile(r"^“[^”]+”工作表(?: ?[A-Z]{1,3}\d+ 单元格| ?第 \d+ 行)?(?:（(?P<context>.*?)）)?：(?P<rest>.*)$", re.S)
+
+
+def split_message(message: str) -> tuple[str, str, str]:
+    """A message of etl.parser.issue_at → (地区·项目, 问题, 怎么改); the sheet and cell have columns of their own."""
+    match = LOCATION.match(message)
+    context, rest = (match.group("context") or "", match.group("rest")) if match else ("", message)
+    problem, _, fix = rest.partition("。")
+    return context, problem, fix.strip()
 
 
 def issues_frame(issues: list[Issue]) -> pl.DataFrame:
-    """Errors or warnings as the clerk reads them: sheet, cell, what is wrong and how to fix it."""
-    rows = [{"工作表": i.sheet or "（整个文件）", "单元格": i.cell or (f"第 {i.row} 行" if i.row else "—"),
-             "说明": i.message} for i in issues]
-    return pl.DataFrame(rows, schema={"工作表": pl.Utf8, "单元格": pl.Utf8, "说明": pl.Utf8})
+    """Errors or warnings as the clerk reads them: where (sheet and cell; region · item), what is wrong, how to fix it."""
+    rows = []
+    for i in issues:
+        context, problem, fix = split_message(i.message)
+        where = i.cell or (f"第 {i.row} 行" if i.row else "")
+        rows.append({"位置": f"{i.sheet} {where}".strip() if i.sheet else "整个文件",
+                     "地区 · 项目": context or "—", "问题": problem, "怎么改": fix or "—"})
+    return pl.DataFrame(rows, schema={k: pl.Utf8 for k in ("位置", "地区 · 项目", "问题", "怎么改")})
 
 
 def rows_frame(result: IngestResult) -> pl.DataFrame:
@@ -270,8 +288,54 @@ def load_file(wh: Warehouse, scope: UploadScope, fc: FileCheck, *, period: str |
     return fc
 
 
+def headline_changes(changes: list[Change], form: str, limit: int = 12) -> tuple[list[str], int]:
+    """The change lines to read first. Few changes: every one. Many: one line per region with its key figures
+    ("东昌区 受理案件数合计 73 → 32，调解结案数 70 → 28"), regions first reported or dropped, and one count line
+    per other sheet ("分行业：修改 20 处，新增 5 行，删除 40 行"); the table below lists everything.
+
+    Returns (lines, how many changes are not spelled out in those lines)."""
+    if len(changes) <= limit:
+        return compare.change_lines(changes, form), 0
+    keys = KEY_COLUMNS.get(form, ("step",))
+    main = load_form(form).sheets[0].name
+    by_region: dict[str, list[Change]] = {}
+    whole_rows: list[Change] = []
+    per_sheet: dict[str, dict[str, int]] = {}
+    for change in changes:
+        if change.sheet == main and change.kind == "changed" and change.column in keys:
+            by_region.setdefault(change.region_name, []).append(change)
+        elif change.sheet == main and change.kind != "changed":
+            whole_rows.append(change)
+        elif change.sheet != main:
+            counts = per_sheet.setdefault(change.sheet, {"changed": 0, "added": 0, "removed": 0})
+            counts[change.kind] += change.count if change.kind != "changed" else 1
+    lines, spelled = [], 0
+    for region, found in by_region.items():
+        found.sort(key=lambda c: keys.index(c.column))
+        lines.append(f"{region} " + "，".join(
+            f"{c.title} {format_value(c.old, c.column)} → {format_value(c.new, c.column)}" for c in found))
+        spelled += len(found)
+    for change in whole_rows:
+        lines.append(compare.change_line(change, main))
+        spelled += 1
+    for sheet, counts in per_sheet.items():
+        parts = [f"{label} {counts[kind]} {unit}" for kind, label, unit in
+                 (("changed", "修改", "处"), ("added", "新增", "行"), ("removed", "删除", "行")) if counts[kind]]
+        lines.append(f"{sheet}：" + "，".join(parts))
+    return lines, len(changes) - spelled
+
+
+def refresh_review_state(wh: Warehouse, fc: FileCheck) -> None:
+    """A file loaded earlier in this session may have been approved or returned since: show its state now."""
+    if fc.loaded is not None:
+        fc.loaded.review_state = wh.scalar("select review_state from versions where version_id = ?",
+                                           [fc.loaded.version_id]) or fc.loaded.review_state
+
+
 def review_note(state: str) -> str:
     """What happens next, in the clerk's words."""
+    if state == "returned":
+        return "这个版本已被审核退回，退回原因见本页上方；改正后重新上传即可替代它。"
     if state != "pending":
         return "数据已生效，各看板即时更新。"
     counts = review.pending_counts()
@@ -304,19 +368,20 @@ def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None
 
 
 def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.DataFrame:
+    """One row per version; the columns a clerk looks at first come first (the long SHA-256 last)."""
     rows = []
     for s in subs:
         names = [region_label(index, r) for r in s.regions]
         rows.append({
-            "版本号": s.version_id, "报表": s.form, "统计期": s.period,
-            "地区": "、".join(names[:4]) + (f" 等 {len(names)} 个" if len(names) > 4 else ""),
-            "上报人": s.loaded_by, "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
-            "文件": s.file_name, "SHA-256": s.sha256, "提示数": int(s.warnings or 0),
-            "审核状态": s.state_label, "审核意见": s.review_note or "",
-            "看板显示": "当前" if s.current_regions else "",
+            "版本号": s.version_id, "统计期": s.period, "报表": s.form, "审核状态": s.state_label,
+            "看板显示": "当前" if s.current_regions else "", "上报人": s.loaded_by,
+            "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
+            "地区": "、".join(names[:3]) + (f" 等 {len(names)} 个" if len(names) > 3 else ""),
+            "提示数": int(s.warnings or 0), "审核意见": s.review_note or "", "文件": s.file_name, "SHA-256": s.sha256,
         })
-    schema = {"版本号": pl.Utf8, "报表": pl.Utf8, "统计期": pl.Utf8, "地区": pl.Utf8, "上报人": pl.Utf8, "上报时间": pl.Utf8,
-              "文件": pl.Utf8, "SHA-256": pl.Utf8, "提示数": pl.Int64, "审核状态": pl.Utf8, "审核意见": pl.Utf8, "看板显示": pl.Utf8}
+    schema = {"版本号": pl.Utf8, "统计期": pl.Utf8, "报表": pl.Utf8, "审核状态": pl.Utf8, "看板显示": pl.Utf8,
+              "上报人": pl.Utf8, "上报时间": pl.Utf8, "地区": pl.Utf8, "提示数": pl.Int64, "审核意见": pl.Utf8,
+              "文件": pl.Utf8, "SHA-256": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
 
 

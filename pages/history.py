@@ -17,7 +17,7 @@ layout.header("历史版本", wh, "每次入库都保存为一个版本：谁、
 
 flash = st.session_state.pop("history_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 choices = common.region_choices(wh, viewer)
 codes = [c for c, _, _ in choices]
@@ -36,8 +36,12 @@ if not subs:
     st.stop()
 
 st.markdown(f"**共 {len(subs)} 个版本**（最新的在前；“看板显示”为“当前”的是各看板正在使用的版本）")
-st.dataframe(up.versions_frame(subs, index), hide_index=True, width="stretch",
-             column_config={"SHA-256": st.column_config.TextColumn(width="small", help="文件内容的指纹，可用于核对原件")})
+widths = {"版本号": 110, "统计期": 70, "报表": 40, "审核状态": 170, "看板显示": 70, "上报人": 90, "上报时间": 150,
+          "地区": 160, "审核意见": 200, "文件": 200}
+config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
+config["提示数"] = st.column_config.NumberColumn(width=60)
+config["SHA-256"] = st.column_config.TextColumn(width=220, help="文件内容的指纹（SHA-256），可用于核对存档的原件")
+st.dataframe(up.versions_frame(subs, index), hide_index=True, width="stretch", column_config=config)
 
 by_id = {s.version_id: s for s in subs}
 
@@ -59,8 +63,11 @@ else:
     options = same_key + [i for i in same_form if i not in same_key]
     old_id = c2.selectbox("旧版本", options, format_func=describe, key="hist_old")
     changes = compare.compare_versions(wh, old_id, new_id)
+    if by_id[new_id].warnings:
+        with st.expander(f"新版本入库时的 {by_id[new_id].warnings} 条提示"):
+            st.dataframe(up.version_warnings(wh, new_id), hide_index=True, width="stretch")
     if not changes:
-        st.success("两个版本的数据完全相同。", icon="🟰")
+        st.success("两个版本的数据完全相同。", icon=":material/check:")
     else:
         st.markdown(f"**从旧版本到新版本，变化 {len(changes)} 处：**")
         st.dataframe(compare.changes_frame(changes), hide_index=True, width="stretch")

@@ -26,11 +26,11 @@ if viewer.role not in ("admin", "city"):
 
 flash = st.session_state.pop("review_flash", None)
 if flash:
-    st.success(flash, icon="✅")
+    st.success(flash, icon=":material/check_circle:")
 
 queue = review.review_queue(wh, viewer)
 if not queue:
-    st.success("目前没有等待您审核的上报。", icon="🎉")
+    st.success("目前没有等待您审核的上报。", icon=":material/task_alt:")
     st.stop()
 
 st.markdown(f"**等待您审核：{len(queue)} 份**（按上报时间先后排列）")
@@ -38,11 +38,12 @@ for sub in queue:
     names = [compare.region_label(index, r) for r in sub.regions]
     where = "、".join(names[:5]) + (f" 等 {len(names)} 个地区" if len(names) > 5 else "")
     addressed = "" if sub.reviewer_role == viewer.role else "（县级上报，通常由市（州）审核）"
-    with st.expander(f"📝 {up.form_title(sub.form)} · {period_label(sub.period)} · {where}{addressed}", expanded=len(queue) <= 3):
+    with st.expander(f"{up.form_title(sub.form)} · {period_label(sub.period)} · {where}{addressed}", expanded=len(queue) <= 3,
+                     icon=":material/rate_review:"):
         st.markdown(f"**上报人：** {sub.loaded_by}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
                     f"**文件：** {sub.file_name}　**版本：** {sub.version_id}")
         if sub.warnings:
-            st.warning(f"上报时有 {sub.warnings} 条提示（不影响入库），请一并核实：", icon="⚠️")
+            st.warning(f"上报时有 {sub.warnings} 条提示（不影响入库），请一并核实：", icon=":material/warning:")
             st.dataframe(up.version_warnings(wh, sub.version_id), hide_index=True, width="stretch")
         baseline = review.approved_baseline(wh, sub.version_id)
         changes = compare.compare_to_baseline(wh, sub.version_id, baseline)
@@ -51,12 +52,16 @@ for sub in queue:
         elif not changes:
             st.markdown("**与已审核数据对比：** 没有任何变化。")
         else:
-            st.markdown(f"**与已审核数据对比：变化 {len(changes)} 处**")
-            st.dataframe(compare.changes_frame(changes), hide_index=True, width="stretch")
+            lines, rest = up.headline_changes(changes, sub.form, 8)
+            st.markdown(f"**与已审核数据对比：变化 {len(changes)} 处**" + ("（先列主要指标）" if rest else ""))
+            st.markdown("\n".join(f"- {line}" for line in lines))
+            if rest:
+                st.dataframe(compare.changes_frame(changes), hide_index=True, width="stretch", height=250)
         original = wh.scalar("select f.content from versions as v join files as f using (file_id) where v.version_id = ?",
                              [sub.version_id])
         if original:
-            st.download_button("⬇️ 下载上报的原文件", data=bytes(original), file_name=sub.file_name, key=f"orig_{sub.version_id}")
+            st.download_button("下载上报的原文件", data=bytes(original), file_name=sub.file_name, key=f"orig_{sub.version_id}",
+                               icon=":material/download:")
         c1, c2 = st.columns([1, 2])
         if c1.button("审核通过", type="primary", key=f"approve_{sub.version_id}"):
             try:

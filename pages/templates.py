@@ -14,7 +14,7 @@ layout.header("模板下载", wh, "按报表定义生成的 Excel 模板：表�
 
 units = up.template_units(wh, viewer)
 if not units:
-    st.warning("您的账号没有设置所属地区，无法生成本单位模板。请联系省级管理员。", icon="⚠️")
+    st.warning("您的账号没有设置所属地区，无法生成本单位模板。请联系省级管理员。", icon=":material/warning:")
     st.stop()
 
 forms = {f.code: f for f in all_forms()}
@@ -29,7 +29,7 @@ code = c3.selectbox("填报单位", [c for c, _ in units], format_func=lambda c:
                     disabled=len(units) == 1)
 
 content, file_name, region_names = up.make_template(wh, viewer, form_code, period, code)
-st.download_button(f"⬇️ 下载模板：{file_name}", data=content, file_name=file_name, type="primary", key="tpl_download",
+st.download_button(f"下载模板：{file_name}", data=content, file_name=file_name, type="primary", key="tpl_download", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 form = forms[form_code]

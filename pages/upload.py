@@ -13,6 +13,7 @@ from warehouse.compare import changes_frame
 
 CACHE_KEY = "upload_checks"
 SHOW_LINES = 12
+TABLE_ROWS = 30  # up to this many issues in a wrapped table; more in a scrollable one
 
 wh = warehouse()
 viewer = current_viewer()
@@ -20,22 +21,31 @@ index = wh.region_index()
 layout.header("数据上报", wh, "上传本单位的月报或台账：系统先校验、给出问题清单，确认后才入库。")
 scope = up.upload_scope(wh, viewer)
 if scope.read_only:
-    st.info(up.READ_ONLY_MESSAGE, icon="🔒")
+    st.info(up.READ_ONLY_MESSAGE, icon=":material/lock:")
     st.stop()
 
 limits = config.settings()["upload"]
 
-# ------------------------------------------------------------------ my uploads awaiting review / returned
+
+def show_issues(issues) -> None:
+    frame = up.issues_frame(issues)
+    if frame.height <= TABLE_ROWS:
+        st.table(frame, hide_index=True)
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+# ------------------------------------------------------------------ my uploads: returned (with the reason), pending
 for item in review.uploader_items(wh, viewer, states=("returned",)):
     when = item.reviewed_at.strftime("%Y-%m-%d %H:%M") if item.reviewed_at else ""
     st.error(
         f"**被退回：{up.form_title(item.form)} · {period_label(item.period)}**（{item.file_name}）  \n"
         f"退回原因：{item.review_note}  \n"
         f"审核人：{item.reviewed_by or '—'} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
-        icon="↩️")
+        icon=":material/undo:")
 pending = review.uploader_items(wh, viewer, states=("pending",))
 if pending:
-    with st.expander(f"⏳ 我的上报：{len(pending)} 份待审核", expanded=False):
+    with st.expander(f"我的上报：{len(pending)} 份待审核", icon=":material/hourglass_top:"):
         for item in pending:
             st.markdown(f"- {up.form_title(item.form)} · {period_label(item.period)} · {item.file_name} · "
                         f"{item.loaded_at:%Y-%m-%d %H:%M} 上报，等待{review.REVIEWER_LABELS.get(item.reviewer_role, '审核')}")
@@ -55,87 +65,98 @@ if not files:
     st.stop()
 
 checks: dict = st.session_state.setdefault(CACHE_KEY, {})
-current_keys = []
-bars = {}
-for f in files:
-    content = f.getvalue()
-    key = hashlib.sha256(content).hexdigest() + "|" + f.name
-    current_keys.append(key)
+keys = [hashlib.sha256(f.getvalue()).hexdigest() + "|" + f.name for f in files]
+for key in [k for k in checks if k not in keys]:
+    del checks[key]
+
+summary = st.container()  # filled after every file is checked: the count and 全部确认入库
+
+for f, key in zip(files, keys):
     fc = checks.get(key)
     stale = fc is not None and fc.loaded is None and fc.extra.get("generation") != wh.generation
     if fc is None or stale:
-        bar = st.progress(0.05, text=f"⏳ 正在读取并校验 {f.name} …")
-        fc = up.check_file(wh, scope, content, f.name)
+        box = st.status(f"正在校验 {f.name} …", state="running", expanded=True)
+        with box:
+            bar = st.progress(0.1, text="读取工作簿并逐格校验…")
+            fc = up.check_file(wh, scope, f.getvalue(), f.name)
+            bar.progress(1.0, text="校验完成")
+            bar.empty()
         fc.extra["generation"] = wh.generation
         checks[key] = fc
-        bar.empty()
-for key in [k for k in checks if k not in current_keys]:
-    del checks[key]
-
-ready = [checks[k] for k in current_keys if checks[k].ok and checks[k].loaded is None]
-if len(ready) > 1 and st.button(f"全部确认入库（{len(ready)} 个校验通过的文件）", type="primary", key="load_all"):
-    for fc in ready:
-        up.load_file(wh, scope, fc)
-        fc.extra["generation"] = wh.generation
-
-n_bad = sum(1 for k in current_keys if not checks[k].ok)
-if len(current_keys) > 1:
-    st.caption(f"共 {len(current_keys)} 个文件：{len(current_keys) - n_bad} 个校验通过，{n_bad} 个有错误。")
-
-for key in current_keys:
-    fc = checks[key]
+    else:
+        box = st.status(f.name, state="complete")
     r = fc.result
-    icon, text = up.status_line(fc)
-    st.progress(1.0, text=f"{icon} **{fc.name}** — {text}")
-    title = f"{icon} {fc.name} · {up.form_title(r.form) if r.form else '未识别的报表'}" + \
-        (f" · {period_label(r.period)}" if r.period else "")
-    with st.expander(title, expanded=not fc.ok or len(current_keys) <= 3 or fc.loaded is not None):
+    up.refresh_review_state(wh, fc)
+    state, text = up.status_line(fc)
+    box.update(label=f"**{fc.name}** — {text}", state=state, expanded=not fc.ok or len(keys) <= 3 or fc.loaded is not None)
+    with box:
+        if fc.loaded is not None:
+            outcome = fc.loaded
+            if outcome.review_state == "returned":
+                st.error(f"版本 {outcome.version_id} 已入库，但{up.review_note(outcome.review_state)[2:]}", icon=":material/undo:")
+            else:
+                st.success(f"已入库：版本 {outcome.version_id}。{up.review_note(outcome.review_state)}",
+                           icon=":material/check_circle:")
+            if outcome.first_time:
+                st.markdown(f"**本期首次报送**（{up.regions_text(r, index)}），没有可对比的旧数据。")
+            elif not outcome.changes:
+                st.markdown("**与原有数据相比没有任何变化。**")
+            else:
+                lines, rest = up.headline_changes(outcome.changes, r.form, SHOW_LINES)
+                st.markdown(f"**与原有数据相比，变化了 {len(outcome.changes)} 处" + ("（先列主要指标）" if rest else "") + "：**")
+                st.markdown("\n".join(f"- {line}" for line in lines))
+                if rest:
+                    st.caption(f"全部 {len(outcome.changes)} 处变化（可滚动、可排序）：")
+                    st.dataframe(changes_frame(outcome.changes), hide_index=True, width="stretch", height=280)
+            st.markdown("---")
+            st.caption("以下是入库前的校验结果：")
         if r.form:
             st.markdown(f"**报表：** {up.form_title(r.form)}　**统计期：** {period_label(r.period)}　"
                         f"**地区：** {up.regions_text(r, index) or '—'}")
         if r.rows:
             st.markdown("**各表数据行数：** " + "，".join(f"{sheet} {n} 行" for sheet, n in r.rows.items()))
         if r.errors:
-            st.error(f"发现 {len(r.errors)} 个错误，这个文件**没有入库**。请按下表在 Excel 中改正，"
-                     "或下载带批注的副本（出错单元格已标红、附说明）改好后重新上传。", icon="❌")
-            st.dataframe(up.issues_frame(r.errors), hide_index=True, width="stretch",
-                         column_config={"说明": st.column_config.TextColumn(width="large")})
-        if r.warnings:
-            st.warning(f"{len(r.warnings)} 条提示：不影响入库，请核实数据是否确实如此。", icon="⚠️")
-            st.dataframe(up.issues_frame(r.warnings), hide_index=True, width="stretch",
-                         column_config={"说明": st.column_config.TextColumn(width="large")})
+            st.error(f"发现 {len(r.errors)} 个错误，这个文件**没有入库**。请按下表逐条改正后重新上传。"
+                     "也可以下载带批注的副本：出错的单元格已标红，鼠标移上去就能看到说明。", icon=":material/error:")
         if fc.annotated is not None:
             st.download_button(
-                "⬇️ 下载带批注的工作簿（错误标红、提示标黄）", data=fc.annotated.content, file_name=fc.annotated.file_name,
-                mime=fc.annotated.mime, key=f"annotated_{key}", type="primary" if r.errors else "secondary")
+                "下载带批注的工作簿（错误标红、提示标黄）", data=fc.annotated.content, file_name=fc.annotated.file_name,
+                mime=fc.annotated.mime, key=f"annotated_{key}", type="primary" if r.errors else "secondary",
+                icon=":material/download:")
+        if r.errors:
+            show_issues(r.errors)
+        if r.warnings:
+            st.warning(f"{len(r.warnings)} 条提示：不影响入库，请核实数据是否确实如此。", icon=":material/warning:")
+            show_issues(r.warnings)
+        if fc.annotated is not None:
             st.caption(fc.annotated.note)
         if r.form and r.period and r.parsed is not None and r.parsed.sheets:
             st.markdown(f"**主要数据与上月（{up.previous_month_label(r)}）对比**")
-            st.dataframe(up.key_totals(wh, r), hide_index=True, width="stretch")
+            st.table(up.key_totals(wh, r), hide_index=True)
             regional = up.region_totals(wh, r)
             if regional.height > 1:
-                st.dataframe(regional, hide_index=True, width="stretch")
+                st.table(regional, hide_index=True)
         if fc.loaded is None and fc.ok:
             earlier = up.already_loaded(wh, fc.sha256)
             if earlier:
                 first = earlier[0]
                 st.info(f"同一个文件（内容完全相同）已于 {first['loaded_at']:%Y-%m-%d %H:%M} 由 {first['loaded_by']} 入库"
-                        f"（版本 {first['version_id']}）。再次入库会生成一个内容相同的新版本。", icon="ℹ️")
-            note = "入库后将提交审核。" if scope.review_state == "pending" else "入库后立即生效。"
-            if st.button("确认入库", type="primary", key=f"load_{key}", help=note):
+                        f"（版本 {first['version_id']}）。再次入库会生成一个内容相同的新版本。", icon=":material/info:")
+            note = "入库后提交审核。" if scope.review_state == "pending" else "入库后立即生效。"
+            if st.button("确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:"):
                 up.load_file(wh, scope, fc)
                 fc.extra["generation"] = wh.generation
                 st.rerun()
-            st.caption(f"校验已通过。{note}同一地区、同一统计期的数据再次入库时，新版本替代旧版本，旧版本仍可在“历史版本”中查看和恢复。")
-        if fc.loaded is not None:
-            outcome = fc.loaded
-            st.success(f"已入库：版本 {outcome.version_id}。{up.review_note(outcome.review_state)}", icon="✅")
-            if outcome.first_time:
-                st.markdown(f"**本期首次报送**（{up.regions_text(r, index)}），没有可对比的旧数据。")
-            elif not outcome.changes:
-                st.markdown("**与原有数据相比没有任何变化。**")
-            else:
-                st.markdown(f"**与原有数据相比，变化了 {len(outcome.changes)} 处：**")
-                st.markdown("\n".join(f"- {line}" for line in outcome.lines[:SHOW_LINES]))
-                if len(outcome.lines) > SHOW_LINES:
-                    st.dataframe(changes_frame(outcome.changes), hide_index=True, width="stretch")
+            st.caption(f"校验已通过。{note}同一地区、同一统计期再次入库时，新版本替代旧版本，旧版本可在“历史版本”中查看和恢复。")
+
+ready = [checks[k] for k in keys if checks[k].ok and checks[k].loaded is None]
+with summary:
+    if len(keys) > 1:
+        n_bad = sum(1 for k in keys if not checks[k].ok)
+        st.caption(f"共 {len(keys)} 个文件：{len(keys) - n_bad} 个校验通过，{n_bad} 个有错误。")
+    if len(ready) > 1 and st.button(f"全部确认入库（{len(ready)} 个校验通过的文件）", type="primary", key="load_all",
+                                    icon=":material/done_all:"):
+        for fc in ready:
+            up.load_file(wh, scope, fc)
+            fc.extra["generation"] = wh.generation
+        st.rerun()

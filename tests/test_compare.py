@@ -131,3 +131,20 @@ def test_history_page_lists_compares_and_restores(wh, monkeypatch):
     assert at.success[0].value == f"已恢复版本 {old}：2 个地区的看板已改为显示这个版本的数据。"
     from dashboard.runtime import _open
     assert _open(str(wh.path)).scalar("select closed_total from v_mediation where region_code = '220502'") == 8
+
+
+def test_many_changes_are_summarised_per_region_and_sheet(wh):
+    from dashboard.upload import headline_changes
+    rows = [a1_row(code, scale=2) for code in ("220500", "220502", "220503", "220521")]
+    old = load(wh, "A", {"调解情况": TWO, "分行业": [a2_row("220502", industry="C"), a2_row("220502", industry="E", accepted=4, succeeded=2)]})
+    new = load(wh, "A", {"调解情况": rows, "分行业": [a2_row("220502", industry="C", accepted=12)]})
+    changes = compare.compare_versions(wh, old, new)
+    lines, rest = headline_changes(changes, "A", limit=12)
+    assert lines == [
+        "通化市本级 受理案件数合计 10 → 20，调解结案数 8 → 16，调解成功数合计 6 → 12，涉案金额 12.50 → 25.00",
+        "东昌区 受理案件数合计 10 → 20，调解结案数 8 → 16，调解成功数合计 6 → 12，涉案金额 12.50 → 25.00",
+        "二道江区 首次报送",
+        "通化县 首次报送",
+        "分行业：修改 1 处，删除 1 行",
+    ]
+    assert rest == len(changes) - 10

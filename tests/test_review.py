@@ -253,9 +253,8 @@ def test_the_review_page_approves_and_returns(wh, monkeypatch):
     at = review_page(wh, monkeypatch, CITY)
     [item] = at.expander
     assert "东昌区" in item.label and "2025年3月" in item.label
-    [changes] = [d.value for d in at.dataframe if "列标题" in d.value.columns]
-    assert changes.values.tolist() == [["东昌区", "调解情况", "", "受理案件数合计", "10", "13"],
-                                       ["东昌区", "调解情况", "", "受理案件数·企业调解委员会", "4", "7"]]
+    assert "**与已审核数据对比：变化 2 处**" in [m.value for m in at.markdown]
+    assert "- 东昌区 受理案件数合计 10 → 13\n- 东昌区 受理案件数·企业调解委员会 4 → 7" in [m.value for m in at.markdown]
     at.button(key=f"return_{pending}").click().run()
     assert [e.value for e in at.error] == ["请填写退回原因，让填报单位知道要改什么。"]
     at.text_area(key=f"reason_{pending}").input("企业调解委员会受理数请核实").run()

@@ -40,12 +40,16 @@ def drop(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     return at
 
 
-def progress_texts(at: AppTest) -> list[str]:
-    return [p.proto.text for p in at.get("progress")]
+def statuses(at: AppTest) -> list[tuple[str, str]]:
+    """(state, label) of each file's status block: 'complete' or 'error', and what the clerk reads."""
+    states = {":material/check:": "complete", ":material/error:": "error"}
+    return [(states.get(s.proto.icon, s.proto.icon), s.label) for s in at.status]
 
 
 def frames(at: AppTest, first_column: str) -> list:
-    return [d.value for d in at.dataframe if list(d.value.columns)[0] == first_column]
+    """Tables (static or scrollable) whose first column is first_column."""
+    found = [t.value for t in at.table] + [d.value for d in at.dataframe]
+    return [f for f in found if list(f.columns)[0] == first_column]
 
 
 def the_warehouse(db):
@@ -57,15 +61,14 @@ def the_warehouse(db):
 @pytest.mark.parametrize("case", [c for c in CASES], ids=[c["id"] for c in CASES])
 def test_every_sample_gets_its_stated_outcome(db, case):
     at = drop(page(), (case["file"], (SAMPLES / case["file"]).read_bytes()))
-    [status] = progress_texts(at)
+    [(state, status)] = statuses(at)
     if case["expect"] == "rejected":
-        assert status.startswith("❌") and "错误" in status and "未入库" in status
+        assert state == "error" and "发现 2 个错误，未入库" in status
         assert any("没有入库" in e.value for e in at.error)
-        [errors] = frames(at, "工作表")[:1]
-        shown = list(zip(errors["工作表"], errors["单元格"]))
+        [errors] = frames(at, "位置")[:1]
         expected_errors = [case["error"], *case.get("also_errors", [])]
         for expected in expected_errors:
-            assert (expected["sheet"], expected["cell"]) in shown
+            assert f'{expected["sheet"]} {expected["cell"]}' in list(errors["位置"])
         assert not [b for b in at.button if b.label == "确认入库"]
         [download] = at.download_button
         assert "带批注" in download.label
@@ -77,7 +80,7 @@ def test_every_sample_gets_its_stated_outcome(db, case):
         assert {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows() for c in row
                 if c.comment is not None and c.fill.start_color.rgb == RED} == red
         return
-    assert status.startswith(("✔️", "⚠️")) and "校验通过" in status
+    assert state == "complete" and "校验通过" in status
     period = case["period"]
     header = " ".join(m.value for m in at.markdown)
     assert f"**统计期：** {int(period[:4])}年{int(period[5:7])}月" in header
@@ -88,7 +91,7 @@ def test_every_sample_gets_its_stated_outcome(db, case):
     confirm.click().run()
     assert not at.exception, at.exception
     assert any("已入库" in s.value for s in at.success)
-    assert progress_texts(at)[0].startswith("✅")
+    assert "已入库" in statuses(at)[0][1]
     wh = the_warehouse(db)
     for check in case["checks"]:
         value = wh.scalar(check["sql"])
@@ -97,8 +100,9 @@ def test_every_sample_gets_its_stated_outcome(db, case):
 
 def test_many_files_at_once_load_the_valid_ones_together(db):
     at = drop(page(), *[(c["file"], (SAMPLES / c["file"]).read_bytes()) for c in CASES])
-    texts = progress_texts(at)
-    assert len(texts) == 5 and sum(t.startswith("❌") for t in texts) == 1
+    states = [state for state, _ in statuses(at)]
+    assert states == ["complete", "complete", "complete", "error", "complete"]  # samples a–e; d is the faulty one
+    assert "共 5 个文件：4 个校验通过，1 个有错误。" in [c.value for c in at.caption]
     at.button(key="load_all").click().run()
     assert not at.exception, at.exception
     assert sum("已入库" in s.value for s in at.success) == 4
@@ -136,17 +140,22 @@ def test_a_county_upload_goes_to_review_and_out_of_scope_rows_are_errors(db):
     county = Viewer("dongchang", "county", "220502", "东昌区填报员")
     at = drop(page(county), ("通化市2025年3月劳动人事争议调解情况月报.xlsx",
                              (SAMPLES / "通化市2025年3月劳动人事争议调解情况月报.xlsx").read_bytes()))
-    [errors] = frames(at, "工作表")[:1]
-    out_of_scope = [(sheet, m) for sheet, m in zip(errors["工作表"], errors["说明"]) if "不在您的填报范围（东昌区）内" in m]
-    assert len(out_of_scope) == len(errors) and sum(sheet == "调解情况" for sheet, _ in out_of_scope) == 6
+    [errors] = frames(at, "位置")[:1]
+    out_of_scope = [(where, m) for where, m in zip(errors["位置"], errors["问题"]) if "不在您的填报范围（东昌区）内" in m]
+    assert len(out_of_scope) == len(errors) and sum(where.startswith("调解情况 ") for where, _ in out_of_scope) == 6
     assert "您可以上报：东昌区（1 个地区）。" in [m.value.strip("*") for m in at.markdown]
     from builders import a1_row, form_workbook
     at = drop(page(county), ("东昌区3月.xlsx", form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})))
     [b for b in at.button if b.label == "确认入库"][0].click().run()
     [loaded] = [s.value for s in at.success]
     assert "已提交审核（待审核）" in loaded
-    at = page(county)
-    assert any("1 份待审核" in e.label for e in at.expander)
+    assert any("1 份待审核" in e.label for e in page(county).expander)
+    from warehouse import review
+    [pending] = review.review_queue(the_warehouse(db), Viewer("tonghua", "city", "220500"))
+    review.return_version(the_warehouse(db), pending.version_id, Viewer("tonghua", "city", "220500"), reason="请核实")
+    at.run()  # the same browser session, later: the file it loaded now reads as returned
+    assert statuses(at)[0] == ("error", f"**东昌区3月.xlsx** — 已被退回（版本 {pending.version_id}）：退回原因见本页上方，请改正后重新上传")
+    assert "退回原因：请核实" in at.error[0].value
 
 
 def test_a_leader_is_told_politely_that_uploading_is_not_for_them(db):
@@ -159,6 +168,7 @@ def test_a_leader_is_told_politely_that_uploading_is_not_for_them(db):
 def test_a_file_over_the_size_limit_says_which_limit_and_what_to_do(db):
     big = b"PK\x03\x04" + b"\x00" * (21 * 1024 * 1024)
     at = drop(page(), ("太大的报表.xlsx", big))
-    [errors] = frames(at, "工作表")[:1]
-    assert list(errors["说明"]) == ["文件大小 21.0 MB，超过上限 20 MB。请删除无关工作表、图片后另存为 .xlsx 再上传。"]
+    [errors] = frames(at, "位置")[:1]
+    assert errors.values.tolist() == [["整个文件", "—", "文件大小 21.0 MB，超过上限 20 MB",
+                                       "请删除无关工作表、图片后另存为 .xlsx 再上传。"]]
     assert not at.download_button

@@ -57,7 +57,9 @@ def format_value(value: Any, column: str = "") -> str:
         return f"{value} {STEP_NAMES[value - 1]}"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, (float, decimal.Decimal)):
+    if isinstance(value, decimal.Decimal):  # money (DECIMAL(18,2) 万元): always two decimals
+        return f"{float(value):,.2f}"
+    if isinstance(value, float):
         number = float(value)
         return f"{int(number):,}" if number.is_integer() else f"{number:,.2f}"
     if isinstance(value, (dt.date, dt.datetime)):
