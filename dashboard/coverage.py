@@ -1,0 +1,610 @@
+"""组织建设 queries: coverage measures (forms.md Form B) by unit and county, trajectories and projections.
+
+Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope inside the query (interfaces.md §4):
+county rows leave the query only for regions in ``viewer.detail_regions``; unit totals only for
+``viewer.visible_units``; the province total only for province viewers and city clerks (rankings).
+Roll-ups are sums of numerators and denominators; rates are recomputed from the sums, never averaged.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from auth import scoping
+from auth.viewer import Viewer
+from dashboard.format import period_label
+from etl.regions import PROVINCE_CODE
+from warehouse.db import Warehouse, measures
+
+PROVINCE_NAME = "全省"
+WINDOW = 6  # months of history the projection's pace is fitted on
+
+
+# ------------------------------------------------------------------ scope
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see: detail regions and unit totals (None = all) and whether the province total."""
+    detail: list[str] | None
+    units: list[str] | None
+    province: bool
+
+    def params(self) -> dict:
+        return {"detail": self.detail, "units": self.units}
+
+
+def detail_sql(column: str) -> str:
+    """Keep rows whose ``column`` is a region the viewer may see in detail (auth.scoping; bind ``detail``)."""
+    return scoping.region_filter_named(column)
+
+
+def units_sql(column: str) -> str:
+    """Keep rows whose ``column`` is a unit the viewer may see totals of (auth.scoping; bind ``units``)."""
+    return scoping.unit_filter_named(column)
+
+
+def run(wh: Warehouse, sql: str, params: dict) -> pl.DataFrame:
+    """Run with the named parameters the SQL uses (DuckDB rejects unused ones); values stay bound.
+
+    ``detail`` / ``units`` (a list of codes, None = all) become the parameters of auth.scoping's predicates.
+    """
+    params = dict(params)
+    if "detail" in params:
+        detail = params.pop("detail")
+        params.update(scope_all=detail is None, scope_regions=sorted(detail or []))
+    if "units" in params:
+        units = params.pop("units")
+        params.update(scope_unit_all=units is None, scope_unit_regions=sorted(units or []))
+    used = set(re.findall(r"\$([a-z_]+)", sql))
+    return wh.query(sql, {k: v for k, v in params.items() if k in used})
+
+
+def scope_of(wh: Warehouse, viewer: Viewer) -> Scope:
+    index = wh.region_index()
+    detail = viewer.detail_regions(index)
+    units = viewer.visible_units(index)
+    return Scope(
+        detail=None if detail is None else sorted(detail),
+        units=None if units is None else sorted(units),
+        province=scoping.sees_province_totals(viewer, index),
+    )
+
+
+def may_see(wh: Warehouse, viewer: Viewer, region_code: str) -> bool:
+    """Whether the viewer may look at this region: the province total, a unit's totals or a region's detail."""
+    index = wh.region_index()
+    if region_code == PROVINCE_CODE:
+        return scoping.sees_province_totals(viewer, index)
+    region = index.get(region_code)
+    if region is None:
+        return False
+    if region.unit_code == region.code and scoping.may_see_unit(viewer, index, region_code):
+        return True
+    return scoping.may_see_region(viewer, index, region_code)
+
+
+# ------------------------------------------------------------------ catalog
+
+def catalog() -> list[dict]:
+    """The coverage measures of forms.md in order: key, label, definition, numerator/denominator keys."""
+    return [m for m in measures() if m["kind"] == "coverage"]
+
+
+def measure_labels() -> dict[str, str]:
+    return {m["key"]: m["label"] for m in catalog()}
+
+
+SHORT_LABELS = {"above_scale_committee": "规上企业调委会", "union_100_committee": "工会百人以上企业调委会",
+                "park_org": "园区调解组织", "township_center": "乡镇（街道）调解中心",
+                "arbitration_center": "仲裁院调解中心", "chamber_org": "商（协）会调解组织"}
+
+
+def short_label(measure: str) -> str:
+    """A short column header for tables (the full label stays in help texts and titles)."""
+    return SHORT_LABELS.get(measure) or measure_labels().get(measure, measure)
+
+
+def definition(measure: str) -> str:
+    return next((m["definition"] for m in catalog() if m["key"] == measure), "")
+
+
+def targets(wh: Warehouse, viewer: Viewer | None = None, measure: str | None = None) -> pl.DataFrame:
+    """Campaign targets in force (config [[targets]]): measure, target_date, rate; by measure and date.
+    (Configuration, the same for every viewer.)"""
+    return wh.query("""
+        select measure, target_date, rate
+        from cfg_target
+        where rate is not null and (cast($measure as varchar) is null or measure = $measure)
+        order by measure, target_date
+    """, {"measure": measure})
+
+
+# ------------------------------------------------------------------ roll-ups
+
+_UNIT_ROLLUP = """
+    with cov as (
+        select c.*, r.unit_code
+        from v_coverage as c
+        join v_region as r using (region_code)
+        where c.period = $period
+    ),
+    unit_regions as (
+        select unit_code, count(*) as regions_total
+        from v_region
+        where unit_code is not null
+        group by unit_code
+    ),
+    units as (
+        select region_code as unit_code, region_name as unit_name
+        from v_region
+        where region_code = unit_code and {units_pred}
+    ),
+    rolled as (
+        select
+            unit_code,
+            measure,
+            cast(sum(numerator) as bigint) as numerator,
+            cast(sum(denominator) as bigint) as denominator,
+            max(target) as target,
+            max(target_date) as target_date,
+            count(distinct region_code) as regions_reported
+        from cov
+        group by unit_code, measure
+    )
+    select
+        u.unit_code as region_code,
+        u.unit_name as region_name,
+        r.measure,
+        r.numerator,
+        r.denominator,
+        cast(r.numerator as double) / nullif(r.denominator, 0) as rate,
+        r.target,
+        r.target_date,
+        r.regions_reported,
+        ur.regions_total
+    from units as u
+    join rolled as r using (unit_code)
+    join unit_regions as ur using (unit_code)
+    order by u.unit_code, r.measure
+"""
+
+
+def unit_rates(wh: Warehouse, viewer: Viewer, period: str) -> pl.DataFrame:
+    """One row per visible reporting unit × measure: numerator, denominator and rate from summed figures.
+
+    ``regions_reported`` of ``regions_total`` regions of the unit sent form B that month.
+    """
+    scope = scope_of(wh, viewer)
+    return run(wh, _UNIT_ROLLUP.format(units_pred=units_sql("region_code")),
+               {"period": period, "units": scope.units})
+
+
+def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE) -> pl.DataFrame:
+    """Per measure for one focus region (全省, a unit or a county): numerator, denominator, rate, target.
+
+    An empty frame when the viewer may not see that region's figures.
+    """
+    if not may_see(wh, viewer, region):
+        return _empty_totals()
+    index = wh.region_index()
+    info = index.get(region)
+    if region == PROVINCE_CODE:
+        level, name = "province", PROVINCE_NAME
+    elif info is not None and info.unit_code == info.code:
+        level, name = "unit", info.name
+    else:
+        level, name = "region", info.name if info else region
+    frame = wh.query("""
+        with cov as (
+            select c.*, r.unit_code
+            from v_coverage as c
+            join v_region as r using (region_code)
+            where c.period = $period
+              and ($level = 'province'
+                   or ($level = 'unit' and r.unit_code = $region)
+                   or ($level = 'region' and c.region_code = $region))
+        )
+        select
+            measure,
+            cast(sum(numerator) as bigint) as numerator,
+            cast(sum(denominator) as bigint) as denominator,
+            cast(sum(numerator) as double) / nullif(sum(denominator), 0) as rate,
+            max(target) as target,
+            max(target_date) as target_date,
+            count(distinct region_code) as regions_reported
+        from cov
+        group by measure
+    """, {"period": period, "level": level, "region": region})
+    order = {m["key"]: i for i, m in enumerate(catalog())}
+    labels = measure_labels()
+    return (frame.with_columns(pl.lit(region).alias("region_code"), pl.lit(name).alias("region_name"),
+                               pl.col("measure").replace_strict(labels, default=None).alias("label"),
+                               pl.col("measure").replace_strict(order, default=99).alias("_order"))
+            .sort("_order").drop("_order")
+            .select("region_code", "region_name", "measure", "label", "numerator", "denominator", "rate", "target",
+                    "target_date", "regions_reported"))
+
+
+def _empty_totals() -> pl.DataFrame:
+    return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "measure": pl.Utf8, "label": pl.Utf8,
+                                "numerator": pl.Int64, "denominator": pl.Int64, "rate": pl.Float64,
+                                "target": pl.Float64, "target_date": pl.Date, "regions_reported": pl.Int64})
+
+
+def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> pl.DataFrame:
+    """One row per region of the unit that the viewer may see in detail × measure (市本级 included)."""
+    scope = scope_of(wh, viewer)
+    return run(wh, f"""
+        select
+            c.region_code,
+            case when r.region_code = r.unit_code and r.kind = 'city' then r.region_name || '本级'
+                 else r.region_name end as region_name,
+            r.kind,
+            c.measure,
+            c.numerator,
+            c.denominator,
+            c.rate,
+            c.target,
+            c.target_date
+        from v_coverage as c
+        join v_region as r using (region_code)
+        where c.period = $period and r.unit_code = $unit and {detail_sql("c.region_code")}
+        order by (r.region_code <> r.unit_code), c.region_code, c.measure
+    """, {"period": period, "unit": unit_code, "detail": scope.detail})
+
+
+def wide(frame: pl.DataFrame) -> pl.DataFrame:
+    """Long rows (region × measure) → one row per region: ``<measure>__rate|numerator|denominator`` columns."""
+    keys = [m["key"] for m in catalog()]
+    base = frame.select("region_code", "region_name").unique(maintain_order=True)
+    for key in keys:
+        part = frame.filter(pl.col("measure") == key).select(
+            "region_code",
+            pl.col("rate").alias(f"{key}__rate"),
+            pl.col("numerator").alias(f"{key}__numerator"),
+            pl.col("denominator").alias(f"{key}__denominator"),
+        )
+        base = base.join(part, on="region_code", how="left")
+    return base
+
+
+def export_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """A wide table with Chinese headers for .xlsx download: 地区, then per measure 分子, 分母, 比率（%）."""
+    data = wide(frame)
+    columns = [pl.col("region_code").alias("地区代码"), pl.col("region_name").alias("地区")]
+    for m in catalog():
+        key, label = m["key"], m["label"]
+        columns += [
+            pl.col(f"{key}__numerator").alias(f"{label}·分子"),
+            pl.col(f"{key}__denominator").alias(f"{label}·分母"),
+            (pl.col(f"{key}__rate") * 100).round(1).alias(f"{label}（%）"),
+        ]
+    return data.select(columns)
+
+
+# ------------------------------------------------------------------ map data
+
+def unit_map_frame(wh: Warehouse, viewer: Viewer, period: str, measure: str) -> pl.DataFrame:
+    """Visible units' rate of one measure for the province map: region_code, 地区, 比率（%）, numerator, denominator."""
+    frame = unit_rates(wh, viewer, period).filter(pl.col("measure") == measure)
+    return _map_columns(frame)
+
+
+def county_map_frame(wh: Warehouse, viewer: Viewer, period: str, unit_code: str, measure: str) -> pl.DataFrame:
+    frame = county_rates(wh, viewer, period, unit_code).filter(pl.col("measure") == measure)
+    return _map_columns(frame)
+
+
+def _map_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        "region_code",
+        pl.col("region_name").alias("地区"),
+        (pl.col("rate") * 100).alias("比率"),
+        pl.col("numerator").alias("分子"),
+        pl.col("denominator").alias("分母"),
+    )
+
+
+# ------------------------------------------------------------------ trajectories
+
+def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: str | None = None) -> pl.DataFrame:
+    """Monthly rate of one measure per visible unit (and 全省 when visible), up to ``until``.
+
+    Columns: period, region_code, region_name, numerator, denominator, rate. 全省 comes first.
+    """
+    scope = scope_of(wh, viewer)
+    return run(wh, f"""
+        with cov as (
+            select c.period, c.region_code, c.numerator, c.denominator, r.unit_code
+            from v_coverage as c
+            join v_region as r using (region_code)
+            where c.measure = $measure and c.period <= $until
+              and (cast($since as varchar) is null or c.period >= $since)
+        ),
+        units as (
+            select region_code as unit_code, region_name as unit_name
+            from v_region
+            where region_code = unit_code and {units_sql("region_code")}
+        ),
+        by_unit as (
+            select
+                cov.period,
+                u.unit_code as region_code,
+                u.unit_name as region_name,
+                cast(sum(cov.numerator) as bigint) as numerator,
+                cast(sum(cov.denominator) as bigint) as denominator
+            from cov
+            join units as u using (unit_code)
+            group by all
+        ),
+        province as (
+            select period, $province_code as region_code, $province_name as region_name,
+                   cast(sum(numerator) as bigint) as numerator, cast(sum(denominator) as bigint) as denominator
+            from cov
+            where $province
+            group by period
+        ),
+        both_levels as (
+            select * from province
+            union all
+            select * from by_unit
+        )
+        select *, cast(numerator as double) / nullif(denominator, 0) as rate
+        from both_levels
+        order by (region_code <> $province_code), region_code, period
+    """, {"measure": measure, "until": until, "since": since, "units": scope.units, "province": scope.province,
+          "province_code": PROVINCE_CODE, "province_name": PROVINCE_NAME})
+
+
+def add_months(period: str, months: int) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:7]) - 1
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where a unit stands against its target at the current pace.
+
+    status: reached (已达标) · on_track (预计期限内达标) · late (按当前进度无法在期限前达标) ·
+    stalled (近期无提升) · overdue (期限已过未达标) · no_target · no_data.
+    """
+    status: str
+    rate: float | None
+    target: float | None
+    deadline: str | None  # 'YYYY-MM' of the target date
+    pace: float | None  # fitted change of the rate per month (fraction)
+    projected: str | None  # 'YYYY-MM' when the rate reaches the target at this pace
+    message: str
+
+
+def project(points: list[tuple[str, float | None]], target: float | None, target_date: date | None,
+            window: int = WINDOW) -> Projection:
+    """Project a monthly rate series onto its target.
+
+    ``points`` are (period, rate) oldest first; the last one is the current month. The pace is the
+    least-squares slope of the rate over the last ``window`` months that have a rate (at least 2); the
+    projected month is the current month plus ceil((target − current rate) / pace).
+    """
+    known = [(p, r) for p, r in points if r is not None and not (isinstance(r, float) and math.isnan(r))]
+    deadline = target_date.strftime("%Y-%m") if target_date else None
+    current_period = points[-1][0] if points else None
+    rate = known[-1][1] if known and known[-1][0] == current_period else None
+    if target is None:
+        return Projection("no_target", rate, None, None, None, None, "未设目标值")
+    if rate is None:
+        return Projection("no_data", None, target, deadline, None, None, "本期无数据")
+    if rate >= target - 1e-12:
+        return Projection("reached", rate, target, deadline, None, None, "已达标")
+    recent = known[-window:]
+    if len(recent) < 2:
+        return Projection("no_data", rate, target, deadline, None, None, "数据不足，无法测算进度")
+    xs = [month_index(p) for p, _ in recent]
+    ys = [r for _, r in recent]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    pace = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+    passed = deadline is not None and current_period > deadline
+    if pace <= 1e-9:
+        text = "期限已过未达标，近期无提升" if passed else "按当前进度无法在期限前达标（近期无提升）"
+        return Projection("stalled", rate, target, deadline, pace, None, text)
+    months = math.ceil(round((target - rate) / pace, 6))
+    projected = add_months(current_period, months)
+    if passed:
+        return Projection("overdue", rate, target, deadline, pace, projected,
+                          f"期限已过未达标，按当前进度预计{period_label(projected)}达标")
+    if deadline is None or projected <= deadline:
+        return Projection("on_track", rate, target, deadline, pace, projected, f"预计{period_label(projected)}达标")
+    return Projection("late", rate, target, deadline, pace, projected,
+                      f"按当前进度无法在期限前达标（预计{period_label(projected)}）")
+
+
+def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window: int = WINDOW) -> pl.DataFrame:
+    """Per visible unit (全省 first when visible): current rate with numerator/denominator, pace, target and
+    the projected month of reaching it (see :func:`project`)."""
+    since = add_months(period, -(window - 1))
+    series = trajectory(wh, viewer, measure, period, since)
+    now = unit_target(wh, measure, period)
+    rows = []
+    for (code, name), part in series.group_by(["region_code", "region_name"], maintain_order=True):
+        part = part.sort("period")
+        points = list(zip(part["period"].to_list(), part["rate"].to_list()))
+        if not points or points[-1][0] != period:
+            points.append((period, None))
+        last = part.filter(pl.col("period") == period)
+        proj = project(points, now[0], now[1], window)
+        rows.append({
+            "region_code": code, "region_name": name,
+            "numerator": last["numerator"][0] if last.height else None,
+            "denominator": last["denominator"][0] if last.height else None,
+            "rate": proj.rate, "pace": proj.pace, "target": proj.target, "deadline": proj.deadline,
+            "projected": proj.projected, "status": proj.status, "message": proj.message,
+        })
+    schema = {"region_code": pl.Utf8, "region_name": pl.Utf8, "numerator": pl.Int64, "denominator": pl.Int64,
+              "rate": pl.Float64, "pace": pl.Float64, "target": pl.Float64, "deadline": pl.Utf8,
+              "projected": pl.Utf8, "status": pl.Utf8, "message": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def unit_target(wh: Warehouse, measure: str, period: str) -> tuple[float | None, date | None]:
+    """The target in force for a period (as mart_coverage picks it): the earliest deadline on or after the
+    period's end, else the last one."""
+    frame = targets(wh, None, measure)
+    if frame.height == 0:
+        return None, None
+    end = _period_end(period)
+    ahead = frame.filter(pl.col("target_date") >= end)
+    row = (ahead if ahead.height else frame).sort("target_date")
+    pick = row.row(0 if ahead.height else row.height - 1, named=True)
+    return pick["rate"], pick["target_date"]
+
+
+def _period_end(period: str) -> date:
+    nxt = add_months(period, 1)
+    return date.fromordinal(date(int(nxt[:4]), int(nxt[5:7]), 1).toordinal() - 1)
+
+
+# ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
+
+STATUS_COLORS = {"reached": "#1a9850", "on_track": "#1a9850", "late": "#f46d43", "stalled": "#d73027",
+                 "overdue": "#d73027", "no_target": "#4575b4", "no_data": "#999999"}
+STATUS_LABELS = {"reached": "已达标", "on_track": "预计期限内达标", "late": "按当前进度无法在期限前达标",
+                 "stalled": "近期无提升", "overdue": "期限已过未达标", "no_target": "未设目标", "no_data": "数据不足"}
+TARGET_COLOR = "#c0392b"
+LINE_COLOR = "#2166ac"
+
+
+def target_in_force(target_rows: list[dict], period: str) -> float | None:
+    """The target rate that applies to a month (the earliest deadline on or after its end, else the last)."""
+    if not target_rows:
+        return None
+    end = _period_end(period)
+    ahead = [t for t in target_rows if t["target_date"] >= end]
+    pick = min(ahead, key=lambda t: t["target_date"]) if ahead else max(target_rows, key=lambda t: t["target_date"])
+    return pick["rate"]
+
+
+def map_figure(frame: pl.DataFrame, label: str, *, unit_code: str | None = None, title: str = "",
+               target: float | None = None):
+    """Choropleth of a measure's rate (%) over the units (or one unit's counties) via dashboard.geo
+    (offline; 长白山 as a marker). With a target the colours turn from red (far below) through yellow (at the
+    target) to green (above); the scale starts a little below the lowest value so differences stay visible."""
+    from dashboard import geo
+    geojson = geo.load_units_geojson() if unit_code is None else geo.load_counties_geojson(unit_code)
+    data = frame.with_columns(pl.col("比率").cast(pl.Float64), pl.col("分子").cast(pl.Int64),
+                              pl.col("分母").cast(pl.Int64))
+    low, scale = color_scale(data["比率"].drop_nulls().to_list(), target)
+    fig = geo.choropleth(data, geojson, "比率", "地区", title, "比率", hover_cols=["分子", "分母"],
+                         markers=None if unit_code is None else data.head(0), range_color=(low, 100),
+                         value_suffix="%", colorscale=scale)
+    fig.update_layout(height=460, clickmode="event+select", dragmode=False)
+    return fig
+
+
+def color_scale(values: list[float], target: float | None) -> tuple[float, list]:
+    """(lower bound in %, colorscale) for rates in %: the bound is 10 points below the lowest value or the
+    target, rounded down to a multiple of 10; the target sits at the yellow stop."""
+    floor_at = min([*values, 100 * target if target is not None else 100.0]) if values or target is not None else 0.0
+    low = max(0.0, math.floor((floor_at - 10) / 10) * 10)
+    if target is None:
+        return low, "YlGnBu"
+    t = min(0.999, max(0.001, (100 * target - low) / (100 - low)))
+    return low, [[0, "#d73027"], [t / 2, "#fc8d59"], [t, "#fee08b"], [t + (1 - t) / 2, "#91cf60"], [1, "#1a9850"]]
+
+
+def ranking_figure(frame: pl.DataFrame, label: str, target: float | None):
+    """Horizontal bars of the rate (%) per region, lowest at the bottom, with the target as a dashed line;
+    bars below target in orange."""
+    import plotly.graph_objects as go
+    from dashboard.format import short_name
+    data = frame.filter(pl.col("比率").is_not_null()).sort("比率")
+    names = [short_name(n) for n in data["地区"].to_list()]
+    values = [float(v) for v in data["比率"].to_list()]
+    colors = [LINE_COLOR if target is None or v >= 100 * target - 1e-9 else "#f46d43" for v in values]
+    text = [f"{v:.1f}%（{n:,}/{d:,}）" for v, n, d in zip(values, data["分子"].to_list(), data["分母"].to_list())]
+    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors, text=text,
+                           textposition="inside", insidetextanchor="end", textfont=dict(color="white", size=11),
+                           hovertemplate="%{y}：%{text}<extra></extra>"))
+    if target is not None:
+        fig.add_vline(x=100 * target, line_dash="dash", line_color=TARGET_COLOR, line_width=2,
+                      annotation_text=f"目标 {100 * target:.0f}%", annotation_position="top",
+                      annotation_font_color=TARGET_COLOR)
+    fig.update_layout(height=max(260, 34 * len(names) + 80), margin=dict(l=8, r=16, t=40, b=30),
+                      xaxis=dict(range=[0, 100], ticksuffix="%", title=None), yaxis=dict(title=None),
+                      showlegend=False, font=dict(family=_font()), title=dict(text=f"{label}排名", x=0, font_size=14))
+    return fig
+
+
+def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: list[dict], label: str,
+                      columns: int = 4, horizon: int = 12):
+    """Small multiples, one panel per region of ``series`` (全省 first): the monthly rate (%), the target in
+    force as a dashed red line and, when not yet reached, a dotted projection at the current pace up to the
+    projected month (at most ``horizon`` months beyond the deadline). Panel titles carry the verdict."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    from dashboard.format import short_name
+    regions = series.select("region_code", "region_name").unique(maintain_order=True).rows()
+    verdict = {r["region_code"]: r for r in proj.iter_rows(named=True)}
+    rows = max(1, math.ceil(len(regions) / columns))
+    titles = []
+    for code, name in regions:
+        v = verdict.get(code)
+        titles.append(f"<b>{short_name(name)}</b><br><span style='font-size:11px;color:{STATUS_COLORS.get(v['status'], '#555') if v else '#555'}'>"
+                      f"{v['message'] if v else ''}</span>")
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, shared_yaxes=True,
+                        vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.03)
+    periods = sorted(series["period"].unique().to_list())
+    last = periods[-1] if periods else None
+    deadlines = [t["target_date"].strftime("%Y-%m") for t in target_rows]
+    x_end = max([last or "", *deadlines]) if periods else None
+    for i, (code, _name) in enumerate(regions):
+        r, c = i // columns + 1, i % columns + 1
+        part = series.filter(pl.col("region_code") == code).sort("period")
+        v = verdict.get(code)
+        color = STATUS_COLORS.get(v["status"], LINE_COLOR) if v else LINE_COLOR
+        ys = [None if x is None else 100 * x for x in part["rate"].to_list()]
+        fig.add_trace(go.Scatter(
+            x=part["period"].to_list(), y=ys, mode="lines", line=dict(color=color, width=2.2), name="比率",
+            customdata=list(zip(part["numerator"].to_list(), part["denominator"].to_list())),
+            hovertemplate="%{x}：%{y:.1f}%（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>",
+            showlegend=i == 0), row=r, col=c)
+        if target_rows and periods:
+            xs = _month_range(periods[0], x_end)
+            fig.add_trace(go.Scatter(
+                x=xs, y=[100 * target_in_force(target_rows, p) for p in xs], mode="lines",
+                line=dict(color=TARGET_COLOR, dash="dash", width=1.6, shape="hv"), name="目标值",
+                hovertemplate="目标：%{y:.0f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
+        if v and v["status"] in ("on_track", "late", "overdue") and v["projected"] and v["rate"] is not None:
+            end = min(v["projected"], add_months(v["deadline"] or v["projected"], horizon))
+            xs = _month_range(last, end)
+            ys = [100 * min(v["target"], v["rate"] + v["pace"] * (month_index(p) - month_index(last))) for p in xs]
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", line=dict(color=color, dash="dot", width=1.6), name="按当前进度推算",
+                hovertemplate="推算 %{x}：%{y:.1f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
+            x_end = max(x_end, end)
+    fig.update_yaxes(range=[0, 105], ticksuffix="%", gridcolor="#eeeeee")
+    fig.update_xaxes(range=[periods[0], x_end] if periods else None, tickformat="%Y.%m", showgrid=False,
+                     nticks=5)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(height=250 * rows + 110, margin=dict(l=10, r=10, t=110, b=20), font=dict(family=_font()),
+                      legend=dict(orientation="h", yref="container", y=0.995, yanchor="top", x=1, xanchor="right"),
+                      plot_bgcolor="white", title=dict(text=f"{label}：各单位达标进度", x=0, y=1, yref="container",
+                                                       yanchor="top", pad=dict(t=12), font_size=15))
+    return fig
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    return [add_months(first, k) for k in range(month_index(last) - month_index(first) + 1)]
+
+
+def _font() -> str:
+    from dashboard.geo import FONT_FAMILY
+    return FONT_FAMILY

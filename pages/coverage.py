@@ -1,0 +1,218 @@
+"""组织建设: coverage of the four kinds of mediation organization (附件2), by unit and county, with each unit's
+trajectory toward the campaign target and the month it reaches it at the current pace."""
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, common, coverage as cov, export, format as fmt, layout, state
+from dashboard.runtime import warehouse
+from dashboard.session import current_viewer
+from etl.regions import PROVINCE_CODE
+
+wh = warehouse()
+viewer = current_viewer()
+layout.header("组织建设", wh, "调解组织建设覆盖情况 · 附件2《调解组织建设情况统计表》（存量指标，取所选月份期末数）")
+periods = common.periods(wh)
+if not periods:
+    layout.empty_state()
+    st.stop()
+flt = state.filters(periods, common.region_choices(wh, viewer), show_industry=False)
+
+
+def q(fn, *args):
+    """A query of dashboard.coverage through the page cache (keyed on the warehouse generation and viewer)."""
+    return layout.cached(fn, wh, viewer, *args)
+
+
+def selected_points(event) -> list:
+    """The points of a plotly selection event (st.plotly_chart on_select), as dicts."""
+    try:
+        return [dict(p) for p in event["selection"]["points"]]
+    except (KeyError, TypeError):
+        return []
+
+
+def drill_to(code: str) -> None:
+    """Make ``code`` the global region (sidebar and URL); called from widget callbacks only."""
+    st.session_state["flt_region"] = code  # the sidebar's region selectbox (dashboard/state.py)
+    st.query_params["region"] = code
+
+
+def drill_from(key: str) -> None:
+    """on_change of a 下钻 selectbox: go to the chosen region and reset the box."""
+    code = st.session_state.get(key)
+    st.session_state[key] = None
+    if code:
+        drill_to(code)
+
+
+period, focus = flt.period, flt.region
+labels = cov.measure_labels()
+keys = list(labels)
+focus_totals = q(cov.totals, period, focus)
+if focus_totals.height == 0:
+    st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon="📭")
+    layout.empty_state("组织建设数据")
+    st.stop()
+
+index = wh.region_index()
+level = "province" if focus == PROVINCE_CODE else ("unit" if index.get(focus) and index.get(focus).unit_code == focus else "region")
+unit = None if level == "province" else index.get(focus).unit_code
+focus_name = "全省" if level == "province" else index.get(focus).name
+previous = cov.add_months(period, -1)
+prev_totals = q(cov.totals, previous, focus) if previous in periods else focus_totals.head(0)
+prev_rate = dict(zip(prev_totals["measure"].to_list(), prev_totals["rate"].to_list()))
+
+
+def target_text(row: dict) -> str:
+    if row["target"] is None:
+        return "未设目标值"
+    return f"{fmt.percent(row['target'], 0)}（{fmt.period_label(row['target_date'].strftime('%Y-%m'))}底前）"
+
+
+# ---------------------------------------------------------------- 一、覆盖指标
+st.subheader(f"一、{focus_name}覆盖指标 · {fmt.period_label(period)}")
+reported = int(focus_totals["regions_reported"].max() or 0)
+st.caption(f"共 {reported} 个地区报送了本月附件2。比率 = 分子 ÷ 分母，汇总时先合计分子、分母再相除。")
+rows = focus_totals.to_dicts()
+for start in range(0, len(rows), 3):
+    cols = st.columns(3)
+    for col, row in zip(cols, rows[start:start + 3]):
+        delta = None
+        if row["rate"] is not None and prev_rate.get(row["measure"]) is not None:
+            delta = fmt.points(row["rate"] - prev_rate[row["measure"]]).replace(" 个百分点", "个百分点")
+        reached = row["target"] is not None and row["rate"] is not None and row["rate"] >= row["target"]
+        badge = "" if row["target"] is None else (" :green-badge[已达标]" if reached else " :orange-badge[未达标]")
+        with col:
+            layout.kpi(row["label"], fmt.percent(row["rate"]), delta=delta,
+                       help=fmt.measure_help(row["measure"], target_text(row)),
+                       note=f"分子 {fmt.count(row['numerator'])} / 分母 {fmt.count(row['denominator'])} · "
+                            f"目标 {target_text(row)}{badge}",
+                       progress=row["rate"])
+
+# ---------------------------------------------------------------- 二、分布地图
+st.subheader("二、分布地图")
+default_measure = st.query_params.get("measure") if st.query_params.get("measure") in keys else keys[0]
+measure = st.selectbox("指标", keys, index=keys.index(default_measure),
+                       format_func=labels.get, key="cov_measure", help=cov.definition(keys[0]))
+st.query_params["measure"] = measure
+st.caption(f"**{labels[measure]}**：{cov.definition(measure)}")
+target_now = focus_totals.filter(pl.col("measure") == measure)["target"][0]
+
+if level == "province":
+    map_data = q(cov.unit_map_frame, period, measure)
+    map_title = f"全省各单位{labels[measure]}"
+else:
+    map_data = q(cov.county_map_frame, period, unit, measure)
+    map_title = f"{index.get(unit).name}各县（市、区）{labels[measure]}"
+
+
+def on_map_select() -> None:
+    event = st.session_state.get("cov_map")
+    points = selected_points(event)
+    for point in points:
+        code = point.get("location")
+        if code and cov.may_see(wh, viewer, code):
+            drill_to(code)
+            return
+
+
+left, right = st.columns([3, 2])
+with left:
+    if level != "province" and unit == "229901":
+        st.info("长白山管委会无下辖县级行政区划边界，请查看右侧排名和下方明细表。", icon="🗺️")
+    elif map_data.height:
+        fig = cov.map_figure(map_data, labels[measure], unit_code=None if level == "province" else unit, title=map_title,
+                             target=target_now)
+        st.plotly_chart(fig, key="cov_map", on_select=on_map_select, selection_mode="points",
+                        config=charts.plotly_config(map_title))
+        hint = "点击地图上的单位可下钻到其县（市、区）" if level == "province" else "灰色为无数据；市本级不单独成图，见明细表"
+        st.caption(f"{hint}；长白山管委会无独立边界，以圆点标注；梅河口市单列。")
+    else:
+        st.info("本月无可显示的地图数据。", icon="🗺️")
+with right:
+    if map_data.height:
+        st.plotly_chart(cov.ranking_figure(map_data, labels[measure], target_now), key="cov_rank",
+                        config=charts.plotly_config(f"{labels[measure]}排名_{period}"))
+    nav = st.columns(2)
+    if level != "province" and cov.may_see(wh, viewer, PROVINCE_CODE):
+        nav[0].button("⬆ 返回全省", on_click=drill_to, args=(PROVINCE_CODE,), width="stretch", key="cov_up_province")
+    if level == "region" and cov.may_see(wh, viewer, unit):
+        nav[1].button(f"⬆ 返回{index.get(unit).name}", on_click=drill_to, args=(unit,), width="stretch", key="cov_up_unit")
+    if level != "region" and map_data.height:
+        codes = [c for c in map_data["region_code"].to_list() if c != focus]
+        names = dict(zip(map_data["region_code"].to_list(), map_data["地区"].to_list()))
+        st.selectbox("下钻到单位" if level == "province" else "下钻到县（市、区）", [None, *codes],
+                     format_func=lambda c: "（请选择）" if c is None else names[c], key="cov_drill",
+                     on_change=drill_from, args=("cov_drill",))
+
+# ---------------------------------------------------------------- 三、达标进度
+st.subheader("三、达标进度与预测")
+target_rows = q(cov.targets, measure).to_dicts()
+series = q(cov.trajectory, measure, period, None)
+proj = q(cov.projections, measure, period)
+if series.height:
+    st.plotly_chart(cov.trajectory_figure(series, proj, target_rows, labels[measure]), key="cov_traj",
+                    config=charts.plotly_config(f"{labels[measure]}达标进度_{period}"))
+    st.caption(f"红色虚线为目标值（config/settings.toml [[targets]]）；点线为按近{cov.WINDOW}个月线性拟合的月均进度推算至达标月份。"
+               "预计达标月份 = 本月 + ⌈(目标 − 当前比率) ÷ 月均进度⌉。")
+    table = proj.with_columns(
+        (pl.col("rate") * 100).alias("rate"),
+        pl.col("pace").map_elements(lambda v: f"{100 * v:+.2f}", return_dtype=pl.Utf8).fill_null("—").alias("pace"),
+        pl.col("target").map_elements(lambda v: f"{100 * v:.0f}%", return_dtype=pl.Utf8).fill_null("—").alias("target"),
+        pl.col("deadline").map_elements(fmt.period_label, return_dtype=pl.Utf8).fill_null("—").alias("deadline"),
+        pl.col("projected").map_elements(fmt.period_label, return_dtype=pl.Utf8).fill_null("—").alias("projected"),
+    ).select("region_name", "rate", "numerator", "denominator", "pace", "target", "deadline", "projected", "message")
+    st.dataframe(
+        table, hide_index=True, width="stretch", height=35 * (table.height + 1) + 3,
+        column_config={
+            "region_name": st.column_config.TextColumn("地区"),
+            "rate": st.column_config.ProgressColumn("当前比率", format="%.1f%%", min_value=0, max_value=100,
+                                                    help=fmt.measure_help(measure)),
+            "numerator": st.column_config.NumberColumn("分子", format="localized"),
+            "denominator": st.column_config.NumberColumn("分母", format="localized"),
+            "pace": st.column_config.TextColumn("月均进度（百分点）",
+                                               help=f"近{cov.WINDOW}个月比率的最小二乘斜率（每月变化的百分点）；已达标的不再测算"),
+            "target": st.column_config.TextColumn("目标值"),
+            "deadline": st.column_config.TextColumn("目标期限"),
+            "projected": st.column_config.TextColumn("预计达标月份"),
+            "message": st.column_config.TextColumn("研判", width="large"),
+        })
+    proj_export = table.rename({"region_name": "地区", "rate": "当前比率（%）", "numerator": "分子", "denominator": "分母",
+                           "pace": "月均进度（百分点）", "target": "目标值（%）", "deadline": "目标期限",
+                           "projected": "预计达标月份", "message": "研判"})
+    export.download_xlsx(proj_export, f"{labels[measure]}达标预测（{fmt.period_label(period)}）", label="下载达标预测表",
+                         key="dl_proj")
+else:
+    st.info("暂无历史数据，无法绘制达标进度。", icon="📈")
+
+# ---------------------------------------------------------------- 四、明细表
+if level == "province":
+    st.subheader("四、分单位明细")
+    detail = q(cov.unit_rates, period)
+    caption = "各单位为其全部报送地区的合计（分子、分母分别求和后相除）。"
+else:
+    st.subheader(f"四、{index.get(unit).name}分县（市、区）明细")
+    detail = q(cov.county_rates, period, unit)
+    caption = "市本级指市直属机构（市仲裁院、市级商协会等）。仅显示您有权查看的地区。"
+if detail.height:
+    wide = cov.wide(detail)
+    column_config = {"region_code": st.column_config.TextColumn("地区代码"), "region_name": st.column_config.TextColumn("地区")}
+    shown = ["region_name"]
+    for key in keys:
+        shown += [f"{key}__rate", f"{key}__frac"]
+        column_config[f"{key}__rate"] = st.column_config.ProgressColumn(
+            cov.short_label(key), format="%.1f%%", min_value=0, max_value=100, help=fmt.measure_help(key))
+        column_config[f"{key}__frac"] = st.column_config.TextColumn("分子/分母", width="small")
+    view = wide.with_columns(
+        *[(pl.col(f"{k}__rate") * 100).alias(f"{k}__rate") for k in keys],
+        *[pl.format("{}/{}", pl.col(f"{k}__numerator"), pl.col(f"{k}__denominator")).alias(f"{k}__frac") for k in keys],
+    ).select(shown)
+    st.dataframe(view, hide_index=True, width="stretch", column_config=column_config,
+                 height=min(35 * (view.height + 1) + 3, 760))
+    st.caption(caption)
+    export.download_xlsx(cov.export_table(detail), f"组织建设明细_{focus_name}（{fmt.period_label(period)}）",
+                         label="下载明细表", key="dl_detail")
+else:
+    st.info("本月无可显示的明细。", icon="📋")
