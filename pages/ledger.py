@@ -1,0 +1,235 @@
+"""工作台账: the "五化" closed-loop ledger — province → unit → county → task, each region's tasks in the five
+steps, 闭环率, overdue tasks first, and a task's step history with its 专班负责人 and 操作手册/标准模板."""
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, common, coverage as cov, export, format as fmt, layout, ledger as lg, state
+from dashboard.runtime import warehouse
+from dashboard.session import current_viewer
+from etl.regions import PROVINCE_CODE
+
+wh = warehouse()
+viewer = current_viewer()
+layout.header("工作台账", wh, "“五化”闭环工作台账：任务清单化 · 工作图表化 · 操作手册化 · 标准模板化 · 专班机制化")
+periods = common.periods(wh)
+if not periods:
+    layout.empty_state()
+    st.stop()
+flt = state.filters(periods, common.region_choices(wh, viewer), show_industry=False)
+
+
+def q(fn, *args, **kwargs):
+    """A query through the page cache (keyed on the warehouse generation and the viewer)."""
+    return layout.cached(fn, wh, viewer, *args, **kwargs)
+
+
+def selected_points(event) -> list:
+    """The points of a plotly selection event (st.plotly_chart on_select), as dicts."""
+    try:
+        return [dict(p) for p in event["selection"]["points"]]
+    except (KeyError, TypeError):
+        return []
+
+
+def drill_to(code: str) -> None:
+    """Make ``code`` the global region (sidebar and URL); called from widget callbacks only."""
+    st.session_state["flt_region"] = code  # the sidebar's region selectbox (dashboard/state.py)
+    st.query_params["region"] = code
+    st.query_params.pop("task", None)
+    st.session_state.pop("ledger_task", None)
+
+
+def drill_from(key: str) -> None:
+    """on_change of a 下钻 selectbox: go to the chosen region and reset the box."""
+    code = st.session_state.get(key)
+    st.session_state[key] = None
+    if code:
+        drill_to(code)
+
+
+
+period, focus = flt.period, flt.region
+index = wh.region_index()
+level = lg.level_of(wh, focus)
+counts = q(lg.step_counts, period, focus)
+total_rows = counts.filter(pl.col("level") == "total")
+if total_rows.height == 0:
+    st.info(f"截至{fmt.period_label(period)}，所选地区暂无工作台账任务（附件“工作台账”表）。请选择其他月份或地区，或先上报工作台账。",
+            icon="📭")
+    layout.empty_state("工作台账数据")
+    st.stop()
+total = total_rows.row(0, named=True)
+focus_name = "全省" if level == "province" else index.get(focus).name
+
+# ---------------------------------------------------------------- breadcrumb
+crumbs = [(PROVINCE_CODE, "全省")] if cov.may_see(wh, viewer, PROVINCE_CODE) else []
+if level != "province":
+    unit = index.get(focus).unit_code
+    if cov.may_see(wh, viewer, unit):
+        crumbs.append((unit, index.get(unit).name))
+    if level == "region":
+        crumbs.append((focus, index.get(focus).name))
+if len(crumbs) > 1:
+    cols = st.columns(len(crumbs) + 4)
+    for col, (code, name) in zip(cols, crumbs):
+        col.button(name, key=f"crumb_{code}", on_click=drill_to, args=(code,), disabled=code == focus,
+                   icon=":material/chevron_right:" if code != crumbs[0][0] else ":material/home:", width="stretch")
+
+# ---------------------------------------------------------------- 一、闭环总览
+st.subheader(f"一、{focus_name}闭环进度 · 截至{fmt.period_label(period)}")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("任务总数", fmt.count(total["total"], " 项"), help="截至所选月份各地最近一期工作台账中的全部任务（任务清单化）。")
+c2.metric("已闭环销号", fmt.count(total["closed"], " 项"), help="当前环节为“5 闭环销号”的任务数。")
+c3.metric("闭环率", fmt.percent(total["closure_rate"]), help=fmt.measure_help("closure_rate"))
+c3.caption(f"已闭环 {fmt.count(total['closed'])} / 任务总数 {fmt.count(total['total'])}")
+c4.metric("逾期任务", fmt.count(total["overdue"], " 项"), help=fmt.measure_help("overdue_tasks"),
+          delta=f"占在办任务 {fmt.percent(total['overdue'] / max(1, total['total'] - total['closed']))}" if total["overdue"] else None,
+          delta_color="inverse")
+st.plotly_chart(lg.pipeline_figure(total), key="ledger_pipeline",
+                config=charts.plotly_config(f"工作台账闭环进度_{focus_name}_{period}"))
+st.caption("闭环流程：1 任务部署 → 2 推进落实 → 3 督导检查 → 4 考核评估 → 5 闭环销号；任务只有经“闭环销号”才退出台账。")
+
+# ---------------------------------------------------------------- 二、分地区环节分布
+children = counts.filter(pl.col("level") == "child")
+if level != "region" and children.height:
+    child_word = "各单位" if level == "province" else "各县（市、区）"
+    st.subheader(f"二、{child_word}任务环节分布")
+
+    def on_bar_select() -> None:
+        event = st.session_state.get("ledger_bars")
+        points = selected_points(event)
+        for point in points:
+            data = point.get("customdata")
+            if data and cov.may_see(wh, viewer, data[0]):
+                drill_to(data[0])
+                return
+
+    st.plotly_chart(lg.steps_figure(counts, f"{focus_name}{child_word}工作台账环节分布（按闭环率由低到高）"),
+                    key="ledger_bars", on_select=on_bar_select, selection_mode="points",
+                    config=charts.plotly_config(f"工作台账环节分布_{focus_name}_{period}"))
+    st.caption("点击条形可下钻到该地区。闭环率 = 已闭环销号任务数 ÷ 任务总数（先合计再相除）。")
+    table = children.with_columns((pl.col("closure_rate") * 100).alias("closure_rate")).select(
+        "region_name", *[f"step_{i}" for i in range(1, 6)], "total", "closed", "closure_rate", "overdue")
+    config = {"region_name": st.column_config.TextColumn("地区")}
+    config.update({f"step_{i}": st.column_config.NumberColumn(f"{i} {name}", format="localized")
+                   for i, name in enumerate(lg.STEPS, start=1)})
+    config.update({
+        "total": st.column_config.NumberColumn("任务总数", format="localized"),
+        "closed": st.column_config.NumberColumn("已闭环", format="localized"),
+        "closure_rate": st.column_config.ProgressColumn("闭环率", format="%.1f%%", min_value=0, max_value=100,
+                                                        help=fmt.measure_help("closure_rate")),
+        "overdue": st.column_config.NumberColumn("逾期任务", format="localized", help=fmt.measure_help("overdue_tasks")),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config,
+                 height=min(35 * (table.height + 1) + 3, 600))
+    left, right = st.columns([1, 1], vertical_alignment="bottom")
+    with left:
+        codes = children["region_code"].to_list()
+        names = dict(zip(codes, children["region_name"].to_list()))
+        st.selectbox("下钻到地区", [None, *codes], format_func=lambda c: "（选择地区）" if c is None else names[c],
+                     key="ledger_drill", on_change=drill_from, args=("ledger_drill",))
+    with right:
+        export.download_xlsx(lg.export_counts(counts), f"工作台账环节分布_{focus_name}（{fmt.period_label(period)}）",
+                             label="下载环节分布表", key="dl_counts")
+
+# ---------------------------------------------------------------- 三、任务清单
+st.subheader("三、任务清单（逾期任务置顶）")
+f1, f2 = st.columns([1, 3])
+overdue_only = f1.toggle("只看逾期任务", key="ledger_overdue", value=st.query_params.get("overdue") == "1")
+chosen_steps = f2.pills("当前环节", list(range(1, 6)), selection_mode="multi", key="ledger_steps",
+                        format_func=lambda s: f"{s} {lg.STEPS[s - 1]}")
+if overdue_only:
+    st.query_params["overdue"] = "1"
+else:
+    st.query_params.pop("overdue", None)
+tasks = q(lg.tasks, period, focus, overdue_only=overdue_only, steps=sorted(chosen_steps) or None)
+if tasks.height == 0:
+    st.info("没有符合条件的任务。", icon="📋")
+else:
+    LIMIT = 500
+    shown = tasks.head(LIMIT)
+    view = shown.with_columns(
+        (pl.col("step").cast(pl.Utf8) + " " + pl.col("step_name")).alias("当前环节"),
+        (pl.col("completion") * 100).alias("completion"),
+        pl.format("{} 天", pl.col("days_overdue")).fill_null("").alias("days_overdue"),
+        *[pl.col(c).map_elements(lambda v: f"{v:g}", return_dtype=pl.Utf8).fill_null("—").alias(c)
+          for c in ("target_value", "done_value")],
+    ).select(
+        pl.col("region_name").alias("地区"), pl.col("task_id").alias("任务编号"), pl.col("task").alias("任务事项"),
+        "当前环节", pl.col("due_on").alias("计划完成时限"), pl.col("days_overdue").alias("逾期天数"),
+        pl.col("task_force_lead").alias("专班负责人"), pl.col("playbook").alias("操作手册/标准模板"),
+        pl.col("target_value").alias("目标值"), pl.col("done_value").alias("完成值"),
+        pl.col("completion").alias("完成率"), pl.col("category").alias("任务类别"),
+        pl.col("lead_unit").alias("牵头单位"), pl.col("responsible_unit").alias("责任单位"),
+        pl.col("progress").alias("进展情况"), pl.col("snapshot_period").alias("最近报送期"),
+    ).to_pandas()
+    overdue_flags = shown["overdue"].to_list()
+
+    def highlight(row: pd.Series) -> list[str]:
+        return ["background-color: #fde0dd; color: #a50f15" if overdue_flags[row.name] else "" for _ in row]
+
+    st.dataframe(
+        view.style.apply(highlight, axis=1).format(na_rep="—", precision=0, subset=["完成率"]), hide_index=True, width="stretch",
+        height=min(35 * (len(view) + 1) + 3, 560),
+        column_config={
+            "任务事项": st.column_config.TextColumn(width="large"),
+            "计划完成时限": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "逾期天数": st.column_config.TextColumn(help="未闭环且计划完成时限早于所选月份月末：月末 − 计划完成时限（天）"),
+            "专班负责人": st.column_config.TextColumn(help="专班机制化：任务专班的负责人"),
+            "操作手册/标准模板": st.column_config.TextColumn(help="操作手册化、标准模板化：任务依据的手册或模板"),
+            "完成率": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100,
+                                                   help="完成值 ÷ 目标值"),
+            "进展情况": st.column_config.TextColumn(width="large"),
+        })
+    more = f"（仅显示前 {LIMIT} 项，完整清单请下载）" if tasks.height > LIMIT else ""
+    st.caption(f"共 {fmt.count(tasks.height)} 项，其中逾期 {fmt.count(int(tasks['overdue'].sum()))} 项（红色底纹）{more}。"
+               "逾期 = 未闭环销号且计划完成时限早于所选月份月末。")
+    export.download_xlsx(lg.export_tasks(tasks), f"工作台账任务清单_{focus_name}（{fmt.period_label(period)}）",
+                         label="下载任务清单", key="dl_tasks")
+
+    # ------------------------------------------------------------ 四、任务环节历史
+    st.subheader("四、任务环节历史")
+    keys = [f"{r}:{t}" for r, t in zip(tasks["region_code"].to_list(), tasks["task_id"].to_list())]
+    label_of = {f"{r['region_code']}:{r['task_id']}": f"{r['region_name']} · {r['task_id']} · {r['task']}"
+                + ("（逾期）" if r["overdue"] else "") for r in tasks.iter_rows(named=True)}
+    wanted = st.query_params.get("task")
+    task_key = st.selectbox("选择任务", keys, index=keys.index(wanted) if wanted in keys else 0,
+                            format_func=label_of.get, key="ledger_task")
+    st.query_params["task"] = task_key
+    region_code, task_id = task_key.split(":", 1)
+    row = tasks.filter((pl.col("region_code") == region_code) & (pl.col("task_id") == task_id)).row(0, named=True)
+    history = q(lg.task_history, region_code, task_id, period)
+    left, right = st.columns([3, 2])
+    with left:
+        if history.height:
+            st.plotly_chart(lg.history_figure(history, "各月所处环节"), key="ledger_history",
+                            config=charts.plotly_config(f"任务环节历史_{task_id}"))
+            spans = lg.step_spans(history)
+            st.caption("各环节历时：" + " → ".join(f"{s['step']} {s['step_name']} {s['months']} 个月"
+                                                  for s in spans.iter_rows(named=True)))
+    with right:
+        done = "—" if row["done_value"] is None else f"{row['done_value']:g}"
+        target = "—" if row["target_value"] is None else f"{row['target_value']:g}"
+        attributes = pd.DataFrame({"项目": ["任务事项", "任务类别", "当前环节", "计划完成时限", "专班负责人", "操作手册/标准模板",
+                                          "目标值 / 完成值", "牵头单位", "责任单位", "闭环日期", "佐证材料"],
+                                   "内容": [row["task"], row["category"], f"{row['step']} {row['step_name']}"
+                                          + (f"（逾期 {row['days_overdue']} 天）" if row["overdue"] else ""),
+                                          str(row["due_on"] or "—"), row["task_force_lead"], row["playbook"],
+                                          f"{target} / {done}", row["lead_unit"], row["responsible_unit"],
+                                          str(row["closed_on"] or "—"), row["evidence"] or "—"]})
+        st.dataframe(attributes, hide_index=True, width="stretch", height=35 * 12 + 3,
+                     column_config={"项目": st.column_config.TextColumn(width="medium"),
+                                    "内容": st.column_config.TextColumn(width="large")})
+    if history.height:
+        hist_view = history.with_columns(
+            (pl.col("step").cast(pl.Utf8) + " " + pl.col("step_name")).alias("环节"),
+            pl.when(pl.col("changed")).then(pl.lit("环节变化")).otherwise(pl.lit("")).alias("变化"),
+            *[pl.col(c).map_elements(lambda v: f"{v:g}", return_dtype=pl.Utf8).fill_null("—").alias(c)
+              for c in ("target_value", "done_value")],
+        ).select(pl.col("period").alias("统计期"), "环节", "变化", pl.col("target_value").alias("目标值"),
+                 pl.col("done_value").alias("完成值"), pl.col("progress").alias("进展情况"))
+        st.dataframe(hist_view, hide_index=True, width="stretch", height=min(35 * (hist_view.height + 1) + 3, 640),
+                     column_config={"进展情况": st.column_config.TextColumn(width="large")})

@@ -1,0 +1,223 @@
+"""工作台账 queries (dashboard/ledger.py) on a tiny warehouse with hand-checkable numbers.
+
+Form C snapshots (step · 计划完成时限):
+
+    region           task   2025-03                 2025-04
+    220500 通化市本级  T-01   5 闭环 (closed 03-10)    5 闭环
+                     T-02   2 · due 2025-02-28       3 · due 2025-02-28
+    220523 辉南县     H-01   1 · due 2025-12-31       (no report: stays as of 2025-03)
+                     H-02   4 · due 2025-03-15
+    220581 梅河口市   M-01   3 · due 2025-05-01       (no report)
+
+As of 2025-03 (month end 03-31) T-02 is 31 days overdue and H-02 16 days; as of 2025-04 (04-30) T-02 is 61 days
+and H-02 46 days overdue, M-01 still on time. 闭环率 = closed/all: 全省 1/5, 通化市 1/4, 梅河口市 0/1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from auth.viewer import PROVINCE_ADMIN, Viewer
+from builders import c1_row, form_workbook
+from dashboard import ledger as lg
+from etl.ingest import ingest
+from etl.regions import reference_index
+
+TODAY = dt.date(2025, 5, 15)
+D = dt.date
+SNAPSHOTS = {
+    ("2025-03", "220500"): [
+        c1_row("220500", "T-01", "通化市本级", step=5, closed_on=D(2025, 3, 10), due_on=D(2025, 6, 30), done_value=10),
+        c1_row("220500", "T-02", "通化市本级", step=2, due_on=D(2025, 2, 28), task="建立仲裁委托调解工作机制",
+               task_force_lead="李强（科长）", playbook="《委派委托调解工作流程》", target_value=4, done_value=1),
+        c1_row("220523", "H-01", "辉南县", step=1, due_on=D(2025, 12, 31)),
+        c1_row("220523", "H-02", "辉南县", step=4, due_on=D(2025, 3, 15)),
+    ],
+    ("2025-03", "220581"): [c1_row("220581", "M-01", "梅河口市", step=3, due_on=D(2025, 5, 1))],
+    ("2025-04", "220500"): [
+        c1_row("220500", "T-01", "通化市本级", step=5, closed_on=D(2025, 3, 10), due_on=D(2025, 6, 30), done_value=10),
+        c1_row("220500", "T-02", "通化市本级", step=3, due_on=D(2025, 2, 28), task="建立仲裁委托调解工作机制",
+               task_force_lead="李强（科长）", playbook="《委派委托调解工作流程》", target_value=4, done_value=3,
+               progress="已开展督导检查"),
+    ],
+}
+COUNTY_CLERK = Viewer("huinan", "county", "220523")
+CITY_CLERK = Viewer("tonghua", "city", "220500")
+COUNT_COLUMNS = ["level", "region_code", "region_name", "step_1", "step_2", "step_3", "step_4", "step_5", "total",
+                 "closed", "overdue", "closure_rate"]
+
+
+@pytest.fixture(scope="module")
+def ledger_warehouse(tmp_path_factory):
+    from warehouse.db import Warehouse
+    wh = Warehouse(tmp_path_factory.mktemp("ledger") / "wh.duckdb")
+    index = reference_index()
+    for (period, unit), rows in SNAPSHOTS.items():
+        result = ingest(wh, form_workbook("C", {"工作台账": rows}, period=period, unit=index.get(unit)),
+                        f"{unit}-{period}.xlsx", today=TODAY)
+        assert result.status == "loaded", result.errors
+    yield wh
+    wh.close()
+
+
+def _counts(frame: pl.DataFrame) -> list[tuple]:
+    return frame.select(COUNT_COLUMNS).rows()
+
+
+def test_step_counts_province_by_unit(ledger_warehouse):
+    assert _counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03")) == [
+        ("total", "220000", "全省", 1, 1, 1, 1, 1, 5, 1, 2, 0.2),
+        ("child", "220500", "通化市", 1, 1, 0, 1, 1, 4, 1, 2, 0.25),
+        ("child", "220581", "梅河口市", 0, 0, 1, 0, 0, 1, 0, 0, 0.0),
+    ]
+
+
+def test_step_counts_unit_by_region_as_of_a_later_month(ledger_warehouse):
+    # 2025-04: T-02 moved to step 3; 辉南县 did not report and keeps its 2025-03 snapshot
+    assert _counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-04", "220500")) == [
+        ("total", "220500", "通化市", 1, 0, 1, 1, 1, 4, 1, 2, 0.25),
+        ("child", "220500", "通化市本级", 0, 0, 1, 0, 1, 2, 1, 1, 0.5),
+        ("child", "220523", "辉南县", 1, 0, 0, 1, 0, 2, 0, 1, 0.0),
+    ]
+
+
+def test_step_counts_of_one_county(ledger_warehouse):
+    assert _counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03", "220523")) == [
+        ("total", "220523", "辉南县", 1, 0, 0, 1, 0, 2, 0, 1, 0.0),
+    ]
+
+
+def test_tasks_overdue_first(ledger_warehouse):
+    frame = lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03")
+    assert frame.select("region_code", "task_id", "step", "overdue", "days_overdue").rows() == [
+        ("220500", "T-02", 2, True, 31),
+        ("220523", "H-02", 4, True, 16),
+        ("220523", "H-01", 1, False, None),
+        ("220581", "M-01", 3, False, None),
+        ("220500", "T-01", 5, False, None),
+    ]
+    t02 = frame.row(0, named=True)
+    assert (t02["task_force_lead"], t02["playbook"], t02["target_value"], t02["done_value"], t02["completion"]) == (
+        "李强（科长）", "《委派委托调解工作流程》", 4.0, 1.0, 0.25)
+
+
+def test_tasks_as_of_later_month_and_filters(ledger_warehouse):
+    wh = ledger_warehouse
+    frame = lg.tasks(wh, PROVINCE_ADMIN, "2025-04", "220500", overdue_only=True)
+    assert frame.select("task_id", "step", "days_overdue", "snapshot_period").rows() == [
+        ("T-02", 3, 61, "2025-04"), ("H-02", 4, 46, "2025-03")]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", steps=[5])["task_id"].to_list() == ["T-01"]
+    # before any snapshot the ledger is empty
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-02").height == 0
+
+
+def test_task_history_and_step_spans(ledger_warehouse):
+    history = lg.task_history(ledger_warehouse, PROVINCE_ADMIN, "220500", "T-02")
+    assert history.select("period", "step", "step_name", "done_value", "changed").rows() == [
+        ("2025-03", 2, "推进落实", 1.0, True), ("2025-04", 3, "督导检查", 3.0, True)]
+    assert lg.step_spans(history).rows() == [(2, "推进落实", "2025-03", "2025-03", 1), (3, "督导检查", "2025-04", "2025-04", 1)]
+    assert lg.task_history(ledger_warehouse, PROVINCE_ADMIN, "220500", "T-02", until="2025-03").height == 1
+
+
+def test_scope_county_clerk(ledger_warehouse):
+    wh = ledger_warehouse
+    assert lg.step_counts(wh, COUNTY_CLERK, "2025-03").height == 0  # no province totals
+    assert _counts(lg.step_counts(wh, COUNTY_CLERK, "2025-03", "220500")) == [
+        ("total", "220500", "通化市", 1, 1, 0, 1, 1, 4, 1, 2, 0.25),  # its unit's totals
+        ("child", "220523", "辉南县", 1, 0, 0, 1, 0, 2, 0, 1, 0.0),  # but only its own row
+    ]
+    assert lg.tasks(wh, COUNTY_CLERK, "2025-03")["task_id"].to_list() == ["H-02", "H-01"]
+    assert lg.tasks(wh, COUNTY_CLERK, "2025-03", "220581").height == 0
+    assert lg.task_history(wh, COUNTY_CLERK, "220500", "T-02").height == 0
+
+
+def test_scope_city_clerk(ledger_warehouse):
+    wh = ledger_warehouse
+    assert [r[1] for r in _counts(lg.step_counts(wh, CITY_CLERK, "2025-03"))] == ["220000", "220500", "220581"]
+    assert lg.tasks(wh, CITY_CLERK, "2025-03")["task_id"].to_list() == ["T-02", "H-02", "H-01", "T-01"]
+    assert lg.step_counts(wh, CITY_CLERK, "2025-03", "220581").height == 1  # another unit's totals, as rankings
+    assert lg.tasks(wh, CITY_CLERK, "2025-03", "220581").height == 0  # but not its tasks
+
+
+def test_exports_have_chinese_headers(ledger_warehouse):
+    counts = lg.export_counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
+    assert counts.columns == ["地区代码", "地区", "1 任务部署", "2 推进落实", "3 督导检查", "4 考核评估", "5 闭环销号",
+                              "任务总数", "已闭环", "闭环率（%）", "逾期任务"]
+    assert counts.row(0) == ("220000", "全省", 1, 1, 1, 1, 1, 5, 1, 20.0, 2)
+    tasks = lg.export_tasks(lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
+    first = dict(zip(tasks.columns, tasks.row(0)))
+    assert (first["任务编号"], first["当前环节"], first["是否逾期"], first["逾期天数"], first["完成率（%）"]) == (
+        "T-02", "2 推进落实", "是", 31, 25.0)
+
+
+def test_figures_are_specs(ledger_warehouse):
+    counts = lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03")
+    fig = lg.steps_figure(counts)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [t.name for t in bars] == ["1 任务部署", "2 推进落实", "3 督导检查", "4 考核评估", "5 闭环销号"]
+    assert len({t.marker.color for t in bars}) == 5
+    assert list(bars[0].y) == ["通化市", "梅河口市"]  # lowest 闭环率 drawn on top (last category)
+    assert "逾期 2" in fig.data[-1].text[0]
+    pipe = lg.pipeline_figure(counts.row(0, named=True))
+    assert [t.x[0] for t in pipe.data] == [1, 1, 1, 1, 1]
+    history = lg.history_figure(lg.task_history(ledger_warehouse, PROVINCE_ADMIN, "220500", "T-02"))
+    assert list(history.data[1].y) == [2, 3]
+
+
+def test_empty_warehouse(empty_warehouse):
+    assert lg.step_counts(empty_warehouse, PROVINCE_ADMIN, "2025-03").height == 0
+    assert lg.tasks(empty_warehouse, PROVINCE_ADMIN, "2025-03").height == 0
+
+
+# ------------------------------------------------------------------ the page (AppTest)
+
+def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
+                  params={"period": "2025-03", "region": "220500", "task": "220500:T-02"})
+    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "4 项"), ("已闭环销号", "1 项"), ("闭环率", "25.0%"),
+                                                       ("逾期任务", "2 项")]
+    steps = at.dataframe[0].value
+    assert steps["region_name"].tolist() == ["通化市本级", "辉南县"]
+    assert steps["closure_rate"].tolist() == [50.0, 0.0]
+    tasks = at.dataframe[1].value  # shown as a Styler: overdue rows highlighted
+    assert tasks["任务编号"].tolist() == ["T-02", "H-02", "H-01", "T-01"]
+    assert tasks["逾期天数"].tolist() == ["31 天", "16 天", "", ""]
+    assert at.selectbox(key="ledger_task").value == "220500:T-02"
+    attributes = dict(zip(*at.dataframe[2].value.T.values))
+    assert (attributes["专班负责人"], attributes["操作手册/标准模板"], attributes["目标值 / 完成值"]) == (
+        "李强（科长）", "《委派委托调解工作流程》", "4 / 1")
+
+
+def test_page_overdue_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "overdue": "1"})
+    assert at.toggle(key="ledger_overdue").value is True
+    assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
+    assert at.query_params["overdue"] == "1"
+
+
+def test_page_county_clerk(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", viewer=COUNTY_CLERK, params={"period": "2025-03"})
+    assert at.metric[0].value == "4 项"  # its unit's totals
+    assert at.dataframe[0].value["region_name"].tolist() == ["辉南县"]
+    assert at.dataframe[1].value["任务编号"].tolist() == ["H-02", "H-01"]
+
+
+def test_page_on_empty_warehouse(empty_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, empty_warehouse, "pages/ledger.py")
+    assert any("暂无" in i.value for i in at.info)
+
+
+def test_page_drill_down_province_to_unit(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03"})
+    assert at.dataframe[0].value["region_name"].tolist() == ["通化市", "梅河口市"]
+    at.selectbox(key="ledger_drill").set_value("220500").run()
+    assert not at.exception, at.exception
+    assert at.query_params["region"] == "220500"
+    assert at.dataframe[0].value["region_name"].tolist() == ["通化市本级", "辉南县"]
