@@ -1,0 +1,431 @@
+"""重大集体争议 queries: incidents (form A sheet 重大集体争议) and risk warnings (sheet 预警信息).
+
+A time range [start, end] of months selects the incidents/warnings reported in at least one of its months;
+each is shown in its state as of ``end`` (its latest report in or before ``end``). Identity attributes
+(employer, dates, industry, type) come from v_major_disputes / v_risk_warnings; the as-of state from
+mart_major_dispute_history / mart_risk_warning_history.
+
+Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in the query: incident and
+warning rows only for regions in ``viewer.detail_regions``; counts by unit only for ``visible_units``.
+Employer names, owners and notes are user data: pages show them as plain text only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from auth.viewer import Viewer
+from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
+from dashboard.ledger import level_of
+from etl.regions import PROVINCE_CODE
+from warehouse.db import Warehouse
+
+DISPUTE_STATUSES = ("未化解", "处置中", "已化解")
+WARNING_STATUSES = ("未处置", "处置中", "已办结")
+LEVELS = ("红", "橙", "黄", "蓝")
+LEVEL_COLORS = {"红": "#d7301f", "橙": "#fc8d59", "黄": "#fdd049", "蓝": "#4a90d9"}
+STATUS_COLORS = {"未化解": "#d7301f", "处置中": "#fc8d59", "已化解": "#31a354",
+                 "未处置": "#d7301f", "已办结": "#31a354"}
+SPANS = {"1": "当月", "3": "近3个月", "6": "近6个月", "12": "近12个月", "all": "全部"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """The page's filters: months [start, end], focus region, industry, statuses, levels, major only."""
+    start: str | None
+    end: str
+    region: str = PROVINCE_CODE
+    industry: str | None = None
+    statuses: tuple[str, ...] | None = None
+    levels: tuple[str, ...] | None = None  # warnings only
+    major_only: bool = True  # incidents only
+
+    def params(self) -> dict:
+        return {"start": self.start, "end": self.end, "region": self.region, "industry": self.industry,
+                "statuses": list(self.statuses) if self.statuses else None,
+                "levels": list(self.levels) if self.levels else None, "major_only": self.major_only}
+
+
+def span_start(end: str, span: str) -> str | None:
+    """First month of a span ending at ``end`` ('3' → two months earlier; 'all' → None)."""
+    if span == "all" or not span.isdigit():
+        return None
+    return add_months(end, -(int(span) - 1))
+
+
+_FOCUS = """($level = 'province'
+               or ($level = 'unit' and unit_code = $region)
+               or ($level = 'region' and region_code = $region))"""
+
+_INCIDENTS = """
+    as_of as (
+        select *
+        from mart_major_dispute_history
+        where period <= $end
+        qualify row_number() over (partition by incident_id order by period desc) = 1
+    ),
+    in_range as (
+        select distinct incident_id
+        from mart_major_dispute_history
+        where period <= $end and (cast($start as varchar) is null or period >= $start)
+    ),
+    items as (
+        select
+            i.incident_id,
+            i.region_code,
+            r.region_name,
+            r.kind,
+            r.unit_code,
+            r.unit_name,
+            i.occurred_on,
+            i.employer,
+            i.credit_code,
+            i.industry_code,
+            ind.name as industry_name,
+            a.workers,
+            a.amount_wan,
+            i.dispute_type,
+            a.escalated,
+            a.status,
+            a.resolved_on,
+            i.is_major,
+            i.first_period,
+            a.period as reported_period,
+            a.notes
+        from as_of as a
+        join in_range using (incident_id)
+        join v_major_disputes as i using (incident_id)
+        join v_region as r on r.region_code = i.region_code
+        left join ref_industry as ind on ind.code = i.industry_code
+        where (cast($industry as varchar) is null or i.industry_code = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), a.status))
+          and (not $major_only or i.is_major)
+    )
+"""
+
+_WARNINGS = """
+    as_of as (
+        select *
+        from mart_risk_warning_history
+        where period <= $end
+        qualify row_number() over (partition by warning_id order by period desc) = 1
+    ),
+    in_range as (
+        select distinct warning_id
+        from mart_risk_warning_history
+        where period <= $end and (cast($start as varchar) is null or period >= $start)
+    ),
+    items as (
+        select
+            w.warning_id,
+            w.region_code,
+            r.region_name,
+            r.kind,
+            r.unit_code,
+            r.unit_name,
+            w.found_on,
+            w.employer,
+            w.industry_code,
+            ind.name as industry_name,
+            w.risk_type,
+            a.workers,
+            a.amount_wan,
+            a.level,
+            a.owner,
+            a.status,
+            a.closed_on,
+            a.period as reported_period
+        from as_of as a
+        join in_range using (warning_id)
+        join v_risk_warnings as w using (warning_id)
+        join v_region as r on r.region_code = w.region_code
+        left join ref_industry as ind on ind.code = w.industry_code
+        where (cast($industry as varchar) is null or w.industry_code = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), a.status))
+          and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), a.level))
+    )
+"""
+
+
+def _params(wh: Warehouse, viewer: Viewer, q: Query, detail_override: list[str] | None = None) -> dict:
+    scope = scope_of(wh, viewer)
+    params = q.params()
+    params.update({"level": level_of(wh, q.region), "detail": scope.detail, "units": scope.units})
+    if detail_override is not None:
+        params["detail"] = detail_override
+    return params
+
+
+def _detail(wh: Warehouse, viewer: Viewer, q: Query) -> list[str] | None:
+    """The detail scope, or nothing at all when the focus region is outside the viewer's view."""
+    scope = scope_of(wh, viewer)
+    if q.region == PROVINCE_CODE or may_see(wh, viewer, q.region):
+        return scope.detail
+    return []
+
+
+def incidents(wh: Warehouse, viewer: Viewer, q: Query) -> pl.DataFrame:
+    """Incidents under the focus region the viewer may see in detail: open first (未化解, 处置中), escalated
+    first, then the most workers."""
+    params = _params(wh, viewer, q, _detail(wh, viewer, q))
+    return run(wh, f"""
+        with {_INCIDENTS}
+        select * exclude (kind)
+        from items
+        where {detail_sql("region_code")} and {_FOCUS}
+        order by list_position(['未化解', '处置中', '已化解'], status), escalated desc, workers desc, occurred_on desc
+    """, params)
+
+
+def warnings(wh: Warehouse, viewer: Viewer, q: Query) -> pl.DataFrame:
+    """Risk warnings under the focus region the viewer may see in detail: open first, then by level."""
+    params = _params(wh, viewer, q, _detail(wh, viewer, q))
+    return run(wh, f"""
+        with {_WARNINGS}
+        select * exclude (kind)
+        from items
+        where {detail_sql("region_code")} and {_FOCUS}
+        order by (status = '已办结'), list_position(['红', '橙', '黄', '蓝'], level), found_on desc
+    """, params)
+
+
+def incident_history(wh: Warehouse, viewer: Viewer, incident_id: str, until: str | None = None) -> pl.DataFrame:
+    """Every monthly report of one incident (oldest first) with ``changed`` when its status changed.
+    Empty when the incident's region is outside the viewer's detail scope."""
+    scope = scope_of(wh, viewer)
+    return run(wh, f"""
+        with history as (
+            select period, status, workers, amount_wan, escalated, resolved_on, notes
+            from mart_major_dispute_history
+            where incident_id = $id and {detail_sql("region_code")}
+              and (cast($until as varchar) is null or period <= $until)
+        )
+        select *, coalesce(status <> lag(status) over (order by period), true) as changed
+        from history
+        order by period
+    """, {"id": incident_id, "detail": scope.detail, "until": until})
+
+
+def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str | None = None) -> pl.DataFrame:
+    scope = scope_of(wh, viewer)
+    return run(wh, f"""
+        with history as (
+            select period, level, status, workers, amount_wan, owner, closed_on
+            from mart_risk_warning_history
+            where warning_id = $id and {detail_sql("region_code")}
+              and (cast($until as varchar) is null or period <= $until)
+        )
+        select *, coalesce(status <> lag(status) over (order by period) or level <> lag(level) over (order by period), true) as changed
+        from history
+        order by period
+    """, {"id": warning_id, "detail": scope.detail, "until": until})
+
+
+def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
+    """Totals for the focus region (which the viewer must be allowed to see): incidents by status, workers,
+    amount, escalated; warnings by level and open. Zeros when the focus is out of view."""
+    empty = {"incidents": 0, "open": 0, "in_progress": 0, "resolved": 0, "workers": 0, "amount_wan": 0.0,
+             "escalated": 0, "warnings": 0, "warnings_open": 0, "red": 0, "orange": 0, "yellow": 0, "blue": 0,
+             "warning_workers": 0}
+    if not may_see(wh, viewer, q.region):
+        return empty
+    params = _params(wh, viewer, q)
+    inc = run(wh, f"""
+        with {_INCIDENTS}
+        select
+            count(*) as incidents,
+            count(*) filter (where status = '未化解') as open,
+            count(*) filter (where status = '处置中') as in_progress,
+            count(*) filter (where status = '已化解') as resolved,
+            coalesce(sum(workers), 0) as workers,
+            coalesce(sum(amount_wan), 0) as amount_wan,
+            count(*) filter (where escalated) as escalated
+        from items
+        where {_FOCUS}
+    """, params).row(0, named=True)
+    warn = run(wh, f"""
+        with {_WARNINGS}
+        select
+            count(*) as warnings,
+            count(*) filter (where status <> '已办结') as warnings_open,
+            count(*) filter (where level = '红') as red,
+            count(*) filter (where level = '橙') as orange,
+            count(*) filter (where level = '黄') as yellow,
+            count(*) filter (where level = '蓝') as blue,
+            coalesce(sum(workers), 0) as warning_workers
+        from items
+        where {_FOCUS}
+    """, params).row(0, named=True)
+    out = {**inc, **warn}
+    out["amount_wan"] = float(out["amount_wan"])
+    return {k: (int(v) if k != "amount_wan" else v) for k, v in out.items()}
+
+
+def _children_sql(items_cte: str, measures: str) -> str:
+    return f"""
+        with {items_cte},
+        in_focus as (select * from items where {_FOCUS}),
+        keyed as (
+            select
+                *,
+                case when $level = 'province' then unit_code else region_code end as child_code,
+                case when $level = 'province' then unit_name
+                     when $level = 'unit' and region_code = unit_code and kind = 'city' then region_name || '本级'
+                     else region_name end as child_name
+            from in_focus
+        ),
+        children as (
+            select * from keyed
+            where ($level = 'province' and {units_sql("child_code")})
+               or ($level <> 'province' and {detail_sql("child_code")})
+        )
+        select child_code as region_code, child_name as region_name, industry_code, industry_name, {measures}
+        from children
+        group by all
+    """
+
+
+def by_region(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -> pl.DataFrame:
+    """Counts per child of the focus region (全省 → units, unit → its regions) for the map:
+    region_code, region_name, items, open_items, workers. ``kind`` is 'disputes' or 'warnings'."""
+    heat = unit_industry(wh, viewer, q, kind)
+    if heat.height == 0:
+        return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "items": pl.Int64,
+                                    "open_items": pl.Int64, "workers": pl.Int64})
+    return (heat.group_by("region_code", "region_name")
+            .agg(pl.col("items").sum(), pl.col("open_items").sum(), pl.col("workers").sum())
+            .sort("region_code"))
+
+
+def unit_industry(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -> pl.DataFrame:
+    """Counts per (child region × industry) for the heat map: region_code, region_name, industry_code,
+    industry_name, items, open_items (not resolved/closed), workers."""
+    if not may_see(wh, viewer, q.region):
+        return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "industry_code": pl.Utf8,
+                                    "industry_name": pl.Utf8, "items": pl.Int64, "open_items": pl.Int64,
+                                    "workers": pl.Int64})
+    done = "已化解" if kind == "disputes" else "已办结"
+    cte = _INCIDENTS if kind == "disputes" else _WARNINGS
+    measures = (f"count(*) as items, count(*) filter (where status <> '{done}') as open_items, "
+                "cast(coalesce(sum(workers), 0) as bigint) as workers")
+    return run(wh, _children_sql(cte, measures) + " order by region_code, industry_code", _params(wh, viewer, q))
+
+
+def focus_name(wh: Warehouse, region: str) -> str:
+    if region == PROVINCE_CODE:
+        return PROVINCE_NAME
+    info = wh.region_index().get(region)
+    return info.name if info else region
+
+
+INCIDENT_HEADERS = {
+    "region_name": "地区", "unit_name": "所属单位", "occurred_on": "发生日期", "employer": "用人单位名称",
+    "credit_code": "统一社会信用代码", "industry_name": "行业门类", "workers": "涉及劳动者人数（人）",
+    "amount_wan": "涉案金额（万元）", "dispute_type": "争议类型", "escalated": "有无激化行为", "status": "处置状态",
+    "resolved_on": "化解日期", "first_period": "首次报送期", "reported_period": "最近报送期", "notes": "处置情况",
+}
+WARNING_HEADERS = {
+    "region_name": "地区", "unit_name": "所属单位", "found_on": "发现日期", "employer": "用人单位名称",
+    "industry_name": "行业门类", "risk_type": "风险类型", "workers": "涉及人数（人）", "amount_wan": "涉及金额（万元）",
+    "level": "预警等级", "owner": "处置责任单位", "status": "处置状态", "closed_on": "办结日期",
+    "reported_period": "最近报送期",
+}
+
+
+def export_incidents(frame: pl.DataFrame) -> pl.DataFrame:
+    out = frame.with_columns(pl.when(pl.col("escalated")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("escalated"))
+    return out.select([pl.col(k).alias(v) for k, v in INCIDENT_HEADERS.items()])
+
+
+def export_warnings(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select([pl.col(k).alias(v) for k, v in WARNING_HEADERS.items()])
+
+
+# ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
+
+KIND_WORDS = {"disputes": ("重大集体争议", "件", "未结"), "warnings": ("风险预警", "条", "在办")}
+
+
+def _font() -> str:
+    from dashboard.geo import FONT_FAMILY
+    return FONT_FAMILY
+
+
+def map_figure(frame: pl.DataFrame, kind: str, *, unit_code: str | None = None, title: str = ""):
+    """Choropleth of the count per unit (or per county of one unit) via dashboard.geo (offline; 长白山 as a
+    marker); hover shows the open ones and the workers involved."""
+    from dashboard import geo
+    word, measure, open_word = KIND_WORDS[kind]
+    geojson = geo.load_units_geojson() if unit_code is None else geo.load_counties_geojson(unit_code)
+    data = frame.select(
+        "region_code", pl.col("region_name").alias("地区"), pl.col("items").cast(pl.Int64).alias("数量"),
+        pl.col("open_items").cast(pl.Int64).alias(f"其中{open_word}"), pl.col("workers").cast(pl.Int64).alias("涉及人数"))
+    top = max([1, *data["数量"].to_list()])
+    fig = geo.choropleth(data, geojson, "数量", "地区", title, f"{word}（{measure}）",
+                         hover_cols=[f"其中{open_word}", "涉及人数"],
+                         markers=None if unit_code is None else data.head(0), range_color=(0, top),
+                         value_format=",d", colorscale="OrRd")
+    fig.update_layout(height=440, clickmode="event+select", dragmode=False)
+    return fig
+
+
+def heat_figure(frame: pl.DataFrame, kind: str, title: str = ""):
+    """Region × industry heat map of counts (only industries that occur), numbers written in the cells."""
+    import plotly.graph_objects as go
+    from dashboard.format import short_name
+    word, measure, _ = KIND_WORDS[kind]
+    if frame.height == 0:
+        return go.Figure()
+    regions = frame.select("region_code", "region_name").unique().sort("region_code")
+    industries = frame.select("industry_code", "industry_name").unique().sort("industry_code")
+    lookup = {(r, i): (n, o, w) for r, i, n, o, w in frame.select(
+        "region_code", "industry_code", "items", "open_items", "workers").iter_rows()}
+    z, text, custom = [], [], []
+    for code, _ in regions.iter_rows():
+        z_row, t_row, c_row = [], [], []
+        for ind, _ in industries.iter_rows():
+            n, o, w = lookup.get((code, ind), (0, 0, 0))
+            z_row.append(n or None)
+            t_row.append(str(n) if n else "")
+            c_row.append([o, w])
+        z.append(z_row)
+        text.append(t_row)
+        custom.append(c_row)
+    x = [f"{c} {_short_industry(n)}" for c, n in industries.iter_rows()]
+    y = [short_name(n) for n in regions["region_name"].to_list()]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=x, y=y, text=text, texttemplate="%{text}", customdata=custom, colorscale="OrRd", xgap=2, ygap=2,
+        colorbar=dict(title=dict(text=measure), thickness=12), hoverongaps=False,
+        hovertemplate="%{y} · %{x}<br>" + word + "：%{z} " + measure + "（未结 %{customdata[0]}）<br>涉及人数：%{customdata[1]:,}<extra></extra>"))
+    fig.update_layout(height=max(280, 30 * len(y) + 150), margin=dict(l=8, r=8, t=50 if title else 10, b=10),
+                      xaxis=dict(side="top", tickangle=-30, title=None), yaxis=dict(autorange="reversed", title=None),
+                      font=dict(family=_font()), plot_bgcolor="white",
+                      title=dict(text=title, x=0, y=0.995, yanchor="top", font_size=15) if title else None)
+    return fig
+
+
+def _short_industry(name: str | None) -> str:
+    if not name:
+        return "未分行业"
+    return name if len(name) <= 6 else name[:6] + "…"
+
+
+def history_figure(history: pl.DataFrame, statuses: tuple[str, ...] = DISPUTE_STATUSES, title: str = ""):
+    """A status per reported month: a step line over the statuses with coloured markers."""
+    import plotly.graph_objects as go
+    periods = history["period"].to_list()
+    ys = [statuses.index(s) + 1 if s in statuses else None for s in history["status"].to_list()]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=periods, y=ys, mode="lines", line=dict(shape="hv", color="#999999", width=2),
+                             hoverinfo="skip", showlegend=False))
+    fig.add_trace(go.Scatter(x=periods, y=ys, mode="markers", showlegend=False,
+                             marker=dict(size=14, color=[STATUS_COLORS.get(s, "#999") for s in history["status"].to_list()],
+                                         line=dict(color="white", width=1.5)),
+                             customdata=history["status"].to_list(), hovertemplate="%{x}：%{customdata}<extra></extra>"))
+    fig.update_layout(height=220, margin=dict(l=8, r=8, t=40 if title else 10, b=30), plot_bgcolor="white",
+                      yaxis=dict(range=[0.5, len(statuses) + 0.5], tickvals=list(range(1, len(statuses) + 1)),
+                                 ticktext=list(statuses), gridcolor="#eeeeee"),
+                      xaxis=dict(type="category", title=None), font=dict(family=_font()),
+                      title=dict(text=title, x=0, font_size=14) if title else None)
+    return fig
