@@ -8,7 +8,8 @@ from conftest import ROOT, SAMPLES
 
 
 PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py",
-         "pages/mediation.py", "pages/submissions.py", "pages/risk.py"]
+         "pages/mediation.py", "pages/submissions.py", "pages/coverage.py", "pages/disputes.py", "pages/ledger.py",
+         "pages/risk.py"]
 
 
 @pytest.fixture
@@ -59,7 +60,8 @@ def test_app_navigation_runs(warehouse_with_samples):
 
 
 # ------------------------------------------------------------------ 总览 / 调解成效 / 报送情况 on a demo warehouse
-REPORT_PAGES = ["pages/overview.py", "pages/mediation.py", "pages/submissions.py"]
+REPORT_PAGES = ["pages/overview.py", "pages/mediation.py", "pages/submissions.py", "pages/coverage.py",
+                "pages/disputes.py", "pages/ledger.py"]
 
 
 @pytest.fixture(scope="module")
