@@ -194,10 +194,10 @@ def hostile_db(hostile_warehouse, monkeypatch):
 
 
 QUERY_MODULES = ("dashboard.queries", "dashboard.coverage", "dashboard.disputes", "dashboard.ledger",
-                 "dashboard.submissions", "dashboard.brief", "dashboard.upload")
+                 "dashboard.submissions", "dashboard.brief", "dashboard.upload", "dashboard.signals")
 WRITES = {"restore", "load_file", "check_file", "upload_scope", "make_template", "template_units"}
 # helpers that resolve a scope, not queries: selection() lists the members a unit total sums (codes, no rows)
-NOT_QUERIES = {"selection", "scope_of", "may_see"}
+NOT_QUERIES = {"selection", "scope_of", "may_see", "scope_regions", "may_act"}
 REGION_TRIES = ["220000", "220500", "220502", "220100", "220102", "220581", SQL_INJECTION, None]
 
 
@@ -219,6 +219,7 @@ def argument_sets(wh, fn) -> list[dict]:
         "incident_id": wh.query("select incident_id from v_major_disputes where region_code like '2201%' limit 1").rows(),
         "warning_id": wh.query("select warning_id from v_risk_warnings where region_code like '2201%' limit 1").rows(),
         "task_id": wh.query("select task_id from v_ledger where region_code like '2201%' limit 1").rows(),
+        "sid": wh.query("select signal_id from v_signals where region_code like '2201%' limit 2").rows(),
     }
     fixed = {"start": "2025-02", "since": "2025-02", "end": "2025-03", "until": "2025-03", "period": "2025-03",
              "industry": "C", "form": "A", "form_code": "A", "kind": "disputes", "measure": None, "year": 2025}
