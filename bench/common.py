@@ -17,14 +17,15 @@ if str(ROOT) not in sys.path:
 
 
 def machine() -> dict:
+    from importlib.metadata import version
+
     import duckdb
     import polars
-    import python_calamine
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "etl", "warehouse"], cwd=ROOT, capture_output=True,
                            text=True).stdout.strip()
     return {"nproc": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
-            "polars": polars.__version__, "python_calamine": getattr(python_calamine, "__version__", "?"),
+            "polars": polars.__version__, "python_calamine": version("python-calamine"),
             "platform": platform.platform(), "load_average_1m": round(os.getloadavg()[0], 2),
             "commit": commit + ("+uncommitted etl/warehouse changes" if dirty else "")}
 
