@@ -117,12 +117,13 @@ def signal_list(wh: Warehouse, viewer: Viewer, *, period: str | None = None, reg
             s.status <> 'closed' or s.period = $period
             or exists (select 1 from signal_periods as p where p.signal_id = s.signal_id and p.period = $period))"""
         params["period"] = period
-    for name, values in (("status", statuses), ("level", levels), ("rule", rules)):
+    for column, values in (("status", statuses), ("level", levels), ("rule", rules)):
         if values is not None:
-            where += f" and list_contains(${name}s, s.{name})"
-            params[f"{name}s"] = list(values)
+            where += f" and list_contains(${column}_values, s.{column})"
+            params[f"{column}_values"] = list(values)
     frame = wh.query(f"""
-        select s.signal_id, s.rule, s.level, s.period, s.first_period, s.region_code, s.industry_code, s.title,
+        select s.signal_id, s.rule, s.level, s.period, s.first_period,
+               coalesce(s.opened_period, s.first_period) as opened_period, s.region_code, s.industry_code, s.title,
                s.explanation, s.status, s.first_seen, s.last_seen, s.active, s.evidence
         from signals as s
         where {where}
@@ -182,13 +183,14 @@ def level_counts(frame: pl.DataFrame, *, open_only: bool = True) -> dict[str, in
 
 def month_flow(wh: Warehouse, viewer: Viewer, *, period: str, region: str | None = None,
                industry: str | None = None) -> dict[str, int]:
-    """Signals that appeared in the month (first_period) and that were closed in it (反馈) or whose condition
-    ended in it (条件解除), within the filters."""
+    """Signals that appeared in the month (raised or re-opened) and that were closed in it (反馈) or whose
+    condition ended in it (条件解除), within the filters."""
     where, params = _where(wh, viewer, region=region, industry=industry)
     params["period"] = period
     row = wh.query(f"""
         select
-            (select count(*) from signals as s where s.first_period = $period and {where}) as appeared,
+            (select count(distinct a.signal_id) from signal_actions as a join signals as s using (signal_id)
+             where a.period = $period and a.action in ('raise', 'reopen') and {where}) as appeared,
             (select count(distinct a.signal_id) from signal_actions as a join signals as s using (signal_id)
              where a.period = $period and a.action = 'close' and {where}) as closed,
             (select count(distinct a.signal_id) from signal_actions as a join signals as s using (signal_id)
@@ -265,7 +267,8 @@ def signal(wh: Warehouse, viewer: Viewer, sid: str) -> dict | None:
     where, params = _where(wh, viewer)
     params["sid"] = sid
     frame = wh.query(f"""
-        select s.signal_id, s.rule, s.level, s.period, s.first_period, s.region_code, s.industry_code, s.title,
+        select s.signal_id, s.rule, s.level, s.period, s.first_period,
+               coalesce(s.opened_period, s.first_period) as opened_period, s.region_code, s.industry_code, s.title,
                s.explanation, s.status, s.first_seen, s.last_seen, s.active, s.evidence, s.metric
         from signals as s where s.signal_id = $sid and {where}
     """, params)

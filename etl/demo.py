@@ -105,7 +105,7 @@ def build_demo(db: Path, *, first: str = "2024-01", last: str | None = None, see
     # R6 judges missing reports as of today; a demo ending in the past is judged as of its last upload
     # (the bureaus' 处置/反馈 of the signals is simulated month by month, etl/demo_signals.py)
     refresh_signals_all(wh, now=None if last >= last_complete_month() else wh.scalar("select max(loaded_at) from versions"),
-                        after_month=demo_handling(wh, seed))
+                        after_month=demo_handling(wh, seed) if scale == 1 else None)
     wh.close()
     return f"{first} 至 {last}，{loaded} 份报表入库" + (f"，{rejected} 份未通过校验" if rejected else "") + \
         f"，用时 {time.perf_counter() - started:.1f} 秒"

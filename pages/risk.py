@@ -37,7 +37,7 @@ for tile, level in zip(tiles, sq.LEVELS):
         st.metric(f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警（未办结）", fmt.count(counts[level], " 条"),
                   help="待处置 + 处置中的信号数（所选月份及以前出现、尚未办结）")
 with tiles[4].container(border=True):
-    st.metric(f"{month}新出现", fmt.count(flow["appeared"], " 条"), help="本月首次出现的信号（含其后已办结的）")
+    st.metric(f"{month}新出现", fmt.count(flow["appeared"], " 条"), help="本月新出现或重新打开的信号（含其后已办结的）")
     st.caption(f"本月办结反馈 {fmt.count(flow['closed'])} 条 · 条件解除 {fmt.count(flow['resolved'])} 条")
 
 summary = sq.headline(wh, signals)
@@ -104,8 +104,10 @@ with right:
 # ---------------------------------------------------------------- 三、the list
 st.subheader("预警信号清单", divider="gray")
 f1, f2, f3 = st.columns([2, 2, 3])
-status_pick = f1.multiselect("状态", list(engine.STATUSES), default=["new", "acknowledged"],
-                             format_func=lambda s: sq.STATUS_NAMES[s], key="risk_status")
+latest = flt.period == periods[-1]  # the current month: what is still open; an earlier month: everything it had
+status_pick = f1.multiselect("状态", list(engine.STATUSES),
+                             default=["new", "acknowledged"] if latest else list(engine.STATUSES),
+                             format_func=lambda s: sq.STATUS_NAMES[s], key=f"risk_status_{'now' if latest else 'past'}")
 level_pick = f2.multiselect("级别", list(sq.LEVELS), default=list(sq.LEVELS),
                             format_func=lambda lv: sq.LEVEL_NAMES[lv], key="risk_level")
 rule_pick = f3.multiselect("规则", list(sq.RULE_NAMES), default=list(sq.RULE_NAMES),
@@ -119,7 +121,7 @@ if shown.height:
         pl.col("level_label").alias("级别"), pl.col("rule_label").alias("规则"), pl.col("region_label").alias("地区"),
         pl.col("industry_label").alias("行业"), pl.col("period_label").alias("统计期"),
         pl.col("title").alias("预警"), pl.col("status_label").alias("状态"),
-        pl.col("first_period").map_elements(fmt.period_label, return_dtype=pl.Utf8).alias("首次出现")).to_pandas()
+        pl.col("opened_period").map_elements(fmt.period_label, return_dtype=pl.Utf8).alias("出现于")).to_pandas()
     colours = {sq.LEVEL_NAMES[lv]: sq.LEVEL_COLORS[lv] for lv in sq.LEVELS}
     styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: white; font-weight: 600"
                              if v in colours else "", subset=["级别"])
@@ -145,7 +147,9 @@ if shown.height:
     box = st.container(border=True)
     box.markdown(f"#### {sq.LEVEL_MARKS[sig['level']]} {sq.md_text(sig['title'])}")
     box.caption(f"{sig['rule_label']} · {sq.md_text(sig['region_label'])} · {sig['industry_label']} · "
-                f"统计期 {sig['period_label']} · 首次出现 {fmt.period_label(sig['first_period'])} · "
+                f"统计期 {sig['period_label']} · 出现于 {fmt.period_label(sig['opened_period'])}"
+                + (f"（首次 {fmt.period_label(sig['first_period'])}）" if sig["opened_period"] != sig["first_period"] else "")
+                + " · "
                 f"状态：{sig['status_label']}" + ("" if sig["active"] else " · 预警条件已解除"))
     box.markdown(sq.md_text(sig["explanation"]))
 

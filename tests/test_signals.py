@@ -303,6 +303,8 @@ def test_closed_signal_reopens_when_its_level_rises_and_stays_closed_when_unchan
     assert rows(wh, "R1") == [("R1", "orange", "2025-03", NINGJIANG, "E", "closed")]
     load(wh, "A", "2025-04", {"调解情况": [a1(NINGJIANG)], "重大集体争议": [young]})  # still unresolved: 41 days
     assert rows(wh, "R1") == [("R1", "red", "2025-04", NINGJIANG, "E", "new")]
+    assert wh.query("select first_period, opened_period from signals where signal_id = ?", [sid]).row(0) == (
+        "2025-03", "2025-04")
     reopen = wh.query("select actor, note from signal_actions where action = 'reopen'").rows()
     assert reopen[0][0] == "system" and reopen[0][1].startswith("级别由橙色升为红色：")
     assert wh.query("select actor, action, target from audit_log where action like 'signal%' order by logged_at, action"

@@ -7,8 +7,9 @@ alter table signals add column if not exists subject varchar;
 alter table signals add column if not exists metric double;
 -- whether the condition held at the latest computation
 alter table signals add column if not exists active boolean default true;
--- the first month in which the condition held
+-- the first month in which the condition held, and the month of its latest opening (first raise or re-opening)
 alter table signals add column if not exists first_period varchar;
+alter table signals add column if not exists opened_period varchar;
 -- level and figure when a user closed it (反馈): the baseline for re-opening; null when the system closed it
 alter table signals add column if not exists closed_level varchar;
 alter table signals add column if not exists closed_metric double;

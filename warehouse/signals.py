@@ -442,6 +442,7 @@ SIGNAL_COLUMNS = {
     "industry_code": pl.Utf8, "title": pl.Utf8, "explanation": pl.Utf8, "evidence": pl.Utf8, "status": pl.Utf8,
     "first_seen": pl.Datetime("us"), "last_seen": pl.Datetime("us"), "subject": pl.Utf8, "metric": pl.Float64,
     "active": pl.Boolean, "first_period": pl.Utf8, "closed_level": pl.Utf8, "closed_metric": pl.Float64,
+    "opened_period": pl.Utf8,
 }
 PERIOD_COLUMNS = {"signal_id": pl.Utf8, "period": pl.Utf8, "level": pl.Utf8, "metric": pl.Float64}
 ACTION_COLUMNS = {"signal_id": pl.Utf8, "acted_at": pl.Datetime("us"), "actor": pl.Utf8, "action": pl.Utf8,
@@ -527,7 +528,7 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
                "subject": sig.subject, "metric": sig.metric, "active": True, "last_seen": at}
         if old is None:
             out.inserts.append({**row, "status": "new", "first_seen": at, "first_period": sig.period,
-                                "closed_level": None, "closed_metric": None})
+                                "opened_period": sig.period, "closed_level": None, "closed_metric": None})
             out.action(sid, at, SYSTEM, "raise", sig.title, sig.level, sig.metric, sig.period)
             counts["new"] += 1
             continue
@@ -545,6 +546,7 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
         keep_baseline = status == "closed"
         out.updates.append({**old, **row, "status": status, "period": max(sig.period, old["period"]),
                             "first_period": min(old["first_period"] or sig.period, sig.period),
+                            "opened_period": sig.period if reason else (old["opened_period"] or old["first_period"]),
                             "closed_level": old["closed_level"] if keep_baseline else None,
                             "closed_metric": old["closed_metric"] if keep_baseline else None})
         counts["updated"] += 1
