@@ -389,3 +389,19 @@ def test_restore_recomputes_signals(wh):
     from warehouse.load import restore_version
     restore_version(wh, old.version_id, user="admin")
     assert rows(wh, "R5") == [("R5", "red", "2025-03", NINGJIANG, "F", "new")]
+
+
+def test_cli_signals_refresh_recomputes_every_month(tmp_path, capsys):
+    from etl.cli import main
+    warehouse = Warehouse(tmp_path / "cli.duckdb")
+    load(warehouse, "A", "2025-03", {"调解情况": [a1(NINGJIANG)], "重大集体争议": [
+        incident(NINGJIANG, "MA0000091", occurred_on=dt.date(2025, 3, 5), workers=35)]})
+    warehouse.scalar("delete from signals")
+    warehouse.close()
+    assert main(["signals", "refresh", "--db", str(tmp_path / "cli.duckdb")]) == 0
+    assert capsys.readouterr().out.startswith("已重新计算预警信号：新增 ")
+    warehouse = Warehouse(tmp_path / "cli.duckdb")
+    try:
+        assert rows(warehouse, "R1") == [("R1", "red", "2025-03", NINGJIANG, "E", "new")]
+    finally:
+        warehouse.close()
