@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from etl.demo_data import regions as demo_regions, simulate
+from etl.cells import to_yesno
 from etl.formdefs import load_form
 from etl.ingest import ingest
 from etl.parser import ParsedFile, ParsedRow, ParsedSheet
@@ -37,9 +38,14 @@ def _parsed_direct(form_code: str, period: str, sheets: dict[str, list[dict]], i
     parsed = ParsedFile(form, period=period)
     for name, rows in sheets.items():
         definition = form.sheet(name)
+        yesno = [c.key for c in definition.columns if c.type == "yesno"]
         sheet = ParsedSheet(definition, name, {})
         for i, values in enumerate(rows):
-            sheet.rows.append(ParsedRow(i + 4, dict(values), {}, values.get("region_name", ""), index.get(values["region_code"])))
+            typed = dict(values)
+            for key in yesno:  # the simulator writes 是/否 as a clerk would; the typed row holds a boolean
+                if isinstance(typed.get(key), str):
+                    typed[key] = to_yesno(typed[key])
+            sheet.rows.append(ParsedRow(i + 4, typed, {}, values.get("region_name", ""), index.get(values["region_code"])))
         parsed.sheets[name] = sheet
     return parsed
 

@@ -1,0 +1,16 @@
+"""The demo builder: the real workbook path and the --scale fast path give the same kind of warehouse."""
+import duckdb
+
+from etl.demo import build_demo
+
+
+def test_scaled_demo_repeats_the_province_with_synthetic_codes_and_typed_flags(tmp_path):
+    db = tmp_path / "scaled.duckdb"
+    build_demo(db, first="2025-01", last="2025-01", scale=2)
+    con = duckdb.connect(str(db), read_only=True)
+    regions = con.execute("select count(distinct region_code) from v_mediation").fetchall()[0][0]
+    copies = con.execute("select count(*) from v_region where region_code like '31%'").fetchall()[0][0]
+    flags = con.execute("select count(*) filter (where escalated), count(*) filter (where not escalated) from v_major_disputes").fetchall()[0]
+    con.close()
+    assert (regions, copies) == (158, 79)
+    assert flags[0] < flags[0] + flags[1]  # 否 is read as false, not as true
