@@ -9,7 +9,8 @@ the data is read, not by hiding widgets:
 Roll-ups (unit, province) are sums over `v_region.unit_code`; every rate is recomputed from the summed
 numerator and denominator (the formulas in force come from config [measures]), never averaged.
 Values are always bound parameters; formulas are compiled by `warehouse.config.compile_formula`, which
-accepts only column keys, numbers and arithmetic.
+accepts only column keys, numbers and arithmetic. The figures are read from the page marts (dashboard/marts.py:
+the public views materialised with each region's unit_code, rebuilt when the current versions change).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
+from dashboard import marts
 from dashboard.format import shift_period
 from etl.formdefs import all_sheets
 from warehouse import config
@@ -220,7 +222,7 @@ def _child_expr(sel: Selection) -> tuple[str, str, list]:
     Only children the viewer may see are kept."""
     codes = [c for c, _ in sel.children]
     if sel.child_level == "unit":
-        return "r.unit_code", "list_contains(?, r.unit_code)", [codes]
+        return "m.unit_code", "list_contains(?, m.unit_code)", [codes]
     return "m.region_code", "list_contains(?, m.region_code)", [codes]
 
 
@@ -269,8 +271,7 @@ def _mediation_grouped(wh: Warehouse, group: str, where: str, params: list, star
     sql = f"""
         with agg as (
             select {group}, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
-            from v_mediation as m
-            join v_region as r using (region_code)
+            from {marts.source(wh, "page_mediation")} as m
             where m.period between ? and ? and {where}
             group by all
         )
@@ -295,7 +296,7 @@ def mediation_totals(wh: Warehouse, viewer: Viewer, region: str | None, start: s
     current = _mediation_grouped(wh, "'current' as span", where, params, start, end)
     last = _mediation_grouped(wh, "'last_year' as span", where, params, shift_period(start, -12), shift_period(end, -12))
     months = wh.query(f"""
-        select count(distinct period) as months from v_mediation as m
+        select count(distinct period) as months from {marts.source(wh, "page_mediation")} as m
         where m.period between ? and ? and {where}
     """, [shift_period(start, -12), shift_period(end, -12), *params])["months"][0]
     span = _span_months(start, end)
@@ -329,7 +330,7 @@ def org_kinds(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end
     where, params = _members_filter(sel, "region_code")
     cols = ", ".join(f"cast(sum(accepted_{k}) as bigint) as a_{k}, cast(sum(succeeded_{k}) as bigint) as s_{k}"
                      for k in ORG_KINDS)
-    row = wh.query(f"select {cols} from v_mediation where period between ? and ? and {where}",
+    row = wh.query(f"select {cols} from {marts.source(wh, 'page_mediation')} where period between ? and ? and {where}",
                    [start, end, *params]).row(0, named=True)
     rows = []
     for k, label in ORG_KINDS.items():
@@ -350,14 +351,14 @@ def industry_breakdown(wh: Warehouse, viewer: Viewer, region: str | None, start:
         select i.industry_code, any_value(i.industry_name) as industry_name,
                cast(sum(i.accepted) as bigint) as accepted, cast(sum(i.succeeded) as bigint) as succeeded,
                cast(sum(i.collective_cases) as bigint) as collective_cases, cast(sum(i.workers) as bigint) as workers
-        from v_mediation_industry as i
+        from {marts.source(wh, "page_mediation_industry")} as i
         where i.period between ? and ? and {where}
         group by i.industry_code
         order by accepted desc, i.industry_code
     """, [start, end, *params])
     totals = wh.query(f"""
         select cast(sum(accepted_total) as bigint) as accepted, cast(sum(succeeded_total) as bigint) as succeeded
-        from v_mediation where period between ? and ? and {where}
+        from {marts.source(wh, "page_mediation")} where period between ? and ? and {where}
     """, [start, end, *params]).row(0, named=True)
     rest_a = (totals["accepted"] or 0) - (frame["accepted"].sum() or 0)
     rest_s = max((totals["succeeded"] or 0) - (frame["succeeded"].sum() or 0), 0)
@@ -381,8 +382,7 @@ def industry_matrix(wh: Warehouse, viewer: Viewer, region: str | None, start: st
     frame = wh.query(f"""
         select {key} as code, m.industry_code, any_value(m.industry_name) as industry_name,
                cast(sum(m.accepted) as bigint) as accepted, cast(sum(m.succeeded) as bigint) as succeeded
-        from v_mediation_industry as m
-        join v_region as r using (region_code)
+        from {marts.source(wh, "page_mediation_industry")} as m
         where m.period between ? and ? and {where} {extra}
         group by all
     """, [start, end, *params, *extra_params])
@@ -398,7 +398,7 @@ def industry_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     return wh.query(f"""
         select period, cast(sum(accepted) as bigint) as accepted, cast(sum(succeeded) as bigint) as succeeded,
                cast(sum(collective_cases) as bigint) as collective_cases
-        from v_mediation_industry
+        from {marts.source(wh, "page_mediation_industry")}
         where period between ? and ? and industry_code = ? and {where}
         group by period order by period
     """, [start, end, industry, *params])
@@ -436,7 +436,7 @@ def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     where, params = _members_filter(sel, "o.region_code")
     wide = wh.query(f"""
         select o.period, {_coverage_sums_sql()}
-        from v_org_building as o
+        from {marts.source(wh, "page_org_building")} as o
         where o.period between ? and ? and {where}
         group by o.period order by o.period
     """, [start, end, *params])
@@ -546,11 +546,17 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
                           "unit_name": [u.name for u in units] + ([PROVINCE_NAME] if province else [])},
                          schema={"unit_code": pl.Utf8, "unit_name": pl.Utf8})
     def by_unit(first: str, last: str) -> pl.DataFrame:
-        frame = _mediation_grouped(wh, "r.unit_code", "list_contains(?, r.unit_code)", [codes], first, last)
-        if province:
-            total = _mediation_grouped(wh, f"'{PROVINCE_CODE}' as unit_code", "true", [], first, last)
-            frame = pl.concat([frame, total.select(frame.columns)], how="vertical_relaxed")
-        return frame
+        """Units' sums and, with `province`, the grand total in the same scan (grouping sets)."""
+        sql = f"""
+            with agg as (
+                select m.unit_code, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
+                from {marts.source(wh, "page_mediation")} as m
+                where m.period between ? and ? and list_contains(?, m.unit_code)
+                group by {"grouping sets ((m.unit_code), ())" if province else "m.unit_code"}
+            )
+            select * replace (coalesce(unit_code, '{PROVINCE_CODE}') as unit_code), {_rates_select()} from agg
+        """
+        return wh.query(sql, [first, last, codes])
     med = by_unit(start, end)
     base = by_unit("2024-01", "2024-12")
     rows_t = targets(wh)
@@ -564,27 +570,22 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
                           pl.col(f"{key}_num").alias("numerator"), pl.col(f"{key}_den").alias("denominator"),
                           pl.col(key).alias("rate"))
         if key == "mediation_share" and share_target:
-            part = part.with_columns(pl.col("unit_code").map_elements(
-                lambda c: fixed if fixed is not None else (
-                    base_rate[c] + points if base_rate.get(c) is not None and points is not None else None),
-                return_dtype=pl.Float64).alias("target"))
+            goal = {c: (fixed if fixed is not None else (b + points if b is not None and points is not None else None))
+                    for c, b in base_rate.items()}
+            part = part.with_columns(pl.col("unit_code").replace_strict(goal, default=None, return_dtype=pl.Float64)
+                                     .alias("target"))
         else:
             part = part.with_columns(pl.lit(None, dtype=pl.Float64).alias("target"))
         parts.append(part)
     wide = wh.query(f"""
-        select r.unit_code, {_coverage_sums_sql()}
-        from v_org_building as o join v_region as r using (region_code)
-        where o.period = ? and list_contains(?, r.unit_code)
-        group by r.unit_code
+        select coalesce(o.unit_code, '{PROVINCE_CODE}') as unit_code, {_coverage_sums_sql()}
+        from {marts.source(wh, "page_org_building")} as o
+        where o.period = ? and list_contains(?, o.unit_code)
+        group by {"grouping sets ((o.unit_code), ())" if province else "o.unit_code"}
     """, [end, codes])
-    if province:
-        total = wh.query(f"""
-            select '{PROVINCE_CODE}' as unit_code, {_coverage_sums_sql()} from v_org_building as o where o.period = ?
-        """, [end])
-        wide = pl.concat([wide, total.select(wide.columns)], how="vertical_relaxed")
     cov = _coverage_long(wide, ["unit_code"])
-    cov = cov.with_columns(pl.col("measure").map_elements(
-        lambda m: (target_in_force(rows_t, m, end)[0] or {}).get("rate"), return_dtype=pl.Float64).alias("target"))
+    goals = {m["key"]: (target_in_force(rows_t, m["key"], end)[0] or {}).get("rate") for m in coverage_measures()}
+    cov = cov.with_columns(pl.col("measure").replace_strict(goals, default=None, return_dtype=pl.Float64).alias("target"))
     long = pl.concat([p.with_columns(pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64))
                       for p in parts] + [cov.select(parts[0].columns).with_columns(
                           pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64))])
@@ -598,7 +599,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         pl.when(pl.col("unit_code") != PROVINCE_CODE).then(pl.col("rate")).otherwise(None)
         .rank("min", descending=True).over("measure").cast(pl.Int32).alias("rank"))
     reported = set(wh.query("""
-        select distinct r.unit_code from current_versions as c join v_region as r using (region_code)
+        select distinct r.unit_code from current_versions as c join ref_region as r on r.code = c.region_code
         where c.form = 'A' and c.period = ?
     """, [end])["unit_code"].to_list()) | {PROVINCE_CODE}
     return out.with_columns(pl.col("unit_code").is_in(list(reported)).alias("reported")).select(
@@ -670,11 +671,11 @@ def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None
     may see, newest first."""
     where, params = _detail_filter(wh, viewer, region, "d.region_code")
     return wh.query(f"""
-        select d.occurred_on, d.region_code, coalesce(r.region_name, d.region_code) as region_name,
-               coalesce(r.unit_name, '') as unit_name, d.employer, d.industry_code, d.workers,
+        select d.occurred_on, d.region_code, coalesce(d.region_name, d.region_code) as region_name,
+               coalesce(d.unit_name, '') as unit_name, d.employer, d.industry_code, d.workers,
                cast(d.amount_wan as double) as amount_wan, d.dispute_type, d.escalated, d.status, d.last_period
-        from v_major_disputes as d left join v_region as r using (region_code)
-        where d.is_major and d.status <> '已化解' and {where}
+        from {marts.source(wh, "page_major_disputes")} as d
+        where d.status <> '已化解' and {where}
         order by d.occurred_on desc, d.incident_id
         limit ?
     """, [*params, limit])
@@ -688,5 +689,5 @@ def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None) -
         select count(*) as incidents, cast(coalesce(sum(workers), 0) as bigint) as workers,
                cast(coalesce(sum(amount_wan), 0) as double) as amount_wan,
                count(*) filter (where escalated) as escalated
-        from v_major_disputes where is_major and status <> '已化解' and {where}
+        from {marts.source(wh, "page_major_disputes")} where status <> '已化解' and {where}
     """, params or None).row(0, named=True)

@@ -15,6 +15,7 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
+from dashboard import marts
 from warehouse import config
 from warehouse.db import Warehouse
 
@@ -36,36 +37,16 @@ def grid(wh: Warehouse, viewer: Viewer, start: str, end: str, form: str | None =
     """
     index = wh.region_index()
     detail = viewer.detail_regions(index)
-    unit_filter, unit_params = scoping.unit_filter(viewer, index, "s.region_code")
+    unit_filter, unit_params = scoping.unit_filter(viewer, index, "s.unit_code")
     form_filter, form_params = ("true", []) if form is None else ("s.form = ?", [form])
     frame = wh.query(f"""
-        with unit_versions as (
-            select v.version_id, v.form, v.period, v.loaded_at, v.loaded_by, r.unit_code,
-                   bool_and(c.version_id is distinct from v.version_id) as replaced
-            from versions as v
-            join version_regions as vr on vr.version_id = v.version_id
-            join ref_region as r on r.code = vr.region_code
-            left join current_versions as c
-                on c.form = vr.form and c.period = vr.period and c.region_code = vr.region_code
-            where v.period between ? and ?
-            group by all
-        ),
-        per_cell as (
-            select period, unit_code, form, count(*) as versions, count(*) filter (where replaced) as replaced,
-                   max(loaded_at) as last_loaded_at, arg_max(loaded_by, loaded_at) as last_loaded_by
-            from unit_versions group by all
-        )
-        select s.period, s.region_code as unit_code, u.name as unit_name, s.form,
+        select s.period, s.unit_code, s.unit_name, s.form,
                cast(cast(s.period || '-01' as date) + interval 1 month + to_days(cast(? as integer) - 1) as date) as due_on,
-               s.status, s.loaded_at as first_loaded_at, s.loaded_by as first_loaded_by,
-               coalesce(p.versions, 0) as versions, coalesce(p.replaced, 0) as replaced,
-               p.last_loaded_at, p.last_loaded_by
-        from v_submissions as s
-        join ref_region as u on u.code = s.region_code
-        left join per_cell as p on p.period = s.period and p.unit_code = s.region_code and p.form = s.form
+               s.status, s.first_loaded_at, s.first_loaded_by, s.versions, s.replaced, s.last_loaded_at, s.last_loaded_by
+        from {marts.source(wh, "page_submissions")} as s
         where s.period between ? and ? and {unit_filter} and {form_filter}
-        order by s.period, s.region_code, s.form
-    """, [start, end, due_day(), start, end, *unit_params, *form_params])
+        order by s.period, s.unit_code, s.form
+    """, [due_day(), start, end, *unit_params, *form_params])
     hidden = [c for c in frame["unit_code"].unique().to_list() if detail is not None and c not in detail]
     if hidden:  # who loaded is detail: only for units inside the viewer's detail regions
         mask = pl.col("unit_code").is_in(hidden)
