@@ -180,8 +180,10 @@ def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 
     rows = max(1, math.ceil(len(panels) / cols))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"<b>{p['title']}</b>" for p in panels],
                         horizontal_spacing=0.05, vertical_spacing=0.22 if rows > 1 else 0.1)
+    # traces, axes and labels are collected and set in one go: per-subplot update calls are slow in plotly
+    traces, axes, labels = [], {}, []
     for i, panel in enumerate(panels):
-        r, c = i // cols + 1, i % cols + 1
+        n = "" if i == 0 else str(i + 1)
         x = month_dates(panel["period"])
         custom = list(zip(panel.get("numerator") or [None] * len(x), panel.get("denominator") or [None] * len(x)))
         values = panel["rate"]
@@ -190,24 +192,24 @@ def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 
         last = next((v for v in reversed(values) if v is not None), None)
         if met and last is not None:
             color = GREEN if last >= met[-1][0] - 1e-12 else ORANGE
-        fig.add_trace(go.Scatter(x=x, y=values, mode="lines", line=dict(color=color, width=2.4), showlegend=False,
-                                 customdata=custom, name=panel["title"],
-                                 hovertemplate="%{x}<br>%{y:.1%}（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>"),
-                      row=r, col=c)
+        traces.append(go.Scatter(x=x, y=values, mode="lines", line=dict(color=color, width=2.4), showlegend=False,
+                                 customdata=custom, name=panel["title"], xaxis=f"x{n}", yaxis=f"y{n}",
+                                 hovertemplate="%{x}<br>%{y:.1%}（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>"))
         for value, label in met:
-            fig.add_trace(go.Scatter(x=[x[0], x[-1]] if x else [], y=[value, value], mode="lines",
+            traces.append(go.Scatter(x=[x[0], x[-1]] if x else [], y=[value, value], mode="lines",
                                      line=dict(color=TARGET, dash="dash", width=1.4), showlegend=False,
-                                     hovertemplate=f"{label}<extra></extra>", name=label), row=r, col=c)
+                                     hovertemplate=f"{label}<extra></extra>", name=label, xaxis=f"x{n}", yaxis=f"y{n}"))
             if x:
-                fig.add_annotation(x=x[0], y=value, text=label, showarrow=False, xanchor="left", yanchor="bottom",
-                                   font=dict(size=10, color=TARGET), row=r, col=c)
+                labels.append(dict(x=x[0], y=value, xref=f"x{n}", yref=f"y{n}", text=label, showarrow=False,
+                                   xanchor="left", yanchor="bottom", font=dict(size=10, color=TARGET)))
         lo = min([v for v in values if v is not None] + [t[0] for t in met] + [1.0])
-        fig.update_yaxes(tickformat=".0%", range=[max(0.0, lo - 0.12), 1.04], row=r, col=c)
         step = 12 if len(x) <= 48 else 24 if len(x) <= 96 else 36
-        fig.update_xaxes(type="date", dtick=f"M{step}", tickformat="%Y年", hoverformat="%Y年%-m月", tickangle=0,
-                         row=r, col=c)
+        axes[f"yaxis{n}"] = dict(tickformat=".0%", range=[max(0.0, lo - 0.12), 1.04])
+        axes[f"xaxis{n}"] = dict(type="date", dtick=f"M{step}", tickformat="%Y年", hoverformat="%Y年%-m月", tickangle=0)
+    fig.add_traces(traces)
+    fig.update_annotations(font_size=12)  # the subplot titles
+    fig.update_layout(annotations=list(fig.layout.annotations) + labels, **axes)
     style(fig, title, subtitle=subtitle, height=panel_height * rows + (90 if title else 40), legend=False)
-    fig.update_annotations(font_size=12, selector=dict(showarrow=False, xref="paper"))
     fig.update_layout(margin=dict(l=10, r=10, t=90 if subtitle else (70 if title else 30), b=10))
     return fig
 

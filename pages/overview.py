@@ -27,7 +27,8 @@ except q.ScopeError as exc:
 # ------------------------------------------------------------------ headline
 missing = cached(q.missing_units, wh, None, end)
 if missing and sel.level == "province":
-    st.warning(f"{fmt.period_label(end)}尚有 {len(missing)} 个单位未报送附件1（{'、'.join(missing)}），"
+    names = "、".join(missing[:6]) + (f" 等" if len(missing) > 6 else "")
+    st.warning(f"{fmt.period_label(end)}尚有 {len(missing)} 个单位未报送附件1（{names}），"
                "全省本月合计只含已报送单位，环比仅供参考。", icon="⚠️")
 top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
 top_left.markdown(f"#### {sel.name} · {fmt.period_label(end)}")

@@ -45,9 +45,10 @@ if row:
         layout.kpi("已更正", f"{row['superseded']} 份", help="报送后又上传了新版本（或恢复了旧版本），原版本被替换。")
 missing = latest.filter(pl.col("status") == "missing")
 if missing.height:
-    text = "；".join(f"{u}（{'、'.join(g['form_label'].to_list())}）"
-                    for (u,), g in missing.group_by("unit_name", maintain_order=True))
-    st.warning(f"{fmt.period_label(end)}尚未报送：{text}", icon=":material/schedule:")
+    groups = list(missing.group_by("unit_name", maintain_order=True))
+    text = "；".join(f"{u}（{'、'.join(g['form_label'].to_list())}）" for (u,), g in groups[:8])
+    more = f"；等 {len(groups)} 个单位" if len(groups) > 8 else ""
+    st.warning(f"{fmt.period_label(end)}尚未报送：{text}{more}", icon=":material/schedule:")
 
 # ------------------------------------------------------------------ grid
 
