@@ -18,7 +18,7 @@ from auth import scoping
 from auth.viewer import Viewer
 from dashboard.format import period_label
 from etl.regions import PROVINCE_CODE
-from warehouse.db import Warehouse, measures
+from warehouse.db import Warehouse, measures, quote_ident
 
 PROVINCE_NAME = "全省"
 WINDOW = 6  # months of history the projection's pace is fitted on
@@ -311,52 +311,48 @@ def _map_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------ trajectories
 
-def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: str | None = None) -> pl.DataFrame:
-    """Monthly rate of one measure per visible unit (and 全省 when visible), up to ``until``.
+def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: str | None = None,
+               months: int = 36) -> pl.DataFrame:
+    """Monthly rate of one measure per visible unit (and 全省 when visible), from ``since`` (default: the
+    ``months`` months ending at ``until``) to ``until``; one pass over the form B figures.
 
     Columns: period, region_code, region_name, numerator, denominator, rate. 全省 comes first.
     """
+    found = next((m for m in catalog() if m["key"] == measure), None)
+    if found is None:
+        raise ValueError(f"未知的覆盖指标 {measure}")
     scope = scope_of(wh, viewer)
+    since = since or add_months(until, -(months - 1))
+    numerator, denominator = quote_ident(found["numerator"]), quote_ident(found["denominator"])
     return run(wh, f"""
-        with cov as (
-            select c.period, c.region_code, c.numerator, c.denominator, r.unit_code
-            from v_coverage as c
+        with org as (
+            select o.period, r.unit_code, o.{numerator} as numerator, o.{denominator} as denominator
+            from mart_org_building as o
             join v_region as r using (region_code)
-            where c.measure = $measure and c.period <= $until
-              and (cast($since as varchar) is null or c.period >= $since)
+            where o.period <= $until and o.period >= $since
         ),
-        units as (
-            select region_code as unit_code, region_name as unit_name
-            from v_region
-            where region_code = unit_code and {units_sql("region_code")}
-        ),
-        by_unit as (
+        sums as (
             select
-                cov.period,
-                u.unit_code as region_code,
-                u.unit_name as region_name,
-                cast(sum(cov.numerator) as bigint) as numerator,
-                cast(sum(cov.denominator) as bigint) as denominator
-            from cov
-            join units as u using (unit_code)
-            group by all
-        ),
-        province as (
-            select period, $province_code as region_code, $province_name as region_name,
-                   cast(sum(numerator) as bigint) as numerator, cast(sum(denominator) as bigint) as denominator
-            from cov
-            where $province
-            group by period
-        ),
-        both_levels as (
-            select * from province
-            union all
-            select * from by_unit
+                period,
+                unit_code,
+                grouping(unit_code) = 1 as is_province,
+                cast(sum(numerator) as bigint) as numerator,
+                cast(sum(denominator) as bigint) as denominator
+            from org
+            group by grouping sets ((period, unit_code), (period))
         )
-        select *, cast(numerator as double) / nullif(denominator, 0) as rate
-        from both_levels
-        order by (region_code <> $province_code), region_code, period
-    """, {"measure": measure, "until": until, "since": since, "units": scope.units, "province": scope.province,
+        select
+            s.period,
+            case when s.is_province then $province_code else s.unit_code end as region_code,
+            case when s.is_province then $province_name else u.region_name end as region_name,
+            s.numerator,
+            s.denominator,
+            cast(s.numerator as double) / nullif(s.denominator, 0) as rate
+        from sums as s
+        left join v_region as u on u.region_code = s.unit_code
+        where (s.is_province and $province) or (not s.is_province and {units_sql("s.unit_code")})
+        order by (not s.is_province), region_code, s.period
+    """, {"until": until, "since": since, "units": scope.units, "province": scope.province,
           "province_code": PROVINCE_CODE, "province_name": PROVINCE_NAME})
 
 
@@ -429,28 +425,34 @@ def project(points: list[tuple[str, float | None]], target: float | None, target
 
 def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window: int = WINDOW) -> pl.DataFrame:
     """Per visible unit (全省 first when visible): current rate with numerator/denominator, pace, target and
-    the projected month of reaching it (see :func:`project`)."""
+    the projected month of reaching it (see :func:`project`).
+
+    A unit that did not report form B this month is judged on its latest month in the window (``as_of``), and
+    its message says so: '2026年10月未报送；按2026年9月数据：已达标'.
+    """
     since = add_months(period, -(window - 1))
     series = trajectory(wh, viewer, measure, period, since)
     now = unit_target(wh, measure, period)
     rows = []
     for (code, name), part in series.group_by(["region_code", "region_name"], maintain_order=True):
-        part = part.sort("period")
-        points = list(zip(part["period"].to_list(), part["rate"].to_list()))
-        if not points or points[-1][0] != period:
-            points.append((period, None))
-        last = part.filter(pl.col("period") == period)
+        part = part.sort("period").filter(pl.col("rate").is_not_null())
+        as_of = part["period"][-1] if part.height else period
+        points = list(zip(part["period"].to_list(), part["rate"].to_list())) or [(period, None)]
+        last = part.filter(pl.col("period") == as_of)
         proj = project(points, now[0], now[1], window)
+        message = proj.message
+        if as_of != period:
+            message = f"{period_label(period)}未报送；按{period_label(as_of)}数据：{message}"
         rows.append({
             "region_code": code, "region_name": name,
             "numerator": last["numerator"][0] if last.height else None,
             "denominator": last["denominator"][0] if last.height else None,
             "rate": proj.rate, "pace": proj.pace, "target": proj.target, "deadline": proj.deadline,
-            "projected": proj.projected, "status": proj.status, "message": proj.message,
+            "projected": proj.projected, "status": proj.status, "message": message, "as_of": as_of,
         })
     schema = {"region_code": pl.Utf8, "region_name": pl.Utf8, "numerator": pl.Int64, "denominator": pl.Int64,
               "rate": pl.Float64, "pace": pl.Float64, "target": pl.Float64, "deadline": pl.Utf8,
-              "projected": pl.Utf8, "status": pl.Utf8, "message": pl.Utf8}
+              "projected": pl.Utf8, "status": pl.Utf8, "message": pl.Utf8, "as_of": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -520,12 +522,20 @@ def color_scale(values: list[float], target: float | None) -> tuple[float, list]
     return low, [[0, "#d73027"], [t / 2, "#fc8d59"], [t, "#fee08b"], [t + (1 - t) / 2, "#91cf60"], [1, "#1a9850"]]
 
 
-def ranking_figure(frame: pl.DataFrame, label: str, target: float | None):
+RANKING_LIMIT = 25
+PANEL_LIMIT = 12
+
+
+def ranking_figure(frame: pl.DataFrame, label: str, target: float | None, limit: int = RANKING_LIMIT):
     """Horizontal bars of the rate (%) per region, lowest at the bottom, with the target as a dashed line;
-    bars below target in orange."""
+    bars below target in orange. More than ``limit`` regions: only the ``limit`` lowest (后N位)."""
     import plotly.graph_objects as go
     from dashboard.format import short_name
     data = frame.filter(pl.col("比率").is_not_null()).sort("比率")
+    title = f"{label}排名"
+    if data.height > limit:
+        data = data.head(limit)
+        title += f"（后{limit}位）"
     names = [short_name(n) for n in data["地区"].to_list()]
     values = [float(v) for v in data["比率"].to_list()]
     colors = [LINE_COLOR if target is None or v >= 100 * target - 1e-9 else "#f46d43" for v in values]
@@ -539,20 +549,24 @@ def ranking_figure(frame: pl.DataFrame, label: str, target: float | None):
                       annotation_font_color=TARGET_COLOR)
     fig.update_layout(height=max(260, 34 * len(names) + 80), margin=dict(l=8, r=16, t=40, b=30),
                       xaxis=dict(range=[0, 100], ticksuffix="%", title=None), yaxis=dict(title=None),
-                      showlegend=False, font=dict(family=_font()), title=dict(text=f"{label}排名", x=0, font_size=14))
+                      showlegend=False, font=dict(family=_font()), title=dict(text=title, x=0, font_size=14))
     return fig
 
 
 def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: list[dict], label: str,
-                      columns: int = 4, horizon: int = 12):
+                      columns: int = 4, horizon: int = 12, limit: int = PANEL_LIMIT):
     """Small multiples, one panel per region of ``series`` (全省 first): the monthly rate (%), the target in
     force as a dashed red line and, when not yet reached, a dotted projection at the current pace up to the
-    projected month (at most ``horizon`` months beyond the deadline). Panel titles carry the verdict."""
+    projected month (at most ``horizon`` months beyond the deadline). Panel titles carry the verdict.
+    More than ``limit`` panels: 全省 and the units furthest behind (overdue, stalled, late first, lowest rate)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     from dashboard.format import short_name
     regions = series.select("region_code", "region_name").unique(maintain_order=True).rows()
     verdict = {r["region_code"]: r for r in proj.iter_rows(named=True)}
+    capped = len(regions) > limit
+    if capped:
+        regions = _laggards(regions, verdict, limit)
     rows = max(1, math.ceil(len(regions) / columns))
     titles = []
     for code, name in regions:
@@ -583,9 +597,10 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
                 line=dict(color=TARGET_COLOR, dash="dash", width=1.6, shape="hv"), name="目标值",
                 hovertemplate="目标：%{y:.0f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
         if v and v["status"] in ("on_track", "late", "overdue") and v["projected"] and v["rate"] is not None:
+            start = v.get("as_of") or last
             end = min(v["projected"], add_months(v["deadline"] or v["projected"], horizon))
-            xs = _month_range(last, end)
-            ys = [100 * min(v["target"], v["rate"] + v["pace"] * (month_index(p) - month_index(last))) for p in xs]
+            xs = _month_range(start, end)
+            ys = [100 * min(v["target"], v["rate"] + v["pace"] * (month_index(p) - month_index(start))) for p in xs]
             fig.add_trace(go.Scatter(
                 x=xs, y=ys, mode="lines", line=dict(color=color, dash="dot", width=1.6), name="按当前进度推算",
                 hovertemplate="推算 %{x}：%{y:.1f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
@@ -596,9 +611,26 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
     fig.update_annotations(font_size=13)
     fig.update_layout(height=250 * rows + 110, margin=dict(l=10, r=10, t=110, b=20), font=dict(family=_font()),
                       legend=dict(orientation="h", yref="container", y=0.995, yanchor="top", x=1, xanchor="right"),
-                      plot_bgcolor="white", title=dict(text=f"{label}：各单位达标进度", x=0, y=1, yref="container",
+                      plot_bgcolor="white", title=dict(text=f"{label}：{'差距最大的单位' if capped else '各单位'}达标进度",
+                                                       x=0, y=1, yref="container",
                                                        yanchor="top", pad=dict(t=12), font_size=15))
     return fig
+
+
+SEVERITY = {"overdue": 0, "stalled": 1, "late": 2, "no_data": 3, "on_track": 4, "no_target": 5, "reached": 6}
+
+
+def _laggards(regions: list[tuple], verdict: dict, limit: int) -> list[tuple]:
+    """全省 (kept first) and the limit − 1 units furthest behind, in their original (code) order."""
+    province = [r for r in regions if r[0] == PROVINCE_CODE]
+    units = [r for r in regions if r[0] != PROVINCE_CODE]
+
+    def key(region):
+        v = verdict.get(region[0]) or {}
+        return SEVERITY.get(v.get("status"), 3), v.get("rate") if v.get("rate") is not None else 2.0
+
+    keep = {r[0] for r in sorted(units, key=key)[: limit - len(province)]}
+    return province + [r for r in units if r[0] in keep]
 
 
 def _month_range(first: str, last: str) -> list[str]:

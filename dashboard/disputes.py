@@ -17,7 +17,7 @@ import polars as pl
 
 from auth.viewer import Viewer
 from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
-from dashboard.ledger import level_of
+from dashboard.ledger import focus_members, level_of
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse
 
@@ -58,92 +58,121 @@ _FOCUS = """($level = 'province'
                or ($level = 'unit' and unit_code = $region)
                or ($level = 'region' and region_code = $region))"""
 
-_INCIDENTS = """
-    as_of as (
-        select *
-        from mart_major_dispute_history
-        where period <= $end
-        qualify row_number() over (partition by incident_id order by period desc) = 1
+# One pass over the reports up to ``$end``: group by the identity of forms.md (region + credit code, or the
+# employer without spaces, + date), keep the latest report's fields (arg_max) and the months reported; the md5
+# ids are those of v_major_disputes / v_risk_warnings. ``$members`` (region codes, NULL = all) narrows the scan.
+_PARTY = "case when credit_code is not null then credit_code else regexp_replace(employer, '\\s', '', 'g') end"
+
+_INCIDENTS = f"""
+    thresholds as (
+        select
+            max(value_num) filter (where key = 'major_workers_min') as workers_min,
+            max(value_num) filter (where key = 'major_amount_wan_min') as amount_wan_min,
+            max(value_num) filter (where key = 'major_escalation_counts') as escalation_counts
+        from cfg_setting
     ),
-    in_range as (
-        select distinct incident_id
-        from mart_major_dispute_history
-        where period <= $end and (cast($start as varchar) is null or period >= $start)
+    reports as (
+        select *
+        from stg_major_disputes
+        where period <= $end
+          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
+    ),
+    grouped as (
+        select
+            region_code,
+            occurred_on,
+            {_PARTY} as party,
+            min(period) as first_period,
+            max(period) as reported_period,
+            arg_max(struct_pack(employer, credit_code, industry, workers, amount_wan, dispute_type, escalated, status,
+                                resolved_on, notes), period) as s
+        from reports
+        group by all
+        having cast($start as varchar) is null or max(period) >= $start
     ),
     items as (
         select
-            i.incident_id,
-            i.region_code,
+            md5(g.region_code || '|' || g.party || '|' || cast(g.occurred_on as varchar)) as incident_id,
+            g.region_code,
             r.region_name,
             r.kind,
             r.unit_code,
             r.unit_name,
-            i.occurred_on,
-            i.employer,
-            i.credit_code,
-            i.industry_code,
+            g.occurred_on,
+            g.s.employer as employer,
+            g.s.credit_code as credit_code,
+            g.s.industry as industry_code,
             ind.name as industry_name,
-            a.workers,
-            a.amount_wan,
-            i.dispute_type,
-            a.escalated,
-            a.status,
-            a.resolved_on,
-            i.is_major,
-            i.first_period,
-            a.period as reported_period,
-            a.notes
-        from as_of as a
-        join in_range using (incident_id)
-        join v_major_disputes as i using (incident_id)
-        join v_region as r on r.region_code = i.region_code
-        left join ref_industry as ind on ind.code = i.industry_code
-        where (cast($industry as varchar) is null or i.industry_code = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), a.status))
-          and (not $major_only or i.is_major)
+            g.s.workers as workers,
+            g.s.amount_wan as amount_wan,
+            g.s.dispute_type as dispute_type,
+            g.s.escalated as escalated,
+            g.s.status as status,
+            g.s.resolved_on as resolved_on,
+            (g.s.workers >= t.workers_min
+                or g.s.amount_wan >= t.amount_wan_min
+                or (t.escalation_counts = 1 and coalesce(g.s.escalated, false))) as is_major,
+            g.first_period,
+            g.reported_period,
+            g.s.notes as notes
+        from grouped as g
+        join v_region as r using (region_code)
+        left join ref_industry as ind on ind.code = g.s.industry
+        cross join thresholds as t
+        where (cast($industry as varchar) is null or g.s.industry = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.s.status))
+          and (not $major_only
+               or g.s.workers >= t.workers_min
+               or g.s.amount_wan >= t.amount_wan_min
+               or (t.escalation_counts = 1 and coalesce(g.s.escalated, false)))
     )
 """
 
-_WARNINGS = """
-    as_of as (
+_WARNINGS = f"""
+    reports as (
         select *
-        from mart_risk_warning_history
+        from stg_risk_warnings
         where period <= $end
-        qualify row_number() over (partition by warning_id order by period desc) = 1
+          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
     ),
-    in_range as (
-        select distinct warning_id
-        from mart_risk_warning_history
-        where period <= $end and (cast($start as varchar) is null or period >= $start)
+    grouped as (
+        select
+            region_code,
+            found_on,
+            risk_type,
+            {_PARTY} as party,
+            max(period) as reported_period,
+            arg_max(struct_pack(employer, industry, workers, amount_wan, level, owner, status, closed_on), period) as s
+        from reports
+        group by all
+        having cast($start as varchar) is null or max(period) >= $start
     ),
     items as (
         select
-            w.warning_id,
-            w.region_code,
+            md5(g.region_code || '|' || g.party || '|' || cast(g.found_on as varchar) || '|' || g.risk_type) as warning_id,
+            g.region_code,
             r.region_name,
             r.kind,
             r.unit_code,
             r.unit_name,
-            w.found_on,
-            w.employer,
-            w.industry_code,
+            g.found_on,
+            g.s.employer as employer,
+            g.s.industry as industry_code,
             ind.name as industry_name,
-            w.risk_type,
-            a.workers,
-            a.amount_wan,
-            a.level,
-            a.owner,
-            a.status,
-            a.closed_on,
-            a.period as reported_period
-        from as_of as a
-        join in_range using (warning_id)
-        join v_risk_warnings as w using (warning_id)
-        join v_region as r on r.region_code = w.region_code
-        left join ref_industry as ind on ind.code = w.industry_code
-        where (cast($industry as varchar) is null or w.industry_code = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), a.status))
-          and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), a.level))
+            g.risk_type,
+            g.s.workers as workers,
+            g.s.amount_wan as amount_wan,
+            g.s.level as level,
+            g.s.owner as owner,
+            g.s.status as status,
+            g.s.closed_on as closed_on,
+            g.reported_period
+        from grouped as g
+        join v_region as r using (region_code)
+        left join ref_industry as ind on ind.code = g.s.industry
+        where (cast($industry as varchar) is null or g.s.industry = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.s.status))
+          and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), g.s.level))
     )
 """
 
@@ -154,6 +183,7 @@ def _params(wh: Warehouse, viewer: Viewer, q: Query, detail_override: list[str] 
     params.update({"level": level_of(wh, q.region), "detail": scope.detail, "units": scope.units})
     if detail_override is not None:
         params["detail"] = detail_override
+    params["members"] = focus_members(wh, q.region, detail_override)
     return params
 
 
@@ -165,28 +195,37 @@ def _detail(wh: Warehouse, viewer: Viewer, q: Query) -> list[str] | None:
     return []
 
 
-def incidents(wh: Warehouse, viewer: Viewer, q: Query) -> pl.DataFrame:
+LIST_LIMIT = 500
+
+
+def incidents(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_LIMIT) -> pl.DataFrame:
     """Incidents under the focus region the viewer may see in detail: open first (未化解, 处置中), escalated
-    first, then the most workers."""
+    first, then the most workers. At most ``limit`` rows; ``limit=None`` for all (downloads)."""
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
+    params["limit"] = limit
     return run(wh, f"""
         with {_INCIDENTS}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
-        order by list_position(['未化解', '处置中', '已化解'], status), escalated desc, workers desc, occurred_on desc
+        order by list_position(['未化解', '处置中', '已化解'], status), escalated desc, workers desc, occurred_on desc,
+                 incident_id
+        limit cast($limit as bigint)
     """, params)
 
 
-def warnings(wh: Warehouse, viewer: Viewer, q: Query) -> pl.DataFrame:
-    """Risk warnings under the focus region the viewer may see in detail: open first, then by level."""
+def warnings(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_LIMIT) -> pl.DataFrame:
+    """Risk warnings under the focus region the viewer may see in detail: open first, then by level.
+    At most ``limit`` rows; ``limit=None`` for all (downloads)."""
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
+    params["limit"] = limit
     return run(wh, f"""
         with {_WARNINGS}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
-        order by (status = '已办结'), list_position(['红', '橙', '黄', '蓝'], level), found_on desc
+        order by (status = '已办结'), list_position(['红', '橙', '黄', '蓝'], level), found_on desc, warning_id
+        limit cast($limit as bigint)
     """, params)
 
 
@@ -223,15 +262,13 @@ def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str |
 
 
 def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
-    """Totals for the focus region (which the viewer must be allowed to see): incidents by status, workers,
-    amount, escalated; warnings by level and open. Zeros when the focus is out of view."""
+    """Incident totals for the focus region (which the viewer must be allowed to see): count by status,
+    workers, amount, escalated. Zeros when the focus is out of view."""
     empty = {"incidents": 0, "open": 0, "in_progress": 0, "resolved": 0, "workers": 0, "amount_wan": 0.0,
-             "escalated": 0, "warnings": 0, "warnings_open": 0, "red": 0, "orange": 0, "yellow": 0, "blue": 0,
-             "warning_workers": 0}
+             "escalated": 0}
     if not may_see(wh, viewer, q.region):
         return empty
-    params = _params(wh, viewer, q)
-    inc = run(wh, f"""
+    row = run(wh, f"""
         with {_INCIDENTS}
         select
             count(*) as incidents,
@@ -243,8 +280,16 @@ def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
             count(*) filter (where escalated) as escalated
         from items
         where {_FOCUS}
-    """, params).row(0, named=True)
-    warn = run(wh, f"""
+    """, _params(wh, viewer, q)).row(0, named=True)
+    return {k: (float(v) if k == "amount_wan" else int(v)) for k, v in row.items()}
+
+
+def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
+    """Risk-warning totals for the focus region: count, open (未处置 + 处置中), by level, workers."""
+    empty = {"warnings": 0, "warnings_open": 0, "red": 0, "orange": 0, "yellow": 0, "blue": 0, "warning_workers": 0}
+    if not may_see(wh, viewer, q.region):
+        return empty
+    row = run(wh, f"""
         with {_WARNINGS}
         select
             count(*) as warnings,
@@ -256,10 +301,8 @@ def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
             coalesce(sum(workers), 0) as warning_workers
         from items
         where {_FOCUS}
-    """, params).row(0, named=True)
-    out = {**inc, **warn}
-    out["amount_wan"] = float(out["amount_wan"])
-    return {k: (int(v) if k != "amount_wan" else v) for k, v in out.items()}
+    """, _params(wh, viewer, q)).row(0, named=True)
+    return {k: int(v) for k, v in row.items()}
 
 
 def _children_sql(items_cte: str, measures: str) -> str:
@@ -366,18 +409,28 @@ def map_figure(frame: pl.DataFrame, kind: str, *, unit_code: str | None = None, 
                          hover_cols=[f"其中{open_word}", "涉及人数"],
                          markers=None if unit_code is None else data.head(0), range_color=(0, top),
                          value_format=",d", colorscale="OrRd")
-    fig.update_layout(height=440, clickmode="event+select", dragmode=False)
+    fig.update_layout(height=440, clickmode="event+select", dragmode=False, coloraxis_colorbar_title_text=measure)
     return fig
 
 
-def heat_figure(frame: pl.DataFrame, kind: str, title: str = ""):
-    """Region × industry heat map of counts (only industries that occur), numbers written in the cells."""
+HEAT_LIMIT = 25
+
+
+def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HEAT_LIMIT):
+    """Region × industry heat map of counts (only industries that occur), numbers written in the cells.
+    More than ``limit`` regions: the ``limit`` with the most."""
     import plotly.graph_objects as go
     from dashboard.format import short_name
     word, measure, _ = KIND_WORDS[kind]
     if frame.height == 0:
         return go.Figure()
     regions = frame.select("region_code", "region_name").unique().sort("region_code")
+    if regions.height > limit:
+        top = (frame.group_by("region_code").agg(pl.col("items").sum()).sort(["items", "region_code"], descending=[True, False])
+               .head(limit)["region_code"].to_list())
+        regions = regions.filter(pl.col("region_code").is_in(top))
+        frame = frame.filter(pl.col("region_code").is_in(top))
+        title = f"{title}（数量最多的{limit}个地区）" if title else title
     industries = frame.select("industry_code", "industry_name").unique().sort("industry_code")
     lookup = {(r, i): (n, o, w) for r, i, n, o, w in frame.select(
         "region_code", "industry_code", "items", "open_items", "workers").iter_rows()}

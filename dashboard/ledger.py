@@ -25,6 +25,7 @@ _ASOF = """
         select s.*
         from mart_ledger_snapshots as s
         where s.period <= $period
+          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), s.region_code))
         qualify row_number() over (partition by s.region_code, s.task_id order by s.period desc) = 1
     ),
     tasks as (
@@ -49,6 +50,22 @@ def level_of(wh: Warehouse, region: str) -> str:
     if info is not None and info.unit_code == info.code:
         return "unit"
     return "region"
+
+
+def focus_members(wh: Warehouse, region: str, detail: list[str] | None = None) -> list[str] | None:
+    """Region codes a query over ``region`` needs (None = all, for 全省), within ``detail`` when given: pushed
+    into the scan so a unit's or a county's page reads only its own rows."""
+    index = wh.region_index()
+    level = level_of(wh, region)
+    if level == "province":
+        codes = None
+    elif level == "unit":
+        codes = {r.code for r in index.unit_regions(region)}
+    else:
+        codes = {region}
+    if detail is not None:
+        codes = set(detail) if codes is None else codes & set(detail)
+    return None if codes is None else sorted(codes)
 
 
 def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE) -> pl.DataFrame:
@@ -105,7 +122,7 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
         from counted
         order by (level <> 'total'), region_code
     """, {"period": period, "level": level, "region": region, "region_name": _name(wh, region),
-          "detail": scope.detail, "units": scope.units})
+          "detail": scope.detail, "units": scope.units, "members": focus_members(wh, region)})
     if level == "region":
         frame = frame.filter(pl.col("level") == "total")
     return frame
@@ -131,14 +148,18 @@ def _empty_counts() -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
+TASK_LIMIT = 500
+
+
 def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE, *,
-          overdue_only: bool = False, steps: list[int] | None = None) -> pl.DataFrame:
+          overdue_only: bool = False, steps: list[int] | None = None, limit: int | None = TASK_LIMIT) -> pl.DataFrame:
     """The tasks under ``region`` the viewer may see in detail, as of ``period``: overdue first (longest
     overdue first), then by step and due date.
 
     Columns: region_code, region_name, unit_name, task_id, task, category, lead_unit, responsible_unit,
     task_force_lead, playbook, target_value, done_value, completion (done/target), due_on, step, step_name,
-    overdue, days_overdue, closed_on, progress, evidence, snapshot_period.
+    overdue, days_overdue, closed_on, progress, evidence, snapshot_period. At most ``limit`` rows (the first
+    in this order); ``limit=None`` for the whole list (downloads).
     """
     scope = scope_of(wh, viewer)
     detail = scope.detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
@@ -175,7 +196,9 @@ def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_COD
           and (not $overdue_only or overdue)
           and (cast($steps as integer[]) is null or list_contains(cast($steps as integer[]), step))
         order by overdue desc, days_overdue desc nulls last, step, due_on, region_code, task_id
-    """, {"period": period, "level": level_of(wh, region), "region": region, "detail": detail,
+        limit cast($limit as bigint)
+    """, {"period": period, "limit": limit, "level": level_of(wh, region), "region": region, "detail": detail,
+          "members": focus_members(wh, region, detail),
           "overdue_only": overdue_only, "steps": steps})
 
 
@@ -268,15 +291,22 @@ def pipeline_figure(total: dict):
     return fig
 
 
-def steps_figure(counts: pl.DataFrame, title: str = ""):
+BARS_LIMIT = 25
+
+
+def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT):
     """Stacked horizontal bars per region (child rows of :func:`step_counts`) in step order with distinct
     colours; the right margin carries 闭环率 (closed/total) and the number of overdue tasks in red.
-    Each bar's customdata[0] is its region code (for click-to-drill)."""
+    Each bar's customdata[0] is its region code (for click-to-drill). More than ``limit`` regions: the
+    ``limit`` with the lowest 闭环率."""
     import plotly.graph_objects as go
     from dashboard.format import short_name
     # plotly draws the first category at the bottom: highest 闭环率 first puts the laggards on top
     data = counts.filter(pl.col("level") == "child").sort(["closure_rate", "region_code"], descending=[True, True],
                                                          nulls_last=False)
+    if data.height > limit:
+        data = data.tail(limit)
+        title = f"{title}（闭环率最低的{limit}个）" if title else title
     names = [short_name(n) for n in data["region_name"].to_list()]
     codes = data["region_code"].to_list()
     top = max([int(t) for t in data["total"].to_list()] or [1])

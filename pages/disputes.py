@@ -40,6 +40,13 @@ def drill_to(code: str) -> None:
     st.query_params["region"] = code
 
 
+def lazy_xlsx(label: str, stem: str, key: str, make) -> None:
+    """A download of the whole list: queried and written only when the button is clicked."""
+    st.download_button(label, key=key, icon=":material/download:", on_click="ignore", mime=export.XLSX_MIME,
+                       file_name=export.file_name(stem),
+                       data=lambda: export.xlsx_bytes(make(), sheet_name=stem[:31], title=stem))
+
+
 def url_list(key: str, allowed: tuple[str, ...]) -> list[str]:
     """A comma-separated URL parameter, validated against the allowed values."""
     raw = st.query_params.get(key)
@@ -86,7 +93,7 @@ industry_note = f" · 行业 {flt.industry}" if flt.industry else ""
 # ---------------------------------------------------------------- 一、概况
 st.subheader(f"一、{focus_name}概况 · {span}{industry_note}")
 summary = q(ds.summary, query)
-warn_summary = q(ds.summary, warn_query)
+warn_summary = q(ds.warning_summary, warn_query)
 m = st.columns(5)
 with m[0]:
     layout.kpi("重大集体争议", fmt.count(summary["incidents"], " 件"),
@@ -149,7 +156,9 @@ else:
 
 # ---------------------------------------------------------------- 三、重大集体争议清单
 st.subheader("三、重大集体争议清单（未化解置顶）")
-incidents = q(ds.incidents, query)
+incidents = q(ds.incidents, query, ds.LIST_LIMIT + 1)
+more_incidents = incidents.height > ds.LIST_LIMIT
+incidents = incidents.head(ds.LIST_LIMIT)
 if incidents.height == 0:
     st.info("所选期间和条件下没有重大集体争议。", icon="📋")
 else:
@@ -175,9 +184,10 @@ else:
                                 "化解日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "涉及人数": st.column_config.NumberColumn(format="localized"),
                                 "处置情况": st.column_config.TextColumn(width="large")})
-    st.caption(f"共 {incidents.height} 件（红色底纹：未化解；橙色：处置中）。状态为截至{fmt.period_label(end)}的最近一次报送。")
-    export.download_xlsx(ds.export_incidents(incidents), f"重大集体争议清单_{focus_name}（{span}）", label="下载争议清单",
-                         key="dl_incidents")
+    shown_note = f"仅显示前 {ds.LIST_LIMIT} 件（未化解在前），完整清单请下载" if more_incidents else f"共 {incidents.height} 件"
+    st.caption(f"{shown_note}（红色底纹：未化解；橙色：处置中）。状态为截至{fmt.period_label(end)}的最近一次报送。")
+    lazy_xlsx("下载争议清单", f"重大集体争议清单_{focus_name}（{span}）", "dl_incidents",
+              lambda: ds.export_incidents(ds.incidents(wh, viewer, query, None)))
 
     st.markdown("**处置状态历史**")
     ids = incidents["incident_id"].to_list()
@@ -206,7 +216,9 @@ else:
 
 # ---------------------------------------------------------------- 四、风险预警
 st.subheader("四、风险预警清单（在办置顶）")
-warnings_frame = q(ds.warnings, warn_query)
+warnings_frame = q(ds.warnings, warn_query, ds.LIST_LIMIT + 1)
+more_warnings = warnings_frame.height > ds.LIST_LIMIT
+warnings_frame = warnings_frame.head(ds.LIST_LIMIT)
 if warnings_frame.height == 0:
     st.info("所选期间和条件下没有风险预警。", icon="📋")
 else:
@@ -228,7 +240,8 @@ else:
                  column_config={"发现日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "办结日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "涉及人数": st.column_config.NumberColumn(format="localized")})
-    st.caption(f"共 {warnings_frame.height} 条，在办 {int((warnings_frame['status'] != '已办结').sum())} 条。"
-               "预警等级：红 > 橙 > 黄 > 蓝；处置状态为截至期末的最近一次报送。")
-    export.download_xlsx(ds.export_warnings(warnings_frame), f"风险预警清单_{focus_name}（{span}）", label="下载预警清单",
-                         key="dl_warnings")
+    counted = (f"仅显示前 {ds.LIST_LIMIT} 条（在办在前），完整清单请下载" if more_warnings else
+               f"共 {warnings_frame.height} 条，在办 {int((warnings_frame['status'] != '已办结').sum())} 条")
+    st.caption(f"{counted}。预警等级：红 > 橙 > 黄 > 蓝；处置状态为截至期末的最近一次报送。")
+    lazy_xlsx("下载预警清单", f"风险预警清单_{focus_name}（{span}）", "dl_warnings",
+              lambda: ds.export_warnings(ds.warnings(wh, viewer, warn_query, None)))

@@ -145,12 +145,13 @@ if overdue_only:
     st.query_params["overdue"] = "1"
 else:
     st.query_params.pop("overdue", None)
-tasks = q(lg.tasks, period, focus, overdue_only=overdue_only, steps=sorted(chosen_steps) or None)
+step_filter = sorted(chosen_steps) or None
+tasks = q(lg.tasks, period, focus, overdue_only=overdue_only, steps=step_filter, limit=lg.TASK_LIMIT + 1)
 if tasks.height == 0:
     st.info("没有符合条件的任务。", icon="📋")
 else:
-    LIMIT = 500
-    shown = tasks.head(LIMIT)
+    more = tasks.height > lg.TASK_LIMIT
+    tasks = shown = tasks.head(lg.TASK_LIMIT)
     view = shown.with_columns(
         (pl.col("step").cast(pl.Utf8) + " " + pl.col("step_name")).alias("当前环节"),
         (pl.col("completion") * 100).alias("completion"),
@@ -184,11 +185,19 @@ else:
                                                    help="完成值 ÷ 目标值"),
             "进展情况": st.column_config.TextColumn(width="large"),
         })
-    more = f"（仅显示前 {LIMIT} 项，完整清单请下载）" if tasks.height > LIMIT else ""
-    st.caption(f"共 {fmt.count(tasks.height)} 项，其中逾期 {fmt.count(int(tasks['overdue'].sum()))} 项（红色底纹）{more}。"
-               "逾期 = 未闭环销号且计划完成时限早于所选月份月末。")
-    export.download_xlsx(lg.export_tasks(tasks), f"工作台账任务清单_{focus_name}（{fmt.period_label(period)}）",
-                         label="下载任务清单", key="dl_tasks")
+    if overdue_only or step_filter:
+        counted = f"符合条件的任务{'超过' if more else '共'} {fmt.count(lg.TASK_LIMIT if more else tasks.height)} 项"
+    else:
+        counted = f"共 {fmt.count(total['total'])} 项，其中逾期 {fmt.count(total['overdue'])} 项（红色底纹）"
+    note = f"；仅显示前 {lg.TASK_LIMIT} 项（逾期最久的在前），完整清单请下载" if more else ""
+    st.caption(f"{counted}{note}。逾期 = 未闭环销号且计划完成时限早于所选月份月末。")
+    stem = f"工作台账任务清单_{focus_name}（{fmt.period_label(period)}）"
+    st.download_button(  # the whole list, queried and written only when the button is clicked
+        "下载任务清单", key="dl_tasks", icon=":material/download:", on_click="ignore", mime=export.XLSX_MIME,
+        file_name=export.file_name(stem),
+        data=lambda: export.xlsx_bytes(lg.export_tasks(lg.tasks(wh, viewer, period, focus, overdue_only=overdue_only,
+                                                                 steps=step_filter, limit=None)),
+                                       sheet_name="任务清单", title=stem))
 
     # ------------------------------------------------------------ 四、任务环节历史
     st.subheader("四、任务环节历史")

@@ -276,3 +276,22 @@ def test_page_drill_down_sets_the_global_region(coverage_warehouse, monkeypatch)
     assert "四、通化市分县（市、区）明细" in [h.value for h in at.subheader]
     at.button(key="cov_up_province").click().run()
     assert at.query_params["region"] == "220000" and at.metric[0].value == "64.4%"
+
+
+def test_projections_of_a_month_not_yet_reported(coverage_warehouse):
+    # nobody sent form B for 2025-04: each unit is judged on 2025-03, and says so
+    frame = cov.projections(coverage_warehouse, PROVINCE_ADMIN, "above_scale_committee", "2025-04")
+    assert frame.filter(pl.col("region_code") == "220500").select("as_of", "projected", "message").row(0) == (
+        "2025-03", "2025-07", "2025年4月未报送；按2025年3月数据：预计2025年7月达标")
+
+
+def test_figures_keep_to_the_laggards_when_there_are_many_units(coverage_warehouse):
+    wh = coverage_warehouse
+    data = cov.unit_map_frame(wh, PROVINCE_ADMIN, "2025-03", "above_scale_committee")
+    ranking = cov.ranking_figure(data, "规上企业调委会设立率", 0.8, limit=2)
+    assert list(ranking.data[0].y) == ["通化市", "长春市"] and "后2位" in ranking.layout.title.text
+    series = cov.trajectory(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-03")
+    proj = cov.projections(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-03")
+    fig = cov.trajectory_figure(series, proj, [], "规上企业调委会设立率", limit=2)
+    # 全省 and the unit furthest behind: 长春 (stalled) before 通化 (on track) and 梅河口 (reached)
+    assert [a.text.split("<br>")[0] for a in fig.layout.annotations] == ["<b>全省</b>", "<b>长春市</b>"]

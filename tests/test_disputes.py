@@ -117,11 +117,12 @@ def test_incident_filters(dispute_warehouse):
 def test_summary(dispute_warehouse):
     assert ds.summary(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL) == {
         "incidents": 3, "open": 0, "in_progress": 1, "resolved": 2, "workers": 105, "amount_wan": 250.0,
-        "escalated": 0, "warnings": 2, "warnings_open": 1, "red": 1, "orange": 0, "yellow": 1, "blue": 0,
-        "warning_workers": 85,
-    }
-    county = ds.summary(dispute_warehouse, PROVINCE_ADMIN, ds.Query(start="2025-03", end="2025-04", region="220523"))
-    assert (county["incidents"], county["workers"], county["warnings"]) == (1, 40, 1)
+        "escalated": 0}
+    assert ds.warning_summary(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL) == {
+        "warnings": 2, "warnings_open": 1, "red": 1, "orange": 0, "yellow": 1, "blue": 0, "warning_workers": 85}
+    huinan = ds.Query(start="2025-03", end="2025-04", region="220523")
+    assert ds.summary(dispute_warehouse, PROVINCE_ADMIN, huinan)["workers"] == 40
+    assert ds.warning_summary(dispute_warehouse, PROVINCE_ADMIN, huinan)["warnings"] == 1
 
 
 def test_status_history(dispute_warehouse):
@@ -166,6 +167,7 @@ def test_scope_county_clerk(dispute_warehouse):
     assert ds.warnings(wh, COUNTY_CLERK, MARCH_APRIL)["employer"].to_list() == ["辉南县戊商贸有限公司"]
     assert ds.unit_industry(wh, COUNTY_CLERK, MARCH_APRIL).height == 0  # no province view
     assert ds.summary(wh, COUNTY_CLERK, MARCH_APRIL)["incidents"] == 0
+    assert ds.warning_summary(wh, COUNTY_CLERK, MARCH_APRIL)["warnings"] == 0
     unit = ds.Query(start="2025-03", end="2025-04", region="220500")
     assert ds.summary(wh, COUNTY_CLERK, unit)["incidents"] == 2  # its unit's totals
     assert ds.by_region(wh, COUNTY_CLERK, unit)["region_code"].to_list() == ["220523"]  # only its own row
@@ -238,3 +240,13 @@ def test_page_on_empty_warehouse(empty_warehouse, monkeypatch):
     from test_coverage import run_page
     at = run_page(monkeypatch, empty_warehouse, "pages/disputes.py")
     assert any("暂无" in i.value for i in at.info)
+
+
+def test_heat_figure_keeps_the_regions_with_most(dispute_warehouse):
+    heat = ds.heat_figure(ds.unit_industry(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL), "disputes", "热力", limit=1)
+    assert list(heat.data[0].y) == ["通化市"] and "数量最多的1个地区" in heat.layout.title.text
+
+
+def test_list_limit(dispute_warehouse):
+    assert ds.incidents(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL, 1)["employer"].to_list() == ["辉南县甲建筑有限公司"]
+    assert ds.warnings(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL, None).height == 2

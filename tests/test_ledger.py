@@ -221,3 +221,13 @@ def test_page_drill_down_province_to_unit(ledger_warehouse, monkeypatch):
     assert not at.exception, at.exception
     assert at.query_params["region"] == "220500"
     assert at.dataframe[0].value["region_name"].tolist() == ["通化市本级", "辉南县"]
+
+
+def test_steps_figure_keeps_the_lowest_closure_rates(ledger_warehouse):
+    fig = lg.steps_figure(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03"), "环节分布", limit=1)
+    assert list(fig.data[0].y) == ["梅河口市"] and "闭环率最低的1个" in fig.layout.title.text
+
+
+def test_tasks_limit(ledger_warehouse):
+    assert lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03", limit=2)["task_id"].to_list() == ["T-02", "H-02"]
+    assert lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03", limit=None).height == 5
