@@ -360,7 +360,7 @@ def heatmap(frame: pl.DataFrame, x_col: str, y_col: str, z_col: str, title: str,
     style(fig, title, subtitle=subtitle, height=height or max(320, 30 * len(ys) + 150), legend=False)
     fig.update_xaxes(side="top", tickangle=0, showgrid=False, tickfont=dict(size=11))
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_layout(margin=dict(t=125 if subtitle else 105))
+    fig.update_layout(margin=dict(t=135 if subtitle else 110))
     return fig
 
 

@@ -36,34 +36,40 @@ st.markdown(f"#### {sel.name} · {window}累计")
 
 
 def yoy_count(key: str) -> str | None:
-    return ("同比 " + fmt.change_pct(cur[key], last_year[key])) if last_year and last_year[key] else None
+    return fmt.change_pct(cur[key], last_year[key]) if last_year and last_year[key] else None
 
 
 def yoy_rate(key: str) -> str | None:
-    return ("同比 " + fmt.points(cur[key] - last_year[key])) if last_year and last_year[key] is not None \
+    return fmt.points(cur[key] - last_year[key]) if last_year and last_year[key] is not None \
         and cur[key] is not None else None
 
 
 cols = [*st.columns(3), *st.columns(3)]
 with cols[0]:
     layout.kpi("受理案件数", fmt.count(cur["accepted_total"], " 件"), delta=yoy_count("accepted_total"), delta_color="off",
+               delta_description="同比",
                help=fmt.measure_help("accepted_total"))
 with cols[1]:
     layout.kpi("调解结案数", fmt.count(cur["closed_total"], " 件"), delta=yoy_count("closed_total"), delta_color="off",
+               delta_description="同比",
                help=fmt.measure_help("closed_total"))
 with cols[2]:
     layout.kpi("调解成功数", fmt.count(cur["succeeded_total"], " 件"), delta=yoy_count("succeeded_total"),
+               delta_description="同比",
                help=fmt.measure_help("succeeded_total"))
 with cols[3]:
     layout.kpi("调解成功率", fmt.percent(cur["success_rate"]), delta=yoy_rate("success_rate"),
+               delta_description="同比",
                help=fmt.measure_help("success_rate"),
                note=f"{fmt.count(cur['success_rate_num'])}/{fmt.count(cur['success_rate_den'])}")
 with cols[4]:
     layout.kpi("协商调解解决占比", fmt.percent(cur["mediation_share"]), delta=yoy_rate("mediation_share"),
+               delta_description="同比",
                help=fmt.measure_help("mediation_share"),
                note=f"{fmt.count(cur['mediation_share_num'])}/{fmt.count(cur['mediation_share_den'])}")
 with cols[5]:
     layout.kpi("涉案金额", fmt.money_wan(cur["amount_wan"]), delta=yoy_count("amount_wan"), delta_color="off",
+               delta_description="同比",
                help=fmt.measure_help("amount_wan"), note=f"涉及劳动者 {fmt.count(cur['workers'])} 人")
 st.caption(("同比为与上年同期相比。" if last_year else "上年同期数据不全，不显示同比。")
            + "比率由期间内各地区分子、分母分别合计后相除。")
@@ -115,37 +121,43 @@ layout.section("分行业情况", "附件1“分行业”表（选填，只列�
 industries = cached(q.industry_breakdown, wh, viewer, flt.region, start, end)
 names = read_industries()
 if industries.height:
-    left, right = st.columns([5, 7], gap="large")
+    left, right = st.columns(2, gap="large")
+    named = industries.with_columns((pl.col("industry_code") + " " + pl.col("industry_name")).alias("行业"))
     with left:
-        top = industries.head(12).with_columns(
-            (pl.col("industry_code") + " " + pl.col("industry_name")).alias("行业"))
-        fig = charts.ranking_bars(top, "行业", "accepted", "受理案件数最多的行业", subtitle=window, percent=False,
-                                  height=max(340, 30 * top.height + 110))
-        layout.chart(fig, f"分行业受理_{end}")
+        top = named.head(12)
+        layout.chart(charts.ranking_bars(top, "行业", "accepted", "受理案件数最多的行业", subtitle=window, percent=False,
+                                         height=max(340, 30 * top.height + 110)), f"分行业受理_{end}")
     with right:
+        collective = named.filter(pl.col("collective_cases") > 0).sort("collective_cases", descending=True).head(12)
+        if collective.height:
+            layout.chart(charts.ranking_bars(collective, "行业", "collective_cases", "集体劳动人事争议最多的行业",
+                                             subtitle=f"{window} · 10人以上集体争议件数", percent=False,
+                                             height=max(340, 30 * top.height + 110)), f"分行业集体争议_{end}")
+        else:
+            layout.no_data("所选期间分行业表中没有集体劳动人事争议。")
 
-        @st.fragment
-        def industry_heatmap() -> None:
-            metric = st.segmented_control("热力图数值", ["受理案件数", "调解成功占受理比例"], default="受理案件数",
-                                          key="mediation_heat_metric")
-            matrix = cached(q.industry_matrix, wh, viewer, flt.region, start, end)
-            if not matrix.height:
-                layout.no_data("没有分行业明细。")
-                return
-            order = [c for c in industries["industry_code"].to_list() if c in set(matrix["industry_code"].to_list())][:10]
-            data = matrix.filter(pl.col("industry_code").is_in(order))
-            percent = metric == "调解成功占受理比例"
-            data = data.with_columns(pl.col("industry_code").map_elements(fmt.industry_tick, return_dtype=pl.Utf8)
-                                     .alias("行业"))
-            x_order = [fmt.industry_tick(c) for c in order]
-            fig = charts.heatmap(data, "行业", "name", "success_share" if percent else "accepted",
-                                 f"{level_word} × 行业", subtitle=f"{window} · 受理数前10的行业", percent=percent,
-                                 x_order=x_order, y_order=[n for _, n in sel.children],
-                                 colorscale="RdYlGn" if percent else "Blues",
-                                 z_label="成功占受理" if percent else "受理件数")
-            layout.chart(fig, f"地区行业热力图_{end}", key="mediation_heatmap")
+    @st.fragment
+    def industry_heatmap() -> None:
+        metric = st.segmented_control("热力图数值", ["受理案件数", "调解成功占受理比例"], default="受理案件数",
+                                      key="mediation_heat_metric")
+        matrix = cached(q.industry_matrix, wh, viewer, flt.region, start, end)
+        if not matrix.height:
+            layout.no_data("没有分行业明细。")
+            return
+        present = set(matrix["industry_code"].to_list())
+        order = [c for c in industries["industry_code"].to_list() if c in present][:12]
+        data = matrix.filter(pl.col("industry_code").is_in(order))
+        percent = metric == "调解成功占受理比例"
+        data = data.with_columns(pl.col("industry_code").map_elements(fmt.industry_tick, return_dtype=pl.Utf8)
+                                 .alias("行业"))
+        fig = charts.heatmap(data, "行业", "name", "success_share" if percent else "accepted",
+                             f"{level_word} × 行业", subtitle=f"{window} · 受理数前12的行业", percent=percent,
+                             x_order=[fmt.industry_tick(c) for c in order], y_order=[n for _, n in sel.children],
+                             colorscale="RdYlGn" if percent else "Blues",
+                             z_label="成功占受理" if percent else "受理件数")
+        layout.chart(fig, f"地区行业热力图_{end}", key="mediation_heatmap")
 
-        industry_heatmap()
+    industry_heatmap()
     with st.expander("分行业明细（可下载）"):
         layout.table(industries.select("industry_code", "industry_name", "accepted", "succeeded", "success_share",
                                        "collective_cases", "workers", "accepted_share"),
@@ -183,6 +195,7 @@ labels = {"court_entrusted": "法院委派委托调解", "online_accepted": "线
 for col, key in zip(st.columns(len(channel_keys)), channel_keys):
     with col:
         layout.kpi(labels[key], fmt.count(cur[key], " 件"), delta=yoy_count(key), delta_color="off",
+                   delta_description="同比",
                    help=fmt.column_help(key), note=notes[key])
 layout.chart(charts.count_lines(trend, channel_keys[:4], "委派委托、线上调解与协议效力确认（逐月）",
                                 subtitle=f"{sel.name} · {fmt.range_label(trend_start, end)}"),

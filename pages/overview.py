@@ -54,7 +54,7 @@ def rate_tile(key: str) -> None:
         parts.append(f"{fmt.count(r['numerator'])}/{fmt.count(r['denominator'])}")
     progress = (r["value"] / r["target"]) if (r["value"] is not None and r["target"]) else None
     layout.kpi(r["tile"], fmt.percent(r["value"]),
-               delta=("环比 " + fmt.points(r["change"])) if r["change"] is not None else None,
+               delta=fmt.points(r["change"]) if r["change"] is not None else None, delta_description="环比",
                help=fmt.measure_help(key, r["target_text"] if r["target"] is not None else None),
                note=" · ".join(parts) or "未设目标", progress=progress)
 
@@ -64,7 +64,7 @@ c1, c2, c3, c4 = st.columns(4)
 with c1:
     r = rows["accepted_total"]
     layout.kpi("受理案件数（本月）", fmt.count(r["value"], " 件"),
-               delta=("环比 " + fmt.change_pct(r["value"], r["previous"])) if r["previous"] else None,
+               delta=fmt.change_pct(r["value"], r["previous"]) if r["previous"] else None, delta_description="环比",
                delta_color="off", help=fmt.measure_help("accepted_total"),
                note=f"调解成功 {fmt.count(rows['success_rate']['numerator'])} 件 · 结案 "
                     f"{fmt.count(rows['success_rate']['denominator'])} 件")
