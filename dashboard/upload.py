@@ -344,15 +344,28 @@ def review_note(state: str) -> str:
 
 
 # ------------------------------------------------------------------ history
+def filter_regions(index: RegionIndex, region: str | None) -> set[str] | None:
+    """The regions a region filter stands for: a unit → its regions, a county → itself, 全省/None → all (None)."""
+    if not region or region == "220000":
+        return None
+    picked = index.get(region)
+    return {r.code for r in index.unit_regions(region)} if picked and picked.code == picked.unit_code else {region}
+
+
+def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None) -> list[str] | None:
+    """Regions to compare two versions over: those both cover (within the filter); None = all of both."""
+    common = set(old.regions) & set(new.regions)
+    if wanted is not None:
+        common &= wanted
+    return sorted(common) or None
+
+
 def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
                      period: str | None = None) -> list[review.Submission]:
     """Versions the viewer may see (any region of the version within their detail scope), filtered."""
     index = wh.region_index()
     detail = viewer.detail_regions(index)
-    wanted = None
-    if region and region != "220000":
-        picked = index.get(region)
-        wanted = {r.code for r in index.unit_regions(region)} if picked and picked.code == picked.unit_code else {region}
+    wanted = filter_regions(index, region)
     out = []
     for sub in review.submissions(wh):
         if form and sub.form != form:
@@ -367,6 +380,15 @@ def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None
     return out
 
 
+def current_text(sub: review.Submission) -> str:
+    """看板显示: 当前 (every region of the version), 2/7 个地区 (some), or empty (none: superseded or returned)."""
+    if not sub.current_regions:
+        return ""
+    if len(sub.current_regions) == len(sub.regions):
+        return "当前"
+    return f"{len(sub.current_regions)}/{len(sub.regions)} 个地区"
+
+
 def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.DataFrame:
     """One row per version; the columns a clerk looks at first come first (the long SHA-256 last)."""
     rows = []
@@ -374,7 +396,7 @@ def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.Data
         names = [region_label(index, r) for r in s.regions]
         rows.append({
             "版本号": s.version_id, "统计期": s.period, "报表": s.form, "审核状态": s.state_label,
-            "看板显示": "当前" if s.current_regions else "", "上报人": s.loaded_by,
+            "看板显示": current_text(s), "上报人": s.loaded_by,
             "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
             "地区": "、".join(names[:3]) + (f" 等 {len(names)} 个" if len(names) > 3 else ""),
             "提示数": int(s.warnings or 0), "审核意见": s.review_note or "", "文件": s.file_name, "SHA-256": s.sha256,

@@ -36,10 +36,11 @@ if not subs:
     st.stop()
 
 st.markdown(f"**共 {len(subs)} 个版本**（最新的在前；“看板显示”为“当前”的是各看板正在使用的版本）")
-widths = {"版本号": 110, "统计期": 70, "报表": 40, "审核状态": 170, "看板显示": 70, "上报人": 90, "上报时间": 150,
+widths = {"版本号": 110, "统计期": 70, "报表": 40, "审核状态": 170, "上报人": 90, "上报时间": 150,
           "地区": 160, "审核意见": 200, "文件": 200}
 config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
 config["提示数"] = st.column_config.NumberColumn(width=60)
+config["看板显示"] = st.column_config.TextColumn(width=90, help="各看板是否正在使用这个版本的数据（部分地区已被更新的上报替代时显示 n/m 个地区）")
 config["SHA-256"] = st.column_config.TextColumn(width=220, help="文件内容的指纹（SHA-256），可用于核对存档的原件")
 st.dataframe(up.versions_frame(subs, index), hide_index=True, width="stretch", column_config=config)
 
@@ -62,7 +63,11 @@ else:
     same_key = [i for i in same_form if by_id[i].period == by_id[new_id].period and set(by_id[i].regions) & set(by_id[new_id].regions)]
     options = same_key + [i for i in same_form if i not in same_key]
     old_id = c2.selectbox("旧版本", options, format_func=describe, key="hist_old")
-    changes = compare.compare_versions(wh, old_id, new_id)
+    regions = up.compare_regions(by_id[old_id], by_id[new_id], up.filter_regions(index, region))
+    changes = compare.compare_versions(wh, old_id, new_id, regions)
+    if regions is not None and set(regions) != set(by_id[old_id].regions) | set(by_id[new_id].regions):
+        st.caption(f"只比较两个版本都包含的 {len(regions)} 个地区："
+                   + "、".join(compare.region_label(index, r) for r in regions[:8]) + ("等" if len(regions) > 8 else "") + "。")
     if by_id[new_id].warnings:
         with st.expander(f"新版本入库时的 {by_id[new_id].warnings} 条提示"):
             st.dataframe(up.version_warnings(wh, new_id), hide_index=True, width="stretch")

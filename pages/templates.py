@@ -34,18 +34,19 @@ st.download_button(f"下载模板：{file_name}", data=content, file_name=file_n
 
 form = forms[form_code]
 st.markdown("**模板里已经准备好：**")
+unit_line = f"{labels[code]}人力资源和社会保障局" if code else "（请填写）"
 lines = [
-    f"标题、“填报单位：{labels[code] if code else '（请填写）'}”和“统计期：{period_label(period)}”两行已填好；",
+    f"标题、“填报单位：{unit_line}”和“统计期：{period_label(period)}”已填好；",
     f"工作表：{'、'.join(s.name + ('（必填）' if s.required else '（选填）') for s in form.sheets)}；",
 ]
 if region_names and any(s.layout == "wide" for s in form.sheets):
     lines.append(f"地区行已按本单位列出（{len(region_names)} 行）：{'、'.join(region_names)}；")
 elif any(s.layout != "wide" for s in form.sheets):
     lines.append("逐条填写的表（分行业、重大集体争议、预警信息、工作台账）每行一条，地区写名称或6位代码；")
-lines += [
-    "行业门类、争议类型、处置状态、预警等级、当前环节等列有下拉选项；",
-    "表头已锁定，防止误改；“填表说明”工作表列出每一列的含义、单位和校验规则。",
-]
+choices = list(dict.fromkeys(c.title for s in form.sheets for c in s.columns if c.type in ("industry", "enum", "step", "yesno")))
+if choices:
+    lines.append(f"{'、'.join(choices)}等列有下拉选项；")
+lines.append("表头已锁定，防止误改；“填表说明”工作表列出每一列的含义、单位和校验规则。")
 st.markdown("\n".join(f"- {line}" for line in lines))
 st.caption("填好后到“数据上报”页面上传。表头文字请勿修改；数字可带千分位；计数列空白按 0 处理。")
 try:

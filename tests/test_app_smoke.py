@@ -9,7 +9,7 @@ from conftest import ROOT, SAMPLES
 
 PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py",
          "pages/mediation.py", "pages/submissions.py", "pages/coverage.py", "pages/disputes.py", "pages/ledger.py",
-         "pages/risk.py"]
+         "pages/risk.py", "pages/upload.py", "pages/templates.py", "pages/review.py", "pages/history.py"]
 
 
 @pytest.fixture
@@ -131,3 +131,21 @@ def test_pages_for_a_county_clerk_stay_in_scope(demo):
     assert not at.exception
     assert at.selectbox(key="flt_region").value == "220500"
 
+
+
+def test_filters_follow_the_user_from_page_to_page(demo):
+    """A deep link opens 总览 on that view; on the next page the URL is rebuilt from the session (Streamlit drops
+    query parameters when switching pages)."""
+    from auth.viewer import PROVINCE_ADMIN
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["viewer"] = PROVINCE_ADMIN
+    at.query_params.update({"period": "2025-02", "from": "2025-01", "region": "220500"})
+    at.run()
+    assert not at.exception, at.exception
+    for page, title in (("pages/mediation.py", "调解成效"), ("pages/submissions.py", "报送情况")):
+        at.query_params.clear()
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert at.title[0].value == title
+        assert {k: at.query_params[k] for k in ("period", "from", "region")} == {
+            "period": "2025-02", "from": "2025-01", "region": "220500"}
