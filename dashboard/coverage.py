@@ -16,6 +16,7 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
+from dashboard import marts
 from dashboard.format import period_label
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse, measures, quote_ident
@@ -125,13 +126,52 @@ def targets(wh: Warehouse, viewer: Viewer | None = None, measure: str | None = N
 
 # ------------------------------------------------------------------ roll-ups
 
-_UNIT_ROLLUP = """
-    with cov as (
-        select c.*, r.unit_code
-        from v_coverage as c
-        join v_region as r using (region_code)
-        where c.period = $period
+_MEASURE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _coverage_ctes(wh: Warehouse, where: str) -> str:
+    """CTEs ``targets_in_force`` and ``cov``: the rows of v_coverage for the months ``where`` selects (a predicate
+    on period / region_code / unit_code), read in one pass of the page mart of form B (dashboard/marts.py), with
+    unit_code and the target in force for ``$period`` (as mart_coverage picks it: the earliest deadline on or
+    after the month's end, else the last one)."""
+    source = marts.source(wh, "page_org_building")
+    parts = []
+    for m in catalog():
+        if not _MEASURE_KEY.match(m["key"]):
+            raise ValueError(f"measures.toml: 指标键 {m['key']!r} 不合法")
+        parts.append(f"select period, region_code, unit_code, '{m['key']}' as measure, "
+                     f"{quote_ident(m['numerator'])} as numerator, {quote_ident(m['denominator'])} as denominator "
+                     f"from {source} where {where}")
+    union = "\n        union all\n        ".join(parts)
+    return f"""
+    deadlines as (
+        select
+            measure,
+            coalesce(min(target_date) filter (where target_date >= last_day(cast($period || '-01' as date))),
+                     max(target_date)) as target_date
+        from cfg_target
+        where rate is not null
+        group by measure
     ),
+    targets_in_force as (
+        select d.measure, d.target_date, max(t.rate) as target
+        from deadlines as d
+        join cfg_target as t using (measure, target_date)
+        group by all
+    ),
+    long as (
+        {union}
+    ),
+    cov as (
+        select l.*, t.target, t.target_date
+        from long as l
+        left join targets_in_force as t using (measure)
+    )
+    """
+
+
+_UNIT_ROLLUP = """
+    with {ctes},
     unit_regions as (
         select unit_code, count(*) as regions_total
         from v_region
@@ -179,7 +219,7 @@ def unit_rates(wh: Warehouse, viewer: Viewer, period: str) -> pl.DataFrame:
     ``regions_reported`` of ``regions_total`` regions of the unit sent form B that month.
     """
     scope = scope_of(wh, viewer)
-    return run(wh, _UNIT_ROLLUP.format(units_pred=units_sql("region_code")),
+    return run(wh, _UNIT_ROLLUP.format(ctes=_coverage_ctes(wh, "period = $period"), units_pred=units_sql("region_code")),
                {"period": period, "units": scope.units})
 
 
@@ -198,16 +238,10 @@ def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CO
         level, name = "unit", info.name
     else:
         level, name = "region", info.name if info else region
-    frame = wh.query("""
-        with cov as (
-            select c.*, r.unit_code
-            from v_coverage as c
-            join v_region as r using (region_code)
-            where c.period = $period
-              and ($level = 'province'
-                   or ($level = 'unit' and r.unit_code = $region)
-                   or ($level = 'region' and c.region_code = $region))
-        )
+    focus = ("period = $period and ($level = 'province' or ($level = 'unit' and unit_code = $region)"
+             " or ($level = 'region' and region_code = $region))")
+    frame = run(wh, f"""
+        with {_coverage_ctes(wh, focus)}
         select
             measure,
             cast(sum(numerator) as bigint) as numerator,
@@ -239,6 +273,7 @@ def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> 
     """One row per region of the unit that the viewer may see in detail × measure (市本级 included)."""
     scope = scope_of(wh, viewer)
     return run(wh, f"""
+        with {_coverage_ctes(wh, "period = $period and unit_code = $unit")}
         select
             c.region_code,
             case when r.region_code = r.unit_code and r.kind = 'city' then r.region_name || '本级'
@@ -247,12 +282,12 @@ def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> 
             c.measure,
             c.numerator,
             c.denominator,
-            c.rate,
+            cast(c.numerator as double) / nullif(c.denominator, 0) as rate,
             c.target,
             c.target_date
-        from v_coverage as c
+        from cov as c
         join v_region as r using (region_code)
-        where c.period = $period and r.unit_code = $unit and {detail_sql("c.region_code")}
+        where {detail_sql("c.region_code")}
         order by (r.region_code <> r.unit_code), c.region_code, c.measure
     """, {"period": period, "unit": unit_code, "detail": scope.detail})
 
@@ -326,9 +361,8 @@ def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: s
     numerator, denominator = quote_ident(found["numerator"]), quote_ident(found["denominator"])
     return run(wh, f"""
         with org as (
-            select o.period, r.unit_code, o.{numerator} as numerator, o.{denominator} as denominator
-            from mart_org_building as o
-            join v_region as r using (region_code)
+            select o.period, o.unit_code, o.{numerator} as numerator, o.{denominator} as denominator
+            from {marts.source(wh, "page_org_building")} as o
             where o.period <= $until and o.period >= $since
         ),
         sums as (

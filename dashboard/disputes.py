@@ -1,9 +1,9 @@
 """重大集体争议 queries: incidents (form A sheet 重大集体争议) and risk warnings (sheet 预警信息).
 
 A time range [start, end] of months selects the incidents/warnings reported in at least one of its months;
-each is shown in its state as of ``end`` (its latest report in or before ``end``). Identity attributes
-(employer, dates, industry, type) come from v_major_disputes / v_risk_warnings; the as-of state from
-mart_major_dispute_history / mart_risk_warning_history.
+each is shown in its state as of ``end`` (its latest report in or before ``end``), read from every report
+(mart_major_dispute_reports / mart_risk_warning_reports, materialised as the page marts page_dispute_reports /
+page_warning_reports by dashboard/marts.py). Ids are those of v_major_disputes / v_risk_warnings.
 
 Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in the query: incident and
 warning rows only for regions in ``viewer.detail_regions``; counts by unit only for ``visible_units``.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from auth.viewer import Viewer
+from dashboard import marts
 from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
 from dashboard.ledger import focus_members, level_of
 from etl.regions import PROVINCE_CODE
@@ -58,12 +59,12 @@ _FOCUS = """($level = 'province'
                or ($level = 'unit' and unit_code = $region)
                or ($level = 'region' and region_code = $region))"""
 
-# One pass over the reports up to ``$end``: group by the identity of forms.md (region + credit code, or the
-# employer without spaces, + date), keep the latest report's fields (arg_max) and the months reported; the md5
-# ids are those of v_major_disputes / v_risk_warnings. ``$members`` (region codes, NULL = all) narrows the scan.
-_PARTY = "case when credit_code is not null then credit_code else regexp_replace(employer, '\\s', '', 'g') end"
-
-_INCIDENTS = f"""
+# One pass over the reports up to ``$end`` (page marts of mart_major_dispute_reports / mart_risk_warning_reports,
+# dashboard/marts.py): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
+# v_risk_warnings), keep the latest report's fields (arg_max) and the months reported. ``$members`` (region codes,
+# NULL = all) narrows the scan.
+def _incidents(wh: Warehouse) -> str:
+    return f"""
     thresholds as (
         select
             max(value_num) filter (where key = 'major_workers_min') as workers_min,
@@ -71,110 +72,120 @@ _INCIDENTS = f"""
             max(value_num) filter (where key = 'major_escalation_counts') as escalation_counts
         from cfg_setting
     ),
-    reports as (
-        select *
-        from stg_major_disputes
-        where period <= $end
-          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
-    ),
     grouped as (
         select
+            incident_id,
             region_code,
-            occurred_on,
-            {_PARTY} as party,
             min(period) as first_period,
             max(period) as reported_period,
-            arg_max(struct_pack(employer, credit_code, industry, workers, amount_wan, dispute_type, escalated, status,
-                                resolved_on, notes), period) as s
-        from reports
-        group by all
-        having cast($start as varchar) is null or max(period) >= $start
-    ),
-    items as (
-        select
-            md5(g.region_code || '|' || g.party || '|' || cast(g.occurred_on as varchar)) as incident_id,
-            g.region_code,
-            r.region_name,
-            r.kind,
-            r.unit_code,
-            r.unit_name,
-            g.occurred_on,
-            g.s.employer as employer,
-            g.s.credit_code as credit_code,
-            g.s.industry as industry_code,
-            ind.name as industry_name,
-            g.s.workers as workers,
-            g.s.amount_wan as amount_wan,
-            g.s.dispute_type as dispute_type,
-            g.s.escalated as escalated,
-            g.s.status as status,
-            g.s.resolved_on as resolved_on,
-            (g.s.workers >= t.workers_min
-                or g.s.amount_wan >= t.amount_wan_min
-                or (t.escalation_counts = 1 and coalesce(g.s.escalated, false))) as is_major,
-            g.first_period,
-            g.reported_period,
-            g.s.notes as notes
-        from grouped as g
-        join v_region as r using (region_code)
-        left join ref_industry as ind on ind.code = g.s.industry
-        cross join thresholds as t
-        where (cast($industry as varchar) is null or g.s.industry = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.s.status))
-          and (not $major_only
-               or g.s.workers >= t.workers_min
-               or g.s.amount_wan >= t.amount_wan_min
-               or (t.escalation_counts = 1 and coalesce(g.s.escalated, false)))
-    )
-"""
-
-_WARNINGS = f"""
-    reports as (
-        select *
-        from stg_risk_warnings
+            -- the latest report's fields (one arg_max each, so a query that needs few reads few)
+            arg_max(occurred_on, period) as occurred_on,
+            arg_max(employer, period) as employer,
+            arg_max(credit_code, period) as credit_code,
+            arg_max(industry, period) as industry,
+            arg_max(workers, period) as workers,
+            arg_max(amount_wan, period) as amount_wan,
+            arg_max(dispute_type, period) as dispute_type,
+            arg_max(escalated, period) as escalated,
+            arg_max(status, period) as status,
+            arg_max(resolved_on, period) as resolved_on,
+            arg_max(notes, period) as notes
+        from {marts.source(wh, "page_dispute_reports")}
         where period <= $end
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
-    ),
-    grouped as (
-        select
-            region_code,
-            found_on,
-            risk_type,
-            {_PARTY} as party,
-            max(period) as reported_period,
-            arg_max(struct_pack(employer, industry, workers, amount_wan, level, owner, status, closed_on), period) as s
-        from reports
-        group by all
+        group by incident_id, region_code
         having cast($start as varchar) is null or max(period) >= $start
     ),
     items as (
         select
-            md5(g.region_code || '|' || g.party || '|' || cast(g.found_on as varchar) || '|' || g.risk_type) as warning_id,
+            g.incident_id,
             g.region_code,
             r.region_name,
             r.kind,
             r.unit_code,
             r.unit_name,
-            g.found_on,
-            g.s.employer as employer,
-            g.s.industry as industry_code,
+            g.occurred_on as occurred_on,
+            g.employer as employer,
+            g.credit_code as credit_code,
+            g.industry as industry_code,
             ind.name as industry_name,
-            g.risk_type,
-            g.s.workers as workers,
-            g.s.amount_wan as amount_wan,
-            g.s.level as level,
-            g.s.owner as owner,
-            g.s.status as status,
-            g.s.closed_on as closed_on,
+            g.workers as workers,
+            g.amount_wan as amount_wan,
+            g.dispute_type as dispute_type,
+            g.escalated as escalated,
+            g.status as status,
+            g.resolved_on as resolved_on,
+            (g.workers >= t.workers_min
+                or g.amount_wan >= t.amount_wan_min
+                or (t.escalation_counts = 1 and coalesce(g.escalated, false))) as is_major,
+            g.first_period,
+            g.reported_period,
+            g.notes as notes
+        from grouped as g
+        join v_region as r using (region_code)
+        left join ref_industry as ind on ind.code = g.industry
+        cross join thresholds as t
+        where (cast($industry as varchar) is null or g.industry = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
+          and (not $major_only
+               or g.workers >= t.workers_min
+               or g.amount_wan >= t.amount_wan_min
+               or (t.escalation_counts = 1 and coalesce(g.escalated, false)))
+    )
+    """
+
+
+def _warnings(wh: Warehouse) -> str:
+    return f"""
+    grouped as (
+        select
+            warning_id,
+            region_code,
+            max(period) as reported_period,
+            arg_max(found_on, period) as found_on,
+            arg_max(risk_type, period) as risk_type,
+            arg_max(employer, period) as employer,
+            arg_max(industry, period) as industry,
+            arg_max(workers, period) as workers,
+            arg_max(amount_wan, period) as amount_wan,
+            arg_max(level, period) as level,
+            arg_max(owner, period) as owner,
+            arg_max(status, period) as status,
+            arg_max(closed_on, period) as closed_on
+        from {marts.source(wh, "page_warning_reports")}
+        where period <= $end
+          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
+        group by warning_id, region_code
+        having cast($start as varchar) is null or max(period) >= $start
+    ),
+    items as (
+        select
+            g.warning_id,
+            g.region_code,
+            r.region_name,
+            r.kind,
+            r.unit_code,
+            r.unit_name,
+            g.found_on as found_on,
+            g.employer as employer,
+            g.industry as industry_code,
+            ind.name as industry_name,
+            g.risk_type as risk_type,
+            g.workers as workers,
+            g.amount_wan as amount_wan,
+            g.level as level,
+            g.owner as owner,
+            g.status as status,
+            g.closed_on as closed_on,
             g.reported_period
         from grouped as g
         join v_region as r using (region_code)
-        left join ref_industry as ind on ind.code = g.s.industry
-        where (cast($industry as varchar) is null or g.s.industry = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.s.status))
-          and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), g.s.level))
+        left join ref_industry as ind on ind.code = g.industry
+        where (cast($industry as varchar) is null or g.industry = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
+          and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), g.level))
     )
-"""
+    """
 
 
 def _params(wh: Warehouse, viewer: Viewer, q: Query, detail_override: list[str] | None = None) -> dict:
@@ -204,7 +215,7 @@ def incidents(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
     params["limit"] = limit
     return run(wh, f"""
-        with {_INCIDENTS}
+        with {_incidents(wh)}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
@@ -220,7 +231,7 @@ def warnings(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_L
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
     params["limit"] = limit
     return run(wh, f"""
-        with {_WARNINGS}
+        with {_warnings(wh)}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
@@ -236,7 +247,7 @@ def incident_history(wh: Warehouse, viewer: Viewer, incident_id: str, until: str
     return run(wh, f"""
         with history as (
             select period, status, workers, amount_wan, escalated, resolved_on, notes
-            from mart_major_dispute_history
+            from {marts.source(wh, "page_dispute_reports")}
             where incident_id = $id and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )
@@ -251,7 +262,7 @@ def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str |
     return run(wh, f"""
         with history as (
             select period, level, status, workers, amount_wan, owner, closed_on
-            from mart_risk_warning_history
+            from {marts.source(wh, "page_warning_reports")}
             where warning_id = $id and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )
@@ -269,7 +280,7 @@ def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
     if not may_see(wh, viewer, q.region):
         return empty
     row = run(wh, f"""
-        with {_INCIDENTS}
+        with {_incidents(wh)}
         select
             count(*) as incidents,
             count(*) filter (where status = '未化解') as open,
@@ -290,7 +301,7 @@ def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
     if not may_see(wh, viewer, q.region):
         return empty
     row = run(wh, f"""
-        with {_WARNINGS}
+        with {_warnings(wh)}
         select
             count(*) as warnings,
             count(*) filter (where status <> '已办结') as warnings_open,
@@ -349,7 +360,7 @@ def unit_industry(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes
                                     "industry_name": pl.Utf8, "items": pl.Int64, "open_items": pl.Int64,
                                     "workers": pl.Int64})
     done = "已化解" if kind == "disputes" else "已办结"
-    cte = _INCIDENTS if kind == "disputes" else _WARNINGS
+    cte = _incidents(wh) if kind == "disputes" else _warnings(wh)
     measures = (f"count(*) as items, count(*) filter (where status <> '{done}') as open_items, "
                 "cast(coalesce(sum(workers), 0) as bigint) as workers")
     return run(wh, _children_sql(cte, measures) + " order by region_code, industry_code", _params(wh, viewer, q))

@@ -1,6 +1,7 @@
 """工作台账 queries: the "五化" closed-loop ledger (forms.md Form C) read as of a month.
 
-The ledger as of month M is every task's latest snapshot reported in or before M (mart_ledger_snapshots);
+The ledger as of month M is every task's latest snapshot reported in or before M (mart_ledger_snapshots,
+materialised as the page mart page_ledger_snapshots);
 a task is overdue when it is not closed (step < 5) and its 计划完成时限 is before M's last day.
 闭环率 = tasks at step 5 ÷ all tasks, summed over the regions of a roll-up.
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from auth.viewer import Viewer
+from dashboard import marts
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse
@@ -20,10 +22,14 @@ STEPS = ("任务部署", "推进落实", "督导检查", "考核评估", "闭环
 STEP_COLORS = ("#9ecae1", "#4292c6", "#fdae6b", "#e6550d", "#31a354")  # 1–4 blue→orange, 5 green (closed)
 WUHUA = ("任务清单化", "工作图表化", "操作手册化", "标准模板化", "专班机制化")
 
-_ASOF = """
+
+def _as_of(wh: Warehouse) -> str:
+    """CTEs ``as_of`` (each task's latest snapshot up to $period within $members) and ``tasks`` (with its
+    region and overdue as of $period), over the page mart of the snapshots (dashboard/marts.py)."""
+    return f"""
     as_of as (
-        select s.*
-        from mart_ledger_snapshots as s
+        select s.* exclude (unit_code)
+        from {marts.source(wh, "page_ledger_snapshots")} as s
         where s.period <= $period
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), s.region_code))
         qualify row_number() over (partition by s.region_code, s.task_id order by s.period desc) = 1
@@ -39,7 +45,7 @@ _ASOF = """
         from as_of as a
         join v_region as r using (region_code)
     )
-"""
+    """
 
 
 def level_of(wh: Warehouse, region: str) -> str:
@@ -80,7 +86,7 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
     scope = scope_of(wh, viewer)
     level = level_of(wh, region)
     frame = run(wh, f"""
-        with {_ASOF},
+        with {_as_of(wh)},
         in_focus as (
             select * from tasks
             where $level = 'province'
@@ -164,7 +170,7 @@ def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_COD
     scope = scope_of(wh, viewer)
     detail = scope.detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
     return run(wh, f"""
-        with {_ASOF}
+        with {_as_of(wh)}
         select
             region_code,
             region_name,
@@ -209,7 +215,7 @@ def task_history(wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, 
     return run(wh, f"""
         with history as (
             select period, step, step_name, target_value, done_value, progress
-            from mart_ledger_history
+            from {marts.source(wh, "page_ledger_snapshots")}
             where region_code = $region and task_id = $task and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )

@@ -55,3 +55,23 @@ from v_submissions as s
 join ref_region as u on u.code = s.region_code
 left join per_cell as p on p.period = s.period and p.unit_code = s.region_code and p.form = s.form
 order by s.period, s.region_code, s.form;
+
+-- 组织建设 / 工作台账 / 重大集体争议 (dashboard/coverage.py, ledger.py, disputes.py): every monthly ledger snapshot
+-- and every incident / warning report with its id and unit, ordered by period so an as-of read skips later months
+create or replace table page_ledger_snapshots as
+select s.*, r.unit_code
+from mart_ledger_snapshots as s
+join v_region as r using (region_code)
+order by s.period, r.unit_code, s.region_code, s.task_id;
+
+create or replace table page_dispute_reports as
+select d.*, r.unit_code
+from mart_major_dispute_reports as d
+join v_region as r using (region_code)
+order by d.period, r.unit_code, d.region_code;
+
+create or replace table page_warning_reports as
+select w.*, r.unit_code
+from mart_risk_warning_reports as w
+join v_region as r using (region_code)
+order by w.period, r.unit_code, w.region_code;

@@ -295,3 +295,15 @@ def test_figures_keep_to_the_laggards_when_there_are_many_units(coverage_warehou
     fig = cov.trajectory_figure(series, proj, [], "规上企业调委会设立率", limit=2)
     # 全省 and the unit furthest behind: 长春 (stalled) before 通化 (on track) and 梅河口 (reached)
     assert [a.text.split("<br>")[0] for a in fig.layout.annotations] == ["<b>全省</b>", "<b>长春市</b>"]
+
+
+def test_page_mart_path_matches_the_public_view(coverage_warehouse):
+    """county_rates reads the page mart of form B; its rows are v_coverage's (interfaces.md §2)."""
+    wh = coverage_warehouse
+    mine = cov.county_rates(wh, PROVINCE_ADMIN, "2025-02", "220500").select(
+        "region_code", "measure", "numerator", "denominator", "rate", "target", "target_date").sort("region_code", "measure")
+    view = wh.query("""
+        select region_code, measure, numerator, denominator, rate, target, target_date from v_coverage
+        where period = '2025-02' and region_code in ('220500', '220502', '220523') order by region_code, measure
+    """)
+    assert mine.rows() == view.rows()

@@ -250,3 +250,16 @@ def test_heat_figure_keeps_the_regions_with_most(dispute_warehouse):
 def test_list_limit(dispute_warehouse):
     assert ds.incidents(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL, 1)["employer"].to_list() == ["辉南县甲建筑有限公司"]
     assert ds.warnings(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL, None).height == 2
+
+
+def test_page_mart_path_matches_the_public_views(dispute_warehouse):
+    """At the latest month the as-of states read from the page marts are the public views' latest states."""
+    wh = dispute_warehouse
+    everything = ds.Query(start=None, end="2025-04", major_only=False)
+    mine = ds.incidents(wh, PROVINCE_ADMIN, everything, None).select(
+        "incident_id", "region_code", "employer", "status", "workers", "is_major", "first_period").sort("incident_id")
+    view = wh.query("""select incident_id, region_code, employer, status, workers, is_major, first_period
+                       from v_major_disputes order by incident_id""")
+    assert mine.rows() == view.rows()
+    warnings = ds.warnings(wh, PROVINCE_ADMIN, everything, None).select("warning_id", "level", "status").sort("warning_id")
+    assert warnings.rows() == wh.query("select warning_id, level, status from v_risk_warnings order by warning_id").rows()

@@ -231,3 +231,11 @@ def test_steps_figure_keeps_the_lowest_closure_rates(ledger_warehouse):
 def test_tasks_limit(ledger_warehouse):
     assert lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03", limit=2)["task_id"].to_list() == ["T-02", "H-02"]
     assert lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03", limit=None).height == 5
+
+
+def test_page_mart_path_matches_the_public_view(ledger_warehouse):
+    """At the latest month the ledger read from the page mart is v_ledger (each task's latest snapshot)."""
+    mine = lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-04", limit=None).select(
+        "region_code", "task_id", "step", "due_on", "closed_on").sort("region_code", "task_id")
+    view = ledger_warehouse.query("select region_code, task_id, step, due_on, closed_on from v_ledger order by 1, 2")
+    assert mine.rows() == view.rows()
