@@ -13,6 +13,7 @@ in one write transaction when it differs. A read-only warehouse (CLI tools) read
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import weakref
@@ -29,7 +30,8 @@ _CREATE = re.compile(r"^create or replace table (?P<name>page_[a-z_]+) as\s+(?P<
 
 
 def fingerprint(wh: Warehouse) -> str:
-    """What the marts depend on: the current pointers, the settings in force, and today's date."""
+    """What the marts depend on: the current pointers, the settings in force, today's date, and the mart
+    definitions themselves (a new or changed statement in page_marts.sql rebuilds them)."""
     row = wh.query("""
         select (select count(*) from current_versions) as pointers,
                (select coalesce(sum(hash(form, period, region_code, version_id)), 0) from current_versions) as h,
@@ -38,7 +40,8 @@ def fingerprint(wh: Warehouse) -> str:
                (select coalesce(sum(hash(measure, target_date, rate, points_over_2024)), 0) from cfg_target) as targets,
                current_date as today
     """).row(0)
-    return "|".join(str(v) for v in row)
+    definitions_hash = hashlib.sha256(SQL_FILE.read_bytes()).hexdigest()[:16]
+    return "|".join(str(v) for v in (*row, definitions_hash))
 
 
 @lru_cache(maxsize=1)

@@ -239,3 +239,13 @@ def test_page_mart_path_matches_the_public_view(ledger_warehouse):
         "region_code", "task_id", "step", "due_on", "closed_on").sort("region_code", "task_id")
     view = ledger_warehouse.query("select region_code, task_id, step, due_on, closed_on from v_ledger order by 1, 2")
     assert mine.rows() == view.rows()
+
+
+def test_page_marts_rebuild_when_their_definitions_change(ledger_warehouse, tmp_path, monkeypatch):
+    """A warehouse built before page_ledger_snapshots existed gets it: the definitions are in the fingerprint."""
+    from dashboard import marts
+    before = marts.fingerprint(ledger_warehouse)
+    changed = tmp_path / "page_marts.sql"
+    changed.write_text(marts.SQL_FILE.read_text(encoding="utf-8") + "\n-- one more statement\n", encoding="utf-8")
+    monkeypatch.setattr(marts, "SQL_FILE", changed)
+    assert marts.fingerprint(ledger_warehouse) != before
