@@ -14,7 +14,7 @@ import polars as pl
 
 from auth.viewer import Viewer
 from dashboard.format import period_label
-from etl.annotate import Annotated, annotate
+from etl.annotate import Annotated, Plan, annotate, plan
 from etl.formdefs import load_form
 from etl.ingest import IngestResult, check, ingest
 from etl.issues import Issue
@@ -78,7 +78,7 @@ class FileCheck:
     name: str
     content: bytes
     result: IngestResult
-    annotated: Annotated | None = None
+    annotation: Plan | None = None  # the annotated copy's name and note; the copy itself is built on demand
     loaded: "LoadOutcome | None" = None
     extra: dict = field(default_factory=dict)
 
@@ -90,14 +90,25 @@ class FileCheck:
     def sha256(self) -> str:
         return self.result.sha256
 
+    def annotated_copy(self) -> Annotated | None:
+        """The annotated workbook (built once, when first asked for: big workbooks take a while in openpyxl)."""
+        if self.annotation is None:
+            return None
+        if "annotated" not in self.extra:
+            self.extra["annotated"] = annotate(self.content, self.name, self.result.errors + self.result.warnings)
+        return self.extra["annotated"]
+
+    def annotated_bytes(self) -> bytes:
+        copy = self.annotated_copy()
+        return copy.content if copy is not None else b""
+
 
 def check_file(wh: Warehouse, scope: UploadScope, content: bytes, name: str, *, period: str | None = None,
                today: dt.date | None = None) -> FileCheck:
-    """Validate an uploaded file for this viewer and prepare its annotated copy when anything was found."""
+    """Validate an uploaded file for this viewer; plan its annotated copy when anything was found."""
     result = check(wh, content, name, period=period, allowed_regions=_allowed(scope), scope_name=scope.scope_name,
                    uploader_city=scope.city, today=today)
-    annotated = annotate(content, name, result.errors + result.warnings) if (result.errors or result.warnings) else None
-    return FileCheck(name, content, result, annotated)
+    return FileCheck(name, content, result, plan(content, name, result.errors + result.warnings))
 
 
 def _allowed(scope: UploadScope) -> set[str] | None:
@@ -280,7 +291,8 @@ def load_file(wh: Warehouse, scope: UploadScope, fc: FileCheck, *, period: str |
                     after_load=lambda cur, version_id: review.record_submission(cur, version_id, viewer, index))
     fc.result = result
     if result.status != "loaded":
-        fc.annotated = annotate(fc.content, fc.name, result.errors + result.warnings)
+        fc.annotation = plan(fc.content, fc.name, result.errors + result.warnings)
+        fc.extra.pop("annotated", None)
         return fc
     changes = compare.compare_to_baseline(wh, result.version_id, baseline)
     fc.loaded = LoadOutcome(result.version_id, scope.review_state, changes, compare.change_lines(changes, result.form),

@@ -84,9 +84,40 @@ def annotated_name(file_name: str, converted: bool) -> str:
     return f"{path.stem}（校验批注）{suffix}"
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What the annotated copy will be, known without building it (cheap: no workbook is parsed)."""
+
+    file_name: str
+    mime: str
+    converted: bool
+    note: str
+
+
+def _note(converted: bool) -> str:
+    note = "出错的单元格已标红、需核实的已标黄，鼠标移到单元格上可看到说明；第一个工作表“校验结果”列出全部问题。" \
+           "在这份副本中改正后可直接重新上传（“校验结果”工作表不影响上报，可删除）。"
+    if converted:
+        note = "原文件是旧版 .xls 格式，系统无法直接写回，带批注的副本以 .xlsx 格式提供（只保留数值，不含原格式）。" + note
+    return note
+
+
+def plan(content: bytes, file_name: str, issues: list[Issue]) -> Plan | None:
+    """The annotated copy's name, type and note; None when there is nothing to mark or the file is unreadable."""
+    if not issues or any(i.sheet is None and i.cell is None and i.is_error and i.code in WHOLE_FILE for i in issues):
+        return None
+    if not content.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        return None
+    converted = content.startswith(OLE_MAGIC)
+    macro = not converted and _has_macros(content) and Path(file_name).suffix.lower() == ".xlsm"
+    mime = "application/vnd.ms-excel.sheet.macroEnabled.12" if macro else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Plan(annotated_name(file_name, converted), mime, converted, _note(converted))
+
+
 def annotate(content: bytes, file_name: str, issues: list[Issue]) -> Annotated | None:
     """Mark every issue that names a sheet and cell; None when the file itself could not be read."""
-    if not issues or any(i.sheet is None and i.cell is None and i.is_error and i.code in WHOLE_FILE for i in issues):
+    if plan(content, file_name, issues) is None:
         return None
     converted = False
     macros = False
@@ -126,11 +157,7 @@ def annotate(content: bytes, file_name: str, issues: list[Issue]) -> Annotated |
     suffix_macro = macros and not converted and Path(file_name).suffix.lower() == ".xlsm"
     mime = ("application/vnd.ms-excel.sheet.macroEnabled.12" if suffix_macro
             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    note = "出错的单元格已标红、需核实的已标黄，鼠标移到单元格上可看到说明；第一个工作表“校验结果”列出全部问题。" \
-           "在这份副本中改正后可直接重新上传（“校验结果”工作表不影响上报，可删除）。"
-    if converted:
-        note = "原文件是旧版 .xls 格式，系统无法直接写回，带批注的副本以 .xlsx 格式提供（只保留数值，不含原格式）。" + note
-    return Annotated(out.getvalue(), annotated_name(file_name, converted), mime, converted, len(by_cell), note)
+    return Annotated(out.getvalue(), annotated_name(file_name, converted), mime, converted, len(by_cell), _note(converted))
 
 
 WHOLE_FILE = {"file_too_large", "expanded_too_large", "not_a_workbook", "encrypted", "unreadable"}

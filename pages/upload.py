@@ -60,6 +60,8 @@ except Exception:  # page not in this navigation (page run on its own)
     pass
 files = st.file_uploader("把报表文件拖到这里，或点击“Browse files”选择", accept_multiple_files=True, key="upload_files",
                          help="校验只读取数据，不会运行宏；入库前可以先看问题清单和与上月的对比。")
+st.caption(f"文件名旁出现红色感叹号、下方没有校验结果，说明文件超过 {limits['max_file_mb']:g} MB，浏览器没有上传它："
+           "请删除与报表无关的工作表和图片，另存为 .xlsx 后再上传。")
 if not files:
     st.session_state.pop(CACHE_KEY, None)
     st.stop()
@@ -118,18 +120,18 @@ for f, key in zip(files, keys):
         if r.errors:
             st.error(f"发现 {len(r.errors)} 个错误，这个文件**没有入库**。请按下表逐条改正后重新上传。"
                      "也可以下载带批注的副本：出错的单元格已标红，鼠标移上去就能看到说明。", icon=":material/error:")
-        if fc.annotated is not None:
+        if fc.annotation is not None:
             st.download_button(
-                "下载带批注的工作簿（错误标红、提示标黄）", data=fc.annotated.content, file_name=fc.annotated.file_name,
-                mime=fc.annotated.mime, key=f"annotated_{key}", type="primary" if r.errors else "secondary",
+                "下载带批注的工作簿（错误标红、提示标黄）", data=fc.annotated_bytes, file_name=fc.annotation.file_name,
+                mime=fc.annotation.mime, key=f"annotated_{key}", type="primary" if r.errors else "secondary",
                 icon=":material/download:")
         if r.errors:
             show_issues(r.errors)
         if r.warnings:
             st.warning(f"{len(r.warnings)} 条提示：不影响入库，请核实数据是否确实如此。", icon=":material/warning:")
             show_issues(r.warnings)
-        if fc.annotated is not None:
-            st.caption(fc.annotated.note)
+        if fc.annotation is not None:
+            st.caption(fc.annotation.note)
         if r.form and r.period and r.parsed is not None and r.parsed.sheets:
             st.markdown(f"**主要数据与上月（{up.previous_month_label(r)}）对比**")
             st.table(up.key_totals(wh, r), hide_index=True)

@@ -159,3 +159,16 @@ def test_whole_file_problems_have_no_annotated_copy(wh):
     result = check(wh, b"not a workbook at all", "上报.xlsx")
     assert [e.code for e in result.errors] == ["not_a_workbook"]
     assert annotate(b"not a workbook at all", "上报.xlsx", result.errors) is None
+
+
+def test_the_plan_names_the_copy_without_building_it(wh, baishan):
+    from etl.annotate import plan
+    content, result = baishan
+    assert plan(content, BAISHAN, result.errors).file_name == "白山市2025年4月调解情况月报（有误）（校验批注）.xlsx"
+    assert plan(content, BAISHAN, []) is None
+    assert plan(as_xlsm(bad_a1_book(), b"VBA"), "上报.xlsm", result.errors).mime == "application/vnd.ms-excel.sheet.macroEnabled.12"
+    legacy = xls_workbook({"调解情况": [["地区"]]})
+    assert (plan(legacy, "上报.xls", result.errors).file_name, plan(legacy, "上报.xls", result.errors).converted) == \
+        ("上报（校验批注）.xlsx", True)
+    refused = check(wh, b"not a workbook at all", "上报.xlsx").errors
+    assert plan(b"not a workbook at all", "上报.xlsx", refused) is None

@@ -73,7 +73,8 @@ def test_every_sample_gets_its_stated_outcome(db, case):
         [download] = at.download_button
         assert "带批注" in download.label
         [fc] = at.session_state["upload_checks"].values()
-        book = openpyxl.load_workbook(io.BytesIO(fc.annotated.content))
+        assert fc.annotation.file_name == "白山市2025年4月调解情况月报（有误）（校验批注）.xlsx"
+        book = openpyxl.load_workbook(io.BytesIO(fc.annotated_bytes()))  # what the download button serves
         red = {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows() for c in row
                if c.fill.fill_type == "solid" and c.fill.start_color.rgb == RED}
         assert red == {(e["sheet"], e["cell"]) for e in expected_errors}
