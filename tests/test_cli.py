@@ -11,6 +11,7 @@ import pytest
 
 from builders import a1_row, form_workbook
 from conftest import ROOT
+from etl.cli import main
 from etl.formdefs import load_form
 
 
@@ -63,11 +64,14 @@ def test_exit_codes_one_transaction_per_file(files):
                                   ["template", "A", "--period", "三月"], ["demo", "--from", "2024-1"]],
                          ids=["none", "unknown", "no-file", "period-slash", "period-13", "form-D", "template-period",
                               "demo-from"])
-def test_usage_errors_exit_2(args, tmp_path):
-    proc = etl(*args, "--db", tmp_path / "wh.duckdb") if args and args[0] in ("ingest", "demo") else etl(*args)
-    assert proc.returncode == 2
-    assert "参数错误" in proc.stderr
-    assert not (tmp_path / "wh.duckdb").exists()
+def test_usage_errors_exit_2(args, tmp_path, capsys):
+    """Argument errors stop in the parser (in process here: `python -m etl` is etl.cli.main)."""
+    db = tmp_path / "wh.duckdb"
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--db", str(db)] if args and args[0] in ("ingest", "demo") else args)
+    assert stop.value.code == 2
+    assert "参数错误" in capsys.readouterr().err
+    assert not db.exists()
 
 
 def test_human_readable_output(files):
@@ -124,8 +128,9 @@ def test_template_round_trip(tmp_path):
     assert sum(accepted(db).values()) == 10 * (1 + 2 + 3 + 4 + 5 + 6 + 7)
 
 
-def test_template_default_name(tmp_path):
-    proc = etl("template", "C", "--region", "222400", "--period", "2025-05", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+def test_template_default_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["template", "C", "--region", "222400", "--period", "2025-05"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["延边朝鲜族自治州2025年5月调解组织建设行动工作台账.xlsx"]
-    assert etl("template", "B", "--region", "999999", cwd=tmp_path).returncode == 2
+    assert main(["template", "B", "--region", "999999"]) == 2
+    assert "999999" in capsys.readouterr().err
