@@ -279,3 +279,12 @@ def test_the_review_page_approval(wh, monkeypatch):
     assert at.success[0].value.startswith("已审核通过")
     from dashboard.runtime import _open
     assert _open(str(wh.path)).scalar("select review_state from versions where version_id = ?", [pending]) == "approved"
+
+
+def test_a_note_for_dashboards_names_the_figures_awaiting_review(wh):
+    assert review.pending_note(wh) == ""
+    upload(wh, CITY, [a1_row("220500", "市本级"), a1_row("220502", "东昌区"), a1_row("220503", "二道江区"),
+                      a1_row("220521", "通化县")])
+    assert review.pending_note(wh) == "含待审核数据：2025年3月 表A 通化市本级、东昌区、二道江区等 4 个地区（审核通过前可能变动）"
+    assert review.pending_note(wh, regions={"220502"}) == "含待审核数据：2025年3月 表A 东昌区（审核通过前可能变动）"
+    assert review.pending_note(wh, period="2025-04") == ""

@@ -289,3 +289,22 @@ def pending_current(wh: Warehouse, *, period: str | None = None, form: str | Non
         where v.review_state = 'pending' and ($period is null or c.period = $period) and ($form is null or c.form = $form)
         order by c.form, c.period, c.region_code
     """, {"period": period, "form": form})
+
+
+def pending_note(wh: Warehouse, *, period: str | None = None, regions: set[str] | frozenset[str] | None = None) -> str:
+    """For dashboards: '含待审核数据：2025年3月 附件1 通化市本级、东昌区等 7 个地区' ('' when nothing shown awaits review).
+
+    regions limits the note to what the viewer sees (None = every region)."""
+    from warehouse.compare import region_label
+    frame = pending_current(wh, period=period)
+    if regions is not None:
+        frame = frame.filter(frame["region_code"].is_in(sorted(regions)))
+    if frame.height == 0:
+        return ""
+    index = wh.region_index()
+    parts = []
+    for (form, month), group in frame.group_by(["form", "period"], maintain_order=True):
+        names = [region_label(index, code) for code in group["region_code"].to_list()]
+        where = "、".join(names[:3]) + (f"等 {len(names)} 个地区" if len(names) > 3 else "")
+        parts.append(f"{int(month[:4])}年{int(month[5:7])}月 表{form} {where}")
+    return "含待审核数据：" + "；".join(parts) + "（审核通过前可能变动）"
