@@ -51,7 +51,11 @@ if pending:
                         f"{item.loaded_at:%Y-%m-%d %H:%M} 上报，等待{review.REVIEWER_LABELS.get(item.reviewer_role, '审核')}")
 
 # ------------------------------------------------------------------ upload
-st.markdown(f"**{scope.describe(index)}**")
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+left.markdown(f"**{scope.describe(index)}**")
+period = right.selectbox("统计期", [None, *up.template_periods()], key="upload_period",
+                         format_func=lambda p: "从表头读取（推荐）" if p is None else period_label(p),
+                         help="表头写有“统计期：2025年3月”时无需选择；表头没有统计期时在这里选。两者不一致时文件会被退回。")
 st.caption(f"可以一次拖入多个文件。支持 .xlsx、.xlsm（宏不会运行）和旧版 .xls；单个文件不超过 {limits['max_file_mb']:g} MB，"
            f"解压后不超过 {limits['max_expanded_mb']:g} MB。统计期从表头“统计期：2025年3月”读取。")
 try:
@@ -67,7 +71,7 @@ if not files:
     st.stop()
 
 checks: dict = st.session_state.setdefault(CACHE_KEY, {})
-keys = [hashlib.sha256(f.getvalue()).hexdigest() + "|" + f.name for f in files]
+keys = [hashlib.sha256(f.getvalue()).hexdigest() + "|" + f.name + "|" + (period or "") for f in files]
 for key in [k for k in checks if k not in keys]:
     del checks[key]
 
@@ -80,7 +84,7 @@ for f, key in zip(files, keys):
         box = st.status(f"正在校验 {f.name} …", state="running", expanded=True)
         with box:
             bar = st.progress(0.1, text="读取工作簿并逐格校验…")
-            fc = up.check_file(wh, scope, f.getvalue(), f.name)
+            fc = up.check_file(wh, scope, f.getvalue(), f.name, period=period)
             bar.progress(1.0, text="校验完成")
             bar.empty()
         fc.extra["generation"] = wh.generation
@@ -146,7 +150,7 @@ for f, key in zip(files, keys):
                         f"（版本 {first['version_id']}）。再次入库会生成一个内容相同的新版本。", icon=":material/info:")
             note = "入库后提交审核。" if scope.review_state == "pending" else "入库后立即生效。"
             if st.button("确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:"):
-                up.load_file(wh, scope, fc)
+                up.load_file(wh, scope, fc, period=period)
                 fc.extra["generation"] = wh.generation
                 st.rerun()
             st.caption(f"校验已通过。{note}同一地区、同一统计期再次入库时，新版本替代旧版本，旧版本可在“历史版本”中查看和恢复。")
@@ -159,6 +163,6 @@ with summary:
     if len(ready) > 1 and st.button(f"全部确认入库（{len(ready)} 个校验通过的文件）", type="primary", key="load_all",
                                     icon=":material/done_all:"):
         for fc in ready:
-            up.load_file(wh, scope, fc)
+            up.load_file(wh, scope, fc, period=period)
             fc.extra["generation"] = wh.generation
         st.rerun()

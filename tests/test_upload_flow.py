@@ -173,3 +173,15 @@ def test_a_file_over_the_size_limit_says_which_limit_and_what_to_do(db):
     assert errors.values.tolist() == [["整个文件", "—", "文件大小 21.0 MB，超过上限 20 MB",
                                        "请删除无关工作表、图片后另存为 .xlsx 再上传。"]]
     assert not at.download_button
+
+
+def test_a_file_without_a_period_is_loaded_with_the_period_chosen_at_upload(db):
+    from builders import a1_row, form_workbook
+    content = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}, period=None)
+    at = drop(page(), ("东昌区月报.xlsx", content))
+    [errors] = frames(at, "位置")[:1]
+    assert "统计期" in errors["问题"][0] and "无法识别" in errors["问题"][0]  # the blank template's 统计期：    年  月
+    at.selectbox(key="upload_period").set_value("2025-03").run()
+    assert statuses(at)[0][0] == "complete"
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    assert the_warehouse(db).scalar("select period from v_mediation where region_code = '220502'") == "2025-03"
