@@ -34,13 +34,21 @@ def _open(args):
 
 
 def cmd_ingest(args) -> int:
-    from etl.ingest import ingest
     from etl.scope import resolve_user_scope
+    from warehouse.signals import batched
     wh = _open(args)
     scope = resolve_user_scope(wh, args.user)
     if scope.error:
         print(scope.error, file=sys.stderr)
         return 2
+    with batched(wh):  # one early-warning refresh for the whole batch, after the last file
+        failed = _ingest_files(wh, args, scope)
+    wh.close()
+    return 1 if failed else 0
+
+
+def _ingest_files(wh, args, scope) -> bool:
+    from etl.ingest import ingest
     failed = False
     for name in args.files:
         path = Path(name)
@@ -59,8 +67,7 @@ def cmd_ingest(args) -> int:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
         else:
             _print_result(result)
-    wh.close()
-    return 1 if failed else 0
+    return failed
 
 
 def _print_result(result) -> None:

@@ -614,9 +614,44 @@ def deferred():
         _DEFERRED.reset(token)
 
 
+_BATCH: contextvars.ContextVar[list | None] = contextvars.ContextVar("signals_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched(wh):
+    """Many loads in a row (a CLI batch, several uploads at once): each load only notes what it touched, and the
+    signals are refreshed once at the end, in one transaction — the same result as refreshing after every file
+    (each refresh covers the later months a change affects), without repeating the rules for every file."""
+    touched: list = []
+    token = _BATCH.set(touched)
+    try:
+        yield touched
+    finally:
+        _BATCH.reset(token)
+        if touched:
+            refresh_touched(wh, touched)
+
+
+def refresh_touched(wh, touched: list) -> Counter:
+    """Refresh once per form × period for the union of the regions the noted loads touched."""
+    groups: dict[tuple[str, str], tuple[set, dt.datetime | None]] = {}
+    for form, period, regions, at in touched:
+        codes, latest = groups.get((form, period), (set(), None))
+        groups[(form, period)] = (codes | set(regions), max(filter(None, (latest, at)), default=None))
+    counts: Counter = Counter()
+    with wh.write() as cur:
+        for (form, period), (codes, at) in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])):
+            counts += refresh(wh, cur, form, period, codes, at=at)
+    return counts
+
+
 def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None = None) -> Counter:
     """Recompute the signals a load of form × period × regions can change, inside the caller's transaction."""
     if _DEFERRED.get():
+        return Counter()
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.append((form, period, tuple(regions), at))
         return Counter()
     ctx = Context(wh, cur, wh.region_index(), signal_settings(), at or dt.datetime.now().replace(microsecond=0))
     regions = sorted(regions)
