@@ -91,7 +91,7 @@ def rule_rate_matches(rule: Rule, ctx: Context) -> None:
         if given is None or not den:
             continue
         expected = round(100 * num / den, 1)
-        if abs(given - 100 * num / den) > rule["tolerance_pct"] + 0.05:
+        if abs(given - 100 * num / den) > rule["tolerance_pct"] + 1e-9:  # forms.md: more than 0.1 is an error
             ctx.report(rule, row, rule["rate"], given=round(given, 1), expected=expected)
 
 

@@ -88,7 +88,7 @@ CASES: dict[str, Case] = {
     "A1_COURT_GT_ACCEPTED": Case("A", "调解情况", "court_entrusted", [A(main=a1(court_entrusted=11))],
                                  [A(main=a1(court_entrusted=10))]),
     "A1_RATE_MISMATCH": Case("A", "调解情况", "success_rate_pct",  # 6 / 8 = 75 %
-                             [A(main=a1(success_rate_pct=80)), A(main=a1(success_rate_pct="0.7"))],
+                             [A(main=a1(success_rate_pct=80)), A(main=a1(success_rate_pct="0.7")), A(main=a1(success_rate_pct=75.2))],
                              [A(main=a1(success_rate_pct=75)), A(main=a1(success_rate_pct="75.0%")),
                               A(main=a1(success_rate_pct=0.75)), A(main=a1(success_rate_pct=75.1))]),
     # ---- A1 warnings

@@ -38,7 +38,7 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
     after_load(cursor, version_id), if given, runs inside the same transaction (e.g. the review record).
     """
     assert parsed.form is not None and parsed.period and not parsed.errors
-    loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
+    loaded_at = loaded_at or dt.datetime.now()  # full precision: versions of the same second keep their order
     version_id = new_version_id()
     regions = sorted(parsed.region_codes)
     frames = []
