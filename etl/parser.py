@@ -10,7 +10,7 @@ from etl import cells
 from etl.cells import normalise, as_text, is_blank
 from etl.formdefs import Column, Form, Sheet, all_forms, strip_unit
 from etl.issues import CellError, Issue, cell_ref, col_letter
-from etl.reader import Grid
+from etl.reader import ExcelError, Grid
 from etl.regions import OLD_CODES, Region, RegionIndex, read_industries
 
 NOTE_PREFIXES = ("填表说明", "填报说明", "填报人", "审核人", "联系电话", "填报日期", "注：", "注:", "说明：", "单位负责人", "制表人", "备注：")
@@ -298,6 +298,9 @@ def to_industry(value: object) -> str | None:
 
 def convert(col: Column, raw: object) -> Any:
     """One cell → typed value by the column's type; raises CellError with a Chinese reason."""
+    if isinstance(raw, ExcelError):
+        raise CellError("excel_error", f"单元格是 Excel 错误值“{raw}”（公式出错或引用失效）",
+                        "请修正公式，或直接填写数值。")
     t = col.type
     if t == "int":
         value = cells.to_int(raw, empty_is_zero=col.counts_empty_as_zero, minimum=col.min if col.min is not None else 0)
