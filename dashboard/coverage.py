@@ -483,10 +483,11 @@ def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window
             "denominator": last["denominator"][0] if last.height else None,
             "rate": proj.rate, "pace": proj.pace, "target": proj.target, "deadline": proj.deadline,
             "projected": proj.projected, "status": proj.status, "message": message, "as_of": as_of,
+            "period": period,
         })
     schema = {"region_code": pl.Utf8, "region_name": pl.Utf8, "numerator": pl.Int64, "denominator": pl.Int64,
               "rate": pl.Float64, "pace": pl.Float64, "target": pl.Float64, "deadline": pl.Utf8,
-              "projected": pl.Utf8, "status": pl.Utf8, "message": pl.Utf8, "as_of": pl.Utf8}
+              "projected": pl.Utf8, "status": pl.Utf8, "message": pl.Utf8, "as_of": pl.Utf8, "period": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -605,8 +606,9 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
     titles = []
     for code, name in regions:
         v = verdict.get(code)
-        titles.append(f"<b>{short_name(name)}</b><br><span style='font-size:11px;color:{STATUS_COLORS.get(v['status'], '#555') if v else '#555'}'>"
-                      f"{v['message'] if v else ''}</span>")
+        color = STATUS_COLORS.get(v["status"], "#555") if v else "#555"
+        titles.append(f"<b>{short_name(name)}</b><br><span style='font-size:11px;color:{color}'>"
+                      f"{panel_verdict(v) if v else ''}</span>")
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, shared_yaxes=True,
                         vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.03)
     periods = sorted(series["period"].unique().to_list())
@@ -649,6 +651,19 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
                                                        x=0, y=1, yref="container",
                                                        yanchor="top", pad=dict(t=12), font_size=15))
     return fig
+
+
+def panel_verdict(row: dict) -> str:
+    """A short verdict for a small-multiple's title (the full message is in the table below)."""
+    projected = row.get("projected")
+    month = f"{int(projected[:4])}年{int(projected[5:7])}月" if projected else ""
+    text = {"reached": "已达标", "on_track": f"预计{month}达标", "late": f"晚于期限 · 预计{month}",
+            "overdue": f"逾期未达标 · 预计{month}", "stalled": "近期无提升", "no_data": "数据不足",
+            "no_target": "未设目标"}.get(row.get("status"), "")
+    as_of, period = row.get("as_of"), row.get("period")
+    if as_of and period and as_of != period:
+        text += f"（{int(as_of[5:7])}月数据）"
+    return text
 
 
 SEVERITY = {"overdue": 0, "stalled": 1, "late": 2, "no_data": 3, "on_track": 4, "no_target": 5, "reached": 6}

@@ -341,15 +341,38 @@ def _children_sql(items_cte: str, measures: str) -> str:
 
 
 def by_region(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -> pl.DataFrame:
-    """Counts per child of the focus region (全省 → units, unit → its regions) for the map:
-    region_code, region_name, items, open_items, workers. ``kind`` is 'disputes' or 'warnings'."""
+    """Counts per child of the focus region (全省 → units, unit → its regions) for the map: region_code,
+    region_name, items, open_items, workers — every child the viewer may see, with 0 where there were none
+    (so the map colours a quiet unit and 长白山's marker shows). ``kind`` is 'disputes' or 'warnings'."""
+    schema = {"region_code": pl.Utf8, "region_name": pl.Utf8, "items": pl.Int64, "open_items": pl.Int64,
+              "workers": pl.Int64}
+    if not may_see(wh, viewer, q.region):
+        return pl.DataFrame(schema=schema)
     heat = unit_industry(wh, viewer, q, kind)
-    if heat.height == 0:
-        return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "items": pl.Int64,
-                                    "open_items": pl.Int64, "workers": pl.Int64})
-    return (heat.group_by("region_code", "region_name")
-            .agg(pl.col("items").sum(), pl.col("open_items").sum(), pl.col("workers").sum())
-            .sort("region_code"))
+    counted = (heat.group_by("region_code")
+               .agg(pl.col("items").sum(), pl.col("open_items").sum(), pl.col("workers").sum()))
+    children = pl.DataFrame(_children(wh, viewer, q.region), schema={"region_code": pl.Utf8, "region_name": pl.Utf8},
+                            orient="row")
+    return (children.join(counted, on="region_code", how="left")
+            .with_columns(pl.col("items", "open_items", "workers").fill_null(0).cast(pl.Int64))
+            .select(list(schema)).sort("region_code"))
+
+
+def _children(wh: Warehouse, viewer: Viewer, region: str) -> list[tuple[str, str]]:
+    """(code, name) of the rows a breakdown of ``region`` shows this viewer: visible units for 全省; the
+    regions of a unit (市本级 for the city's own code) the viewer may see in detail; a region itself."""
+    index = wh.region_index()
+    scope = scope_of(wh, viewer)
+    level = level_of(wh, region)
+    if level == "province":
+        return [(u.code, u.name) for u in sorted(index.units, key=lambda r: r.code)
+                if scope.units is None or u.code in scope.units]
+    if level == "unit":
+        return [(r.code, r.name + "本级" if r.code == r.unit_code and r.kind == "city" else r.name)
+                for r in sorted(index.unit_regions(region), key=lambda r: (r.code != r.unit_code, r.code))
+                if scope.detail is None or r.code in scope.detail]
+    info = index.get(region)
+    return [(region, info.name if info else region)]
 
 
 def unit_industry(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -> pl.DataFrame:

@@ -125,7 +125,7 @@ chosen = query if kind == "disputes" else warn_query
 heat = q(ds.unit_industry, chosen, kind)
 per_region = q(ds.by_region, chosen, kind)
 word = ds.KIND_WORDS[kind][0]
-if per_region.height == 0:
+if per_region.height == 0 or per_region["items"].sum() == 0:
     st.info(f"所选期间和条件下没有{word}。", icon="🗺️")
 else:
     left, right = st.columns([1, 1])

@@ -307,3 +307,14 @@ def test_page_mart_path_matches_the_public_view(coverage_warehouse):
         where period = '2025-02' and region_code in ('220500', '220502', '220523') order by region_code, measure
     """)
     assert mine.rows() == view.rows()
+
+
+@pytest.mark.parametrize("row, expected", [
+    ({"status": "reached"}, "已达标"),
+    ({"status": "on_track", "projected": "2025-07"}, "预计2025年7月达标"),
+    ({"status": "late", "projected": "2026-04"}, "晚于期限 · 预计2026年4月"),
+    ({"status": "overdue", "projected": "2028-08", "as_of": "2026-09", "period": "2026-10"}, "逾期未达标 · 预计2028年8月（9月数据）"),
+    ({"status": "stalled"}, "近期无提升"),
+])
+def test_panel_verdict(row, expected):
+    assert cov.panel_verdict(row) == expected
