@@ -213,6 +213,7 @@ else:
             st.dataframe(hist, hide_index=True, width="stretch", height=min(35 * (hist.height + 1) + 3, 320),
                          column_config={"涉案金额（万元）": st.column_config.NumberColumn(format="%.2f"),
                                         "处置情况": st.column_config.TextColumn(width="large")})
+            export.download_xlsx(hist, "争议处置状态历史", label="下载状态历史", key="dl_incident_history")
 
 # ---------------------------------------------------------------- 四、风险预警
 st.subheader("四、风险预警清单（在办置顶）")

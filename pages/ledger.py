@@ -139,8 +139,13 @@ if level != "region" and children.height:
 st.subheader("三、任务清单（逾期任务置顶）")
 f1, f2 = st.columns([1, 3])
 overdue_only = f1.toggle("只看逾期任务", key="ledger_overdue", value=st.query_params.get("overdue") == "1")
-chosen_steps = f2.pills("当前环节", list(range(1, 6)), selection_mode="multi", key="ledger_steps",
+url_steps = [int(v) for v in (st.query_params.get("steps") or "").split(",") if v in ("1", "2", "3", "4", "5")]
+chosen_steps = f2.pills("当前环节", list(range(1, 6)), selection_mode="multi", key="ledger_steps", default=url_steps,
                         format_func=lambda s: f"{s} {lg.STEPS[s - 1]}")
+if chosen_steps:
+    st.query_params["steps"] = ",".join(str(v) for v in sorted(chosen_steps))
+else:
+    st.query_params.pop("steps", None)
 if overdue_only:
     st.query_params["overdue"] = "1"
 else:
@@ -242,3 +247,5 @@ else:
                  pl.col("done_value").alias("完成值"), pl.col("progress").alias("进展情况"))
         st.dataframe(hist_view, hide_index=True, width="stretch", height=min(35 * (hist_view.height + 1) + 3, 640),
                      column_config={"进展情况": st.column_config.TextColumn(width="large")})
+        export.download_xlsx(hist_view, f"任务环节历史_{row['region_name']}_{task_id}", label="下载环节历史",
+                             key="dl_task_history")

@@ -249,3 +249,10 @@ def test_page_marts_rebuild_when_their_definitions_change(ledger_warehouse, tmp_
     changed.write_text(marts.SQL_FILE.read_text(encoding="utf-8") + "\n-- one more statement\n", encoding="utf-8")
     monkeypatch.setattr(marts, "SQL_FILE", changed)
     assert marts.fingerprint(ledger_warehouse) != before
+
+
+def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "steps": "4,5"})
+    assert at.dataframe[1].value["任务编号"].tolist() == ["H-02", "T-01"]
+    assert at.query_params["steps"] == "4,5"
