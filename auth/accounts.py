@@ -22,6 +22,7 @@ from auth.viewer import ROLE_LABELS, Viewer
 from etl.regions import Region, RegionIndex
 from etl.scope import LoadScope
 from warehouse import config
+from warehouse.review import review_state_for  # noqa: F401  (the one review-state rule; re-exported)
 
 ROLES = ("admin", "leader", "city", "county")
 COUNTY_KINDS = ("district", "county", "county_city", "zone")
@@ -89,12 +90,6 @@ def account_settings() -> dict:
               "sso_claim": "preferred_username"}
     values.update(config.settings().get("accounts", {}))
     return values
-
-
-def review_state_for(viewer: Viewer) -> str:
-    """'pending' for city and county uploads when `[review] enabled = true`, else 'approved'."""
-    enabled = config.settings().get("review", {}).get("enabled", True)
-    return "pending" if enabled and viewer.role in ("city", "county") else "approved"
 
 
 def normalise_name(name: str | None) -> str:

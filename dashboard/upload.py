@@ -53,21 +53,14 @@ class UploadScope:
 
 
 def upload_scope(wh: Warehouse, viewer: Viewer) -> UploadScope:
-    """Which regions this viewer may load, the name used in messages, their city, the review state of uploads."""
-    index = wh.region_index()
-    allowed = viewer.load_regions(index)
-    state = review.review_state_for(viewer)
-    if allowed is not None and not allowed:
-        return UploadScope(viewer, frozenset(), "", None, state, read_only=True)
-    if allowed is None:
-        return UploadScope(viewer, None, "全省", None, state)
-    unit = index.get(viewer.unit_code(index) or "")
-    if viewer.role == "city" and unit is not None:
-        name = f"{unit.name}及所辖县区" if len(allowed) > 1 else unit.name
-    else:
-        region = index.get(viewer.region_code or "")
-        name = region_label(index, region.code) if region else (viewer.region_code or "")
-    return UploadScope(viewer, frozenset(allowed), name, unit, state)
+    """Which regions this viewer may load, the name used in messages, their city, the review state of uploads —
+    exactly what `python -m etl ingest --user` applies (auth.accounts.load_scope)."""
+    from auth.accounts import load_scope
+    scope = load_scope(viewer, wh.region_index())
+    if scope.error or (scope.allowed_regions is not None and not scope.allowed_regions):
+        return UploadScope(viewer, frozenset(), "", None, scope.review_state, read_only=True)
+    allowed = None if scope.allowed_regions is None else frozenset(scope.allowed_regions)
+    return UploadScope(viewer, allowed, scope.scope_name, scope.city, scope.review_state)
 
 
 # ------------------------------------------------------------------ checking one file

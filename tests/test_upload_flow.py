@@ -142,9 +142,9 @@ def test_a_county_upload_goes_to_review_and_out_of_scope_rows_are_errors(db):
     at = drop(page(county), ("通化市2025年3月劳动人事争议调解情况月报.xlsx",
                              (SAMPLES / "通化市2025年3月劳动人事争议调解情况月报.xlsx").read_bytes()))
     [errors] = frames(at, "位置")[:1]
-    out_of_scope = [(where, m) for where, m in zip(errors["位置"], errors["问题"]) if "不在您的填报范围（东昌区）内" in m]
+    out_of_scope = [(where, m) for where, m in zip(errors["位置"], errors["问题"]) if "不在您的填报范围（通化市东昌区）内" in m]
     assert len(out_of_scope) == len(errors) and sum(where.startswith("调解情况 ") for where, _ in out_of_scope) == 6
-    assert "您可以上报：东昌区（1 个地区）。" in [m.value.strip("*") for m in at.markdown]
+    assert "您可以上报：通化市东昌区（1 个地区）。" in [m.value.strip("*") for m in at.markdown]
     from builders import a1_row, form_workbook
     at = drop(page(county), ("东昌区3月.xlsx", form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})))
     [b for b in at.button if b.label == "确认入库"][0].click().run()

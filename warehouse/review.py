@@ -45,13 +45,8 @@ def pending_counts() -> bool:
 
 
 def review_state_for(viewer: Viewer) -> str:
-    """The state a new upload by this viewer starts in (auth.accounts decides when it is installed)."""
-    try:
-        from auth.accounts import review_state_for as accounts_rule
-    except ImportError:
-        accounts_rule = None
-    if accounts_rule is not None:
-        return accounts_rule(viewer)
+    """The state a new upload by this viewer starts in: 'pending' for city and county uploads when review is
+    enabled (`[review] enabled`), else 'approved'. The one rule for the app upload and `ingest --user`."""
     return "pending" if review_enabled() and viewer.role in ("city", "county") else "approved"
 
 
