@@ -108,8 +108,12 @@ def cmd_template(args) -> int:
 def cmd_demo(args) -> int:
     from etl.demo import build_demo, last_complete_month
     db = Path(args.db) if args.db else config.warehouse_path()
-    summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
-                         scale=args.scale, progress=not args.quiet)
+    try:
+        summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
+                             scale=args.scale, progress=not args.quiet)
+    except ValueError as problem:
+        print(f"参数错误：{problem}", file=sys.stderr)
+        return 2
     print(f"演示数据仓库已生成：{db}（{summary}）")
     return 0
 

@@ -15,3 +15,28 @@ def test_scaled_demo_repeats_the_province_with_synthetic_codes_and_typed_flags(t
     con.close()
     assert (prefixes, copies) == ({"22", "31"}, 79)
     assert flags[0] < flags[0] + flags[1]  # 否 is read as false, not as true
+
+
+def test_scaled_demo_before_the_campaign_is_the_simulation_shifted_back_in_whole_years(tmp_path):
+    shifted, original = tmp_path / "2017.duckdb", tmp_path / "2024.duckdb"
+    build_demo(shifted, first="2017-01", last="2017-02", scale=2)
+    build_demo(original, first="2024-01", last="2024-02", scale=2)
+
+    def figures(db, year):
+        con = duckdb.connect(str(db), read_only=True)
+        rows = con.execute("""select replace(period, ?, 'YYYY'), region_code, accepted_total from v_mediation
+                              order by 1, 2""", [year]).fetchall()
+        dates = con.execute("select min(year(occurred_on)), max(year(occurred_on)) from v_major_disputes").fetchall()[0]
+        con.close()
+        return rows, dates
+
+    rows_2017, years_2017 = figures(shifted, "2017")
+    rows_2024, _ = figures(original, "2024")
+    assert rows_2017 == rows_2024 and rows_2017
+    assert years_2017[1] == 2017  # incidents carry dates of the shifted months
+
+
+def test_demo_refuses_months_before_the_campaign_without_scale(tmp_path, capsys):
+    from etl.cli import main
+    assert main(["demo", "--db", str(tmp_path / "x.duckdb"), "--from", "2017-01", "--to", "2017-02"]) == 2
+    assert "2024-01" in capsys.readouterr().err

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 
 import polars as pl
 
-from etl.formdefs import Sheet
+from etl.formdefs import Form, Sheet
 from etl.parser import ParsedFile
 from warehouse.db import Warehouse, quote_ident, raw_table
 from warehouse.signals import refresh as refresh_signals
@@ -93,6 +94,69 @@ def _point_current(cur, form: str, period: str, regions: list[str], version_id: 
 
 def _point_approved(cur, form: str, period: str, regions: list[str], version_id: str) -> None:
     _point(cur, "approved_versions", form, period, regions, version_id)
+
+
+@dataclass
+class TrustedLoad:
+    """A load of typed rows that needs no validation (generated benchmark data): one version per item."""
+
+    form: Form
+    period: str
+    rows: dict[str, list[dict]]  # sheet name → row dicts keyed by column key (typed values)
+    file_name: str
+    loaded_at: dt.datetime
+    loaded_by: str
+
+
+def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
+    """Many trusted loads of NEW form × period × regions in one transaction (the scaled demo, month by month).
+
+    Same tables and pointers as load_version, written in bulk; no supersede (a region must not be loaded twice).
+    """
+    tables: dict[str, tuple[Sheet, list]] = {}
+    files, versions, version_regions, pointers = [], [], [], []
+    for item in loads:
+        version_id = new_version_id()
+        regions: set[str] = set()
+        for sheet_name, rows in item.rows.items():
+            sheet = item.form.sheet(sheet_name)
+            keys = [c.key for c in sheet.stored_columns if c.key != "region_code"]
+            out = tables.setdefault(sheet.table, (sheet, []))[1]
+            for i, row in enumerate(rows):
+                out.append([version_id, item.period, row["region_code"], i + 5, *(row.get(k) for k in keys)])
+                regions.add(row["region_code"])
+        counts = json.dumps({name: len(rows) for name, rows in item.rows.items()}, ensure_ascii=False)
+        file_id = f"generated-{version_id}"
+        files.append((file_id, file_id, item.file_name, 0, b"", item.loaded_at, item.loaded_by))
+        versions.append((version_id, file_id, item.form.code, item.period, item.loaded_at, item.loaded_by, counts, "[]",
+                         "approved", None))
+        for code in sorted(regions):
+            version_regions.append((version_id, item.form.code, item.period, code))
+            pointers.append((item.form.code, item.period, code, version_id))
+    text, stamp = pl.Utf8, pl.Datetime("us")
+    meta = {
+        "files": (files, {"file_id": text, "sha256": text, "file_name": text, "size_bytes": pl.Int64,
+                          "content": pl.Binary, "received_at": stamp, "received_by": text}),
+        "versions": (versions, {"version_id": text, "file_id": text, "form": text, "period": text, "loaded_at": stamp,
+                                "loaded_by": text, "row_counts": text, "warnings": text, "review_state": text,
+                                "review_note": text}),
+        "version_regions": (version_regions, {"version_id": text, "form": text, "period": text, "region_code": text}),
+        "current_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
+        "approved_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
+    }
+    with wh.write() as cur:
+        for sheet, rows in tables.values():
+            _insert(cur, raw_table(sheet), _frame(sheet, rows))
+        for table, (rows, schema) in meta.items():
+            _insert(cur, table, pl.DataFrame(rows, orient="row", schema=schema))
+    return len(loads)
+
+
+def _insert(cur, table: str, frame: pl.DataFrame) -> None:
+    if frame.height:
+        cur.register("incoming_rows", frame.to_arrow())
+        cur.execute(f"insert into {quote_ident(table)} by name select * from incoming_rows").fetchall()
+        cur.unregister("incoming_rows")
 
 
 def restore_version(wh: Warehouse, version_id: str, *, user: str) -> list[str]:
