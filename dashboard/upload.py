@@ -21,6 +21,7 @@ from etl.issues import Issue
 from etl.regions import Region, RegionIndex
 from etl.rules import previous_period
 from warehouse import compare, review
+from warehouse.review import can_restore  # noqa: F401  (pages call upload.can_restore)
 from warehouse.compare import Change, format_value, region_label
 from warehouse.db import Warehouse, quote_ident
 
@@ -410,24 +411,6 @@ def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.Data
               "上报人": pl.Utf8, "上报时间": pl.Utf8, "地区": pl.Utf8, "提示数": pl.Int64, "审核意见": pl.Utf8,
               "文件": pl.Utf8, "SHA-256": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
-
-
-def can_restore(viewer: Viewer, sub: review.Submission, index: RegionIndex) -> tuple[bool, str]:
-    """Admin, or the city whose unit owns every region of the version; only approved, non-current versions."""
-    if viewer.role == "admin":
-        allowed = True
-    elif viewer.role == "city":
-        scope = viewer.load_regions(index) or frozenset()
-        allowed = set(sub.regions) <= scope
-    else:
-        allowed = False
-    if not allowed:
-        return False, "只有省级管理员和该地区所属市（州）的填报员可以恢复历史版本。"
-    if sub.review_state != "approved":
-        return False, f"这个版本的状态是“{sub.state_label}”，只能恢复审核通过的版本。"
-    if set(sub.current_regions) == set(sub.regions):
-        return False, "这个版本已经是当前版本。"
-    return True, ""
 
 
 def version_warnings(wh: Warehouse, version_id: str) -> pl.DataFrame:

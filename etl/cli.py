@@ -133,12 +133,27 @@ def cmd_history(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    from etl.scope import resolve_user_scope
     from warehouse.load import restore_version
     wh = _open(args)
+    scope = resolve_user_scope(wh, args.user)
+    if scope.error:
+        print(scope.error, file=sys.stderr)
+        return 2
+    if args.user:  # the same rule as 历史版本 in the app: admin, or the city owning every region of the version
+        from auth.accounts import get_account
+        from warehouse.review import can_restore, submission
+        try:
+            allowed, why = can_restore(get_account(wh, args.user).viewer(), submission(wh, args.version_id), wh.region_index())
+        except ValueError:
+            allowed, why = True, ""  # an unknown version is reported by restore_version below
+        if not allowed:
+            print(why, file=sys.stderr)
+            return 1
     try:
-        regions = restore_version(wh, args.version_id, user=args.user or "admin")
-    except KeyError as missing:
-        print(missing.args[0], file=sys.stderr)
+        regions = restore_version(wh, args.version_id, user=scope.user_name)
+    except (KeyError, ValueError) as refused:
+        print(refused.args[0], file=sys.stderr)
         return 1
     print(f"已恢复版本 {args.version_id}，涉及地区 {', '.join(regions)}")
     return 0

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from builders import a1_row, form_workbook
-from conftest import ROOT
+from conftest import ROOT, SAMPLES
 from etl.cli import main
 from etl.formdefs import load_form
 
@@ -134,3 +134,22 @@ def test_template_default_name(tmp_path, monkeypatch, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["延边朝鲜族自治州2025年5月调解组织建设行动工作台账.xlsx"]
     assert main(["template", "B", "--region", "999999"]) == 2
     assert "999999" in capsys.readouterr().err
+
+
+def test_restore_as_a_county_user_is_refused_like_in_the_app(tmp_path, capsys):
+    """历史版本's rule on the command line too: only the admin or the owning city may restore."""
+    from auth.accounts import add_account
+    from etl.cli import main
+    from warehouse.db import Warehouse
+    db = tmp_path / "wh.duckdb"
+    sample = SAMPLES / "梅河口市2025年3月劳动人事争议调解情况.xlsx"
+    assert main(["ingest", str(sample), "--db", str(db)]) == 0
+    assert main(["ingest", str(sample), "--db", str(db)]) == 0
+    wh = Warehouse(db)
+    first = wh.query("select version_id from versions order by loaded_at").rows()[0][0]
+    add_account(wh, "dongchang", role="county", region_code="220502", password="S3cret-pass-1x", actor="admin")
+    wh.close()
+    capsys.readouterr()
+    assert main(["restore", first, "--db", str(db), "--user", "dongchang"]) == 1
+    assert "只有省级管理员和该地区所属市（州）的填报员可以恢复历史版本" in capsys.readouterr().err
+    assert main(["restore", first, "--db", str(db)]) == 0

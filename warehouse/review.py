@@ -27,6 +27,7 @@ from auth.viewer import Viewer
 from etl.regions import RegionIndex
 from warehouse import config
 from warehouse.db import Warehouse
+from warehouse.signals import refresh as refresh_signals
 
 STATE_LABELS = {"pending": "待审核", "approved": "审核通过", "returned": "退回"}
 REVIEWER_LABELS = {"city": "市（州）审核", "admin": "省级审核"}
@@ -221,6 +222,7 @@ def approve(wh: Warehouse, version_id: str, viewer: Viewer, *, note: str = "",
             cur.execute(f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)",
                         [sub.form, sub.period, regions]).fetchall()
             cur.executemany(f"insert into {table} values (?, ?, ?, ?)", [(sub.form, sub.period, r, version_id) for r in regions])
+        refresh_signals(wh, cur, sub.form, sub.period, regions)  # the figures in force changed
         wh.audit(cur, viewer.name, "review_approve", version_id,
                  {"form": sub.form, "period": sub.period, "regions": regions, "note": note.strip()})
     return regions
@@ -251,6 +253,8 @@ def return_version(wh: Warehouse, version_id: str, viewer: Viewer, *, reason: st
                 cur.execute("insert into current_versions values (?, ?, ?, ?)",
                             [sub.form, sub.period, region, approved[0][0]]).fetchall()
             fallback[region] = approved[0][0] if approved else None
+        if shown:
+            refresh_signals(wh, cur, sub.form, sub.period, [r for (r,) in shown])  # the figures in force changed
         wh.audit(cur, viewer.name, "review_return", version_id,
                  {"form": sub.form, "period": sub.period, "regions": sub.regions, "reason": reason, "now_shown": fallback})
     return fallback
@@ -303,3 +307,21 @@ def pending_note(wh: Warehouse, *, period: str | None = None, regions: set[str] 
         where = "、".join(names[:3]) + (f"等 {len(names)} 个地区" if len(names) > 3 else "")
         parts.append(f"{int(month[:4])}年{int(month[5:7])}月 表{form} {where}")
     return "含待审核数据：" + "；".join(parts) + "（审核通过前可能变动）"
+
+
+def can_restore(viewer: Viewer, sub: Submission, index: RegionIndex) -> tuple[bool, str]:
+    """Admin, or the city whose unit owns every region of the version; only approved, non-current versions."""
+    if viewer.role == "admin":
+        allowed = True
+    elif viewer.role == "city":
+        scope = viewer.load_regions(index) or frozenset()
+        allowed = set(sub.regions) <= scope
+    else:
+        allowed = False
+    if not allowed:
+        return False, "只有省级管理员和该地区所属市（州）的填报员可以恢复历史版本。"
+    if sub.review_state != "approved":
+        return False, f"这个版本的状态是“{sub.state_label}”，只能恢复审核通过的版本。"
+    if set(sub.current_regions) == set(sub.regions):
+        return False, "这个版本已经是当前版本。"
+    return True, ""
