@@ -58,3 +58,11 @@ def region_choices(wh: Warehouse, viewer: Viewer) -> list[tuple[str, str, str]]:
             unit = index.get(region.unit_code)
             choices.append((region.code, f"{unit.name if unit else ''} · {region.name}", "county"))
     return choices
+
+
+def pending_note(wh: Warehouse, viewer: Viewer) -> str:
+    """'含待审核数据：…' for the figures this viewer sees that still await review ('' when none)."""
+    from warehouse import review
+    if not review.pending_counts():
+        return ""  # pending figures are not on the dashboards at all
+    return review.pending_note(wh, regions=viewer.detail_regions(wh.region_index()))

@@ -57,6 +57,10 @@ def freshness_banner(wh: Warehouse) -> common.Freshness:
             f"color:{color};font-size:0.9rem;margin:-0.4rem 0 0.6rem 0'>"
             f"数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位</div>",
             unsafe_allow_html=True)
+        from dashboard.session import current_viewer
+        note = cached(common.pending_note, wh, current_viewer())
+        if note:  # config [review] pending_counts: figures awaiting review count, marked 待审核
+            st.caption(f":material/hourglass_top: {note}")
     return fresh
 
 

@@ -288,3 +288,18 @@ def test_a_note_for_dashboards_names_the_figures_awaiting_review(wh):
     assert review.pending_note(wh) == "含待审核数据：2025年3月 表A 通化市本级、东昌区、二道江区等 4 个地区（审核通过前可能变动）"
     assert review.pending_note(wh, regions={"220502"}) == "含待审核数据：2025年3月 表A 东昌区（审核通过前可能变动）"
     assert review.pending_note(wh, period="2025-04") == ""
+
+
+def test_dashboards_mark_figures_awaiting_review(tmp_path):
+    """[review] pending_counts = true: a county's pending upload counts on the dashboards, marked 待审核."""
+    from auth.viewer import PROVINCE_ADMIN, Viewer
+    from dashboard.common import pending_note
+    from etl.ingest import ingest
+    from warehouse.db import Warehouse
+    from builders import a1_row, form_workbook
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    content = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}, period="2025-03")
+    assert ingest(wh, content, "dongchang.xlsx", review_state="pending").status == "loaded"
+    assert pending_note(wh, PROVINCE_ADMIN) == "含待审核数据：2025年3月 表A 东昌区（审核通过前可能变动）"
+    other_county = Viewer(name="x", role="county", region_code="220503")
+    assert pending_note(wh, other_county) == ""
