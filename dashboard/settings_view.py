@@ -24,6 +24,38 @@ LABELS = {
 }
 
 
+LABELS |= {
+    "accounts.session_minutes": ("登录超时（分钟）", "无操作超过此时间自动退出"),
+    "accounts.max_failed_logins": ("连续输错密码次数上限", "达到后锁定账号"),
+    "accounts.lockout_minutes": ("锁定时长（分钟）", ""),
+    "accounts.min_password_length": ("密码最少位数", ""),
+    "accounts.sso_claim": ("单点登录账号字段", "启用 OIDC 单点登录时使用"),
+    "review.enabled": ("启用多级审核", "县级报表由市（州）审核，市级报表由省级审核"),
+    "review.pending_counts": ("待审核数据计入看板", "计入时标注“待审核”"),
+    "signals.reopen_growth": ("预警重新打开的增幅", "已关闭的预警在情况恶化（等级升高或数值增长超过此比例）时重新打开"),
+}
+SIGNAL_RULES = {"r1": "R1 重大集体争议", "r2": "R2 受理量激增", "r3": "R3 集体争议聚集", "r4": "R4 调解成功率下降",
+                "r5": "R5 预警超期未办结", "r6": "R6 迟报未报", "r7": "R7 建设进度滞后"}
+SIGNAL_PARAMS = {
+    "red_days": "红色预警天数", "orange_days": "橙色预警天数", "window_months": "观察窗口（月）",
+    "min_history_months": "最少历史月数", "min_cases": "最少案件数", "ratio_yellow": "黄色倍数", "ratio_orange": "橙色倍数",
+    "ratio_red": "红色倍数", "yoy_ratio": "同比倍数下限", "ratio_no_last_year": "无去年同期时的倍数",
+    "min_z": "显著性 z 值下限", "min_disputes": "橙色起点（件）", "red_disputes": "红色起点（件）",
+    "history_months": "对比历史（月）", "min_closed": "最少结案数", "drop_points": "下降幅度（百分点）",
+    "orange_points": "橙色下降幅度（百分点）", "lookback_days": "回看天数", "minor_late_days": "轻微迟报天数",
+    "pace_months": "进度测算月数", "min_pace_months": "最少测算月数", "tolerance_points": "允许差距（百分点）",
+}
+
+
+def _label(key: str) -> tuple[str, str]:
+    if key in LABELS:
+        return LABELS[key]
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "signals" and parts[1] in SIGNAL_RULES:
+        return f"预警规则 {SIGNAL_RULES[parts[1]]}：{SIGNAL_PARAMS.get(parts[2], parts[2])}", "规则说明见 docs/signals.md"
+    return key, ""
+
+
 def _flatten(settings: dict, prefix: str = "") -> dict:
     flat = {}
     for key, value in settings.items():
@@ -41,7 +73,7 @@ def parameters(settings: dict) -> pl.DataFrame:
     for key, value in _flatten(settings).items():
         if key.startswith("warehouse."):
             continue
-        label, note = LABELS.get(key, (key, ""))
+        label, note = _label(key)
         shown = ("是" if value else "否") if isinstance(value, bool) else str(value)
         rows.append({"参数": label, "当前值": shown, "说明": note, "配置项": key})
     return pl.DataFrame(rows)

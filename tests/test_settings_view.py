@@ -22,3 +22,10 @@ def test_targets_use_measure_labels_and_read_as_goals():
         ("工会百人以上企业调委会设立率", "2024-12-31", "80%"),
         ("协商调解解决占比", "2025-12-31", "比本地区2024年平均水平提高 10 个百分点"),
     ]
+
+
+def test_every_setting_in_force_has_a_chinese_name():
+    from warehouse import config
+    frame = settings_view.parameters(config.settings())
+    unnamed = [key for key, label in zip(frame["配置项"], frame["参数"]) if key == label]
+    assert unnamed == []
