@@ -8,10 +8,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import common, format as fmt, layout, signals as sq, state
+from dashboard import common, export, format as fmt, layout, signals as sq, state
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from warehouse import signals as engine
+
+LIST_LIMIT = 500
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 PLOTLY_CONFIG = {"displaylogo": False, "locale": "zh-CN", "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -117,25 +119,34 @@ shown = signals.filter(pl.col("status").is_in(status_pick) & pl.col("level").is_
 st.caption(f"{month}：共 {fmt.count(shown.height)} 条（条件在本月成立的信号，以及此前出现、尚未办结的信号）。"
            "按级别、状态排序。")
 if shown.height:
-    table = shown.select(
+    columns = [
         pl.col("level_label").alias("级别"), pl.col("rule_label").alias("规则"), pl.col("region_label").alias("地区"),
         pl.col("industry_label").alias("行业"), pl.col("period_label").alias("统计期"),
         pl.col("title").alias("预警"), pl.col("status_label").alias("状态"),
-        pl.col("opened_period").map_elements(fmt.period_label, return_dtype=pl.Utf8).alias("出现于")).to_pandas()
+        pl.col("opened_period").map_elements(fmt.period_label, return_dtype=pl.Utf8).alias("出现于")]
+    # the most severe first; a province with thousands of open signals shows the first LIST_LIMIT on screen
+    # (styling and a selectbox over all of them would make every rerun slow) and downloads the whole list
+    listed = shown.head(LIST_LIMIT)
+    table = listed.select(columns).to_pandas()
     colours = {sq.LEVEL_NAMES[lv]: sq.LEVEL_COLORS[lv] for lv in sq.LEVELS}
     styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: white; font-weight: 600"
                              if v in colours else "", subset=["级别"])
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * shown.height),
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * listed.height),
                  column_config={"预警": st.column_config.TextColumn(width="large"),
                                 "级别": st.column_config.TextColumn(width="small")})
+    if shown.height > LIST_LIMIT:
+        st.caption(f"清单较长，页面仅显示最严重的前 {LIST_LIMIT} 条；完整清单请下载。")
+    export.download_xlsx(shown.select(columns), f"预警信号清单_{month}", label="下载完整清单（Excel）", key="risk_list_xlsx")
 
 # ---------------------------------------------------------------- 四、one signal: evidence, history, 处置/反馈
 if shown.height:
     st.subheader("预警详情与处置", divider="gray")
-    ids = shown["signal_id"].to_list()
-    titles = dict(zip(ids, (f"【{sq.LEVEL_NAMES[lv]}】{t}（{s}）" for lv, t, s in
-                            zip(shown["level"], shown["title"], shown["status_label"]))))
+    ids = listed["signal_id"].to_list()
     wanted = st.query_params.get("signal")
+    if wanted and wanted not in ids and wanted in set(shown["signal_id"].to_list()):
+        ids.append(wanted)  # a pasted link to a signal further down the list still opens it
+    titles = dict(zip(shown["signal_id"], (f"【{sq.LEVEL_NAMES[lv]}】{t}（{s}）" for lv, t, s in
+                                           zip(shown["level"], shown["title"], shown["status_label"]))))
     sid = st.selectbox("选择预警信号", ids, index=ids.index(wanted) if wanted in ids else 0,
                        format_func=lambda i: titles[i], key="risk_signal")
     if st.query_params.get("signal") != sid:
