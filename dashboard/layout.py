@@ -131,3 +131,11 @@ def kpi(label: str, value: str, *, delta: str | None = None, delta_color: str = 
             st.progress(max(0.0, min(1.0, progress)))
         if note:
             st.caption(note)
+
+
+def selected_points(event) -> list[dict]:
+    """The points of a plotly selection event (st.plotly_chart(on_select="rerun")), as dicts."""
+    try:
+        return [dict(p) for p in event["selection"]["points"]]
+    except (KeyError, TypeError):
+        return []

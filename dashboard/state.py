@@ -112,3 +112,13 @@ def remember(chosen: Filters) -> None:
                 st.query_params[key] = values[key]
         elif key in st.query_params:
             del st.query_params[key]
+
+
+def drill_to(code: str, *, forget: tuple[str, ...] = ()) -> None:
+    """Make ``code`` the global region (sidebar widget and URL), e.g. from a map click or a breadcrumb button;
+    ``forget`` names page selections (URL keys and widget keys) that belong to the old region."""
+    st.session_state["flt_region"] = code  # the sidebar's region selectbox (filters())
+    st.query_params["region"] = code
+    for key in forget:
+        st.query_params.pop(key, None)
+        st.session_state.pop(key, None)

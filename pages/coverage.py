@@ -25,18 +25,7 @@ def q(fn, *args):
     return layout.cached(fn, wh, viewer, *args)
 
 
-def selected_points(event) -> list:
-    """The points of a plotly selection event (st.plotly_chart on_select), as dicts."""
-    try:
-        return [dict(p) for p in event["selection"]["points"]]
-    except (KeyError, TypeError):
-        return []
-
-
-def drill_to(code: str) -> None:
-    """Make ``code`` the global region (sidebar and URL); called from widget callbacks only."""
-    st.session_state["flt_region"] = code  # the sidebar's region selectbox (dashboard/state.py)
-    st.query_params["region"] = code
+drill_to = state.drill_to
 
 
 def drill_from(key: str) -> None:
@@ -110,7 +99,7 @@ else:
 
 def on_map_select() -> None:
     event = st.session_state.get("cov_map")
-    points = selected_points(event)
+    points = layout.selected_points(event)
     for point in points:
         code = point.get("location")
         if code and cov.may_see(wh, viewer, code):

@@ -27,17 +27,7 @@ def q(fn, *args, **kwargs):
     return layout.cached(fn, wh, viewer, *args, **kwargs)
 
 
-def selected_points(event) -> list:
-    """The points of a plotly selection event (st.plotly_chart on_select), as dicts."""
-    try:
-        return [dict(p) for p in event["selection"]["points"]]
-    except (KeyError, TypeError):
-        return []
-
-
-def drill_to(code: str) -> None:
-    st.session_state["flt_region"] = code  # the sidebar's region selectbox (dashboard/state.py)
-    st.query_params["region"] = code
+drill_to = state.drill_to
 
 
 def lazy_xlsx(label: str, stem: str, key: str, make) -> None:
@@ -138,7 +128,7 @@ else:
 
             def on_map_select() -> None:
                 event = st.session_state.get("dsp_map")
-                points = selected_points(event)
+                points = layout.selected_points(event)
                 for point in points:
                     code = point.get("location")
                     if code and cov.may_see(wh, viewer, code):

@@ -26,20 +26,9 @@ def q(fn, *args, **kwargs):
     return layout.cached(fn, wh, viewer, *args, **kwargs)
 
 
-def selected_points(event) -> list:
-    """The points of a plotly selection event (st.plotly_chart on_select), as dicts."""
-    try:
-        return [dict(p) for p in event["selection"]["points"]]
-    except (KeyError, TypeError):
-        return []
-
-
 def drill_to(code: str) -> None:
-    """Make ``code`` the global region (sidebar and URL); called from widget callbacks only."""
-    st.session_state["flt_region"] = code  # the sidebar's region selectbox (dashboard/state.py)
-    st.query_params["region"] = code
-    st.query_params.pop("task", None)
-    st.session_state.pop("ledger_task", None)
+    """Make ``code`` the global region; the task picked in the old region is forgotten."""
+    state.drill_to(code, forget=("task", "ledger_task"))
 
 
 def drill_from(key: str) -> None:
@@ -100,7 +89,7 @@ if level != "region" and children.height:
 
     def on_bar_select() -> None:
         event = st.session_state.get("ledger_bars")
-        points = selected_points(event)
+        points = layout.selected_points(event)
         for point in points:
             data = point.get("customdata")
             if data and cov.may_see(wh, viewer, data[0]):
