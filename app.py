@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from auth import gate
+from auth import gate, login_view
 from dashboard.runtime import warehouse
 
 st.set_page_config(page_title="吉林省劳动人事争议调解监测平台", page_icon="⚖️", layout="wide")
@@ -54,7 +54,15 @@ def build_navigation(viewer=None) -> dict[str, list]:
 # navigation holds nothing but the login page and no data page can run.
 viewer = gate.signed_in_viewer(warehouse())
 if viewer is None:
-    st.navigation([gate.login_page(ROOT)]).run()
+    # Whatever page the URL names, a signed-out visitor gets the login form; the URL (page and filters) is kept,
+    # so a link pasted into a chat opens the same view right after signing in. The data pages are in a hidden
+    # navigation only so that their URLs resolve; none of them runs.
+    hidden = [page for pages in build_navigation().values() for page in pages]
+    requested = st.navigation([gate.login_page(ROOT), *hidden], position="hidden")
+    if requested.url_path == "login":
+        requested.run()
+    else:
+        login_view.render(warehouse())
 else:
     gate.sidebar(warehouse(), viewer)
     st.navigation(build_navigation(viewer), expanded=True).run()  # every section visible, 账号与审计 too

@@ -22,9 +22,22 @@ def current_viewer() -> Viewer:
         return viewer
     if st_config.get_option("global.appTest"):  # set by streamlit.testing's AppTest (patches this module)
         return PROVINCE_ADMIN
+    if _leave_legacy_multipage_mode():
+        st.rerun()  # app.py runs now: its gate shows the login form and keeps the URL (page and filters)
     st.warning("请先登录：打开平台首页，用您的账号登录后再查看本页。", icon=":material/lock:")
     st.markdown("[前往登录页](./)")
     st.stop()
+
+
+def _leave_legacy_multipage_mode() -> bool:
+    """Until app.py has called st.navigation once in this process, Streamlit (1.67) runs a requested
+    pages/<page>.py on its own because the folder is named pages/. Switching that off makes the next run go
+    through app.py, exactly as every later request does. True when it was on."""
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        return True
+    return False
 
 
 def set_viewer(viewer: Viewer | None) -> None:

@@ -504,14 +504,18 @@ def _free_port() -> int:
 @pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="Debian chromium not installed (make browser)")
 def test_a_page_url_as_the_first_request_after_a_server_start_asks_for_sign_in(tmp_path):
     """Streamlit runs pages/<page>.py without app.py for the first request after a start (its legacy multipage
-    mode, triggered by the pages/ folder): the page must refuse instead of falling back to an administrator."""
+    mode, triggered by the pages/ folder): the page must not fall back to an administrator. It hands over to
+    app.py, whose gate shows the login form and keeps the URL, so the pasted link opens after signing in."""
     import os
     import signal
     import time
     from playwright.sync_api import expect, sync_playwright
+    from auth.accounts import add_account
     from warehouse.db import Warehouse
     db = tmp_path / "wh.duckdb"
-    Warehouse(db).close()
+    wh = Warehouse(db)
+    add_account(wh, "tonghua_city", role="city", region_code="220500", password="Tonghua-2025x", actor="test")
+    wh.close()
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                                "--server.headless", "true", "--server.address", "127.0.0.1"],
@@ -529,8 +533,15 @@ def test_a_page_url_as_the_first_request_after_a_server_start_asks_for_sign_in(t
                     break
                 except Exception:  # noqa: BLE001 - not listening yet
                     time.sleep(0.5)
-            expect(page.get_by_text("请先登录").first).to_be_visible(timeout=30000)
+            expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=30000)
             assert page.get_by_text("新增账号").count() == 0
+            link = browser.new_page()
+            link.goto(f"http://127.0.0.1:{port}/coverage?period=2025-06&region=220500")
+            link.get_by_placeholder("例如 tonghua_city").fill("tonghua_city")
+            link.locator('input[type="password"]').fill("Tonghua-2025x")
+            link.get_by_role("button", name="登录", exact=True).click()
+            expect(link.get_by_role("heading", name="组织建设").first).to_be_visible(timeout=30000)
+            assert "/coverage" in link.url and "region=220500" in link.url
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
