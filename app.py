@@ -57,11 +57,12 @@ if viewer is None:
     # Whatever page the URL names, a signed-out visitor gets the login form; the URL (page and filters) is kept,
     # so a link pasted into a chat opens the same view right after signing in. The data pages are in a hidden
     # navigation only so that their URLs resolve; none of them runs.
+    login = gate.login_page(ROOT)
     hidden = [page for pages in build_navigation().values() for page in pages]
-    requested = st.navigation([gate.login_page(ROOT), *hidden], position="hidden")
-    if requested.url_path == "login":
+    requested = st.navigation([login, *hidden], position="hidden")
+    if requested.url_path == login.url_path:  # the site itself (the login page is the default page)
         requested.run()
-    else:
+    else:  # a data page's link: the form here, and after signing in this same URL opens the page
         login_view.render(warehouse())
 else:
     gate.sidebar(warehouse(), viewer)

@@ -20,13 +20,21 @@ def current_viewer() -> Viewer:
     viewer = st.session_state.get(VIEWER_KEY)
     if isinstance(viewer, Viewer):
         return viewer
-    if st_config.get_option("global.appTest"):  # set by streamlit.testing's AppTest (patches this module)
+    if st_config.get_option("global.appTest") and not _through_app():  # a page file run on its own by AppTest
         return PROVINCE_ADMIN
     if _leave_legacy_multipage_mode():
         st.rerun()  # app.py runs now: its gate shows the login form and keeps the URL (page and filters)
     st.warning("请先登录：打开平台首页，用您的账号登录后再查看本页。", icon=":material/lock:")
     st.markdown("[前往登录页](./)")
     st.stop()
+
+
+def _through_app() -> bool:
+    """Whether this run started from app.py (the gate), not from a page file run on its own."""
+    from pathlib import Path
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return ctx is not None and Path(ctx.pages_manager.main_script_path).name == "app.py"
 
 
 def _leave_legacy_multipage_mode() -> bool:
