@@ -12,6 +12,7 @@ keeps `from` untouched, so moving between pages keeps the whole view.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 
@@ -122,3 +123,16 @@ def drill_to(code: str, *, forget: tuple[str, ...] = ()) -> None:
     for key in forget:
         st.query_params.pop(key, None)
         st.session_state.pop(key, None)
+
+
+def drill_on_map_select(widget_key: str, may_see: Callable[[str], bool]) -> Callable[[], None]:
+    """An on_select callback for a map chart: drill to the first clicked region the viewer may see."""
+    from dashboard.layout import selected_points
+
+    def callback() -> None:
+        for point in selected_points(st.session_state.get(widget_key)):
+            code = point.get("location")
+            if code and may_see(code):
+                drill_to(code)
+                return
+    return callback

@@ -97,14 +97,7 @@ else:
     map_title = f"{index.get(unit).name}各县（市、区）{labels[measure]}"
 
 
-def on_map_select() -> None:
-    event = st.session_state.get("cov_map")
-    points = layout.selected_points(event)
-    for point in points:
-        code = point.get("location")
-        if code and cov.may_see(wh, viewer, code):
-            drill_to(code)
-            return
+on_map_select = state.drill_on_map_select("cov_map", lambda code: cov.may_see(wh, viewer, code))
 
 
 left, right = st.columns([3, 2])

@@ -126,14 +126,7 @@ else:
         else:
             title = f"{focus_name}{'各单位' if level == 'province' else '各县（市、区）'}{word}"
 
-            def on_map_select() -> None:
-                event = st.session_state.get("dsp_map")
-                points = layout.selected_points(event)
-                for point in points:
-                    code = point.get("location")
-                    if code and cov.may_see(wh, viewer, code):
-                        drill_to(code)
-                        return
+            on_map_select = state.drill_on_map_select("dsp_map", lambda code: cov.may_see(wh, viewer, code))
 
             st.plotly_chart(ds.map_figure(per_region, kind, unit_code=unit, title=title), key="dsp_map",
                             on_select=on_map_select, selection_mode="points", config=charts.plotly_config(title))
