@@ -96,7 +96,7 @@ def _incidents(wh: Warehouse) -> str:
         group by incident_id, region_code
         having cast($start as varchar) is null or max(period) >= $start
     ),
-    items as (
+    judged as (
         select
             g.incident_id,
             g.region_code,
@@ -127,10 +127,9 @@ def _incidents(wh: Warehouse) -> str:
         cross join thresholds as t
         where (cast($industry as varchar) is null or g.industry = $industry)
           and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
-          and (not $major_only
-               or g.workers >= t.workers_min
-               or g.amount_wan >= t.amount_wan_min
-               or (t.escalation_counts = 1 and coalesce(g.escalated, false)))
+    ),
+    items as (
+        select * from judged where not $major_only or is_major
     )
     """
 

@@ -125,6 +125,14 @@ def drill_to(code: str, *, forget: tuple[str, ...] = ()) -> None:
         st.session_state.pop(key, None)
 
 
+def drill_from(key: str, drill: Callable[[str], None] = drill_to) -> None:
+    """on_change of a 下钻 selectbox: go to the chosen region and reset the box."""
+    code = st.session_state.get(key)
+    st.session_state[key] = None
+    if code:
+        drill(code)
+
+
 def drill_on_map_select(widget_key: str, may_see: Callable[[str], bool]) -> Callable[[], None]:
     """An on_select callback for a map chart: drill to the first clicked region the viewer may see."""
     from dashboard.layout import selected_points

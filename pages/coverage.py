@@ -29,11 +29,7 @@ drill_to = state.drill_to
 
 
 def drill_from(key: str) -> None:
-    """on_change of a 下钻 selectbox: go to the chosen region and reset the box."""
-    code = st.session_state.get(key)
-    st.session_state[key] = None
-    if code:
-        drill_to(code)
+    state.drill_from(key, drill_to)
 
 
 period, focus = flt.period, flt.region
