@@ -212,14 +212,23 @@ def _delta(now, before) -> tuple[str, str]:
     return text, rate
 
 
-def key_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
-    """Totals of the file's key figures against the same regions' figures of the previous month."""
+def _in_scope(now: dict[str, dict], allowed: frozenset[str] | set[str] | None) -> dict[str, dict]:
+    """Only the regions the uploader may load: the rest are errors already, and last month's figures of a region
+    outside the scope are not the uploader's to see."""
+    return now if allowed is None else {code: values for code, values in now.items() if code in allowed}
+
+
+def key_totals(wh: Warehouse, result: IngestResult, allowed: frozenset[str] | set[str] | None) -> pl.DataFrame:
+    """Totals of the file's key figures against the same regions' figures of the previous month, over the regions
+    in the uploader's scope (`allowed`, None = any); empty when the file has none."""
     schema = {"指标": pl.Utf8, "本月": pl.Utf8, "上月": pl.Utf8, "增减": pl.Utf8, "增减率": pl.Utf8}
     if not result.form or not result.period or result.parsed is None:
         return pl.DataFrame([], schema=schema)
     keys, now = _this_month(result)
-    regions = sorted(now)
-    before = _previous_month(wh, result, regions)
+    now = _in_scope(now, allowed)
+    if not now:
+        return pl.DataFrame([], schema=schema)
+    before = _previous_month(wh, result, sorted(now))
     rows = []
     for key, title in keys:
         total_now = sum(float(v[key] or 0) for v in now.values()) if now else None
@@ -230,13 +239,14 @@ def key_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def region_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
-    """Per region: the first key figure this month and last month (to spot a slipped digit)."""
+def region_totals(wh: Warehouse, result: IngestResult, allowed: frozenset[str] | set[str] | None) -> pl.DataFrame:
+    """Per region in the uploader's scope: the first key figure this month and last month (to spot a slipped digit)."""
     schema = {"地区": pl.Utf8, "指标": pl.Utf8, "本月": pl.Utf8, "上月": pl.Utf8, "增减": pl.Utf8}
     if not result.form or not result.period or result.parsed is None:
         return pl.DataFrame([], schema=schema)
     keys, now = _this_month(result)
-    before = _previous_month(wh, result, sorted(now))
+    now = _in_scope(now, allowed)
+    before = _previous_month(wh, result, sorted(now)) if now else {}
     key, title = keys[0]
     index = wh.region_index()
     rows = []

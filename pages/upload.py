@@ -136,10 +136,11 @@ for f, key in zip(files, keys):
             show_issues(r.warnings)
         if fc.annotation is not None:
             st.caption(fc.annotation.note)
-        if r.form and r.period and r.parsed is not None and r.parsed.sheets:
+        totals = up.key_totals(wh, r, scope.allowed_regions)
+        if totals.height:
             st.markdown(f"**主要数据与上月（{up.previous_month_label(r)}）对比**")
-            st.table(up.key_totals(wh, r), hide_index=True)
-            regional = up.region_totals(wh, r)
+            st.table(totals, hide_index=True)
+            regional = up.region_totals(wh, r, scope.allowed_regions)
             if regional.height > 1:
                 st.table(regional, hide_index=True)
         if fc.loaded is None and fc.ok:
