@@ -20,7 +20,7 @@ from etl.ingest import IngestResult, check, ingest
 from etl.issues import Issue
 from etl.regions import Region, RegionIndex
 from etl.rules import previous_period
-from warehouse import compare, review
+from warehouse import compare, history_scope, review
 from warehouse.review import can_restore  # noqa: F401  (pages call upload.can_restore)
 from warehouse.compare import Change, format_value, region_label
 from warehouse.db import Warehouse, quote_ident
@@ -360,40 +360,16 @@ def review_note(state: str) -> str:
 
 
 # ------------------------------------------------------------------ history
-def filter_regions(index: RegionIndex, region: str | None) -> set[str] | None:
-    """The regions a region filter stands for: a unit → its regions, a county → itself, 全省/None → all (None)."""
-    if not region or region == "220000":
-        return None
-    picked = index.get(region)
-    return {r.code for r in index.unit_regions(region)} if picked and picked.code == picked.unit_code else {region}
+# the rule of what a viewer sees of versions is shared with `python -m etl history --user` (warehouse/history_scope.py)
+filter_regions = history_scope.filter_regions
+visible_versions = history_scope.visible_versions
+unscoped = history_scope.unscoped
 
 
-def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None) -> list[str] | None:
-    """Regions to compare two versions over: those both cover (within the filter); None = all of both."""
-    common = set(old.regions) & set(new.regions)
-    if wanted is not None:
-        common &= wanted
-    return sorted(common) or None
-
-
-def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
-                     period: str | None = None) -> list[review.Submission]:
-    """Versions the viewer may see (any region of the version within their detail scope), filtered."""
-    index = wh.region_index()
-    detail = viewer.detail_regions(index)
-    wanted = filter_regions(index, region)
-    out = []
-    for sub in review.submissions(wh):
-        if form and sub.form != form:
-            continue
-        if period and sub.period != period:
-            continue
-        if detail is not None and not set(sub.regions) & detail:
-            continue
-        if wanted is not None and not set(sub.regions) & wanted:
-            continue
-        out.append(sub)
-    return out
+def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None,
+                    viewer: Viewer, index: RegionIndex) -> list[str] | None:
+    """Regions to compare two versions over: both cover them, within the filter and the viewer's scope."""
+    return history_scope.compare_regions(old, new, wanted, viewer.detail_regions(index))
 
 
 def current_text(sub: review.Submission) -> str:
@@ -423,11 +399,9 @@ def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.Data
     return pl.DataFrame(rows, schema=schema)
 
 
-def version_warnings(wh: Warehouse, version_id: str) -> pl.DataFrame:
-    import json
-    raw = wh.scalar("select warnings from versions where version_id = ?", [version_id]) or "[]"
-    issues = [Issue("warning", **w) for w in json.loads(raw)]
-    return issues_frame(issues)
+def version_warnings(wh: Warehouse, viewer: Viewer, version_id: str) -> pl.DataFrame:
+    """The load warnings of a version that the viewer may read (their regions' rows), as the clerk reads them."""
+    return issues_frame(history_scope.version_warnings(wh, viewer, version_id))
 
 
 # ------------------------------------------------------------------ templates

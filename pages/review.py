@@ -44,7 +44,7 @@ for sub in queue:
                     f"**文件：** {sub.file_name}　**版本：** {sub.version_id}")
         if sub.warnings:
             st.warning(f"上报时有 {sub.warnings} 条提示（不影响入库），请一并核实：", icon=":material/warning:")
-            st.dataframe(up.version_warnings(wh, sub.version_id), hide_index=True, width="stretch")
+            st.dataframe(up.version_warnings(wh, viewer, sub.version_id), hide_index=True, width="stretch")
         baseline = review.approved_baseline(wh, sub.version_id)
         changes = compare.compare_to_baseline(wh, sub.version_id, baseline)
         if all(v is None for v in baseline.values()):
