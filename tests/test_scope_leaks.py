@@ -132,3 +132,201 @@ def test_history_user_in_the_cli_lists_what_the_page_lists(wh, versions, capsys)
     assert len(capsys.readouterr().out.splitlines()) == 4  # the administrator sees 白山市's version too
     assert main(["history", "--db", path, "--user", "nobody"]) == 2
     assert "没有名为“nobody”的账号" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ rendering every page as a clerk (items 3 and 11)
+def run_page(page: str, viewer: Viewer, downloads: list | None = None, **widgets) -> "AppTest":
+    """A page as the signed-in viewer sees it; `downloads` collects the bytes of every download button rendered
+    (AppTest cannot click a download, so the data — or the function that would make it — is taken as it is passed);
+    `widgets` are widget keys set before a second run (e.g. a filter)."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    at = AppTest.from_file(str(ROOT / page), default_timeout=180)
+    at.session_state["viewer"] = viewer
+    at.run()
+    for key, value in widgets.items():
+        at.selectbox(key=key).set_value(value).run()
+    assert not at.exception, (page, at.exception)
+    return at
+
+
+@pytest.fixture
+def record_downloads(monkeypatch):
+    """Every st.download_button's data (called when deferred), as pages pass it."""
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+    served: list[bytes] = []
+    main_button, dg_button = st.download_button, DeltaGenerator.download_button
+
+    def keep(data):
+        served.append(data() if callable(data) else data)
+
+    def main(label, data=None, *args, **kwargs):
+        keep(data)
+        return main_button(label, data, *args, **kwargs)
+
+    def method(self, label, data=None, *args, **kwargs):
+        keep(data)
+        return dg_button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", main)
+    monkeypatch.setattr(DeltaGenerator, "download_button", method)
+    return served
+
+
+def _elements(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _elements(child)
+
+
+def _proto_strings(message, skip=("placeholder",)):
+    """Every string field of an element's protobuf message, nested messages and lists included."""
+    for field, value in message.ListFields():
+        if field.name in skip:
+            continue
+        repeated = hasattr(value, "__iter__") and not isinstance(value, (str, bytes)) and not hasattr(value, "ListFields")
+        values = list(value) if repeated else [value]
+        for item in values:
+            if isinstance(item, str):
+                yield item
+            elif hasattr(item, "ListFields"):
+                yield from _proto_strings(item, skip)
+
+
+def page_texts(at) -> list[str]:
+    """All a page shows: every element's text, labels, options, chart specs and every table's cells."""
+    texts = []
+    for node in _elements(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ListFields"):
+            texts.extend(_proto_strings(proto))
+        if getattr(node, "type", "") in ("arrow_data_frame", "arrow_table", "dataframe", "table"):
+            frame = node.value
+            texts.extend(str(c) for c in frame.columns)
+            texts.extend(str(v) for row in frame.itertuples(index=False) for v in row)
+    return texts
+
+
+def download_texts(data) -> list[str]:
+    """A download's content as text: every cell of every sheet of a workbook, else the decoded bytes."""
+    import io
+
+    import openpyxl
+    content = data.encode() if isinstance(data, str) else bytes(data)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        return [content.decode("utf-8", "ignore")]
+    return [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+            if v is not None] + book.sheetnames
+
+
+def region_finder():
+    """text → the region codes it names: 6-digit codes, names and aliases (longest first, so 通化县 is not 通化市
+    and 吉林省 is not 吉林市); an alias that begins another region's name (吉林 of 吉林省) names nothing for sure."""
+    import re
+
+    from etl.regions import reference_index
+    index = reference_index()
+    names: dict[str, str] = {"全省": "220000"}  # province figures say 全省; 吉林省 also names the campaign and employers
+    for region in index.regions.values():
+        if region.kind == "province":
+            continue
+        names[region.name] = region.code
+        for alias in region.aliases:
+            if len(alias) >= 2 and not any(other.name.startswith(alias) and other.code != region.code
+                                           for other in index.regions.values()):
+                names.setdefault(alias, region.code)
+    by_name = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    by_code = re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])")
+
+    def find(text: str) -> set[str]:
+        found = {names[m.group(0)] for m in by_name.finditer(text)}
+        return found | {m.group(0) for m in by_code.finditer(text) if m.group(0) in index.regions}
+    return find
+
+
+def static_sources() -> str:
+    """The product's own wording (page texts, help, form notes, settings): a long text found verbatim there is
+    a description written by the team (“长白山管委会无独立边界…”), not figures of a region."""
+    from conftest import ROOT
+    files = [*ROOT.glob("pages/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("etl/forms/*.toml"),
+             *ROOT.glob("config/*.toml"), ROOT / "etl" / "template.py"]
+    return "\n".join(f.read_text(encoding="utf-8") for f in files)
+
+
+def named_regions(text: str, find, sources: str) -> set[str]:
+    """The regions a text names, leaving out its clauses written verbatim in the product's sources (a clause of
+    six characters or more: a lone region name is always counted)."""
+    import re
+    return {code for clause in re.split(r"[；。\n]", text)
+            if not (len(clause) >= 6 and clause in sources) for code in find(clause)}
+
+
+def allowed_by_spec(viewer: Viewer) -> set[str]:
+    """interfaces.md §4, read literally: 市级填报员 sees its own unit (city, its counties, zones) + province totals
+    and rankings (the 11 reporting units); 县级填报员 sees its own region + its unit's totals."""
+    from etl.regions import reference_index
+    index = reference_index()
+    regions = index.regions.values()
+    if viewer.role == "city":
+        own_unit = {r.code for r in regions if r.unit_code == viewer.region_code}
+        return own_unit | {"220000"} | {r.code for r in regions if r.code == r.unit_code}
+    unit = index.get(viewer.region_code).unit_code
+    return {viewer.region_code, unit}
+
+
+ALL_PAGES = ["pages/overview.py", "pages/coverage.py", "pages/mediation.py", "pages/disputes.py", "pages/risk.py",
+             "pages/ledger.py", "pages/submissions.py", "pages/upload.py", "pages/templates.py", "pages/review.py",
+             "pages/history.py", "pages/forms_doc.py", "pages/settings.py"]
+
+
+@pytest.fixture(scope="module")
+def busy_demo(tmp_path_factory):
+    """The demo warehouse (2025-01…03) plus what makes history and review pages tell things: a province-wide
+    admin load over 通化市 and 白山市, a 通化市 county's pending upload, a 白山市 county's pending upload and a
+    returned upload of 东昌区."""
+    from etl.demo import build_demo
+    from etl.ingest import ingest
+    from warehouse import review
+    from warehouse.db import Warehouse
+    db = tmp_path_factory.mktemp("scope") / "demo.duckdb"
+    build_demo(db, first="2025-01", last="2025-03")
+    wh = Warehouse(db)
+    accounts.ensure_demo_accounts(wh, actor="test")
+    index = wh.region_index()
+    two_units = unit_rows(wh, "220500", scale=3) + unit_rows(wh, "220600", scale=3)
+    assert ingest(wh, form_workbook("A", {"调解情况": two_units}), "两市补报.xlsx", today=TODAY).status == "loaded"
+    for code, name in (("220503", "二道江区"), ("220602", "浑江区"), ("220502", "东昌区")):
+        clerk = Viewer(f"clerk_{code}", "county", code)
+        result = ingest(wh, form_workbook("A", {"调解情况": [a1_row(code, name, scale=4)]}), f"{name}三月.xlsx",
+                        user=clerk.name, allowed_regions={code}, review_state="pending", today=TODAY,
+                        after_load=lambda cur, version_id, clerk=clerk: review.record_submission(cur, version_id, clerk, index))
+        assert result.status == "loaded"
+        if code == "220502":
+            review.return_version(wh, result.version_id, Viewer("admin", "admin"), reason="请核实东昌区受理数")
+    wh.close()
+    return db
+
+
+@pytest.mark.parametrize("viewer", [TONGHUA_CITY, DONGCHANG_COUNTY], ids=["city", "county"])
+def test_every_page_and_download_of_a_clerk_names_only_regions_the_spec_lets_them_see(busy_demo, viewer, monkeypatch,
+                                                                                       record_downloads):
+    monkeypatch.setenv("MEDIATION_DB", str(busy_demo))
+    find = region_finder()
+    allowed = allowed_by_spec(viewer)
+    sources = static_sources()
+    seen: dict[str, set[str]] = {}
+    for page in ALL_PAGES:
+        at = run_page(page, viewer)
+        for text in page_texts(at):
+            for code in named_regions(text, find, sources) - allowed:
+                seen.setdefault(page, set()).add(code)
+    for data in record_downloads:
+        for text in download_texts(data):
+            for code in named_regions(text, find, sources) - allowed:
+                seen.setdefault("downloads", set()).add(code)
+    assert len(record_downloads) >= 3  # the brief, the template and a list export at least
+    assert seen == {}
