@@ -330,3 +330,75 @@ def test_every_page_and_download_of_a_clerk_names_only_regions_the_spec_lets_the
                 seen.setdefault("downloads", set()).add(code)
     assert len(record_downloads) >= 3  # the brief, the template and a list export at least
     assert seen == {}
+
+
+# ------------------------------------------------------------------ item 11: user text never renders as Markdown
+HOSTILE_NAME = "**粗体**[点我](javascript:alert(1))<img src=x onerror=alert(1)>.xlsx"
+HOSTILE_REASON = "**粗体** [点我](http:x) <b>x"
+# what would render as Markdown/HTML: the characters typed, without the backslash of md_escape in front
+RAW_MARKS = __import__("re").compile(r"(?<!\\)\*(?<!\\)\*粗体|(?<!\\)\]\((?:javascript|http)|(?<!\\)<(?:img|b>)")
+
+
+def unescaped(at) -> list[str]:
+    """Markdown bodies and labels (markdown, captions, alerts, status and expander labels) showing user text raw."""
+    found = []
+    for node in _elements(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is None or not hasattr(proto, "ListFields") or getattr(node, "type", "") in (
+                "arrow_data_frame", "arrow_table", "dataframe", "table", "selectbox"):
+            continue
+        found += [text for text in _proto_strings(proto, skip=("placeholder", "id", "form_id"))
+                  if RAW_MARKS.search(text)]
+    return found
+
+
+def test_a_hostile_file_name_and_return_reason_show_as_typed_on_upload_and_review(tmp_path, monkeypatch):
+    from dashboard.runtime import _open
+    from warehouse import review
+    monkeypatch.setenv("MEDIATION_DB", str(tmp_path / "wh.duckdb"))
+    at = run_page("pages/upload.py", DONGCHANG_COUNTY)
+    content = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})
+    at.file_uploader(key="upload_files").set_value([(HOSTILE_NAME, content, "application/octet-stream")]).run()
+    assert at.status and unescaped(at) == []
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    assert not at.exception and unescaped(at) == []
+    reviewer = run_page("pages/review.py", TONGHUA_CITY)
+    assert any("粗体" in m.value for m in reviewer.markdown) and unescaped(reviewer) == []
+    wh = _open(str(tmp_path / "wh.duckdb"))
+    [pending] = review.review_queue(wh, TONGHUA_CITY)
+    review.return_version(wh, pending.version_id, TONGHUA_CITY, reason=HOSTILE_REASON)
+    clerk = run_page("pages/upload.py", DONGCHANG_COUNTY)
+    assert "粗体" in clerk.error[0].value and unescaped(clerk) == []
+
+
+def test_pages_pass_user_strings_through_md_escape():
+    """Static check: in pages, a user-controlled value (file names, who loaded or reviewed, reasons, change lines
+    naming employers) inside an f-string given to Streamlit is wrapped in md_escape(...)."""
+    import ast
+
+    from conftest import ROOT
+    user_fields = {"file_name", "review_note", "reviewed_by", "loaded_by", "display_name", "employer", "row_label"}
+    user_names = {"line", "reason"}
+    # shown as plain text, never as Markdown: selectbox options (format_func) and the product's own lines
+    plain_text = {"history.py s.loaded_by", "disputes.py r['employer']", "templates.py line"}
+    raw = []
+    for path in sorted(ROOT.glob("pages/*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        escaped = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                   and getattr(call.func, "id", getattr(call.func, "attr", "")) == "md_escape"
+                   for n in ast.walk(call)}
+        called = {id(call.func) for call in ast.walk(tree) if isinstance(call, ast.Call)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FormattedValue) or id(node.value) in escaped:
+                continue
+            if f"{path.name} {ast.unparse(node.value)}" in plain_text:
+                continue
+            for part in ast.walk(node.value):
+                user = (isinstance(part, ast.Attribute) and part.attr in user_fields and id(part) not in called) or \
+                       (isinstance(part, ast.Name) and part.id in user_names) or \
+                       (isinstance(part, ast.Subscript) and getattr(part.slice, "value", None) in user_fields) or \
+                       (isinstance(part, ast.Attribute) and part.attr == "name" and getattr(part.value, "id", "") in ("f", "fc"))
+                if user:
+                    raw.append(f"{path.name} {ast.unparse(node.value)}")
+                    break
+    assert raw == [], raw
