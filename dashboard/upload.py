@@ -362,8 +362,13 @@ def review_note(state: str) -> str:
 # ------------------------------------------------------------------ history
 # the rule of what a viewer sees of versions is shared with `python -m etl history --user` (warehouse/history_scope.py)
 filter_regions = history_scope.filter_regions
-visible_versions = history_scope.visible_versions
 unscoped = history_scope.unscoped
+
+
+def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
+                     period: str | None = None) -> list[review.Submission]:
+    """Versions the viewer may see, cut down to their regions (warehouse.history_scope, as the CLI)."""
+    return history_scope.visible_versions(wh, viewer, region=region, form=form, period=period)
 
 
 def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None,
