@@ -69,14 +69,12 @@ def _open(args, *, read_only: bool = False):
 
 def _skip_all(args, problem) -> int:
     """Every file of a batch that could not start: one `skipped` line each (--json), the reason on stderr."""
-    from warehouse.db import WarehouseBusy
     reason = _unavailable(problem)
-    code = "warehouse_busy" if isinstance(problem, WarehouseBusy) else "warehouse_unavailable"
     for name in args.files:
         if args.json:
             print(json.dumps({"file": name, "status": "skipped", "form": None, "period": None, "version_id": None,
                               "rows": {}, "errors": [{"sheet": None, "cell": None, "row": None, "column": None,
-                                                      "code": code, "message": reason}], "warnings": []},
+                                                      "code": problem.code, "message": reason}], "warnings": []},
                              ensure_ascii=False), flush=True)
         else:
             print(f"✘ 未处理 {name}：数据仓库无法打开，本文件未入库")

@@ -42,17 +42,25 @@ MODEL_LAYERS = ("staging", "marts", "views")
 class WarehouseUnavailable(RuntimeError):
     """The warehouse file cannot be opened; the message (Chinese) says why and what to do."""
 
+    code = "warehouse_unavailable"  # the issue code of `ingest --json`'s skipped lines
+
 
 class WarehouseBusy(WarehouseUnavailable):
     """Another process holds the warehouse file."""
+
+    code = "warehouse_busy"
 
 
 class WarehouseCorrupt(WarehouseUnavailable):
     """The warehouse file is not a readable DuckDB database."""
 
+    code = "warehouse_corrupt"
+
 
 class WarehouseMissing(WarehouseUnavailable):
     """A read command named a warehouse file that does not exist (reading never creates one)."""
+
+    code = "warehouse_missing"
 
 
 RETRY_SECONDS = 0.2  # how often a waiting open tries the lock again
