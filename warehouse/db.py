@@ -112,8 +112,9 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0,
 def exclusive_lock(path: Path):
     """Hold the whole-file lock DuckDB uses, so no process opens the file meanwhile; WarehouseBusy if one has it.
 
-    A POSIX record lock, like DuckDB's: it also works on a damaged file DuckDB itself cannot open. The lock
-    belongs to the process, so this guards against other processes only (not this process's own connections).
+    A POSIX record lock, like DuckDB's: it also works on a damaged file DuckDB itself cannot open. Such locks
+    belong to the process, so call it only where this process has not opened the file itself (the CLI): it
+    would not see this process's own connection, and closing the descriptor would drop that connection's lock.
     """
     fd = os.open(path, os.O_RDWR)
     try:
