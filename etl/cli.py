@@ -71,13 +71,13 @@ def _skip_all(args, problem) -> int:
     """Every file of a batch that could not start: one `skipped` line each (--json), the reason on stderr."""
     reason = _unavailable(problem)
     for name in args.files:
-        if args.json:
-            print(json.dumps({"file": name, "status": "skipped", "form": None, "period": None, "version_id": None,
+        if args.json:  # "file" as on a loaded or rejected line: the file's name
+            print(json.dumps({"file": Path(name).name, "status": "skipped", "form": None, "period": None, "version_id": None,
                               "rows": {}, "errors": [{"sheet": None, "cell": None, "row": None, "column": None,
                                                       "code": problem.code, "message": reason}], "warnings": []},
                              ensure_ascii=False), flush=True)
         else:
-            print(f"✘ 未处理 {name}：数据仓库无法打开，本文件未入库")
+            print(f"✘ 未处理 {Path(name).name}：数据仓库无法打开，本文件未入库")
     print(reason, file=sys.stderr)
     return 1
 

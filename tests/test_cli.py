@@ -161,7 +161,7 @@ def test_restore_as_a_county_user_is_refused_like_in_the_app(tmp_path, capsys):
 # ------------------------------------------------------------------ a busy, damaged or missing warehouse
 
 def skipped(file, code: str, message: str) -> dict:
-    return {"file": str(file), "status": "skipped", "form": None, "period": None, "version_id": None, "rows": {},
+    return {"file": file.name, "status": "skipped", "form": None, "period": None, "version_id": None, "rows": {},
             "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": code, "message": message}],
             "warnings": []}
 
@@ -177,7 +177,7 @@ def test_ingest_while_another_process_holds_the_warehouse_skips_every_file_with_
     assert (proc.returncode, lines(proc), proc.stderr) == (
         1, [skipped(files["corrected"], "warehouse_busy", reason), skipped(files["bad"], "warehouse_busy", reason)],
         reason + "\n")
-    assert (human.returncode, human.stdout) == (1, f"✘ 未处理 {files['corrected']}：数据仓库无法打开，本文件未入库\n")
+    assert (human.returncode, human.stdout) == (1, f"✘ 未处理 {files['corrected'].name}：数据仓库无法打开，本文件未入库\n")
     assert accepted(files["db"]) == {"220500": 10, "220502": 20}  # the first load only
 
 
