@@ -1,4 +1,9 @@
-"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,user}."""
+"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,user}.
+
+Exit status (interfaces.md §1): 0 done, 1 something was not done (a file rejected or skipped, the warehouse
+busy, missing or damaged), 2 usage error. Read commands (history, backup, user list) open the warehouse
+read-only; `--wait SECONDS` waits for a busy warehouse instead of giving up at once.
+"""
 from __future__ import annotations
 
 import argparse
@@ -24,19 +29,67 @@ def period_arg(text: str) -> str:
     return text
 
 
-def _open(args):
-    from warehouse.db import Warehouse, WarehouseBusy
+BUSY_HINT = ("请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
+             "restore-backup 等整库操作须先停止应用。")
+
+
+def _connect(args, *, read_only: bool = False):
+    """The warehouse named by --db (or the app's), waiting --wait seconds for a busy file."""
+    from warehouse.db import Warehouse
+    return Warehouse(Path(args.db) if args.db else config.warehouse_path(), read_only=read_only,
+                     wait=getattr(args, "wait", 0.0) or 0.0, on_wait=lambda note: print(note, file=sys.stderr, flush=True))
+
+
+def _unavailable(problem) -> str:
+    """A WarehouseUnavailable's Chinese message, with what to do on the command line when it is busy."""
+    from warehouse.db import WarehouseBusy
+    return f"{problem}{BUSY_HINT}" if isinstance(problem, WarehouseBusy) else str(problem)
+
+
+def wait_arg(text: str) -> float:
+    """--wait: a number of seconds, 0 or more (a usage error otherwise)."""
     try:
-        return Warehouse(Path(args.db) if args.db else config.warehouse_path())
-    except WarehouseBusy as busy:
-        print(str(busy), file=sys.stderr)
-        sys.exit(2)
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise argparse.ArgumentTypeError(f"等待秒数“{text}”不对，请写 0 到 86400 之间的数")
+    return seconds
+
+
+def _open(args, *, read_only: bool = False):
+    """_connect, or a Chinese message on stderr and exit 1 (busy, missing or damaged is not a usage error)."""
+    from warehouse.db import WarehouseUnavailable
+    try:
+        return _connect(args, read_only=read_only)
+    except WarehouseUnavailable as problem:
+        print(_unavailable(problem), file=sys.stderr)
+        sys.exit(1)
+
+
+def _skip_all(args, problem) -> int:
+    """Every file of a batch that could not start: one `skipped` line each (--json), the reason on stderr."""
+    reason = _unavailable(problem)
+    for name in args.files:
+        if args.json:  # "file" as on a loaded or rejected line: the file's name
+            print(json.dumps({"file": Path(name).name, "status": "skipped", "form": None, "period": None, "version_id": None,
+                              "rows": {}, "errors": [{"sheet": None, "cell": None, "row": None, "column": None,
+                                                      "code": problem.code, "message": reason}], "warnings": []},
+                             ensure_ascii=False), flush=True)
+        else:
+            print(f"✘ 未处理 {Path(name).name}：数据仓库无法打开，本文件未入库")
+    print(reason, file=sys.stderr)
+    return 1
 
 
 def cmd_ingest(args) -> int:
     from etl.scope import resolve_user_scope
+    from warehouse.db import WarehouseUnavailable
     from warehouse.signals import batched
-    wh = _open(args)
+    try:
+        wh = _connect(args)
+    except WarehouseUnavailable as problem:
+        return _skip_all(args, problem)
     scope = resolve_user_scope(wh, args.user)
     if scope.error:
         print(scope.error, file=sys.stderr)
@@ -120,7 +173,7 @@ def cmd_demo(args) -> int:
 
 def cmd_history(args) -> int:
     from warehouse.load import history
-    wh = _open(args)
+    wh = _open(args, read_only=True)
     frame = history(wh, region=args.region, form=args.form)
     if frame.is_empty():
         print("没有任何版本。")
@@ -161,16 +214,31 @@ def cmd_restore(args) -> int:
 
 def cmd_backup(args) -> int:
     from warehouse.backup import backup
-    wh = _open(args)
-    out = backup(wh, Path(args.dir))
+    wh = _open(args, read_only=True)  # EXPORT only reads
+    try:
+        out = backup(wh, Path(args.dir))
+    except FileExistsError as refused:
+        print(refused.args[0], file=sys.stderr)
+        return 1
+    finally:
+        wh.close()
     print(f"已导出全部数据到 {out}")
     return 0
 
 
 def cmd_restore_backup(args) -> int:
     from warehouse.backup import restore_backup
+    from warehouse.db import WarehouseBusy
     db = Path(args.db) if args.db else config.warehouse_path()
-    moved = restore_backup(Path(args.dir), db)
+    try:
+        moved = restore_backup(Path(args.dir), db)
+    except FileNotFoundError as refused:
+        print(refused.args[0], file=sys.stderr)
+        return 1
+    except WarehouseBusy as busy:
+        print(f"{busy}恢复备份会替换整个仓库文件：请先停止应用和其他正在运行的命令，再运行 restore-backup。"
+              "仓库文件未改动。", file=sys.stderr)
+        return 1
     print(f"已从 {args.dir} 恢复数据仓库 {db}" + (f"（原文件已改名为 {moved}）" if moved else ""))
     return 0
 
@@ -190,8 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
 
-    def with_db(p):
+    def with_db(p, wait: bool = True):
         p.add_argument("--db", help="数据仓库文件（默认取 MEDIATION_DB 或 config/settings.toml）")
+        if wait:
+            p.add_argument("--wait", type=wait_arg, default=0.0, metavar="SECONDS",
+                           help="数据仓库被占用时最多等待的秒数（默认 0：不等待，立即报告）")
         return p
 
     p = with_db(sub.add_parser("ingest", help="校验并入库一个或多个工作簿"))
@@ -208,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", type=period_arg, help="统计期 YYYY-MM")
     p.set_defaults(func=cmd_template)
 
-    p = with_db(sub.add_parser("demo", help="生成演示数据仓库（吉林省真实地区，经同一入库流程加载）"))
+    p = with_db(sub.add_parser("demo", help="生成演示数据仓库（吉林省真实地区，经同一入库流程加载）"), wait=False)
     p.add_argument("--from", dest="first", default="2024-01", type=period_arg)
     p.add_argument("--to", dest="last", type=period_arg)
     p.add_argument("--seed", type=int, default=2024)
@@ -230,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.set_defaults(func=cmd_backup)
 
-    p = with_db(sub.add_parser("restore-backup", help="从 Parquet 备份恢复整库"))
+    p = with_db(sub.add_parser("restore-backup", help="从 Parquet 备份恢复整库（须先停止应用）"), wait=False)
     p.add_argument("dir")
     p.set_defaults(func=cmd_restore_backup)
 

@@ -1,6 +1,7 @@
 """Validate and load one workbook: archive → read → parse → validate → versioned load (or reject)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -16,6 +17,7 @@ from etl.rules import validate
 from warehouse import config
 from warehouse.db import Warehouse
 from warehouse.load import WarehouseHistory, load_version
+from warehouse.private import private_dir, write_private
 
 
 @dataclass
@@ -49,13 +51,13 @@ def _issue_order(parsed: ParsedFile):
 
 
 def archive(wh: Warehouse, content: bytes, file_name: str, sha256: str, outcome: str) -> Path:
-    """Keep the original bytes (loaded or rejected) under archive/<outcome>/<date>/."""
-    folder = config.archive_dir(wh.path) / outcome / dt.date.today().isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
+    """Keep the original bytes (loaded or rejected) under archive/<outcome>/<date>/, readable by the owner only."""
+    top = config.archive_dir(wh.path)
+    folder = private_dir(top / outcome / dt.date.today().isoformat(), top)  # 0700: originals are personal data
     safe = re.sub(r"[\\/:*?\"<>|]", "_", Path(file_name).name)
     target = folder / f"{sha256[:12]}_{safe}"
-    if not target.exists():
-        target.write_bytes(content)
+    with contextlib.suppress(FileExistsError):  # the same bytes (the name starts with their hash) are kept already
+        write_private(target, content)  # 0600
     return target
 
 
