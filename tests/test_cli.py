@@ -53,7 +53,7 @@ def test_exit_codes_one_transaction_per_file(files):
     assert mixed.returncode == 1
     result = lines(mixed)
     assert [(r["file"], r["status"]) for r in result] == [
-        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "rejected")]
+        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "skipped")]
     assert [e["code"] for e in result[1]["errors"]] == ["A1_ACCEPTED_SUM"]
     assert [e["code"] for e in result[2]["errors"]] == ["file_not_found"]
     assert accepted(files["db"]) == {"220500": 30, "220502": 40}  # the good file of the batch is in, the bad one not

@@ -71,6 +71,13 @@ class Case:
 STOCKS = ["above_scale_with_committee", "union_100_with_committee", "joint_committees", "parks_with_org",
           "township_centers", "arbitration_with_center", "chambers_with_org"]
 
+# dates of events (发生、化解、发现、办结、闭环) for the period 2025-03: outside and on the edges of the window
+DATES_OUT = [dt.date(1999, 12, 31), dt.date(2025, 5, 1), "1900-01-01", dt.date(9999, 12, 31)]  # 1900 as typed text
+DATE_IDS = ["1999-12-31", "2025-05-01", "1900-01-01", "9999-12-31"]
+DATES_IN = [dt.date(2000, 1, 1), dt.date(2025, 4, 30)]
+DUE_OUT = [dt.date(1999, 12, 31), dt.date(2035, 4, 1), dt.date(9999, 12, 31)]
+DUE_IN = [dt.date(2000, 1, 1), dt.date(2035, 3, 31)]
+
 CASES: dict[str, Case] = {
     # ---- A1 调解情况: errors
     "A1_ACCEPTED_SUM": Case("A", "调解情况", "accepted_total", [A(main=a1(accepted_total=11))], [A()]),
@@ -123,6 +130,10 @@ CASES: dict[str, Case] = {
     "A3_CREDIT_CODE_CHECK": Case("A", "重大集体争议", "credit_code",
                                  [A("重大集体争议", [a3_row(A_CODE, A_NAME, credit_code=credit_code(A_CODE)[:17] + "0")])],
                                  [A("重大集体争议", [a3_row(A_CODE, A_NAME)])]),
+    "A3_DATE_RANGE": Case(  # 2000-01-01 … the last day of the month after the period (2025-03 → 2025-04-30)
+        "A", "重大集体争议", "occurred_on",
+        [A("重大集体争议", [a3_row(A_CODE, A_NAME, occurred_on=day)]) for day in DATES_OUT],
+        [A("重大集体争议", [a3_row(A_CODE, A_NAME, occurred_on=day)]) for day in DATES_IN], ids=DATE_IDS),
     # ---- A4 预警信息
     "A4_CLOSED_ON": Case("A", "预警信息", "closed_on",
                          [A("预警信息", [a4_row(A_CODE, A_NAME, status="已办结")]),
@@ -135,6 +146,9 @@ CASES: dict[str, Case] = {
     "A4_CREDIT_CODE_CHECK": Case("A", "预警信息", "credit_code",
                                  [A("预警信息", [a4_row(A_CODE, A_NAME, credit_code=credit_code(A_CODE, "MA0000002")[:17] + "0")])],
                                  [A("预警信息", [a4_row(A_CODE, A_NAME)])]),
+    "A4_DATE_RANGE": Case("A", "预警信息", "found_on",
+                          [A("预警信息", [a4_row(A_CODE, A_NAME, found_on=day)]) for day in DATES_OUT],
+                          [A("预警信息", [a4_row(A_CODE, A_NAME, found_on=day)]) for day in DATES_IN], ids=DATE_IDS),
     # ---- B1 组织建设: "已建/已设/入驻" above its base; 21 + 22 ≠ 20; 23 > 20
     "B1_ABOVE_SCALE": Case("B", "组织建设", "above_scale_with_committee",
                            [{"组织建设": [b1(above_scale_with_committee=21)]}],
@@ -173,6 +187,11 @@ CASES: dict[str, Case] = {
     "C1_CLOSED_ON": Case("C", "工作台账", "closed_on",
                          [{"工作台账": [c1(step=5)]}, {"工作台账": [c1(step=4, closed_on=dt.date(2025, 3, 20))]}],
                          [{"工作台账": [c1(step=5, closed_on=dt.date(2025, 3, 20))]}]),
+    "C1_CLOSED_ON_RANGE": Case("C", "工作台账", "closed_on", [{"工作台账": [c1(step=5, closed_on=day)]} for day in DATES_OUT],
+                               [{"工作台账": [c1(step=5, closed_on=day)]} for day in DATES_IN], ids=DATE_IDS),
+    "C1_DUE_ON_RANGE": Case(  # a due date may lie ahead, up to the last day of the period's month + 120 months
+        "C", "工作台账", "due_on", [{"工作台账": [c1(due_on=day)]} for day in DUE_OUT],
+        [{"工作台账": [c1(due_on=day)]} for day in DUE_IN], ids=["1999-12-31", "2035-04-01", "9999-12-31"]),
     "C1_DONE_GT_TARGET": Case("C", "工作台账", "done_value", [{"工作台账": [c1(done_value=11)]}],
                               [{"工作台账": [c1(done_value=10)]}]),
     "C1_STEP_BACK": Case("C", "工作台账", "step", [{"工作台账": [c1(step=2)]}],
