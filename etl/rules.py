@@ -277,11 +277,11 @@ RULE_KINDS: dict[str, Callable[[Rule, Context], None]] = {
 
 # What each storage type of etl/formdefs.py SQL_TYPES holds (the type a form declares decides its range):
 # a value outside it would pass every rule and then fail the insert.
-STORAGE_RANGES: dict[str, tuple[float, str]] = {  # storage type → (largest magnitude, as the message writes it)
-    "BIGINT": (2 ** 63 - 1, f"{2 ** 63 - 1:,}"),
-    "INTEGER": (2 ** 31 - 1, f"{2 ** 31 - 1:,}"),
-    "DECIMAL(18,2)": (10 ** 16 - 0.01, "9,999,999,999,999,999.99"),  # 18 digits, 2 of them after the point
-    "DOUBLE": (1.7976931348623157e308, "1.8×10³⁰⁸"),
+STORAGE_RANGES: dict[str, tuple[float, str]] = {  # storage type → (magnitude it stays below, the largest as written)
+    "BIGINT": (2 ** 63, f"{2 ** 63 - 1:,}"),
+    "INTEGER": (2 ** 31, f"{2 ** 31 - 1:,}"),
+    "DECIMAL(18,2)": (10 ** 16, "9,999,999,999,999,999.99"),  # 18 digits, 2 of them after the point
+    "DOUBLE": (math.inf, "1.8×10³⁰⁸"),
 }
 
 
@@ -297,7 +297,7 @@ def check_storage(ctx: Context) -> None:
             value = row.values.get(col.key)
             if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
-            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > limit:
+            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) >= limit:
                 ctx.parsed.issues.append(issue_at(
                     "error", "out_of_range", ctx.name, row.row, ctx.sheet.columns[col.key], col.key,
                     f"“{_fmt(value)}”超出这一列能保存的范围（绝对值不超过 {limit_text}）",

@@ -347,3 +347,45 @@ def test_duplicate_region_names_both_rows(shared_wh):
                    today=TODAY)
     assert [(e.code, e.row) for e in result.errors] == [("duplicate_row", 7)]
     assert "第 5 行" in result.errors[0].message and "“调解情况”工作表 B7 单元格" in result.errors[0].message
+
+
+# ------------------------------------------------------------------ storage ranges (issue 9 item 6)
+
+def test_a_count_beyond_its_storage_range_is_an_error_at_its_cell_and_computes_nothing(shared_wh):
+    """20 nines typed as text, and 1e300 stored as a number: BIGINT holds neither; no other rule may use them."""
+    from builders import with_stored_number
+    typed = form_workbook("A", A(main=a1(arbitration_filed="99999999999999999999")))
+    stored = with_stored_number(form_workbook("A", A()), "K5", "1e300")  # 调解成功数·企业调解委员会
+    found = [[(e.code, e.cell, e.column, e.message) for e in check(shared_wh, book, "t.xlsx", today=TODAY).errors]
+             for book in (typed, stored)]
+    limit = "绝对值不超过 9,223,372,036,854,775,807"
+    assert found == [
+        [("out_of_range", "Y5", "arbitration_filed", f"“调解情况”工作表 Y5 单元格（东昌区 · 仲裁机构立案受理数）：“1e+20”超出这一列能保存的范围（{limit}）。"
+          "请核对“仲裁机构立案受理数”，填写实际数值。")],
+        [("out_of_range", "K5", "succeeded_enterprise", f"“调解情况”工作表 K5 单元格（东昌区 · 调解成功数·企业调解委员会）：“1e+300”超出这一列能保存的范围（{limit}）。"
+          "请核对“调解成功数·企业调解委员会”，填写实际数值。")]]
+
+
+def test_storage_ranges_come_from_the_declared_type_and_their_edges_load(tmp_path):
+    """DECIMAL(18,2) money holds below 10^16; BIGINT counts up to 2^63 − 1 (9e18 loads, the views read it)."""
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    over = check(wh, form_workbook("A", A(main=a1(amount_wan=1e16))), "t.xlsx", today=TODAY)
+    cell = expected_cell(Case("A", "调解情况", "amount_wan", [], []), "amount_wan", 0)
+    assert [(e.code, e.cell) for e in over.errors] == [("out_of_range", cell)]
+    assert "9,999,999,999,999,999.99" in over.errors[0].message
+    edge = ingest(wh, form_workbook("A", A(main=a1(arbitration_filed=9 * 10 ** 18, amount_wan=9.9e15))), "t.xlsx",
+                  today=TODAY)
+    assert (edge.status, edge.errors) == ("loaded", [])
+    assert wh.query("select arbitration_filed from v_mediation").to_dicts() == [{"arbitration_filed": 9 * 10 ** 18}]
+    wh.close()
+
+
+def test_the_date_window_checks_every_column_it_lists(shared_wh):
+    """A3_DATE_RANGE covers 化解日期 as well as 发生日期; the message names the date and the window."""
+    data = A("重大集体争议", [a3_row(A_CODE, A_NAME, status="已化解", resolved_on=dt.date(2025, 5, 1))])
+    result = check(shared_wh, form_workbook("A", data), "t.xlsx", today=TODAY)
+    assert [(e.code, e.column, e.message) for e in result.errors] == [(
+        "A3_DATE_RANGE", "resolved_on",
+        f"“重大集体争议”工作表 {expected_cell(CASES['A3_DATE_RANGE'], 'resolved_on', 0)} 单元格（东昌区 · 化解日期）："
+        "化解日期 2025-05-01 不在合理范围内（应在 2000-01-01 至 2025-04-30 之间）。"
+        "请核对日期是否录错（年份、月份）；日期不早于2000年1月1日，不晚于统计期次月的最后一天。")]
