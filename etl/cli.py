@@ -7,7 +7,9 @@ read-only; `--wait SECONDS` waits for a busy warehouse instead of giving up at o
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
 import re
 import sys
 from pathlib import Path
@@ -101,38 +103,96 @@ def cmd_ingest(args) -> int:
 
 
 def _ingest_files(wh, args, scope) -> bool:
-    from etl.ingest import ingest
+    """One line per file, whatever happens to it: a file that cannot be read or crashes the check is that
+    file's "skipped" line, and the batch goes on (interfaces.md)."""
+    from etl.ingest import IngestResult, ingest
+    from etl.issues import Issue
+    from warehouse.db import WarehouseBusy
+    _log_in_one_line()
     failed = False
     for name in args.files:
-        path = Path(name)
-        if not path.is_file():
-            result_json = {"file": name, "status": "rejected", "form": None, "period": None, "version_id": None, "rows": {},
-                           "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": "file_not_found",
-                                       "message": f"找不到文件 {name}，请检查路径。"}], "warnings": []}
-            failed = True
-            print(json.dumps(result_json, ensure_ascii=False) if args.json else f"✘ 未入库 {name}：找不到文件")
-            continue
-        result = ingest(wh, path.read_bytes(), path.name, user=scope.user_name, period=args.period,
-                        allowed_regions=scope.allowed_regions, scope_name=scope.scope_name, uploader_city=scope.city,
-                        review_state=scope.review_state)
+        try:
+            content = _read_file(name)
+            if isinstance(content, Issue):
+                result = IngestResult(file=name, status="skipped", errors=[content])
+            else:
+                result = ingest(wh, content, Path(name).name, user=scope.user_name, period=args.period,
+                                allowed_regions=scope.allowed_regions, scope_name=scope.scope_name,
+                                uploader_city=scope.city, review_state=scope.review_state)
+        except WarehouseBusy:
+            raise
+        except Exception:  # ingest() turns its own failures into results; this is the last safety net
+            logging.getLogger("etl.ingest").exception("处理文件时发生意外错误：%r", name)
+            result = IngestResult(file=name, status="skipped", errors=[Issue(
+                "error", "internal_error", "处理这个文件时发生了意外错误，文件没有入库，数据仓库未改动。请把文件发给系统管理员。")])
         failed |= result.status != "loaded"
         if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+            print(json_line(result.to_json()), flush=True)
         else:
             _print_result(result)
     return failed
 
 
+def _read_file(name: str):
+    """The file's bytes, or the issue saying why it cannot be read (missing, a folder, a name too long…)."""
+    from etl.issues import Issue, clip, printable
+    shown = clip(printable(name), 200)
+    try:
+        path = Path(name)
+        if not path.is_file():
+            return Issue("error", "file_not_found", f"找不到文件 {shown}，请检查路径。")
+        return path.read_bytes()
+    except ValueError:  # a NUL in the name
+        return Issue("error", "file_unreadable", f"文件名 {shown} 含有不可用的字符，请改名后重试。")
+    except OSError as problem:
+        why = "文件名或路径过长" if problem.errno == errno.ENAMETOOLONG else "没有读取权限或无法读取"
+        return Issue("error", "file_unreadable", f"无法读取文件 {shown}：{why}。请检查路径和文件后重试。")
+
+
+def json_line(data: dict) -> str:
+    """One JSON object on one line: json escapes control characters; U+2028/2029 and U+0085 end a line for
+    many readers (Python's splitlines among them), so they are escaped too."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+
+
+class _OneLine(logging.Formatter):
+    """stderr gets one escaped line per failure (the command's output is for clerks); no traceback."""
+
+    def format(self, record):
+        from etl.issues import printable
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f"（{type(error).__name__}: {error}）"
+        return "错误：" + printable(text)[:2000]
+
+
+def _log_in_one_line() -> None:
+    logger = logging.getLogger("etl")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def _print_result(result) -> None:
+    """The human output: every file name and message printed with control characters escaped, so no cell or
+    file name can start a line of its own (e.g. forge "✔ 已入库")."""
+    from etl.issues import printable
+    file = printable(result.file)
     if result.status == "loaded":
-        rows = "，".join(f"{k} {v} 行" for k, v in result.rows.items())
-        print(f"✔ 已入库 {result.file}：表{result.form} {result.period}，版本 {result.version_id}（{rows}）")
+        rows = "，".join(f"{printable(k)} {v} 行" for k, v in result.rows.items())
+        print(f"✔ 已入库 {file}：表{result.form} {result.period}，版本 {result.version_id}（{rows}）")
+    elif result.status == "skipped":
+        print(f"✘ 未处理 {file}：{printable(result.errors[0].message) if result.errors else ''}")
     else:
-        print(f"✘ 未入库 {result.file}：{len(result.errors)} 个错误，仓库未改动")
+        print(f"✘ 未入库 {file}：{len(result.errors)} 个错误，仓库未改动")
         for issue in result.errors:
-            print(f"   错误 {issue.message}")
+            print(f"   错误 {printable(issue.message)}")
     for issue in result.warnings:
-        print(f"   提示 {issue.message}")
+        print(f"   提示 {printable(issue.message)}")
 
 
 def cmd_template(args) -> int:

@@ -492,8 +492,8 @@ def parse_workbook(grids: dict[str, Grid], index: RegionIndex, *, period: str | 
     file_period = cells.to_period(found[2]) if found else None
     if found:
         parsed.period_sheet, parsed.period_cell = found[0], found[1]
-    if found and file_period is None and not period:
-        parsed.issues.append(Issue("error", "bad_period", f"“{found[0]}”工作表 {found[1]} 单元格的统计期“{as_text(found[2])}”无法识别。"
+    if found and file_period is None and (not period or cells.period_filled(found[2])):
+        parsed.issues.append(Issue("error", "bad_period", f"“{found[0]}”工作表 {found[1]} 单元格的统计期“{cells.shown(found[2])}”无法识别。"
                                    "请写成“统计期：2025年3月”。", sheet=found[0], cell=found[1], row=int(re.sub(r'\D', '', found[1])), column="period"))
     if period and file_period and period != file_period:
         parsed.issues.append(Issue("error", "period_conflict",

@@ -55,7 +55,7 @@ def test_exit_codes_one_transaction_per_file(files):
     assert mixed.returncode == 1
     result = lines(mixed)
     assert [(r["file"], r["status"]) for r in result] == [
-        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "rejected")]
+        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "skipped")]
     assert [e["code"] for e in result[1]["errors"]] == ["A1_ACCEPTED_SUM"]
     assert [e["code"] for e in result[2]["errors"]] == ["file_not_found"]
     assert accepted(files["db"]) == {"220500": 30, "220502": 40}  # the good file of the batch is in, the bad one not
@@ -227,3 +227,32 @@ def test_a_damaged_warehouse_file_is_a_chinese_message_naming_it_and_restore_bac
         proc = etl(*command, "--db", files["db"])
         assert (proc.returncode, proc.stderr) == (1, message + "\n"), command
     assert files["db"].read_bytes() == junk  # left as it was, for restore-backup to move aside
+
+
+def test_a_batch_never_stops_at_a_bad_file(tmp_path):
+    """good, a stored NaN, good: three lines, exit 1, both good files loaded; no traceback anywhere."""
+    from builders import with_stored_number
+    first, nan, last = tmp_path / "1.xlsx", tmp_path / "2.xlsx", tmp_path / "3.xlsx"
+    first.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]}))
+    nan.write_bytes(with_stored_number(form_workbook("A", {"调解情况": [a1_row("220600", "市本级")]}), "R5", "NaN"))  # 涉案金额
+    last.write_bytes(form_workbook("A", {"调解情况": [a1_row("220502", "东昌区", scale=2)]}))
+    proc = etl("ingest", first, nan, last, "--db", tmp_path / "wh.duckdb", "--json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert [(r["file"], r["status"], [(e["cell"], e["code"]) for e in r["errors"]]) for r in lines(proc)] == [
+        ("1.xlsx", "loaded", []), ("2.xlsx", "rejected", [("R5", "not_finite")]), ("3.xlsx", "loaded", [])]
+    assert accepted(tmp_path / "wh.duckdb") == {"220500": 10, "220502": 20}
+
+
+def test_a_file_name_cannot_forge_a_line_and_a_long_path_is_a_skipped_line(tmp_path):
+    forged = tmp_path / "白山\n✔ 已入库 伪造.xlsx"
+    forged.write_bytes(form_workbook("A", {"调解情况": [a1_row("220600", "市本级", accepted_total=11)]}))
+    too_long = tmp_path / ("长" * 100 + ".xlsx")  # 300 bytes: longer than a file system allows
+    human = etl("ingest", forged, too_long, "--db", tmp_path / "wh.duckdb")
+    assert human.returncode == 1 and "Traceback" not in human.stderr, human.stderr
+    assert [line for line in human.stdout.splitlines() if line.startswith("✔")] == []
+    assert human.stdout.splitlines()[0] == "✘ 未入库 白山\\n✔ 已入库 伪造.xlsx：1 个错误，仓库未改动"
+    assert human.stdout.splitlines()[-1] == f"✘ 未处理 {too_long}：无法读取文件 {too_long}：文件名或路径过长。请检查路径和文件后重试。"
+    machine = etl("ingest", too_long, "--db", tmp_path / "wh.duckdb", "--json")
+    assert machine.returncode == 1
+    [line] = lines(machine)
+    assert (line["status"], [e["code"] for e in line["errors"]]) == ("skipped", ["file_unreadable"])
