@@ -19,7 +19,8 @@ REBUILD = "请用 Excel/WPS 打开后另存为 .xlsx 再上传。"
 # BIFF8 records that hold one cell (row, col first) and the two that hold a run of cells in one row
 CELL_RECORDS = {0x0006, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0201}
 RUN_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first col, …, last col (last two bytes before the end)
-BOF, EOF, BOUNDSHEET, FILEPASS = 0x0809, 0x000A, 0x0085, 0x002F
+BOF, EOF, BOUNDSHEET, FILEPASS, SST, CONTINUE, MERGEDCELLS = 0x0809, 0x000A, 0x0085, 0x002F, 0x00FC, 0x003C, 0x00E5
+LABELSST, LABEL, RSTRING = 0x00FD, 0x0204, 0x00D6
 
 
 def _broken(what: str = "") -> FileRejected:
@@ -116,6 +117,61 @@ def _records(stream: bytes, start: int = 0):
         at += 4 + length
 
 
+def _sst_lengths(stream: bytes, body: int, length: int) -> list[int]:
+    """Character count of each shared string (calamine copies a shared string into every cell naming it).
+
+    Strings run on into CONTINUE records; where the characters of one string cross into the next record,
+    that record starts with a fresh option byte (compressed or UTF-16 characters)."""
+    segments = [stream[body + 8:body + length]]
+    at = body + length
+    for rtype, start, size in _records(stream, at):
+        if rtype != CONTINUE:
+            break
+        segments.append(stream[start:start + size])
+    unique = struct.unpack_from("<I", stream, body + 4)[0] if length >= 8 else 0
+    lengths: list[int] = []
+    seg, pos = 0, 0
+
+    def skip(n: int) -> None:
+        nonlocal seg, pos
+        while n > 0 and seg < len(segments):
+            step = min(n, len(segments[seg]) - pos)
+            pos, n = pos + step, n - step
+            if n > 0:
+                seg, pos = seg + 1, 0
+
+    while len(lengths) < unique and seg < len(segments):
+        if pos + 3 > len(segments[seg]):
+            seg, pos = seg + 1, 0
+            continue
+        cch, flags = struct.unpack_from("<HB", segments[seg], pos)
+        pos += 3
+        runs = ext = 0
+        if flags & 0x8 and pos + 2 <= len(segments[seg]):
+            runs = struct.unpack_from("<H", segments[seg], pos)[0]
+            pos += 2
+        if flags & 0x4 and pos + 4 <= len(segments[seg]):
+            ext = struct.unpack_from("<I", segments[seg], pos)[0]
+            pos += 4
+        left, width = cch, 2 if flags & 0x1 else 1
+        while left and seg < len(segments):
+            take = min(left, (len(segments[seg]) - pos) // width)
+            pos, left = pos + take * width, left - take
+            if left:
+                seg, pos = seg + 1, 1
+                if seg < len(segments):
+                    width = 2 if segments[seg][:1] and segments[seg][0] & 0x1 else 1
+        skip(4 * runs + ext)
+        lengths.append(cch)
+    return lengths
+
+
+def _too_much_text(name: str, row: int, col: int, limit: int) -> FileRejected:
+    return FileRejected("text_too_large",
+                        f"“{name}”工作表 {cell_ref(row, col)} 单元格处，工作簿各单元格的文字合计超过 {limit:,} 个字符的上限"
+                        "（常见于很多单元格重复引用超长文字）。请删除多余的长文字后再上传。", sheet=name, cell=cell_ref(row, col))
+
+
 def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
     """Sheet name → (rows, cols) extent of its cell records, or FileRejected naming the sheet and cell."""
     try:
@@ -125,7 +181,10 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
     if stream is None:
         raise FileRejected("not_a_workbook", "这个文件不是 Excel 工作簿（其中没有工作簿数据）。请上传 .xlsx 或 .xls 格式的报表。")
     sheets: list[tuple[int, str]] = []
+    shared: list[int] = []
     for rtype, body, length in _records(stream):
+        if rtype == SST:
+            shared = _sst_lengths(stream, body, length)
         if rtype == FILEPASS:
             raise FileRejected("encrypted", "工作簿设置了密码，系统无法读取。请在 Excel/WPS 中取消密码后再上传。")
         if rtype == BOUNDSHEET and length >= 8:
@@ -135,9 +194,9 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
         if rtype == EOF:
             break
     extents: dict[str, tuple[int, int]] = {}
-    total = 0
+    total = text = 0
     for offset, name in sheets:
-        rows = cols = 0
+        rows = cols = merges = 0
         depth = 0
         for rtype, body, length in _records(stream, offset):
             if rtype == BOF:
@@ -158,6 +217,18 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
                         "请删除表格下方或右侧多余的内容（选中多余的行或列→删除），保存后再上传。",
                         sheet=name, cell=cell_ref(row, col))
                 rows, cols = max(rows, row + 1), max(cols, col + 1)
+                if rtype == LABELSST and length >= 10:
+                    index = struct.unpack_from("<I", stream, body + 6)[0]
+                    text += shared[index] if index < len(shared) else 0
+                elif rtype in (LABEL, RSTRING) and length >= 8:
+                    text += struct.unpack_from("<H", stream, body + 6)[0]
+                if text > limits.max_text_chars:
+                    raise _too_much_text(name, row, col, limits.max_text_chars)
+            elif depth == 1 and rtype == MERGEDCELLS and length >= 2:
+                merges += struct.unpack_from("<H", stream, body)[0]
+                if merges > limits.max_merges:
+                    raise FileRejected("sheet_too_large", f"“{name}”工作表的合并单元格超过 {limits.max_merges:,} 处的上限。"
+                                       "请取消多余的合并单元格后再上传。", sheet=name)
         total += rows * cols
         if total > limits.max_cells:
             raise FileRejected("workbook_too_large", f"“{name}”工作表处，整个工作簿的表格合计超过 {limits.max_cells:,} 个单元格的上限。"

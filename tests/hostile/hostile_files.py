@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from conftest import SAMPLES
-from builders import _ole, _rec, a1_row, form_workbook, ole_with_stream, xls_workbook
+from builders import _biff8, _ole, _rec, a1_row, form_workbook, ole_with_stream, xls_workbook
 
 BASE_NAME = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
 MAIN = "调解情况"  # sheet1.xml of the sample
@@ -147,6 +147,29 @@ def bomb(part: str, *, real: int, declared: int | None) -> bytes:
     mb = 1024 * 1024
     stream, crc, size = repeated_deflate(body[:cut], b" " * mb, real // mb, body[cut:])
     return raw_zip(sample_members({part: (stream, 8, crc, size if declared is None else declared)}))
+
+
+def big_xls(sheets: dict[str, list[list]]) -> bytes:
+    """A legacy .xls whose Workbook stream may exceed the 64 KB of builders.xls_workbook (several FAT sectors)."""
+    stream = _biff8({name: (rows, []) for name, rows in sheets.items()})
+    stream = stream.ljust(max(4096, -(-len(stream) // 512) * 512), b"\x00")
+    count = len(stream) // 512
+    nfat = -(-(count + 1 + 1) // 127)
+    end, fat_mark = 0xFFFFFFFE, 0xFFFFFFFD
+    fat = [fat_mark] * nfat + [nfat + i + 1 for i in range(count - 1)] + [end, end]
+    fat += [0xFFFFFFFF] * (nfat * 128 - len(fat))
+    difat = list(range(nfat)) + [0xFFFFFFFF] * (109 - nfat)
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
+              + struct.pack("<9I", 0, nfat, nfat + count, 0, 0x1000, end, 0, end, 0) + struct.pack("<109I", *difat))
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        raw = name.encode("utf-16-le") + b"\x00\x00" if name else b""
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1 if kind else 0)
+                + struct.pack("<III", 0xFFFFFFFF, 0xFFFFFFFF, child) + b"\x00" * 36 + struct.pack("<IQ", start, size))
+
+    directory = (entry("Root Entry", 5, 1, end, 0) + entry("Workbook", 2, 0xFFFFFFFF, nfat, len(stream))
+                 + entry("", 0, 0xFFFFFFFF, 0, 0) * 2)
+    return header + struct.pack(f"<{len(fat)}I", *fat) + stream + directory
 
 
 # ------------------------------------------------------------------ the cases
@@ -284,6 +307,10 @@ def extent_cases() -> list[Case]:
         Case("五张大附表.xlsx", extra_sheets, {"workbook_too_large"}),
         Case("共享长字符串复用.xlsx", shared, {"text_too_large"}, sheet=MAIN),
         Case("旧版远端单元格.xls", lambda: xls_workbook({"调解情况": far_xls()}), {"sheet_too_large"}, sheet=MAIN, cell="IV65536"),
+        Case("旧版长字符串复用.xls", lambda: big_xls({"调解情况": [["长" * 30_000] * 25 for _ in range(240)]}),
+             {"text_too_large"}, sheet=MAIN),
+        Case("旧版七千合并单元格.xls", lambda: xls_workbook({"调解情况": [["x"]]}, {"调解情况": [f"A{r}:B{r}" for r in range(2, 7002)]}),
+             {"sheet_too_large"}, sheet=MAIN),
         Case("旧版65536行.xls", lambda: xls_workbook({"调解情况": tall_xls()}), {"sheet_too_large"}, sheet=MAIN, cell="A65536"),
     ]
 
