@@ -16,6 +16,7 @@ import struct
 import zlib
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.parsers import expat
 
 from etl.issues import FileRejected, cell_ref, col_letter
@@ -40,6 +41,7 @@ class SheetScan:
     uncached: list[tuple[int, int]] = field(default_factory=list)  # formula cells saved without a value
 
 
+@lru_cache(maxsize=1024)
 def _col_index(letters: str) -> int:
     index = 0
     for ch in letters.upper():
@@ -48,7 +50,7 @@ def _col_index(letters: str) -> int:
 
 
 def _local(name: str) -> str:
-    return name.rpartition(":")[2]
+    return name if ":" not in name else name.rpartition(":")[2]
 
 
 def _eocd_members(data: bytes) -> int | None:
@@ -182,6 +184,7 @@ def _key(path: str) -> str:
 
 def _parser():
     parser = expat.ParserCreate()
+    parser.buffer_text = True  # one call per text node, not one per line or entity
 
     def refuse(*_):
         raise _DoctypeFound
