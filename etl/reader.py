@@ -73,13 +73,18 @@ def read_grids(data: bytes, **limits) -> dict[str, Grid]:
     """
     kind = check_container(data, **limits)
     bounds = sheet_limits()
-    if kind == "xlsx":
-        from etl.xlsx_scan import scan_xlsx
-        scans = scan_xlsx(data, bounds, max_expanded_mb=limits.get("max_expanded_mb", 200))
-    else:
-        from etl.xls_scan import scan_xls
-        scan_xls(data, bounds)
-        scans = {}
+    try:
+        if kind == "xlsx":
+            from etl.xlsx_scan import scan_xlsx
+            scans = scan_xlsx(data, bounds, max_expanded_mb=limits.get("max_expanded_mb", 200))
+        else:
+            from etl.xls_scan import scan_xls
+            scan_xls(data, bounds)
+            scans = {}
+    except FileRejected:
+        raise
+    except Exception:  # a structure the scan did not foresee is still hostile input, never a crash
+        raise FileRejected("unreadable", "无法读取这个工作簿（文件结构异常或已损坏）。请用 Excel/WPS 打开后另存为 .xlsx 再上传。") from None
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         hidden = {m.name for m in workbook.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}

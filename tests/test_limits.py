@@ -60,3 +60,13 @@ def test_an_ordinary_sample_passes_the_scan_unchanged():
     assert [(n, len(g.rows), g.width, g.hidden, g.uncached) for n, g in grids.items()] == [
         ("调解情况", 14, 25, False, []), ("分行业", 48, 7, False, []), ("重大集体争议", 8, 14, False, []),
         ("预警信息", 8, 14, False, [])]
+
+
+def test_an_unforeseen_error_inside_the_scan_is_a_refusal_not_a_crash(monkeypatch):
+    import etl.xlsx_scan
+
+    def broken(*args, **kwargs):
+        raise IndexError("a structure nobody foresaw")
+
+    monkeypatch.setattr(etl.xlsx_scan, "scan_xlsx", broken)
+    assert refusal(base()) == ("unreadable", None, None)
