@@ -86,6 +86,7 @@ class CellError(ValueError):
 class FileRejected(Exception):
     """A whole-file problem (not a workbook, encrypted, too large): nothing else can be checked."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, *, sheet: str | None = None, cell: str | None = None):
         super().__init__(message)
-        self.issue = Issue("error", code, message)
+        row = int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) if cell else None
+        self.issue = Issue("error", code, message, sheet=sheet, cell=cell, row=row)
