@@ -31,8 +31,6 @@ ADDRESS_SPACE_CAP = 4 * 1024 ** 3  # DuckDB and polars reserve ~2 GB of address 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CASES = {case.name: case for case in all_cases()}
 
-# Cases fixed on branch h2 (cell values, periods, file names). Remove this list after merging h2.
-NEEDS_H2 = sorted(name for name, case in CASES.items() if case.needs_h2)
 
 
 @dataclass
@@ -94,9 +92,8 @@ def outcomes(tmp_path_factory) -> dict[str, Outcome]:
         paths[name] = files / name
         paths[name].write_bytes(case.build())
     results: dict[str, Outcome] = {}
-    refused = [n for n, c in CASES.items() if not c.may_load and not c.needs_h2]
+    refused = [n for n, c in CASES.items() if not c.may_load]
     batches = ([refused[i:i + 12] for i in range(0, len(refused), 12)]
-               + [[n for n, c in CASES.items() if not c.may_load and c.needs_h2]]
                + [[n] for n, c in CASES.items() if c.may_load])
     for batch in batches:
         before = views_digest(db)
@@ -150,7 +147,6 @@ def test_the_generator_makes_at_least_sixty_files_of_every_kind():
     assert [k for k in kinds if not any(k in name for name in CASES)] == []
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason="needs h2", strict=False))
-                                  if n in NEEDS_H2 else n for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_a_hostile_file_gets_a_chinese_answer_and_harms_nothing(outcomes, name):
     assert problems(CASES[name], outcomes[name]) == []
