@@ -642,7 +642,20 @@ def refresh_touched(wh, touched: list) -> Counter:
     with wh.write() as cur:
         for (form, period), (codes, at) in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])):
             counts += refresh(wh, cur, form, period, codes, at=at)
+            cur.execute("delete from signal_refresh_pending where form = ? and period = ?", [form, period]).fetchall()
     return counts
+
+
+def finish_pending(wh) -> Counter:
+    """Run the refreshes a batch noted but never ran (the process died between its loads and its refresh)."""
+    rows = wh.query("select form, period, regions, loaded_at from signal_refresh_pending").rows()
+    if not rows:
+        return Counter()
+    token = _BATCH.set(None)  # finishing runs the rules, whatever batch the opener is in
+    try:
+        return refresh_touched(wh, [(form, period, tuple(regions), at) for form, period, regions, at in rows])
+    finally:
+        _BATCH.reset(token)
 
 
 def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None = None) -> Counter:
@@ -652,6 +665,9 @@ def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None 
     batch = _BATCH.get()
     if batch is not None:
         batch.append((form, period, tuple(regions), at))
+        # durable too, in the load's own transaction: a batch killed before its refresh is finished on next open
+        cur.execute("insert into signal_refresh_pending values (?, ?, ?, ?)",
+                    [form, period, sorted(regions), at]).fetchall()
         return Counter()
     ctx = Context(wh, cur, wh.region_index(), signal_settings(), at or dt.datetime.now().replace(microsecond=0))
     regions = sorted(regions)
