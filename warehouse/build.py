@@ -20,6 +20,8 @@ macros it calls. A cycle is an error (BuildError).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextvars
 import datetime as dt
 import graphlib
 import hashlib
@@ -225,12 +227,87 @@ def refresh_serving(cur, form: str, period: str) -> None:
             cur.execute(m.sql).fetchall()
 
 
+_BATCH: contextvars.ContextVar[list | None] = contextvars.ContextVar("build_batch", default=None)
+_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("build_deferred", default=False)
+
+
 def after_change(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None = None) -> None:
     """Everything downstream of a commit that changed form × period × regions (load, restore, review): the
-    serving tables, then the early-warning signals (which read the views), all in the same transaction."""
+    serving tables, then the early-warning signals (which read the views), in the same transaction.
+
+    In a batch (`batched`) the change is only noted — in memory and durably in build_pending, inside this same
+    transaction — and refreshed once when the batch ends, or on the next open if the process dies first.
+    """
+    if _DEFERRED.get():
+        return
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.append((form, period, tuple(sorted(regions)), at))
+        cur.execute("insert into build_pending values (?, ?, ?, ?)", [form, period, sorted(regions), at]).fetchall()
+        return
     from warehouse.signals import refresh as refresh_signals
     refresh_serving(cur, form, period)
     refresh_signals(wh, cur, form, period, regions, at=at)
+
+
+@contextlib.contextmanager
+def batched(wh):
+    """Many loads in a row (a CLI batch, several uploads at once): each load only notes what it touched; the
+    serving tables and signals are refreshed once at the end, in one transaction — the same result as after
+    every file (a signal refresh covers the later months a change affects), without repeating it per file."""
+    touched: list = []
+    token = _BATCH.set(touched)
+    try:
+        yield touched
+    finally:
+        _BATCH.reset(token)
+        if touched:
+            finish(wh, touched)
+
+
+@contextlib.contextmanager
+def deferred():
+    """Bulk builds (the demo): skip the per-load refresh; the caller runs `rebuild_serving` (and the signals'
+    refresh_all) afterwards."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def finish(wh, touched: list) -> None:
+    """Refresh once per form × period for the union of the noted regions, and clear their pending notes."""
+    from warehouse.signals import refresh as refresh_signals
+    groups: dict[tuple[str, str], tuple[set, dt.datetime | None]] = {}
+    for form, period, regions, at in touched:
+        codes, latest = groups.get((form, period), (set(), None))
+        groups[(form, period)] = (codes | set(regions), max(filter(None, (latest, at)), default=None))
+    with wh.write() as cur:
+        for (form, period), (codes, at) in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])):
+            refresh_serving(cur, form, period)
+            refresh_signals(wh, cur, form, period, sorted(codes), at=at)
+            cur.execute("delete from build_pending where form = ? and period = ?", [form, period]).fetchall()
+
+
+def finish_pending(wh) -> int:
+    """On open: finish what a batch that died noted but never refreshed; returns how many notes it finished."""
+    rows = wh.query("select form, period, regions, loaded_at from build_pending").rows()
+    if rows:
+        token = _BATCH.set(None)  # finishing refreshes, whatever batch the opener is in
+        try:
+            finish(wh, [(form, period, tuple(regions), at) for form, period, regions, at in rows])
+        finally:
+            _BATCH.reset(token)
+    return len(rows)
+
+
+def rebuild_serving(wh) -> None:
+    """Every serving table rebuilt whole in one transaction (after a deferred bulk build)."""
+    with wh.write() as cur:
+        for m in models():
+            if m.kind == "table":
+                cur.execute(m.sql).fetchall()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -116,8 +116,8 @@ class Warehouse:
         if con.execute("select count(*) from ref_industry").fetchall()[0][0] == 0:
             con.executemany("insert into ref_industry values (?, ?)", list(read_industries().items()))
         self.write_settings(config.settings())
-        from warehouse.signals import finish_pending
-        finish_pending(self)
+        from warehouse import build
+        build.finish_pending(self)
 
     def write_settings(self, settings: dict) -> None:
         con = self._con

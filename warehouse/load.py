@@ -30,6 +30,12 @@ VERSION_COLUMNS = ("version_id, file_id, form, period, loaded_at, loaded_by, row
 NEXT_SEQ = "select coalesce(max(load_seq), 0) + 1 from versions"  # writes are serialised: no two loads get one
 
 
+def not_after_now(at: dt.datetime | None) -> dt.datetime:
+    """A load's time: the given one, but never later than now (a load cannot have happened in the future)."""
+    now = dt.datetime.now()
+    return now if at is None or at > now else at
+
+
 def new_version_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -44,7 +50,7 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
     after_load(cursor, version_id), if given, runs inside the same transaction (e.g. the review record).
     """
     assert parsed.form is not None and parsed.period and not parsed.errors
-    loaded_at = loaded_at or dt.datetime.now()  # full precision: versions of the same second keep their order
+    loaded_at = not_after_now(loaded_at)
     version_id = new_version_id()
     regions = sorted(parsed.region_codes)
     frames = []
@@ -132,8 +138,9 @@ def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
                 regions.add(row["region_code"])
         counts = json.dumps({name: len(rows) for name, rows in item.rows.items()}, ensure_ascii=False)
         file_id = f"generated-{version_id}"
-        files.append((file_id, file_id, item.file_name, 0, b"", item.loaded_at, item.loaded_by))
-        versions.append((version_id, file_id, item.form.code, item.period, item.loaded_at, item.loaded_by, counts, "[]",
+        loaded_at = not_after_now(item.loaded_at)
+        files.append((file_id, file_id, item.file_name, 0, b"", loaded_at, item.loaded_by))
+        versions.append((version_id, file_id, item.form.code, item.period, loaded_at, item.loaded_by, counts, "[]",
                          "approved", None, len(versions)))  # + the sequence's next value, inside the transaction
         for code in sorted(regions):
             version_regions.append((version_id, item.form.code, item.period, code))
@@ -158,8 +165,11 @@ def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
             if table == "versions":
                 frame = frame.with_columns(pl.col("load_seq") + first_seq)
             _insert(cur, table, frame)
-        for form, period in sorted({(item.form.code, item.period) for item in loads}):
-            build.refresh_serving(cur, form, period)
+        touched: dict[tuple[str, str], set[str]] = {}
+        for form, period, code, _ in pointers:
+            touched.setdefault((form, period), set()).add(code)
+        for (form, period), codes in sorted(touched.items()):
+            build.after_change(wh, cur, form, period, sorted(codes))  # nothing in the demo's deferred bulk build
     return len(loads)
 
 

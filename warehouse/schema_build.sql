@@ -6,9 +6,10 @@ create table if not exists build_state (
     built_at timestamp
 );
 
--- early-warning refreshes a batch has noted but not yet run, written inside each load's transaction: a batch that
--- dies before its single refresh leaves them here, and the next writable open finishes them (self-healing)
-create table if not exists signal_refresh_pending (
+-- what a batch of loads changed but has not yet refreshed downstream (serving tables, signals), written inside each
+-- load's transaction: a batch that dies before its single refresh leaves them here, and the next writable open
+-- finishes them (self-healing)
+create table if not exists build_pending (
     form varchar not null,
     period varchar not null,
     regions varchar[] not null,

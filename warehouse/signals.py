@@ -614,22 +614,11 @@ def deferred():
         _DEFERRED.reset(token)
 
 
-_BATCH: contextvars.ContextVar[list | None] = contextvars.ContextVar("signals_batch", default=None)
-
-
-@contextlib.contextmanager
 def batched(wh):
-    """Many loads in a row (a CLI batch, several uploads at once): each load only notes what it touched, and the
-    signals are refreshed once at the end, in one transaction — the same result as refreshing after every file
-    (each refresh covers the later months a change affects), without repeating the rules for every file."""
-    touched: list = []
-    token = _BATCH.set(touched)
-    try:
-        yield touched
-    finally:
-        _BATCH.reset(token)
-        if touched:
-            refresh_touched(wh, touched)
+    """Many loads in a row (a CLI batch, several uploads at once): the serving tables and the signals are brought
+    up to date once at the end (warehouse/build.py `batched`, which also makes a crashed batch self-healing)."""
+    from warehouse import build
+    return build.batched(wh)
 
 
 def refresh_touched(wh, touched: list) -> Counter:
@@ -642,32 +631,12 @@ def refresh_touched(wh, touched: list) -> Counter:
     with wh.write() as cur:
         for (form, period), (codes, at) in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])):
             counts += refresh(wh, cur, form, period, codes, at=at)
-            cur.execute("delete from signal_refresh_pending where form = ? and period = ?", [form, period]).fetchall()
     return counts
-
-
-def finish_pending(wh) -> Counter:
-    """Run the refreshes a batch noted but never ran (the process died between its loads and its refresh)."""
-    rows = wh.query("select form, period, regions, loaded_at from signal_refresh_pending").rows()
-    if not rows:
-        return Counter()
-    token = _BATCH.set(None)  # finishing runs the rules, whatever batch the opener is in
-    try:
-        return refresh_touched(wh, [(form, period, tuple(regions), at) for form, period, regions, at in rows])
-    finally:
-        _BATCH.reset(token)
 
 
 def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None = None) -> Counter:
     """Recompute the signals a load of form × period × regions can change, inside the caller's transaction."""
     if _DEFERRED.get():
-        return Counter()
-    batch = _BATCH.get()
-    if batch is not None:
-        batch.append((form, period, tuple(regions), at))
-        # durable too, in the load's own transaction: a batch killed before its refresh is finished on next open
-        cur.execute("insert into signal_refresh_pending values (?, ?, ?, ?)",
-                    [form, period, sorted(regions), at]).fetchall()
         return Counter()
     ctx = Context(wh, cur, wh.region_index(), signal_settings(), at or dt.datetime.now().replace(microsecond=0))
     regions = sorted(regions)
