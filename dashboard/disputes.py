@@ -64,13 +64,6 @@ _FOCUS = """($level = 'province'
 # NULL = all) narrows the scan.
 def _incidents(wh: Warehouse) -> str:
     return f"""
-    thresholds as (
-        select
-            max(value_num) filter (where key = 'major_workers_min') as workers_min,
-            max(value_num) filter (where key = 'major_amount_wan_min') as amount_wan_min,
-            max(value_num) filter (where key = 'major_escalation_counts') as escalation_counts
-        from cfg_setting
-    ),
     grouped as (
         select
             incident_id,
@@ -114,16 +107,13 @@ def _incidents(wh: Warehouse) -> str:
             g.escalated as escalated,
             g.status as status,
             g.resolved_on as resolved_on,
-            (g.workers >= t.workers_min
-                or g.amount_wan >= t.amount_wan_min
-                or (t.escalation_counts = 1 and coalesce(g.escalated, false))) as is_major,
+            is_major(g.workers, g.amount_wan, g.escalated) as is_major,  -- the warehouse macro (models/macros)
             g.first_period,
             g.reported_period,
             g.notes as notes
         from grouped as g
         join v_region as r using (region_code)
         left join ref_industry as ind on ind.code = g.industry
-        cross join thresholds as t
         where (cast($industry as varchar) is null or g.industry = $industry)
           and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
     ),

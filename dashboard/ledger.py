@@ -40,7 +40,7 @@ def _as_of(wh: Warehouse) -> str:
             r.kind,
             r.unit_code,
             r.unit_name,
-            (a.step < 5 and a.due_on < last_day(cast($period || '-01' as date))) as overdue
+            ledger_overdue(a.step, a.due_on, $period) as overdue  -- the warehouse macro
         from as_of as a
         join v_region as r using (region_code)
     )

@@ -15,7 +15,8 @@ macros it calls. A cycle is an error (BuildError).
 - `after_change` also runs the early-warning refresh (warehouse/signals.py); in a batch the signals are noted
   durably (`signal_refresh_pending`) and finished at the end of the batch or, after a crash, on the next open.
 
-    .venv/bin/python -m warehouse.build --graph   # model → what it reads (docs/CONTRIBUTING.md lists it)
+    .venv/bin/python -m warehouse.build --graph           # model → what it reads, in build order
+    .venv/bin/python -m warehouse.build --update-guide    # the same, into docs/CONTRIBUTING.md
 """
 from __future__ import annotations
 
@@ -310,12 +311,20 @@ def rebuild_serving(wh) -> None:
                 cur.execute(m.sql).fetchall()
 
 
+GUIDE = HERE.parent / "docs" / "CONTRIBUTING.md"
+_GUIDE_BLOCK = re.compile(r"(<!-- build-graph:start -->\n).*?(\n<!-- build-graph:end -->)", re.S)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="数据仓库模型的构建图")
     parser.add_argument("--graph", action="store_true", help="按构建顺序列出每个模型及其读取的表")
+    parser.add_argument("--update-guide", action="store_true", help="把构建图写入 docs/CONTRIBUTING.md")
     args = parser.parse_args(argv)
     if args.graph:
         print(graph_text())
+    if args.update_guide:
+        text = GUIDE.read_text(encoding="utf-8")
+        GUIDE.write_text(_GUIDE_BLOCK.sub(lambda m: m[1] + graph_text() + m[2], text), encoding="utf-8")
     return 0
 
 
