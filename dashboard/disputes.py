@@ -2,8 +2,8 @@
 
 A time range [start, end] of months selects the incidents/warnings reported in at least one of its months;
 each is shown in its state as of ``end`` (its latest report in or before ``end``), read from every report
-(mart_major_dispute_reports / mart_risk_warning_reports, materialised as the page marts page_dispute_reports /
-page_warning_reports by dashboard/marts.py). Ids are those of v_major_disputes / v_risk_warnings.
+(mart_major_dispute_reports / mart_risk_warning_reports, materialised as the serving tables page_dispute_reports /
+page_warning_reports, warehouse/models/serving). Ids are those of v_major_disputes / v_risk_warnings.
 
 Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in the query: incident and
 warning rows only for regions in ``viewer.detail_regions``; counts by unit only for ``visible_units``.
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard import marts
 from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
 from dashboard.ledger import focus_members, level_of
 from etl.regions import PROVINCE_CODE
@@ -59,19 +58,12 @@ _FOCUS = """($level = 'province'
                or ($level = 'unit' and unit_code = $region)
                or ($level = 'region' and region_code = $region))"""
 
-# One pass over the reports up to ``$end`` (page marts of mart_major_dispute_reports / mart_risk_warning_reports,
-# dashboard/marts.py): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
+# One pass over the reports up to ``$end`` (serving tables of mart_major_dispute_reports / mart_risk_warning_reports,
+# warehouse/models/serving): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
 # v_risk_warnings), keep the latest report's fields (arg_max) and the months reported. ``$members`` (region codes,
 # NULL = all) narrows the scan.
 def _incidents(wh: Warehouse) -> str:
     return f"""
-    thresholds as (
-        select
-            max(value_num) filter (where key = 'major_workers_min') as workers_min,
-            max(value_num) filter (where key = 'major_amount_wan_min') as amount_wan_min,
-            max(value_num) filter (where key = 'major_escalation_counts') as escalation_counts
-        from cfg_setting
-    ),
     grouped as (
         select
             incident_id,
@@ -90,7 +82,7 @@ def _incidents(wh: Warehouse) -> str:
             arg_max(status, period) as status,
             arg_max(resolved_on, period) as resolved_on,
             arg_max(notes, period) as notes
-        from {marts.source(wh, "page_dispute_reports")}
+        from page_dispute_reports
         where period <= $end
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
         group by incident_id, region_code
@@ -115,16 +107,13 @@ def _incidents(wh: Warehouse) -> str:
             g.escalated as escalated,
             g.status as status,
             g.resolved_on as resolved_on,
-            (g.workers >= t.workers_min
-                or g.amount_wan >= t.amount_wan_min
-                or (t.escalation_counts = 1 and coalesce(g.escalated, false))) as is_major,
+            is_major(g.workers, g.amount_wan, g.escalated) as is_major,  -- the warehouse macro (models/macros)
             g.first_period,
             g.reported_period,
             g.notes as notes
         from grouped as g
         join v_region as r using (region_code)
         left join ref_industry as ind on ind.code = g.industry
-        cross join thresholds as t
         where (cast($industry as varchar) is null or g.industry = $industry)
           and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
     ),
@@ -151,7 +140,7 @@ def _warnings(wh: Warehouse) -> str:
             arg_max(owner, period) as owner,
             arg_max(status, period) as status,
             arg_max(closed_on, period) as closed_on
-        from {marts.source(wh, "page_warning_reports")}
+        from page_warning_reports
         where period <= $end
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
         group by warning_id, region_code
@@ -246,7 +235,7 @@ def incident_history(wh: Warehouse, viewer: Viewer, incident_id: str, until: str
     return run(wh, f"""
         with history as (
             select period, status, workers, amount_wan, escalated, resolved_on, notes
-            from {marts.source(wh, "page_dispute_reports")}
+            from page_dispute_reports
             where incident_id = $id and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )
@@ -261,7 +250,7 @@ def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str |
     return run(wh, f"""
         with history as (
             select period, level, status, workers, amount_wan, owner, closed_on
-            from {marts.source(wh, "page_warning_reports")}
+            from page_warning_reports
             where warning_id = $id and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )

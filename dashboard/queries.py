@@ -9,8 +9,8 @@ the data is read, not by hiding widgets:
 Roll-ups (unit, province) are sums over `v_region.unit_code`; every rate is recomputed from the summed
 numerator and denominator (the formulas in force come from config [measures]), never averaged.
 Values are always bound parameters; formulas are compiled by `warehouse.config.compile_formula`, which
-accepts only column keys, numbers and arithmetic. The figures are read from the page marts (dashboard/marts.py:
-the public views materialised with each region's unit_code, rebuilt when the current versions change).
+accepts only column keys, numbers and arithmetic. The figures are read from the serving tables (warehouse/models/serving:
+the public views materialised with each region's unit_code, refreshed by every load's commit).
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import marts
 from dashboard.format import shift_period
 from etl.formdefs import all_sheets
 from warehouse import config
@@ -271,7 +270,7 @@ def _mediation_grouped(wh: Warehouse, group: str, where: str, params: list, star
     sql = f"""
         with agg as (
             select {group}, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
-            from {marts.source(wh, "page_mediation")} as m
+            from page_mediation as m
             where m.period between ? and ? and {where}
             group by all
         )
@@ -296,7 +295,7 @@ def mediation_totals(wh: Warehouse, viewer: Viewer, region: str | None, start: s
     current = _mediation_grouped(wh, "'current' as span", where, params, start, end)
     last = _mediation_grouped(wh, "'last_year' as span", where, params, shift_period(start, -12), shift_period(end, -12))
     months = wh.query(f"""
-        select count(distinct period) as months from {marts.source(wh, "page_mediation")} as m
+        select count(distinct period) as months from page_mediation as m
         where m.period between ? and ? and {where}
     """, [shift_period(start, -12), shift_period(end, -12), *params])["months"][0]
     span = _span_months(start, end)
@@ -330,7 +329,7 @@ def org_kinds(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end
     where, params = _members_filter(sel, "region_code")
     cols = ", ".join(f"cast(sum(accepted_{k}) as bigint) as a_{k}, cast(sum(succeeded_{k}) as bigint) as s_{k}"
                      for k in ORG_KINDS)
-    row = wh.query(f"select {cols} from {marts.source(wh, 'page_mediation')} where period between ? and ? and {where}",
+    row = wh.query(f"select {cols} from page_mediation where period between ? and ? and {where}",
                    [start, end, *params]).row(0, named=True)
     rows = []
     for k, label in ORG_KINDS.items():
@@ -351,14 +350,14 @@ def industry_breakdown(wh: Warehouse, viewer: Viewer, region: str | None, start:
         select i.industry_code, any_value(i.industry_name) as industry_name,
                cast(sum(i.accepted) as bigint) as accepted, cast(sum(i.succeeded) as bigint) as succeeded,
                cast(sum(i.collective_cases) as bigint) as collective_cases, cast(sum(i.workers) as bigint) as workers
-        from {marts.source(wh, "page_mediation_industry")} as i
+        from page_mediation_industry as i
         where i.period between ? and ? and {where}
         group by i.industry_code
         order by accepted desc, i.industry_code
     """, [start, end, *params])
     totals = wh.query(f"""
         select cast(sum(accepted_total) as bigint) as accepted, cast(sum(succeeded_total) as bigint) as succeeded
-        from {marts.source(wh, "page_mediation")} where period between ? and ? and {where}
+        from page_mediation where period between ? and ? and {where}
     """, [start, end, *params]).row(0, named=True)
     rest_a = (totals["accepted"] or 0) - (frame["accepted"].sum() or 0)
     rest_s = max((totals["succeeded"] or 0) - (frame["succeeded"].sum() or 0), 0)
@@ -382,7 +381,7 @@ def industry_matrix(wh: Warehouse, viewer: Viewer, region: str | None, start: st
     frame = wh.query(f"""
         select {key} as code, m.industry_code, any_value(m.industry_name) as industry_name,
                cast(sum(m.accepted) as bigint) as accepted, cast(sum(m.succeeded) as bigint) as succeeded
-        from {marts.source(wh, "page_mediation_industry")} as m
+        from page_mediation_industry as m
         where m.period between ? and ? and {where} {extra}
         group by all
     """, [start, end, *params, *extra_params])
@@ -398,7 +397,7 @@ def industry_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     return wh.query(f"""
         select period, cast(sum(accepted) as bigint) as accepted, cast(sum(succeeded) as bigint) as succeeded,
                cast(sum(collective_cases) as bigint) as collective_cases
-        from {marts.source(wh, "page_mediation_industry")}
+        from page_mediation_industry
         where period between ? and ? and industry_code = ? and {where}
         group by period order by period
     """, [start, end, industry, *params])
@@ -436,7 +435,7 @@ def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     where, params = _members_filter(sel, "o.region_code")
     wide = wh.query(f"""
         select o.period, {_coverage_sums_sql()}
-        from {marts.source(wh, "page_org_building")} as o
+        from page_org_building as o
         where o.period between ? and ? and {where}
         group by o.period order by o.period
     """, [start, end, *params])
@@ -550,7 +549,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         sql = f"""
             with agg as (
                 select m.unit_code, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
-                from {marts.source(wh, "page_mediation")} as m
+                from page_mediation as m
                 where m.period between ? and ? and list_contains(?, m.unit_code)
                 group by {"grouping sets ((m.unit_code), ())" if province else "m.unit_code"}
             )
@@ -579,7 +578,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         parts.append(part)
     wide = wh.query(f"""
         select coalesce(o.unit_code, '{PROVINCE_CODE}') as unit_code, {_coverage_sums_sql()}
-        from {marts.source(wh, "page_org_building")} as o
+        from page_org_building as o
         where o.period = ? and list_contains(?, o.unit_code)
         group by {"grouping sets ((o.unit_code), ())" if province else "o.unit_code"}
     """, [end, codes])
@@ -674,7 +673,7 @@ def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None
         select d.occurred_on, d.region_code, coalesce(d.region_name, d.region_code) as region_name,
                coalesce(d.unit_name, '') as unit_name, d.employer, d.industry_code, d.workers,
                cast(d.amount_wan as double) as amount_wan, d.dispute_type, d.escalated, d.status, d.last_period
-        from {marts.source(wh, "page_major_disputes")} as d
+        from page_major_disputes as d
         where d.status <> '已化解' and {where}
         order by d.occurred_on desc, d.incident_id
         limit ?
@@ -689,5 +688,5 @@ def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None) -
         select count(*) as incidents, cast(coalesce(sum(workers), 0) as bigint) as workers,
                cast(coalesce(sum(amount_wan), 0) as double) as amount_wan,
                count(*) filter (where escalated) as escalated
-        from {marts.source(wh, "page_major_disputes")} where status <> '已化解' and {where}
+        from page_major_disputes where status <> '已化解' and {where}
     """, params or None).row(0, named=True)

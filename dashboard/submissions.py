@@ -15,7 +15,6 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import marts
 from warehouse import config
 from warehouse.db import Warehouse
 
@@ -43,7 +42,7 @@ def grid(wh: Warehouse, viewer: Viewer, start: str, end: str, form: str | None =
         select s.period, s.unit_code, s.unit_name, s.form,
                cast(cast(s.period || '-01' as date) + interval 1 month + to_days(cast(? as integer) - 1) as date) as due_on,
                s.status, s.first_loaded_at, s.first_loaded_by, s.versions, s.replaced, s.last_loaded_at, s.last_loaded_by
-        from {marts.source(wh, "page_submissions")} as s
+        from page_submissions as s
         where s.period between ? and ? and {unit_filter} and {form_filter}
         order by s.period, s.unit_code, s.form
     """, [due_day(), start, end, *unit_params, *form_params])

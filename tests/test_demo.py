@@ -1,4 +1,6 @@
 """The demo builder: the real workbook path and the --scale fast path give the same kind of warehouse."""
+import datetime as dt
+
 import duckdb
 
 from etl.demo import build_demo
@@ -40,3 +42,14 @@ def test_demo_refuses_months_before_the_campaign_without_scale(tmp_path, capsys)
     from etl.cli import main
     assert main(["demo", "--db", str(tmp_path / "x.duckdb"), "--from", "2017-01", "--to", "2017-02"]) == 2
     assert "2024-01" in capsys.readouterr().err
+
+
+def test_demo_dates_no_load_after_its_now(tmp_path):
+    """The simulation dates late reports of the last month into the next one; none may lie after now."""
+    from warehouse.db import Warehouse
+    now = dt.datetime(2025, 2, 3, 12, 0)
+    build_demo(tmp_path / "demo.duckdb", first="2025-01", last="2025-01", scale=2, now=now)
+    wh = Warehouse(tmp_path / "demo.duckdb", read_only=True)
+    assert wh.scalar("select max(loaded_at) from versions") <= now
+    assert wh.scalar("select count(*) from versions where loaded_at = ?", [now]) > 0  # some were dated later
+    wh.close()

@@ -36,7 +36,6 @@ from etl.regions import RegionIndex, read_industries, read_reference_rows
 from warehouse import config
 
 HERE = Path(__file__).resolve().parent
-MODEL_LAYERS = ("staging", "marts", "views")
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -164,7 +163,9 @@ def _template_values(settings: dict) -> dict[str, str]:
 
 
 def model_files() -> list[Path]:
-    return [p for layer in MODEL_LAYERS for p in sorted((HERE / "models" / layer).glob("*.sql"))]
+    """Every model file in build order (warehouse/build.py sorts them by what they read)."""
+    from warehouse import build
+    return [m.path for m in build.models()]
 
 
 class Warehouse:
@@ -194,7 +195,8 @@ class Warehouse:
 
     # -------------------------------------------------------------- schema
     def ensure_schema(self) -> None:
-        """Create meta and raw tables, add form columns that are new, write config, (re)build models."""
+        """Create meta and raw tables, add form columns that are new, write config, (re)build models, and finish
+        an early-warning refresh a crashed batch left pending."""
         con = self._con
         for schema in sorted(HERE.glob("schema*.sql")):  # schema.sql, then feature schemas (schema_accounts.sql, …)
             con.execute(schema.read_text(encoding="utf-8"))
@@ -211,6 +213,8 @@ class Warehouse:
         if con.execute("select count(*) from ref_industry").fetchall()[0][0] == 0:
             con.executemany("insert into ref_industry values (?, ?)", list(read_industries().items()))
         self.write_settings(config.settings())
+        from warehouse import build
+        build.finish_pending(self)
 
     def write_settings(self, settings: dict) -> None:
         con = self._con
@@ -226,12 +230,8 @@ class Warehouse:
         con.execute("delete from cfg_target")
         con.executemany("insert into cfg_target values (?, ?, ?, ?)", [
             (t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])])
-        replacements = _template_values(settings)
-        for path in model_files():
-            sql = path.read_text(encoding="utf-8")
-            for name, value in replacements.items():
-                sql = sql.replace("{{" + name + "}}", value)
-            con.execute(sql)
+        from warehouse import build  # build imports this module's helpers
+        build.build_models(con, _template_values(settings))
 
     def add_regions(self, rows: list[dict]) -> None:
         """Add region reference rows (the csv; the scaled demo adds synthetic copies)."""

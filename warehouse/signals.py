@@ -614,22 +614,11 @@ def deferred():
         _DEFERRED.reset(token)
 
 
-_BATCH: contextvars.ContextVar[list | None] = contextvars.ContextVar("signals_batch", default=None)
-
-
-@contextlib.contextmanager
 def batched(wh):
-    """Many loads in a row (a CLI batch, several uploads at once): each load only notes what it touched, and the
-    signals are refreshed once at the end, in one transaction — the same result as refreshing after every file
-    (each refresh covers the later months a change affects), without repeating the rules for every file."""
-    touched: list = []
-    token = _BATCH.set(touched)
-    try:
-        yield touched
-    finally:
-        _BATCH.reset(token)
-        if touched:
-            refresh_touched(wh, touched)
+    """Many loads in a row (a CLI batch, several uploads at once): the serving tables and the signals are brought
+    up to date once at the end (warehouse/build.py `batched`, which also makes a crashed batch self-healing)."""
+    from warehouse import build
+    return build.batched(wh)
 
 
 def refresh_touched(wh, touched: list) -> Counter:
@@ -648,10 +637,6 @@ def refresh_touched(wh, touched: list) -> Counter:
 def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None = None) -> Counter:
     """Recompute the signals a load of form × period × regions can change, inside the caller's transaction."""
     if _DEFERRED.get():
-        return Counter()
-    batch = _BATCH.get()
-    if batch is not None:
-        batch.append((form, period, tuple(regions), at))
         return Counter()
     ctx = Context(wh, cur, wh.region_index(), signal_settings(), at or dt.datetime.now().replace(microsecond=0))
     regions = sorted(regions)
