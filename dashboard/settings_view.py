@@ -90,3 +90,42 @@ def targets(settings: dict) -> pl.DataFrame:
             goal = f"比本地区2024年平均水平提高 {100 * target['points_over_2024']:.0f} 个百分点"
         rows.append({"指标": labels.get(target["measure"], target["measure"]), "期限": str(target["date"]), "目标": goal})
     return pl.DataFrame(rows)
+
+
+OUTCOME_LABELS = {"ok": "成功", "failed": "失败"}
+
+
+def jobs_table(runs: dict[str, dict], next_runs: dict | None) -> pl.DataFrame:
+    """定时任务: per job its schedule ([jobs]), last run, outcome and next run (None: not running as the service)."""
+    from service import jobs
+    schedules = jobs.schedules()
+    rows = []
+    for job_id, job in jobs.JOBS.items():
+        run = runs.get(job_id) or {}
+        nxt = (next_runs or {}).get(job_id)
+        rows.append({
+            "任务": job.label,
+            "时间安排": schedules[job_id]["text"],
+            "上次运行": f"{run['logged_at']:%Y-%m-%d %H:%M}" if run.get("logged_at") else "尚未运行",
+            "结果": OUTCOME_LABELS.get(run.get("outcome"), "—") if run else "—",
+            "说明": _job_summary(job_id, run),
+            "下次运行": f"{nxt:%Y-%m-%d %H:%M}" if nxt else ("—" if next_runs is None else "未排期"),
+        })
+    return pl.DataFrame(rows, schema={k: pl.Utf8 for k in ("任务", "时间安排", "上次运行", "结果", "说明", "下次运行")})
+
+
+def _job_summary(job_id: str, run: dict) -> str:
+    """One Chinese line on what the last run did (or why it failed)."""
+    if not run:
+        return ""
+    if run.get("outcome") != "ok":
+        return f"失败原因：{run.get('message', '')}"
+    result = run.get("result") or {}
+    if job_id == "signals_refresh":
+        return f"新增 {result.get('new', 0)} 条，重新打开 {result.get('reopened', 0)} 条，条件解除 {result.get('resolved', 0)} 条"
+    if job_id == "backup":
+        removed = len(result.get("removed") or [])
+        return f"备份到 {result.get('folder', '')}" + (f"，清理旧备份 {removed} 份" if removed else "")
+    if job_id == "reminders":
+        return f"{result.get('period', '')} 未报齐的报送单位 {len(result.get('units') or [])} 个"
+    return ""
