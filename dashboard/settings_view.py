@@ -34,6 +34,17 @@ LABELS |= {
     "review.pending_counts": ("待审核数据计入看板", "计入时标注“待审核”"),
     "signals.reopen_growth": ("预警重新打开的增幅", "已关闭的预警在情况恶化（等级升高或数值增长超过此比例）时重新打开"),
 }
+LABELS |= {
+    "session.idle_minutes": ("登录会话空闲超时（分钟）", "以服务方式运行时：无任何操作超过此时间自动退出"),
+    "session.absolute_hours": ("登录会话最长时长（小时）", "无论是否操作，登录超过此时间须重新登录"),
+    "session.secure_cookie": ("会话 Cookie 仅限 HTTPS", "auto：经 HTTPS 访问时自动启用"),
+    "jobs.enabled": ("启用定时任务", "服务进程内运行，见下方“定时任务”"),
+    "jobs.signals_refresh": ("风险预警每日刷新时间", "每天；含 R6 迟报未报"),
+    "jobs.backup": ("整库备份时间", "每天"),
+    "jobs.backup_dir": ("备份目录", "相对于数据仓库文件所在目录"),
+    "jobs.backup_keep": ("保留备份份数", "超出时删除最旧的备份"),
+    "jobs.reminders": ("催报名单生成时间", "每月报送截止日当天"),
+}
 SIGNAL_RULES = {"r1": "R1 重大集体争议", "r2": "R2 受理量激增", "r3": "R3 集体争议聚集", "r4": "R4 调解成功率下降",
                 "r5": "R5 预警超期未办结", "r6": "R6 迟报未报", "r7": "R7 建设进度滞后"}
 SIGNAL_PARAMS = {
