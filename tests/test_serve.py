@@ -31,9 +31,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _config(tmp_path, extra: str) -> str:
+def _config(tmp_path, idle_minutes: float | None = None) -> str:
+    """A copy of settings.toml, with a short [session] idle_minutes when given."""
+    text = (ROOT / "config" / "settings.toml").read_text(encoding="utf-8")
+    if idle_minutes is not None:
+        assert "\nidle_minutes = 120\n" in text
+        text = text.replace("\nidle_minutes = 120\n", f"\nidle_minutes = {idle_minutes}\n")
     path = tmp_path / "settings.toml"
-    path.write_text((ROOT / "config" / "settings.toml").read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return str(path)
 
 
@@ -63,7 +68,8 @@ def _wait_healthy(server, port) -> None:
 
 
 def _stop(server) -> str:
-    os.killpg(server.pid, signal.SIGTERM)
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
     out, _ = server.communicate(timeout=30)
     return out
 
@@ -93,7 +99,7 @@ def _sign_in(page, name: str, password: str) -> None:
 def test_a_signed_in_user_stays_signed_in_across_reload_new_tab_and_deep_link_until_logout_disable_or_idle(
         service_db, tmp_path):
     from playwright.sync_api import expect, sync_playwright
-    server, port = _start(service_db, _config(tmp_path, "[session]\nidle_minutes = 0.5\n"))
+    server, port = _start(service_db, _config(tmp_path, idle_minutes=IDLE_SECONDS / 60))
     base = f"http://127.0.0.1:{port}"
     deep = f"{base}/mediation?period=2025-03&region=220500"
     try:
@@ -168,7 +174,7 @@ def test_the_service_refuses_to_start_with_demo_accounts_unless_started_as_a_dem
     wh = Warehouse(db)
     ensure_demo_accounts(wh, actor="test")
     wh.close()
-    config = _config(tmp_path, "")
+    config = _config(tmp_path)
     server, port = _start(db, config)
     try:
         code = server.wait(timeout=120)
