@@ -1,4 +1,6 @@
 """报送情况: which unit reported which form for which month — on time, late, missing or corrected — with who and when."""
+import datetime as dt
+
 import polars as pl
 import streamlit as st
 
@@ -49,6 +51,19 @@ if missing.height:
     text = "；".join(f"{u}（{'、'.join(g['form_label'].to_list())}）" for (u,), g in groups[:8])
     more = f"；等 {len(groups)} 个单位" if len(groups) > 8 else ""
     st.warning(f"{fmt.period_label(end)}尚未报送：{text}{more}", icon=":material/schedule:")
+
+# ------------------------------------------------------------------ 催报名单 (made on the due day by the service's job)
+reminders = subs.reminder_list(wh, viewer)
+if reminders and reminders["units"]:
+    layout.section("催报名单", f"{fmt.period_label(reminders['period'])}报表截止 {reminders['due_on']}；"
+                               f"名单于 {reminders['made_at']:%Y-%m-%d %H:%M} 生成，已补报的报表不再列出。")
+    for unit in reminders["units"]:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.text(f"{unit['unit_name']}：未报 {'、'.join(unit['form_labels'])}")
+        c2.download_button("催报通知", subs.reminder_notice(unit["unit_name"], unit["form_labels"], reminders["period"],
+                                                         reminders["due_on"], f"{dt.date.today():%Y-%m-%d}"),
+                           file_name=f"催报通知_{unit['unit_code']}_{reminders['period']}.txt", mime="text/plain",
+                           key=f"remind_{unit['unit_code']}", icon=":material/notifications:", use_container_width=True)
 
 # ------------------------------------------------------------------ grid
 
