@@ -220,6 +220,7 @@ def cmd_template(args) -> int:
 
 def cmd_demo(args) -> int:
     from etl.demo import build_demo, last_complete_month
+    from warehouse.db import WarehouseBusy
     db = Path(args.db) if args.db else config.warehouse_path()
     try:
         summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
@@ -227,6 +228,9 @@ def cmd_demo(args) -> int:
     except ValueError as problem:
         print(f"参数错误：{problem}", file=sys.stderr)
         return 2
+    except WarehouseBusy as problem:  # the app (or another command) has the old warehouse open: keep it
+        print(f"{problem}演示数据仓库没有重建。", file=sys.stderr)
+        return 1
     print(f"演示数据仓库已生成：{db}（{summary}）")
     return 0
 

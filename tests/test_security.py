@@ -222,6 +222,7 @@ def argument_sets(wh, fn) -> list[dict]:
         "warning_id": wh.query("select warning_id from v_risk_warnings where region_code like '2201%' limit 1").rows(),
         "task_id": wh.query("select task_id from v_ledger where region_code like '2201%' limit 1").rows(),
         "sid": wh.query("select signal_id from v_signals where region_code like '2201%' limit 2").rows(),
+        "version_id": wh.query("select version_id from version_regions where region_code like '2201%' limit 1").rows(),
     }
     fixed = {"start": "2025-02", "since": "2025-02", "end": "2025-03", "until": "2025-03", "period": "2025-03",
              "industry": "C", "form": "A", "form_code": "A", "kind": "disputes", "measure": None, "year": 2025}
