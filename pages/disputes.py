@@ -6,7 +6,7 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common, coverage as cov, disputes as ds, export, format as fmt, layout, state
+from dashboard import charts, common, coverage as cov, disputes as ds, export, format as fmt, labels, layout, state
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from etl.regions import PROVINCE_CODE
@@ -88,7 +88,8 @@ m = st.columns(5)
 with m[0]:
     layout.kpi("重大集体争议", fmt.count(summary["incidents"], " 件"),
                help=f"所选期间内有报送的重大集体争议（按截至期末的最近一次报送）。{major_rule}",
-               note=f"未化解 {summary['open']} · 处置中 {summary['in_progress']} · 已化解 {summary['resolved']}")
+               note=f"{labels.DISPUTE_UNRESOLVED} {summary['unresolved']}（{labels.DISPUTE_OPEN} {summary['open']} · "
+                    f"{labels.DISPUTE_IN_PROGRESS} {summary['in_progress']}）· {labels.DISPUTE_RESOLVED} {summary['resolved']}")
 with m[1]:
     layout.kpi("涉及劳动者", fmt.count(summary["workers"], " 人"), help="各争议“涉及劳动者人数（人）”之和（附件1 重大集体争议表）。",
                note=f"平均每件 {fmt.count(summary['workers'] / summary['incidents']) if summary['incidents'] else '—'} 人")

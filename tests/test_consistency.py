@@ -1,0 +1,64 @@
+"""Pages that agree (issue 10 items 1–4): the same figure read by two pages' query functions is equal, for the
+leader, a city clerk (demo_city) and a county clerk (demo_county), on a short demo warehouse (etl.demo, 3 months);
+and every status word comes from one catalogue, dashboard/labels.py."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from auth.viewer import Viewer
+from dashboard import disputes as ds, labels, queries as q
+from etl.demo import build_demo
+from warehouse.db import Warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST, LAST = "2025-01", "2025-03"
+LEADER = Viewer("demo_leader", "leader")
+CITY = Viewer("demo_city", "city", "220500")
+COUNTY = Viewer("demo_county", "county", "220502")
+# (viewer, the region 总览 and 重大集体争议 open on: the first of common.region_choices)
+VIEWERS = [pytest.param(LEADER, "220000", id="leader"), pytest.param(CITY, "220000", id="city"),
+           pytest.param(CITY, "220500", id="city-own-unit"), pytest.param(COUNTY, "220500", id="county")]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = tmp_path_factory.mktemp("consistency") / "demo.duckdb"
+    build_demo(db, first=FIRST, last=LAST)
+    wh = Warehouse(db, read_only=True)
+    yield wh
+    wh.close()
+
+
+def test_the_demo_has_open_and_in_progress_major_disputes_so_the_comparisons_mean_something(demo):
+    statuses = set(demo.query("select distinct status from page_dispute_reports")["status"].to_list())
+    assert {labels.DISPUTE_OPEN, labels.DISPUTE_IN_PROGRESS} <= statuses
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_overview_counts_unresolved_major_disputes_as_the_disputes_page_does_and_the_parts_add_up(demo, viewer, region):
+    overview = q.open_major_count(demo, viewer, region, LAST, FIRST)
+    page = ds.summary(demo, viewer, ds.Query(start=FIRST, end=LAST, region=region))
+    assert {k: overview[k] for k in ("incidents", "open", "in_progress")} == {
+        "incidents": page["unresolved"], "open": page["open"], "in_progress": page["in_progress"]}
+    assert overview["incidents"] == overview["open"] + overview["in_progress"]
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_dispute_tiles_count_the_rows_the_lists_below_them_show(demo, viewer, region):
+    query = ds.Query(start=FIRST, end=LAST, region=region)
+    listed = ds.incidents(demo, viewer, query, None)
+    warned = ds.warnings(demo, viewer, ds.Query(start=FIRST, end=LAST, region=region), None)
+    tile, warn_tile = ds.summary(demo, viewer, query), ds.warning_summary(demo, viewer, query)
+    assert (tile["incidents"], tile["unresolved"], warn_tile["warnings"], warn_tile["warnings_open"]) == (
+        listed.height, listed.filter(listed["status"] != labels.DISPUTE_RESOLVED).height,
+        warned.height, warned.filter(warned["status"] != labels.WARNING_CLOSED).height)
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_overview_tile_counts_the_unresolved_disputes_its_list_draws_from(demo, viewer, region):
+    count = q.open_major_count(demo, viewer, region, LAST, FIRST)
+    listed = q.open_major_disputes(demo, viewer, region, 10_000, LAST, FIRST)
+    assert count["incidents"] == listed.height
