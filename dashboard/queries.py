@@ -522,6 +522,28 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
         "baseline": pl.Float64})
 
 
+def target_progress(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
+    """kpis() as 各项目标完成情况 shows them beside the unit ranking, in the ranking's windows: the mediation
+    measures (success_rate, mediation_share) over [start, end] (summed numerator ÷ summed denominator, as
+    unit_ranking), coverage measures at `end` (stock). accepted_total is left out; change and previous are null
+    (a span has no 环比)."""
+    kp = kpis(wh, viewer, region, end).filter(pl.col("key") != "accepted_total")
+    sel = selection(wh, viewer, region)
+    where, params = _members_filter(sel, "m.region_code")
+    span = _mediation_grouped(wh, "'span' as span", where, params, start, end)
+    row = span.row(0, named=True) if span.height else None
+    over_span = {key: (_f(row, key), _f(row, f"{key}_num"), _f(row, f"{key}_den")) for key in RANKING_MEASURES}
+    rows = []
+    for r in kp.to_dicts():
+        if r["key"] in over_span:
+            r["value"], r["numerator"], r["denominator"] = over_span[r["key"]]
+            r["previous"] = r["change"] = None
+            r["gap"] = (r["value"] - r["target"]) if (r["value"] is not None and r["target"] is not None) else None
+            r["met"] = (r["gap"] >= -1e-12) if r["gap"] is not None else None
+        rows.append(r)
+    return pl.DataFrame(rows, schema=kp.schema)
+
+
 def _f(row: dict | None, key: str):
     if row is None:
         return None

@@ -99,10 +99,13 @@ st.caption("比率均由所选范围内各地区分子、分母分别合计后�
 layout.section("目标进度与单位排名", f"组织建设取 {fmt.period_label(end)} 期末数；调解成效取 {fmt.range_label(start, end)} 累计。")
 left, right = st.columns(2, gap="large")
 with left:
-    targeted = kp.filter(pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null())
+    # the ranking's windows (q.target_progress): mediation over the span, coverage at its end
+    progress = cached(q.target_progress, wh, viewer, flt.region, start, end)
+    targeted = progress.filter(pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null())
     if targeted.height and targeted["value"].is_not_null().any():
-        layout.chart(charts.target_bullets(targeted, "各项目标完成情况", subtitle=f"{sel.name} · {fmt.period_label(end)}"
-                                           " · 红色虚线为目标值"), f"目标完成情况_{sel.name}_{end}")
+        layout.chart(charts.target_bullets(targeted, "各项目标完成情况", subtitle=(
+            f"{sel.name} · 协商调解解决占比为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数"
+            " · 红色虚线为目标值")), f"目标完成情况_{sel.name}_{end}")
     else:
         layout.no_data("所选月份没有可与目标比较的数据。")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from auth.viewer import Viewer
@@ -62,3 +63,14 @@ def test_overview_tile_counts_the_unresolved_disputes_its_list_draws_from(demo, 
     count = q.open_major_count(demo, viewer, region, LAST, FIRST)
     listed = q.open_major_disputes(demo, viewer, region, 10_000, LAST, FIRST)
     assert count["incidents"] == listed.height
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_target_progress_shows_each_measure_in_the_window_of_the_ranking_beside_it(demo, viewer, region):
+    progress = q.target_progress(demo, viewer, region, FIRST, LAST)
+    ranking = q.unit_ranking(demo, viewer, FIRST, LAST, True)
+    row = {r["measure"]: r["rate"] for r in ranking.filter(ranking["unit_code"] == region).to_dicts()}
+    shown = dict(zip(progress["key"], progress["value"]))
+    assert row and {k: pytest.approx(v) for k, v in shown.items()} == row
+    month = q.kpis(demo, viewer, region, LAST).filter(pl.col("key") == "mediation_share")["value"][0]
+    assert shown["mediation_share"] != pytest.approx(month)  # the month alone is another figure
