@@ -416,7 +416,7 @@ def export_warnings(frame: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
-KIND_WORDS = {"disputes": ("重大集体争议", "件", "未结"), "warnings": ("风险预警", "条", "在办")}
+KIND_WORDS = {"disputes": ("重大集体争议", "件", labels.DISPUTE_UNRESOLVED), "warnings": ("风险预警", "条", labels.WARNING_UNRESOLVED)}
 
 
 def _font() -> str:

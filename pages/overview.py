@@ -198,8 +198,8 @@ layout.section("最新预警", f"红色、橙色预警信号（{labels.SIGNAL_OP
                f"{labels.DISPUTE_OPEN}、{labels.DISPUTE_IN_PROGRESS}）的重大集体劳动人事争议。")
 signals = cached(q.open_signals, wh, viewer, flt.region)
 if signals.height:
-    shown = signals.with_columns(pl.col("level").replace_strict(q.LEVEL_LABELS, default=pl.col("level")),
-                                 pl.col("status").replace_strict(q.SIGNAL_STATUS, default=pl.col("status")))
+    shown = signals.with_columns(pl.col("level").replace_strict(labels.SIGNAL_LEVEL, default=pl.col("level")),
+                                 pl.col("status").replace_strict(labels.SIGNAL_STATUS, default=pl.col("status")))
     layout.table(shown.select("level", "period", "region_name", "title", "explanation", "status"), "预警信号",
                  headers={"level": "预警等级", "title": "预警事项", "explanation": "说明"}, key="dl_signals")
 else:

@@ -10,7 +10,9 @@ import polars as pl
 import pytest
 
 from auth.viewer import Viewer
-from dashboard import disputes as ds, labels, queries as q
+from dashboard import disputes as ds
+from dashboard import labels
+from dashboard import queries as q
 from etl.demo import build_demo
 from warehouse.db import Warehouse
 
@@ -74,3 +76,39 @@ def test_target_progress_shows_each_measure_in_the_window_of_the_ranking_beside_
     assert row and {k: pytest.approx(v) for k, v in shown.items()} == row
     month = q.kpis(demo, viewer, region, LAST).filter(pl.col("key") == "mediation_share")["value"][0]
     assert shown["mediation_share"] != pytest.approx(month)  # the month alone is another figure
+
+
+STATUS_WORDS = {*labels.SIGNAL_STATUS.values(), *labels.SUBMISSION_STATUS.values(), *labels.DISPUTE_STATUSES,
+                *labels.WARNING_STATUSES, *labels.SIGNAL_LEVEL.values(), *labels.WARNING_LEVELS,
+                labels.SIGNAL_OPEN, labels.DISPUTE_UNRESOLVED}
+RETIRED = ("新发现", "已确认", "已关闭")  # the overview's old words for a signal's 待处置 / 处置中 / 已办结
+READ_SIDE = sorted([*ROOT.glob("dashboard/*.py"), *ROOT.glob("pages/*.py")])
+# Modules about report submissions: a late report is 迟报 there, never 逾期 (逾期 stays the word for an overdue
+# ledger task, dashboard/ledger.py and pages/ledger.py).
+SUBMISSION_MODULES = ("dashboard/submissions.py", "pages/submissions.py", "dashboard/charts.py", "dashboard/signals.py")
+
+
+def _spelled(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string literal (f-string parts included) that is exactly a status word."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() in STATUS_WORDS]
+
+
+def test_status_and_level_words_are_spelled_only_in_the_labels_catalogue():
+    found = {str(p.relative_to(ROOT)): _spelled(p) for p in READ_SIDE if p.name != "labels.py"}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_no_module_says_the_retired_signal_words_or_calls_a_late_report_overdue():
+    retired = {str(p.relative_to(ROOT)): [w for w in RETIRED if w in p.read_text(encoding="utf-8")]
+               for p in READ_SIDE}
+    overdue = {m: (ROOT / m).read_text(encoding="utf-8").count("逾期") for m in SUBMISSION_MODULES}
+    assert ({k: v for k, v in retired.items() if v}, {k: v for k, v in overdue.items() if v}) == ({}, {})
+
+
+def test_overview_and_risk_pages_name_a_signal_state_with_the_same_word():
+    from dashboard import signals as sq
+    from warehouse import signals as engine
+    assert q.SIGNAL_STATUS == sq.STATUS_NAMES == engine.STATUS_NAMES == labels.SIGNAL_STATUS
+    assert q.LEVEL_LABELS == sq.LEVEL_NAMES == engine.LEVEL_NAMES == labels.SIGNAL_LEVEL
