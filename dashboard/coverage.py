@@ -533,12 +533,14 @@ def target_in_force(target_rows: list[dict], period: str) -> float | None:
 
 
 def map_figure(frame: pl.DataFrame, label: str, *, unit_code: str | None = None, title: str = "",
-               target: float | None = None):
+               target: float | None = None, visible: frozenset[str] | None = None):
     """Choropleth of a measure's rate (%) over the units (or one unit's counties) via dashboard.geo
     (offline; 长白山 as a marker). With a target the colours turn from red (far below) through yellow (at the
     target) to green (above); the scale starts a little below the lowest value so differences stay visible."""
     from dashboard import geo
     geojson = geo.load_units_geojson() if unit_code is None else geo.load_counties_geojson(unit_code)
+    if visible is not None and unit_code is not None:  # a county's map names no neighbour (interfaces.md §4)
+        geojson = {**geojson, "features": [f for f in geojson["features"] if f["properties"]["code"] in visible]}
     data = frame.with_columns(pl.col("比率").cast(pl.Float64), pl.col("分子").cast(pl.Int64),
                               pl.col("分母").cast(pl.Int64))
     low, scale = color_scale(data["比率"].drop_nulls().to_list(), target)

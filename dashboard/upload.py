@@ -20,7 +20,7 @@ from etl.ingest import IngestResult, check, ingest
 from etl.issues import Issue
 from etl.regions import Region, RegionIndex
 from etl.rules import previous_period
-from warehouse import compare, review
+from warehouse import compare, history_scope, review
 from warehouse.review import can_restore  # noqa: F401  (pages call upload.can_restore)
 from warehouse.compare import Change, format_value, region_label
 from warehouse.db import Warehouse, quote_ident
@@ -212,14 +212,23 @@ def _delta(now, before) -> tuple[str, str]:
     return text, rate
 
 
-def key_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
-    """Totals of the file's key figures against the same regions' figures of the previous month."""
+def _in_scope(now: dict[str, dict], allowed: frozenset[str] | set[str] | None) -> dict[str, dict]:
+    """Only the regions the uploader may load: the rest are errors already, and last month's figures of a region
+    outside the scope are not the uploader's to see."""
+    return now if allowed is None else {code: values for code, values in now.items() if code in allowed}
+
+
+def key_totals(wh: Warehouse, result: IngestResult, allowed: frozenset[str] | set[str] | None) -> pl.DataFrame:
+    """Totals of the file's key figures against the same regions' figures of the previous month, over the regions
+    in the uploader's scope (`allowed`, None = any); empty when the file has none."""
     schema = {"指标": pl.Utf8, "本月": pl.Utf8, "上月": pl.Utf8, "增减": pl.Utf8, "增减率": pl.Utf8}
     if not result.form or not result.period or result.parsed is None:
         return pl.DataFrame([], schema=schema)
     keys, now = _this_month(result)
-    regions = sorted(now)
-    before = _previous_month(wh, result, regions)
+    now = _in_scope(now, allowed)
+    if not now:
+        return pl.DataFrame([], schema=schema)
+    before = _previous_month(wh, result, sorted(now))
     rows = []
     for key, title in keys:
         total_now = sum(float(v[key] or 0) for v in now.values()) if now else None
@@ -230,13 +239,14 @@ def key_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def region_totals(wh: Warehouse, result: IngestResult) -> pl.DataFrame:
-    """Per region: the first key figure this month and last month (to spot a slipped digit)."""
+def region_totals(wh: Warehouse, result: IngestResult, allowed: frozenset[str] | set[str] | None) -> pl.DataFrame:
+    """Per region in the uploader's scope: the first key figure this month and last month (to spot a slipped digit)."""
     schema = {"地区": pl.Utf8, "指标": pl.Utf8, "本月": pl.Utf8, "上月": pl.Utf8, "增减": pl.Utf8}
     if not result.form or not result.period or result.parsed is None:
         return pl.DataFrame([], schema=schema)
     keys, now = _this_month(result)
-    before = _previous_month(wh, result, sorted(now))
+    now = _in_scope(now, allowed)
+    before = _previous_month(wh, result, sorted(now)) if now else {}
     key, title = keys[0]
     index = wh.region_index()
     rows = []
@@ -266,7 +276,7 @@ def already_loaded(wh: Warehouse, sha256: str) -> list[dict]:
     return wh.query("""
         select v.version_id, v.period, v.loaded_at, v.loaded_by, v.review_state
         from versions as v join files as f using (file_id)
-        where f.sha256 = ? order by v.loaded_at desc
+        where f.sha256 = ? order by v.load_seq desc
     """, [sha256]).to_dicts()
 
 
@@ -350,40 +360,16 @@ def review_note(state: str) -> str:
 
 
 # ------------------------------------------------------------------ history
-def filter_regions(index: RegionIndex, region: str | None) -> set[str] | None:
-    """The regions a region filter stands for: a unit → its regions, a county → itself, 全省/None → all (None)."""
-    if not region or region == "220000":
-        return None
-    picked = index.get(region)
-    return {r.code for r in index.unit_regions(region)} if picked and picked.code == picked.unit_code else {region}
+# the rule of what a viewer sees of versions is shared with `python -m etl history --user` (warehouse/history_scope.py)
+filter_regions = history_scope.filter_regions
+visible_versions = history_scope.visible_versions
+unscoped = history_scope.unscoped
 
 
-def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None) -> list[str] | None:
-    """Regions to compare two versions over: those both cover (within the filter); None = all of both."""
-    common = set(old.regions) & set(new.regions)
-    if wanted is not None:
-        common &= wanted
-    return sorted(common) or None
-
-
-def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
-                     period: str | None = None) -> list[review.Submission]:
-    """Versions the viewer may see (any region of the version within their detail scope), filtered."""
-    index = wh.region_index()
-    detail = viewer.detail_regions(index)
-    wanted = filter_regions(index, region)
-    out = []
-    for sub in review.submissions(wh):
-        if form and sub.form != form:
-            continue
-        if period and sub.period != period:
-            continue
-        if detail is not None and not set(sub.regions) & detail:
-            continue
-        if wanted is not None and not set(sub.regions) & wanted:
-            continue
-        out.append(sub)
-    return out
+def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None,
+                    viewer: Viewer, index: RegionIndex) -> list[str] | None:
+    """Regions to compare two versions over: both cover them, within the filter and the viewer's scope."""
+    return history_scope.compare_regions(old, new, wanted, viewer.detail_regions(index))
 
 
 def current_text(sub: review.Submission) -> str:
@@ -413,11 +399,9 @@ def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.Data
     return pl.DataFrame(rows, schema=schema)
 
 
-def version_warnings(wh: Warehouse, version_id: str) -> pl.DataFrame:
-    import json
-    raw = wh.scalar("select warnings from versions where version_id = ?", [version_id]) or "[]"
-    issues = [Issue("warning", **w) for w in json.loads(raw)]
-    return issues_frame(issues)
+def version_warnings(wh: Warehouse, viewer: Viewer, version_id: str) -> pl.DataFrame:
+    """The load warnings of a version that the viewer may read (their regions' rows), as the clerk reads them."""
+    return issues_frame(history_scope.version_warnings(wh, viewer, version_id))
 
 
 # ------------------------------------------------------------------ templates

@@ -220,6 +220,7 @@ def cmd_template(args) -> int:
 
 def cmd_demo(args) -> int:
     from etl.demo import build_demo, last_complete_month
+    from warehouse.db import WarehouseBusy
     db = Path(args.db) if args.db else config.warehouse_path()
     try:
         summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
@@ -227,21 +228,23 @@ def cmd_demo(args) -> int:
     except ValueError as problem:
         print(f"参数错误：{problem}", file=sys.stderr)
         return 2
+    except WarehouseBusy as problem:  # the app (or another command) has the old warehouse open: keep it
+        print(f"{problem}演示数据仓库没有重建。", file=sys.stderr)
+        return 1
     print(f"演示数据仓库已生成：{db}（{summary}）")
     return 0
 
 
 def cmd_history(args) -> int:
-    from warehouse.load import history
+    from etl.scope import resolve_user_viewer
+    from warehouse.history_scope import history_lines
     wh = _open(args, read_only=True)
-    frame = history(wh, region=args.region, form=args.form)
-    if frame.is_empty():
-        print("没有任何版本。")
-        return 0
-    for row in frame.iter_rows(named=True):
-        flag = "当前" if row["current_regions"] else "已被替代"
-        print(f"{row['version_id']}  表{row['form']} {row['period']}  {row['loaded_at']:%Y-%m-%d %H:%M}  {row['loaded_by']}  "
-              f"{flag}  地区 {row['regions']}  {row['file_name']}  sha256 {row['sha256'][:12]}…")
+    viewer, error = resolve_user_viewer(wh, args.user)  # the same rule as 历史版本 in the app
+    if error:
+        print(error, file=sys.stderr)
+        return 2
+    lines = history_lines(wh, viewer, region=args.region, form=args.form)
+    print("\n".join(lines) if lines else "没有任何版本。")
     return 0
 
 
@@ -350,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("history", help="列出版本"))
     p.add_argument("--region")
     p.add_argument("--form", choices=["A", "B", "C"])
+    p.add_argument("--user", help="只列出该账号可以看到的版本和地区（与“历史版本”页面相同；默认：省级管理员）")
     p.set_defaults(func=cmd_history)
 
     p = with_db(sub.add_parser("restore", help="把某个历史版本恢复为当前版本"))

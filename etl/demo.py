@@ -27,9 +27,15 @@ def last_complete_month(today: dt.date | None = None) -> str:
 
 
 def _fresh(db: Path) -> None:
-    for path in (db, db.with_name(db.name + ".wal")):
-        if path.exists():
-            path.unlink()
+    """Delete the old demo warehouse, but never one another process (the app) has open: its next write would
+    land in the deleted file and be lost; WarehouseBusy (a Chinese message, exit 1 in the CLI) instead."""
+    from warehouse.db import exclusive_lock
+    if db.exists():
+        with exclusive_lock(db):
+            for path in (db, db.with_name(db.name + ".wal")):
+                path.unlink(missing_ok=True)
+    else:
+        db.with_name(db.name + ".wal").unlink(missing_ok=True)
 
 
 def _workbook(sub):

@@ -128,7 +128,7 @@ def check(wh: Warehouse, content: bytes, file_name: str, *, period: str | None =
         result.errors = [rejected.issue]
         return result
     parsed = parse_workbook(grids, wh.region_index(), period=period, uploader_city=uploader_city)
-    validate(parsed, settings=settings["warnings"], history=WarehouseHistory(wh), index=wh.region_index(),
+    validate(parsed, settings=settings["warnings"], history=WarehouseHistory(wh, allowed_regions), index=wh.region_index(),
              first_period=settings["reporting"]["first_period"], today=today,
              allowed_regions=allowed_regions, scope_name=scope_name)
     parsed.issues.sort(key=_issue_order(parsed))

@@ -375,19 +375,50 @@ def check_period(parsed: ParsedFile, first_period: str, today: dt.date) -> None:
             f"统计期 {parsed.period} 早于 {first_period}（本次行动自2024年开始）。请核对统计期。", **where))
 
 
-def check_scope(parsed: ParsedFile, allowed: set[str] | None, scope_name: str = "") -> None:
-    """Rows of regions the uploader may not load are errors naming each row."""
+def check_scope(parsed: ParsedFile, allowed: set[str] | None, scope_name: str = "",
+                index: RegionIndex | None = None) -> bool:
+    """Rows of regions the uploader may not load are errors naming each row; a file with no row in scope is
+    another unit's report and gets ONE headline error instead (returns True: nothing else is worth checking)."""
     if allowed is None:
-        return
+        return False
+    outside = []
     for sheet in parsed.sheets.values():
         for row in sheet.rows:
             code = row.values.get("region_code")
             if code and code not in allowed:
-                col = sheet.columns.get("region_code", sheet.columns.get("region_name"))
-                parsed.issues.append(issue_at(
-                    "error", "out_of_scope", sheet.grid_name, row.row, col, "region_code",
-                    f"{row.region.name if row.region else row.label}（{code}）不在您的填报范围{('（' + scope_name + '）') if scope_name else ''}内",
-                    "只能上报本单位所辖地区的数据，请删除这一行或由对应单位上报。"))
+                outside.append((sheet, row, code))
+    in_scope = any(code in allowed for code in parsed.region_codes)
+    where = f"（{scope_name}）" if scope_name else ""
+    if outside and not in_scope:
+        sheet, row, _ = outside[0]
+        col = sheet.columns.get("region_code", sheet.columns.get("region_name"))
+        owner = _owner_names(index, [code for _, _, code in outside], allowed)
+        # the rest (per-row errors, warnings against earlier months) would only describe someone else's file
+        parsed.issues[:] = [issue_at(
+            "error", "out_of_scope", sheet.grid_name, row.row, col, "region_code",
+            f"此文件为{owner}报表，不在您的填报范围{where}",
+            "请上传本单位的报表；这份报表应由对应单位的填报员上报。")]
+        return True
+    for sheet, row, code in outside:
+        col = sheet.columns.get("region_code", sheet.columns.get("region_name"))
+        parsed.issues.append(issue_at(
+            "error", "out_of_scope", sheet.grid_name, row.row, col, "region_code",
+            f"{row.region.name if row.region else row.label}（{code}）不在您的填报范围{where}内",
+            "只能上报本单位所辖地区的数据，请删除这一行或由对应单位上报。"))
+    return False
+
+
+def _owner_names(index: RegionIndex | None, codes: list[str], allowed: set[str]) -> str:
+    """Whose report a file is: its reporting units (长春市), or its regions when they share the uploader's unit."""
+    if index is None:
+        return "其他地区的"
+    regions = [index.get(c) for c in dict.fromkeys(codes)]
+    own_units = {r.unit_code for r in (index.get(c) for c in allowed) if r}
+    units = list(dict.fromkeys(r.unit_code for r in regions if r))
+    if units and not set(units) & own_units:
+        return "、".join(index.get(u).name if index.get(u) else u for u in units)
+    names = [(r.name if not r.is_city else f"{r.name}本级") if r else c for r, c in zip(regions, dict.fromkeys(codes))]
+    return "、".join(names[:3]) + (f"等 {len(names)} 个地区的" if len(names) > 3 else "")
 
 
 def validate(parsed: ParsedFile, *, settings: dict, history: History, index: RegionIndex,
@@ -397,7 +428,8 @@ def validate(parsed: ParsedFile, *, settings: dict, history: History, index: Reg
     if parsed.form is None:
         return parsed
     check_period(parsed, first_period, today or dt.date.today())
-    check_scope(parsed, allowed_regions, scope_name)
+    if check_scope(parsed, allowed_regions, scope_name, index):
+        return parsed
     for sheet in parsed.sheets.values():
         ctx = Context(parsed, sheet, settings, history, index)
         check_storage(ctx)

@@ -4,6 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from auth import accounts, audit
+from auth.sanitize import md_escape
 from auth.viewer import ROLE_LABELS
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
@@ -69,7 +70,7 @@ with tab_accounts:
                     except accounts.AccountError as error:
                         st.error(str(error))
                     else:
-                        done(f"已创建账号 {made.name}（{made.display_name}）。请把初始密码当面或电话告知本人。")
+                        done(f"已创建账号 {md_escape(made.name)}（{md_escape(made.display_name)}）。请把初始密码当面或电话告知本人。")
 
     with right:
         st.subheader("管理现有账号")

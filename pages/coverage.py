@@ -102,7 +102,7 @@ with left:
         st.info("长白山管委会无下辖县级行政区划边界，请查看右侧排名和下方明细表。", icon="🗺️")
     elif map_data.height:
         fig = cov.map_figure(map_data, labels[measure], unit_code=None if level == "province" else unit, title=map_title,
-                             target=target_now)
+                             target=target_now, visible=viewer.detail_regions(index))
         st.plotly_chart(fig, key="cov_map", on_select=on_map_select, selection_mode="points",
                         config=charts.plotly_config(map_title))
         hint = "点击地图上的单位可下钻到其县（市、区）" if level == "province" else "灰色为无数据；市本级不单独成图，见明细表"

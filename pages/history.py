@@ -63,22 +63,26 @@ else:
     same_key = [i for i in same_form if by_id[i].period == by_id[new_id].period and set(by_id[i].regions) & set(by_id[new_id].regions)]
     options = same_key + [i for i in same_form if i not in same_key]
     old_id = c2.selectbox("旧版本", options, format_func=describe, key="hist_old")
-    regions = up.compare_regions(by_id[old_id], by_id[new_id], up.filter_regions(index, region))
-    changes = compare.compare_versions(wh, old_id, new_id, regions)
-    if regions is not None and set(regions) != set(by_id[old_id].regions) | set(by_id[new_id].regions):
+    regions = up.compare_regions(by_id[old_id], by_id[new_id], up.filter_regions(index, region), viewer, index)
+    changes = compare.compare_versions(wh, old_id, new_id, regions) if regions != [] else []
+    if regions == []:
+        st.caption("这两个版本没有共同的地区，没有可对比的数据。")
+    elif regions is not None and set(regions) != set(by_id[old_id].regions) | set(by_id[new_id].regions):
         st.caption(f"只比较两个版本都包含的 {len(regions)} 个地区："
                    + "、".join(compare.region_label(index, r) for r in regions[:8]) + ("等" if len(regions) > 8 else "") + "。")
     if by_id[new_id].warnings:
         with st.expander(f"新版本入库时的 {by_id[new_id].warnings} 条提示"):
-            st.dataframe(up.version_warnings(wh, new_id), hide_index=True, width="stretch")
-    if not changes:
+            st.dataframe(up.version_warnings(wh, viewer, new_id), hide_index=True, width="stretch")
+    if regions == []:
+        pass
+    elif not changes:
         st.success("两个版本的数据完全相同。", icon=":material/check:")
     else:
         st.markdown(f"**从旧版本到新版本，变化 {len(changes)} 处：**")
         st.dataframe(compare.changes_frame(changes), hide_index=True, width="stretch")
 
 st.subheader("恢复历史版本", divider="gray")
-restorable = [s for s in subs if up.can_restore(viewer, s, index)[0]]
+restorable = [s for s in subs if up.can_restore(viewer, up.unscoped(s), index)[0]]
 if viewer.role not in ("admin", "city"):
     st.caption("只有省级管理员和所属市（州）的填报员可以恢复历史版本。")
 elif not restorable:

@@ -1,6 +1,7 @@
 """审核: uploads waiting for this viewer's review, with what they change against the approved figures."""
 import streamlit as st
 
+from auth.sanitize import md_escape
 from dashboard import layout
 from dashboard import upload as up
 from dashboard.format import period_label
@@ -40,11 +41,11 @@ for sub in queue:
     addressed = "" if sub.reviewer_role == viewer.role else "（县级上报，通常由市（州）审核）"
     with st.expander(f"{up.form_title(sub.form)} · {period_label(sub.period)} · {where}{addressed}", expanded=len(queue) <= 3,
                      icon=":material/rate_review:"):
-        st.markdown(f"**上报人：** {sub.loaded_by}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
-                    f"**文件：** {sub.file_name}　**版本：** {sub.version_id}")
+        st.markdown(f"**上报人：** {md_escape(sub.loaded_by)}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
+                    f"**文件：** {md_escape(sub.file_name)}　**版本：** {sub.version_id}")
         if sub.warnings:
             st.warning(f"上报时有 {sub.warnings} 条提示（不影响入库），请一并核实：", icon=":material/warning:")
-            st.dataframe(up.version_warnings(wh, sub.version_id), hide_index=True, width="stretch")
+            st.dataframe(up.version_warnings(wh, viewer, sub.version_id), hide_index=True, width="stretch")
         baseline = review.approved_baseline(wh, sub.version_id)
         changes = compare.compare_to_baseline(wh, sub.version_id, baseline)
         if all(v is None for v in baseline.values()):
@@ -54,7 +55,7 @@ for sub in queue:
         else:
             lines, rest = up.headline_changes(changes, sub.form, 8)
             st.markdown(f"**与已审核数据对比：变化 {len(changes)} 处**" + ("（先列主要指标）" if rest else ""))
-            st.markdown("\n".join(f"- {line}" for line in lines))
+            st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
             if rest:
                 st.dataframe(compare.changes_frame(changes), hide_index=True, width="stretch", height=250)
         original = wh.scalar("select f.content from versions as v join files as f using (file_id) where v.version_id = ?",

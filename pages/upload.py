@@ -3,6 +3,7 @@ import hashlib
 
 import streamlit as st
 
+from auth.sanitize import md_escape
 from dashboard import layout
 from dashboard import upload as up
 from dashboard.format import period_label
@@ -39,15 +40,15 @@ def show_issues(issues) -> None:
 for item in review.uploader_items(wh, viewer, states=("returned",)):
     when = item.reviewed_at.strftime("%Y-%m-%d %H:%M") if item.reviewed_at else ""
     st.error(
-        f"**被退回：{up.form_title(item.form)} · {period_label(item.period)}**（{item.file_name}）  \n"
-        f"退回原因：{item.review_note}  \n"
-        f"审核人：{item.reviewed_by or '—'} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
+        f"**被退回：{up.form_title(item.form)} · {period_label(item.period)}**（{md_escape(item.file_name)}）  \n"
+        f"退回原因：{md_escape(item.review_note)}  \n"
+        f"审核人：{md_escape(item.reviewed_by or '—')} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
         icon=":material/undo:")
 pending = review.uploader_items(wh, viewer, states=("pending",))
 if pending:
     with st.expander(f"我的上报：{len(pending)} 份待审核", icon=":material/hourglass_top:"):
         for item in pending:
-            st.markdown(f"- {up.form_title(item.form)} · {period_label(item.period)} · {item.file_name} · "
+            st.markdown(f"- {up.form_title(item.form)} · {period_label(item.period)} · {md_escape(item.file_name)} · "
                         f"{item.loaded_at:%Y-%m-%d %H:%M} 上报，等待{review.REVIEWER_LABELS.get(item.reviewer_role, '审核')}")
 
 # ------------------------------------------------------------------ upload
@@ -81,7 +82,7 @@ for f, key in zip(files, keys):
     fc = checks.get(key)
     stale = fc is not None and fc.loaded is None and fc.extra.get("generation") != wh.generation
     if fc is None or stale:
-        box = st.status(f"正在校验 {f.name} …", state="running", expanded=True)
+        box = st.status(f"正在校验 {md_escape(f.name)} …", state="running", expanded=True)
         with box:
             bar = st.progress(0.1, text="读取工作簿并逐格校验…")
             fc = up.check_file(wh, scope, f.getvalue(), f.name, period=period)
@@ -90,11 +91,11 @@ for f, key in zip(files, keys):
         fc.extra["generation"] = wh.generation
         checks[key] = fc
     else:
-        box = st.status(f.name, state="complete")
+        box = st.status(md_escape(f.name), state="complete")
     r = fc.result
     up.refresh_review_state(wh, fc)
     state, text = up.status_line(fc)
-    box.update(label=f"**{fc.name}** — {text}", state=state, expanded=not fc.ok or len(keys) <= 3 or fc.loaded is not None)
+    box.update(label=f"**{md_escape(fc.name)}** — {text}", state=state, expanded=not fc.ok or len(keys) <= 3 or fc.loaded is not None)
     with box:
         if fc.loaded is not None:
             outcome = fc.loaded
@@ -110,7 +111,7 @@ for f, key in zip(files, keys):
             else:
                 lines, rest = up.headline_changes(outcome.changes, r.form, SHOW_LINES)
                 st.markdown(f"**与原有数据相比，变化了 {len(outcome.changes)} 处" + ("（先列主要指标）" if rest else "") + "：**")
-                st.markdown("\n".join(f"- {line}" for line in lines))
+                st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
                 if rest:
                     st.caption(f"全部 {len(outcome.changes)} 处变化（可滚动、可排序）：")
                     st.dataframe(changes_frame(outcome.changes), hide_index=True, width="stretch", height=280)
@@ -120,7 +121,7 @@ for f, key in zip(files, keys):
             st.markdown(f"**报表：** {up.form_title(r.form)}　**统计期：** {period_label(r.period)}　"
                         f"**地区：** {up.regions_text(r, index) or '—'}")
         if r.rows:
-            st.markdown("**各表数据行数：** " + "，".join(f"{sheet} {n} 行" for sheet, n in r.rows.items()))
+            st.markdown("**各表数据行数：** " + "，".join(f"{md_escape(sheet)} {n} 行" for sheet, n in r.rows.items()))
         if r.errors:
             st.error(f"发现 {len(r.errors)} 个错误，这个文件**没有入库**。请按下表逐条改正后重新上传。"
                      "也可以下载带批注的副本：出错的单元格已标红，鼠标移上去就能看到说明。", icon=":material/error:")
@@ -136,17 +137,18 @@ for f, key in zip(files, keys):
             show_issues(r.warnings)
         if fc.annotation is not None:
             st.caption(fc.annotation.note)
-        if r.form and r.period and r.parsed is not None and r.parsed.sheets:
+        totals = up.key_totals(wh, r, scope.allowed_regions)
+        if totals.height:
             st.markdown(f"**主要数据与上月（{up.previous_month_label(r)}）对比**")
-            st.table(up.key_totals(wh, r), hide_index=True)
-            regional = up.region_totals(wh, r)
+            st.table(totals, hide_index=True)
+            regional = up.region_totals(wh, r, scope.allowed_regions)
             if regional.height > 1:
                 st.table(regional, hide_index=True)
         if fc.loaded is None and fc.ok:
             earlier = up.already_loaded(wh, fc.sha256)
             if earlier:
                 first = earlier[0]
-                st.info(f"同一个文件（内容完全相同）已于 {first['loaded_at']:%Y-%m-%d %H:%M} 由 {first['loaded_by']} 入库"
+                st.info(f"同一个文件（内容完全相同）已于 {first['loaded_at']:%Y-%m-%d %H:%M} 由 {md_escape(first['loaded_by'])} 入库"
                         f"（版本 {first['version_id']}）。再次入库会生成一个内容相同的新版本。", icon=":material/info:")
             note = "入库后提交审核。" if scope.review_state == "pending" else "入库后立即生效。"
             if st.button("确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:"):

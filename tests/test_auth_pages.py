@@ -188,7 +188,7 @@ def test_an_administrator_adds_and_disables_an_account(db):
     at.text_input(key="new_password").input(PASSWORD)
     at.text_input(key="new_password2").input(PASSWORD)
     at.button(key="FormSubmitter:new_account-创建账号").click().run()
-    assert [s.value for s in at.success] == ["已创建账号 jilin_city（吉林市填报员）。请把初始密码当面或电话告知本人。"]
+    assert [s.value for s in at.success] == ["已创建账号 jilin\\_city（吉林市填报员）。请把初始密码当面或电话告知本人。"]
     at.selectbox(key="manage_name").select("jilin_city").run()
     at.button(key="disable").click().run()
     assert not at.exception

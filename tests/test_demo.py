@@ -53,3 +53,18 @@ def test_demo_dates_no_load_after_its_now(tmp_path):
     assert wh.scalar("select max(loaded_at) from versions") <= now
     assert wh.scalar("select count(*) from versions where loaded_at = ?", [now]) > 0  # some were dated later
     wh.close()
+
+
+def test_demo_refuses_to_replace_a_warehouse_another_process_has_open(tmp_path, capsys):
+    """Deleting the file under the running app would lose its next upload: the old warehouse is kept, exit 1."""
+    from etl.cli import main
+    from holder import held
+    from warehouse.db import Warehouse
+    db = tmp_path / "wh.duckdb"
+    Warehouse(db).close()
+    before = db.read_bytes()
+    with held(db):
+        code = main(["demo", "--db", str(db), "--from", "2024-01", "--to", "2024-02", "--quiet"])
+    err = capsys.readouterr().err
+    assert (code, db.read_bytes() == before) == (1, True)
+    assert "正被另一个进程" in err and err.rstrip().endswith("演示数据仓库没有重建。")

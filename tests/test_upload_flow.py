@@ -155,7 +155,7 @@ def test_a_county_upload_goes_to_review_and_out_of_scope_rows_are_errors(db):
     [pending] = review.review_queue(the_warehouse(db), Viewer("tonghua", "city", "220500"))
     review.return_version(the_warehouse(db), pending.version_id, Viewer("tonghua", "city", "220500"), reason="请核实")
     at.run()  # the same browser session, later: the file it loaded now reads as returned
-    assert statuses(at)[0] == ("error", f"**东昌区3月.xlsx** — 已被退回（版本 {pending.version_id}）：退回原因见本页上方，请改正后重新上传")
+    assert statuses(at)[0] == ("error", f"**东昌区3月\\.xlsx** — 已被退回（版本 {pending.version_id}）：退回原因见本页上方，请改正后重新上传")
     assert "退回原因：请核实" in at.error[0].value
 
 

@@ -226,10 +226,18 @@ def history(wh: Warehouse, *, region: str | None = None, form: str | None = None
 
 
 class WarehouseHistory:
-    """Earlier months' current figures, for the rules that compare with the previous month."""
+    """Earlier months' current figures, for the rules that compare with the previous month.
 
-    def __init__(self, wh: Warehouse):
+    `regions` is the uploader's load scope (None = any region): figures of other regions are never read, so
+    neither a warning ("… 与上月 67 相比") nor the preview can show a region the uploader may not see.
+    """
+
+    def __init__(self, wh: Warehouse, regions: set[str] | frozenset[str] | None = None):
         self.wh = wh
+        self.regions = None if regions is None else frozenset(regions)
+
+    def _scoped(self, region_codes: set[str]) -> list[str]:
+        return sorted(region_codes if self.regions is None else set(region_codes) & self.regions)
 
     def _dicts(self, sql: str, params: list) -> list[dict]:
         """Rows as dicts straight from a cursor (a polars frame costs more than the query here)."""
@@ -242,10 +250,16 @@ class WarehouseHistory:
             cur.close()
 
     def previous_rows(self, table: str, period: str, region_codes: set[str]) -> dict[str, dict]:
+        codes = self._scoped(region_codes)
+        if not codes:
+            return {}
         rows = self._dicts(f"select * from {quote_ident('stg_' + table)} where period = ? and list_contains(?, region_code)",
-                           [period, sorted(region_codes)])
+                           [period, codes])
         return {row["region_code"]: row for row in rows}
 
     def previous_tasks(self, period: str, region_codes: set[str]) -> list[dict]:
+        codes = self._scoped(region_codes)
+        if not codes:
+            return []
         return self._dicts("select region_code, task_id, task, step from stg_ledger where period = ? and list_contains(?, region_code)",
-                           [period, sorted(region_codes)])
+                           [period, codes])

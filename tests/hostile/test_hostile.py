@@ -32,7 +32,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 CASES = {case.name: case for case in all_cases()}
 
 
-
 @dataclass
 class Outcome:
     line: dict | None
