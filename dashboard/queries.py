@@ -22,6 +22,7 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
+from dashboard import disputes, labels
 from dashboard.format import shift_period
 from etl.formdefs import all_sheets
 from warehouse import config
@@ -521,6 +522,28 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
         "baseline": pl.Float64})
 
 
+def target_progress(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
+    """kpis() as 各项目标完成情况 shows them beside the unit ranking, in the ranking's windows: the mediation
+    measures (success_rate, mediation_share) over [start, end] (summed numerator ÷ summed denominator, as
+    unit_ranking), coverage measures at `end` (stock). accepted_total is left out; change and previous are null
+    (a span has no 环比)."""
+    kp = kpis(wh, viewer, region, end).filter(pl.col("key") != "accepted_total")
+    sel = selection(wh, viewer, region)
+    where, params = _members_filter(sel, "m.region_code")
+    span = _mediation_grouped(wh, "'span' as span", where, params, start, end)
+    row = span.row(0, named=True) if span.height else None
+    over_span = {key: (_f(row, key), _f(row, f"{key}_num"), _f(row, f"{key}_den")) for key in RANKING_MEASURES}
+    rows = []
+    for r in kp.to_dicts():
+        if r["key"] in over_span:
+            r["value"], r["numerator"], r["denominator"] = over_span[r["key"]]
+            r["previous"] = r["change"] = None
+            r["gap"] = (r["value"] - r["target"]) if (r["value"] is not None and r["target"] is not None) else None
+            r["met"] = (r["gap"] >= -1e-12) if r["gap"] is not None else None
+        rows.append(r)
+    return pl.DataFrame(rows, schema=kp.schema)
+
+
 def _f(row: dict | None, key: str):
     if row is None:
         return None
@@ -634,8 +657,8 @@ def missing_units(wh: Warehouse, period: str, form: str = "A") -> list[str]:
 
 
 # ------------------------------------------------------------------ early warning
-LEVEL_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-SIGNAL_STATUS = {"new": "新发现", "acknowledged": "已确认", "closed": "已关闭"}
+LEVEL_LABELS = labels.SIGNAL_LEVEL
+SIGNAL_STATUS = labels.SIGNAL_STATUS
 
 
 def _detail_filter(wh: Warehouse, viewer: Viewer, region: str | None, column: str) -> tuple[str, list]:
@@ -665,28 +688,33 @@ def open_signals(wh: Warehouse, viewer: Viewer, region: str | None = None, level
     """, [list(levels), *params, limit])
 
 
-def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None, limit: int = 10) -> pl.DataFrame:
-    """The latest unresolved major collective disputes (v_major_disputes) in the selection's regions the viewer
-    may see, newest first."""
-    where, params = _detail_filter(wh, viewer, region, "d.region_code")
-    return wh.query(f"""
-        select d.occurred_on, d.region_code, coalesce(d.region_name, d.region_code) as region_name,
-               coalesce(d.unit_name, '') as unit_name, d.employer, d.industry_code, d.workers,
-               cast(d.amount_wan as double) as amount_wan, d.dispute_type, d.escalated, d.status, d.last_period
-        from page_major_disputes as d
-        where d.status <> '已化解' and {where}
-        order by d.occurred_on desc, d.incident_id
-        limit ?
-    """, [*params, limit])
+def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None, limit: int = 10,
+                        end: str | None = None, start: str | None = None) -> pl.DataFrame:
+    """The newest unresolved (未化解 + 处置中) major collective disputes: the rows 重大集体争议 lists for the same
+    filters (dashboard/disputes.incidents, so both pages count and list one scoped set), newest first."""
+    frame = disputes.incidents(wh, viewer, _dispute_query(wh, viewer, region, start, end), None)
+    return frame.sort(["occurred_on", "incident_id"], descending=[True, False]).head(limit).select(
+        "occurred_on", "region_code", pl.col("region_name").fill_null(pl.col("region_code")),
+        pl.col("unit_name").fill_null(""), "employer", "industry_code", "workers",
+        pl.col("amount_wan").cast(pl.Float64), "dispute_type", "escalated", "status",
+        pl.col("reported_period").alias("last_period"))
 
 
-def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None) -> dict:
-    """Unresolved major collective disputes of the selection (a total): incidents, workers, amount_wan, escalated."""
-    sel = selection(wh, viewer, region)
-    where, params = _members_filter(sel, "region_code")
-    return wh.query(f"""
-        select count(*) as incidents, cast(coalesce(sum(workers), 0) as bigint) as workers,
-               cast(coalesce(sum(amount_wan), 0) as double) as amount_wan,
-               count(*) filter (where escalated) as escalated
-        from page_major_disputes where status <> '已化解' and {where}
-    """, params or None).row(0, named=True)
+def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None, end: str | None = None,
+                     start: str | None = None) -> dict:
+    """Unresolved major collective disputes of the selection, from dashboard/disputes.summary (the definition of
+    重大集体争议): incidents (在办 = open + in_progress), open (未化解), in_progress (处置中), workers, amount_wan,
+    escalated — over the rows the viewer may see in detail, reported in [start, end] (None: all up to the latest)."""
+    row = disputes.summary(wh, viewer, _dispute_query(wh, viewer, region, start, end))
+    return {"incidents": row["unresolved"], "open": row["open"], "in_progress": row["in_progress"],
+            "workers": row["workers"], "amount_wan": row["amount_wan"], "escalated": row["escalated"]}
+
+
+def _dispute_query(wh: Warehouse, viewer: Viewer, region: str | None, start: str | None,
+                   end: str | None) -> "disputes.Query":
+    """The 重大集体争议 page's query for the overview's selection: unresolved only, as of `end`."""
+    sel = selection(wh, viewer, region)  # ScopeError outside the viewer's scope, as everywhere on 总览
+    if end is None:
+        end = wh.scalar("select max(period) from page_dispute_reports") or "0000-00"
+    return disputes.Query(start=start, end=end, region=sel.code,
+                          statuses=(labels.DISPUTE_OPEN, labels.DISPUTE_IN_PROGRESS))

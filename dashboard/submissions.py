@@ -15,10 +15,11 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
+from dashboard import labels
 from warehouse import config
 from warehouse.db import Warehouse
 
-STATUS_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未报", "superseded": "已更正"}
+STATUS_LABELS = labels.SUBMISSION_STATUS
 STATUS_ORDER = ("on_time", "superseded", "late", "missing")
 FORM_LABELS = {"A": "附件1 调解情况", "B": "附件2 组织建设", "C": "工作台账"}
 
@@ -101,7 +102,7 @@ def detail_table(cells: pl.DataFrame) -> pl.DataFrame:
         pl.col("due_on").alias("截止日期"),
         pl.col("first_loaded_at").alias("首次报送时间"),
         pl.col("first_loaded_by").alias("首次报送人"),
-        pl.col("days_late").alias("逾期天数"),
+        pl.col("days_late").alias(f"{labels.LATE}天数"),
         pl.col("versions").alias("版本数"),
         pl.col("replaced").alias("被替换版本数"),
         pl.col("last_loaded_at").alias("最近报送时间"),

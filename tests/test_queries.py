@@ -262,7 +262,7 @@ def test_city_sees_province_totals_and_rankings_but_no_other_units_rows(tiny):
         q.selection(tiny, CITY, "220183")  # a county of 长春
     # detail lists hold only the city's own regions, even for the province selection
     assert q.open_major_disputes(tiny, CITY, None)["region_code"].to_list() == ["220502"]
-    assert q.open_major_count(tiny, CITY, None)["incidents"] == 2  # a province total
+    assert q.open_major_count(tiny, CITY, None)["incidents"] == 1  # what the list shows (issue 10 item 2)
     assert q.industry_matrix(tiny, CITY, None, "2025-01", "2025-01")["code"].unique().sort().to_list() == [
         "220100", "220500"]  # unit totals by industry are rankings
 

@@ -51,7 +51,7 @@ def test_grid_statuses_with_who_and_when(wh):
         ("B", "on_time", "on_time", "按时", "孙丽", 1, 0, "孙丽", None),
         ("C", "missing", "missing", "未报", None, 0, 0, None, None),
     ]
-    assert cells(grid, "220100")[0] == ("A", "late", "late", "逾期", "赵敏", 1, 0, "赵敏", 1)
+    assert cells(grid, "220100")[0] == ("A", "late", "late", "迟报", "赵敏", 1, 0, "赵敏", 1)
     row = grid.filter((pl.col("unit_code") == "220500") & (pl.col("form") == "A")).row(0, named=True)
     assert (row["due_on"], row["first_loaded_at"], row["last_loaded_at"], row["form_label"]) == (
         dt.date(2025, 2, 10), dt.datetime(2025, 2, 10, 23, 0), dt.datetime(2025, 2, 20, 9, 30), "附件1 调解情况")
@@ -67,7 +67,7 @@ def test_summaries(wh):
         3, 2, 1, 1)
     assert units["unit_code"][-1] == "220500"  # best last
     table = subs.detail_table(grid)
-    assert table.columns == ["统计期", "单位", "报表", "状态", "截止日期", "首次报送时间", "首次报送人", "逾期天数", "版本数",
+    assert table.columns == ["统计期", "单位", "报表", "状态", "截止日期", "首次报送时间", "首次报送人", "迟报天数", "版本数",
                              "被替换版本数", "最近报送时间", "最近报送人"]
 
 
@@ -79,7 +79,7 @@ def test_scopes_city_sees_all_units_but_only_its_own_clerks(wh):
     grid = subs.grid(wh, Viewer("tonghua", "city", "220500"), "2025-01", "2025-01")
     assert grid["unit_code"].n_unique() == 11
     assert cells(grid, "220500")[0][4] == "王芳"
-    assert cells(grid, "220100")[0][:4] == ("A", "late", "late", "逾期")
+    assert cells(grid, "220100")[0][:4] == ("A", "late", "late", "迟报")
     assert cells(grid, "220100")[0][4] is None and cells(grid, "220100")[0][7] is None
 
 
