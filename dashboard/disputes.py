@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard import labels
+from warehouse import labels
 from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
 from dashboard.ledger import focus_members, level_of
 from etl.regions import PROVINCE_CODE

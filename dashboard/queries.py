@@ -22,10 +22,10 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import disputes, labels
+from dashboard import disputes
 from dashboard.format import shift_period
 from etl.formdefs import all_sheets
-from warehouse import config
+from warehouse import config, labels
 from warehouse.db import Warehouse, measures, quote_ident
 
 PROVINCE_CODE = "220000"

@@ -10,7 +10,7 @@ import json
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard import labels
+from warehouse import labels
 from etl.regions import PROVINCE_CODE, RegionIndex, read_industries
 from warehouse import signals as engine
 from warehouse.db import Warehouse, measures, quote_ident

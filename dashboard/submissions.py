@@ -15,7 +15,7 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import labels
+from warehouse import labels
 from warehouse import config
 from warehouse.db import Warehouse
 

@@ -6,11 +6,14 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common, coverage as cov, disputes as ds, export, format as fmt, labels, layout, state
+from dashboard import charts, common, export, layout, state
+from dashboard import coverage as cov
+from dashboard import disputes as ds
+from dashboard import format as fmt
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from etl.regions import PROVINCE_CODE
-from warehouse import config
+from warehouse import config, labels
 
 wh = warehouse()
 viewer = current_viewer()

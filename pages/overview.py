@@ -2,12 +2,13 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import brief, charts, common, labels, layout, queries as q, state
+from dashboard import brief, charts, common, layout, state
 from dashboard import format as fmt
+from dashboard import queries as q
 from dashboard.layout import cached
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
-from warehouse import config
+from warehouse import config, labels
 
 wh = warehouse()
 viewer = current_viewer()

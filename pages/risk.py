@@ -8,9 +8,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import common, export, format as fmt, labels, layout, signals as sq, state
+from dashboard import common, export, layout, state
+from dashboard import format as fmt
+from dashboard import signals as sq
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
+from warehouse import labels
 from warehouse import signals as engine
 
 LIST_LIMIT = 500

@@ -4,11 +4,13 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common, labels, layout, state, submissions as subs
+from dashboard import charts, common, layout, state
 from dashboard import format as fmt
+from dashboard import submissions as subs
 from dashboard.layout import cached
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
+from warehouse import labels
 
 wh = warehouse()
 viewer = current_viewer()

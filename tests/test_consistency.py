@@ -1,6 +1,6 @@
 """Pages that agree (issue 10 items 1–4): the same figure read by two pages' query functions is equal, for the
 leader, a city clerk (demo_city) and a county clerk (demo_county), on a short demo warehouse (etl.demo, 3 months);
-and every status word comes from one catalogue, dashboard/labels.py."""
+and every status word comes from one catalogue, warehouse/labels.py."""
 from __future__ import annotations
 
 import ast
@@ -11,7 +11,7 @@ import pytest
 
 from auth.viewer import Viewer
 from dashboard import disputes as ds
-from dashboard import labels
+from warehouse import labels
 from dashboard import queries as q
 from etl.demo import build_demo
 from warehouse.db import Warehouse

@@ -38,7 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard.labels import SIGNAL_LEVEL, SIGNAL_STATUS
+from warehouse.labels import SIGNAL_LEVEL, SIGNAL_STATUS
 from etl.regions import RegionIndex, read_industries
 from warehouse import config
 
@@ -47,7 +47,7 @@ SYSTEM = "system"
 
 LEVELS = ("red", "orange", "yellow", "blue")
 LEVEL_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
-LEVEL_NAMES = SIGNAL_LEVEL  # the words every page shows (dashboard/labels.py)
+LEVEL_NAMES = SIGNAL_LEVEL  # the words every page shows (warehouse/labels.py)
 STATUSES = ("new", "acknowledged", "closed")
 STATUS_NAMES = SIGNAL_STATUS
 ACTION_NAMES = {"raise": "系统预警", "ack": "处置", "close": "办结反馈", "reopen": "重新打开", "resolve": "条件解除"}
