@@ -27,9 +27,11 @@ demo: $(STAMP)
 
 # demo-accounts: one demo account per role (password demo1234, listed on the login page); it does nothing on a
 # warehouse that already has a real administrator (made with `python -m etl user add NAME --role admin`).
+# serve.py is the service (cookie sign-in, /healthz, scheduled jobs); MEDIATION_DEMO=1 tells it this is the demo,
+# the only way it starts with demo accounts enabled (docs/deploy.md for a real server).
 run: $(STAMP) $(DB)
 	$(BIN)/python -m etl user demo-accounts --db $(DB)
-	MEDIATION_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT)
+	MEDIATION_DEMO=1 MEDIATION_DB=$(DB) $(BIN)/streamlit run serve.py --server.port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q

@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from auth.viewer import ROLE_LABELS, Viewer
 from etl.regions import Region, RegionIndex
 from etl.scope import LoadScope
+from service import sessions
 from warehouse import config
 from warehouse.review import review_state_for  # noqa: F401  (the one review-state rule; re-exported)
 
@@ -317,6 +318,7 @@ def disable_account(wh, name: str, *, actor: str) -> Account:
     with wh.write() as cur:
         cur.execute("update accounts set disabled = true where name = ?", [account.name]).fetchall()
         wh.audit(cur, actor, "account_disable", account.name, {"role": account.role, "region_code": account.region_code})
+    sessions.revoke_user(account.name, "account_disabled")  # signed out everywhere at once (cookie sessions)
     return get_account(wh, account.name)
 
 
@@ -340,6 +342,7 @@ def reset_password(wh, name: str, password: str, *, actor: str) -> Account:
         cur.execute("update accounts set password_hash = ?, failed_attempts = 0, locked_until = null, is_demo = false "
                     "where name = ?", [password_hash, account.name]).fetchall()
         wh.audit(cur, actor, "password_reset", account.name, {"was_demo": account.is_demo})
+    sessions.revoke_user(account.name, "password_reset")  # whoever knew the old password is signed out now
     return get_account(wh, account.name)
 
 

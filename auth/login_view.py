@@ -69,3 +69,13 @@ def render(wh) -> None:
                 if c2.button("以此身份登录", key=f"demo_login_{i}", use_container_width=True):
                     with middle:
                         _signed_in(accounts.authenticate(wh, row["name"], row["password"], via="demo_button"))
+
+
+def render_signed_out(login_url: str) -> None:
+    """The service's page for a session that ended while the tab was open: why, and the way back to sign in."""
+    _, middle, _ = st.columns([1, 1.6, 1])
+    with middle:
+        st.title("吉林省劳动人事争议调解监测平台")
+        notice = gate.pop_notice()
+        st.info(notice or "请先登录。", icon=":material/schedule:")
+        st.link_button("重新登录", login_url, type="primary", icon=":material/login:", use_container_width=True)

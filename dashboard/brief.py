@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from auth.viewer import Viewer
-from dashboard import common, marts, queries as q, submissions as subs
+from dashboard import common, queries as q, submissions as subs
 from dashboard.export import file_name as safe_file_name, neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
 from warehouse import config
@@ -254,7 +254,7 @@ def new_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None, period
     """Major incidents first reported in `period`, in the selection (a count, so totals scope)."""
     sel = q.selection(wh, viewer, region)
     where, params = ("true", []) if sel.members is None else ("list_contains(?, region_code)", [list(sel.members)])
-    return int(wh.scalar(f"select count(*) from {marts.source(wh, 'page_major_disputes')} where first_period = ? and {where}",
+    return int(wh.scalar(f"select count(*) from page_major_disputes where first_period = ? and {where}",
                          [period, *params]) or 0)
 
 

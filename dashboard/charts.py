@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from warehouse import labels
 from dashboard.format import period_label, short_name
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -366,7 +367,7 @@ def heatmap(frame: pl.DataFrame, x_col: str, y_col: str, z_col: str, title: str,
 
 def status_grid(cells: pl.DataFrame, title: str, *, subtitle: str | None = None, y_order: Sequence[str] | None = None,
                 height: int | None = None) -> go.Figure:
-    """Submissions: units (rows) × months (columns), one colour per status (按时/已更正/逾期/未报), hover with who and
+    """Submissions: units (rows) × months (columns), one colour per status (labels.SUBMISSION_STATUS), hover with who and
     when. cells needs: period, unit_name, cell_status, status_label, first_loaded_at, first_loaded_by, versions,
     days_late (one form, or several forms with `form_label` — then each column is month · form)."""
     codes = {s: i for i, s in enumerate(("on_time", "superseded", "late", "missing"))}
@@ -391,7 +392,7 @@ def status_grid(cells: pl.DataFrame, title: str, *, subtitle: str | None = None,
             tr.append(symbols[r["cell_status"]])
             who = r.get("first_loaded_by") or "—"
             when = r["first_loaded_at"].strftime("%Y-%m-%d %H:%M") if r.get("first_loaded_at") else "—"
-            extra = f"<br>逾期 {r['days_late']} 天" if r.get("days_late") else ""
+            extra = f"<br>{labels.LATE} {r['days_late']} 天" if r.get("days_late") else ""
             if r.get("replaced"):
                 extra += f"<br>已更正：{r['replaced']} 个旧版本被替换（最近 {r.get('last_loaded_by') or '—'}，" \
                          f"{r['last_loaded_at'].strftime('%Y-%m-%d %H:%M') if r.get('last_loaded_at') else '—'}）"
@@ -421,7 +422,7 @@ def status_grid(cells: pl.DataFrame, title: str, *, subtitle: str | None = None,
     return fig
 
 
-_STATUS_NAMES = {"on_time": "按时", "superseded": "已更正", "late": "逾期", "missing": "未报"}
+_STATUS_NAMES = labels.SUBMISSION_STATUS
 
 
 def share_donut(frame: pl.DataFrame, label_col: str, value_col: str, title: str, *, subtitle: str | None = None,

@@ -16,7 +16,6 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import marts
 from dashboard.format import period_label
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse, measures, quote_ident
@@ -131,10 +130,10 @@ _MEASURE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def _coverage_ctes(wh: Warehouse, where: str) -> str:
     """CTEs ``targets_in_force`` and ``cov``: the rows of v_coverage for the months ``where`` selects (a predicate
-    on period / region_code / unit_code), read in one pass of the page mart of form B (dashboard/marts.py), with
+    on period / region_code / unit_code), read in one pass of the serving table page_org_building (warehouse/build.py), with
     unit_code and the target in force for ``$period`` (as mart_coverage picks it: the earliest deadline on or
     after the month's end, else the last one)."""
-    source = marts.source(wh, "page_org_building")
+    source = "page_org_building"
     parts = []
     for m in catalog():
         if not _MEASURE_KEY.match(m["key"]):
@@ -362,7 +361,7 @@ def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: s
     return run(wh, f"""
         with org as (
             select o.period, o.unit_code, o.{numerator} as numerator, o.{denominator} as denominator
-            from {marts.source(wh, "page_org_building")} as o
+            from page_org_building as o
             where o.period <= $until and o.period >= $since
         ),
         sums as (

@@ -2,8 +2,8 @@
 
 A time range [start, end] of months selects the incidents/warnings reported in at least one of its months;
 each is shown in its state as of ``end`` (its latest report in or before ``end``), read from every report
-(mart_major_dispute_reports / mart_risk_warning_reports, materialised as the page marts page_dispute_reports /
-page_warning_reports by dashboard/marts.py). Ids are those of v_major_disputes / v_risk_warnings.
+(mart_major_dispute_reports / mart_risk_warning_reports, materialised as the serving tables page_dispute_reports /
+page_warning_reports, warehouse/models/serving). Ids are those of v_major_disputes / v_risk_warnings.
 
 Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in the query: incident and
 warning rows only for regions in ``viewer.detail_regions``; counts by unit only for ``visible_units``.
@@ -16,18 +16,18 @@ from dataclasses import dataclass
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard import marts
+from warehouse import labels
 from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
 from dashboard.ledger import focus_members, level_of
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse
 
-DISPUTE_STATUSES = ("未化解", "处置中", "已化解")
-WARNING_STATUSES = ("未处置", "处置中", "已办结")
-LEVELS = ("红", "橙", "黄", "蓝")
-LEVEL_COLORS = {"红": "#d7301f", "橙": "#fc8d59", "黄": "#fdd049", "蓝": "#4a90d9"}
-STATUS_COLORS = {"未化解": "#d7301f", "处置中": "#fc8d59", "已化解": "#31a354",
-                 "未处置": "#d7301f", "已办结": "#31a354"}
+DISPUTE_STATUSES = labels.DISPUTE_STATUSES
+WARNING_STATUSES = labels.WARNING_STATUSES
+LEVELS = labels.WARNING_LEVELS
+LEVEL_COLORS = dict(zip(LEVELS, ("#d7301f", "#fc8d59", "#fdd049", "#4a90d9")))
+STATUS_COLORS = {labels.DISPUTE_OPEN: "#d7301f", labels.DISPUTE_IN_PROGRESS: "#fc8d59", labels.DISPUTE_RESOLVED: "#31a354",
+                 labels.WARNING_OPEN: "#d7301f", labels.WARNING_CLOSED: "#31a354"}
 SPANS = {"1": "当月", "3": "近3个月", "6": "近6个月", "12": "近12个月", "all": "全部"}
 
 
@@ -59,19 +59,12 @@ _FOCUS = """($level = 'province'
                or ($level = 'unit' and unit_code = $region)
                or ($level = 'region' and region_code = $region))"""
 
-# One pass over the reports up to ``$end`` (page marts of mart_major_dispute_reports / mart_risk_warning_reports,
-# dashboard/marts.py): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
+# One pass over the reports up to ``$end`` (serving tables of mart_major_dispute_reports / mart_risk_warning_reports,
+# warehouse/models/serving): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
 # v_risk_warnings), keep the latest report's fields (arg_max) and the months reported. ``$members`` (region codes,
 # NULL = all) narrows the scan.
 def _incidents(wh: Warehouse) -> str:
     return f"""
-    thresholds as (
-        select
-            max(value_num) filter (where key = 'major_workers_min') as workers_min,
-            max(value_num) filter (where key = 'major_amount_wan_min') as amount_wan_min,
-            max(value_num) filter (where key = 'major_escalation_counts') as escalation_counts
-        from cfg_setting
-    ),
     grouped as (
         select
             incident_id,
@@ -90,7 +83,7 @@ def _incidents(wh: Warehouse) -> str:
             arg_max(status, period) as status,
             arg_max(resolved_on, period) as resolved_on,
             arg_max(notes, period) as notes
-        from {marts.source(wh, "page_dispute_reports")}
+        from page_dispute_reports
         where period <= $end
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
         group by incident_id, region_code
@@ -115,16 +108,13 @@ def _incidents(wh: Warehouse) -> str:
             g.escalated as escalated,
             g.status as status,
             g.resolved_on as resolved_on,
-            (g.workers >= t.workers_min
-                or g.amount_wan >= t.amount_wan_min
-                or (t.escalation_counts = 1 and coalesce(g.escalated, false))) as is_major,
+            is_major(g.workers, g.amount_wan, g.escalated) as is_major,  -- the warehouse macro (models/macros)
             g.first_period,
             g.reported_period,
             g.notes as notes
         from grouped as g
         join v_region as r using (region_code)
         left join ref_industry as ind on ind.code = g.industry
-        cross join thresholds as t
         where (cast($industry as varchar) is null or g.industry = $industry)
           and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
     ),
@@ -151,7 +141,7 @@ def _warnings(wh: Warehouse) -> str:
             arg_max(owner, period) as owner,
             arg_max(status, period) as status,
             arg_max(closed_on, period) as closed_on
-        from {marts.source(wh, "page_warning_reports")}
+        from page_warning_reports
         where period <= $end
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
         group by warning_id, region_code
@@ -212,13 +202,13 @@ def incidents(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_
     """Incidents under the focus region the viewer may see in detail: open first (未化解, 处置中), escalated
     first, then the most workers. At most ``limit`` rows; ``limit=None`` for all (downloads)."""
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
-    params["limit"] = limit
+    params.update(limit=limit, status_order=list(DISPUTE_STATUSES))
     return run(wh, f"""
         with {_incidents(wh)}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
-        order by list_position(['未化解', '处置中', '已化解'], status), escalated desc, workers desc, occurred_on desc,
+        order by list_position($status_order, status), escalated desc, workers desc, occurred_on desc,
                  incident_id
         limit cast($limit as bigint)
     """, params)
@@ -228,13 +218,13 @@ def warnings(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_L
     """Risk warnings under the focus region the viewer may see in detail: open first, then by level.
     At most ``limit`` rows; ``limit=None`` for all (downloads)."""
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
-    params["limit"] = limit
+    params.update(limit=limit, closed=labels.WARNING_CLOSED, level_order=list(LEVELS))
     return run(wh, f"""
         with {_warnings(wh)}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
-        order by (status = '已办结'), list_position(['红', '橙', '黄', '蓝'], level), found_on desc, warning_id
+        order by (status = $closed), list_position($level_order, level), found_on desc, warning_id
         limit cast($limit as bigint)
     """, params)
 
@@ -246,7 +236,7 @@ def incident_history(wh: Warehouse, viewer: Viewer, incident_id: str, until: str
     return run(wh, f"""
         with history as (
             select period, status, workers, amount_wan, escalated, resolved_on, notes
-            from {marts.source(wh, "page_dispute_reports")}
+            from page_dispute_reports
             where incident_id = $id and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )
@@ -261,7 +251,7 @@ def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str |
     return run(wh, f"""
         with history as (
             select period, level, status, workers, amount_wan, owner, closed_on
-            from {marts.source(wh, "page_warning_reports")}
+            from page_warning_reports
             where warning_id = $id and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )
@@ -272,8 +262,9 @@ def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str |
 
 
 def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
-    """Incident totals for the focus region (which the viewer must be allowed to see): count by status,
-    workers, amount, escalated. Zeros when the focus is out of view."""
+    """Incident totals of the very rows incidents() lists (the focus region, only regions the viewer may see in
+    detail): count by status (open = 未化解, in_progress = 处置中; unresolved = both), workers, amount,
+    escalated. Zeros when the focus is out of view."""
     empty = {"incidents": 0, "open": 0, "in_progress": 0, "resolved": 0, "workers": 0, "amount_wan": 0.0,
              "escalated": 0}
     if not may_see(wh, viewer, q.region):
@@ -282,20 +273,23 @@ def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
         with {_incidents(wh)}
         select
             count(*) as incidents,
-            count(*) filter (where status = '未化解') as open,
-            count(*) filter (where status = '处置中') as in_progress,
-            count(*) filter (where status = '已化解') as resolved,
+            count(*) filter (where status = $open_status) as open,
+            count(*) filter (where status = $in_progress_status) as in_progress,
+            count(*) filter (where status = $resolved_status) as resolved,
             coalesce(sum(workers), 0) as workers,
             coalesce(sum(amount_wan), 0) as amount_wan,
             count(*) filter (where escalated) as escalated
         from items
-        where {_FOCUS}
-    """, _params(wh, viewer, q)).row(0, named=True)
-    return {k: (float(v) if k == "amount_wan" else int(v)) for k, v in row.items()}
+        where {detail_sql("region_code")} and {_FOCUS}
+    """, {**_params(wh, viewer, q, _detail(wh, viewer, q)), "open_status": labels.DISPUTE_OPEN,
+          "in_progress_status": labels.DISPUTE_IN_PROGRESS, "resolved_status": labels.DISPUTE_RESOLVED}).row(0, named=True)
+    out = {k: (float(v) if k == "amount_wan" else int(v)) for k, v in row.items()}
+    return {**out, "unresolved": out["open"] + out["in_progress"]}
 
 
 def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
-    """Risk-warning totals for the focus region: count, open (未处置 + 处置中), by level, workers."""
+    """Risk-warning totals of the very rows warnings() lists (the focus region, only regions the viewer may see
+    in detail): count, open (未处置 + 处置中), by level, workers."""
     empty = {"warnings": 0, "warnings_open": 0, "red": 0, "orange": 0, "yellow": 0, "blue": 0, "warning_workers": 0}
     if not may_see(wh, viewer, q.region):
         return empty
@@ -303,15 +297,16 @@ def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
         with {_warnings(wh)}
         select
             count(*) as warnings,
-            count(*) filter (where status <> '已办结') as warnings_open,
-            count(*) filter (where level = '红') as red,
-            count(*) filter (where level = '橙') as orange,
-            count(*) filter (where level = '黄') as yellow,
-            count(*) filter (where level = '蓝') as blue,
+            count(*) filter (where status <> $closed) as warnings_open,
+            count(*) filter (where level = $red) as red,
+            count(*) filter (where level = $orange) as orange,
+            count(*) filter (where level = $yellow) as yellow,
+            count(*) filter (where level = $blue) as blue,
             coalesce(sum(workers), 0) as warning_workers
         from items
-        where {_FOCUS}
-    """, _params(wh, viewer, q)).row(0, named=True)
+        where {detail_sql("region_code")} and {_FOCUS}
+    """, {**_params(wh, viewer, q, _detail(wh, viewer, q)), "closed": labels.WARNING_CLOSED,
+          **dict(zip(("red", "orange", "yellow", "blue"), LEVELS))}).row(0, named=True)
     return {k: int(v) for k, v in row.items()}
 
 
@@ -381,11 +376,12 @@ def unit_industry(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes
         return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "industry_code": pl.Utf8,
                                     "industry_name": pl.Utf8, "items": pl.Int64, "open_items": pl.Int64,
                                     "workers": pl.Int64})
-    done = "已化解" if kind == "disputes" else "已办结"
+    done = labels.DISPUTE_RESOLVED if kind == "disputes" else labels.WARNING_CLOSED
     cte = _incidents(wh) if kind == "disputes" else _warnings(wh)
-    measures = (f"count(*) as items, count(*) filter (where status <> '{done}') as open_items, "
+    measures = ("count(*) as items, count(*) filter (where status <> $done) as open_items, "
                 "cast(coalesce(sum(workers), 0) as bigint) as workers")
-    return run(wh, _children_sql(cte, measures) + " order by region_code, industry_code", _params(wh, viewer, q))
+    return run(wh, _children_sql(cte, measures) + " order by region_code, industry_code",
+               {**_params(wh, viewer, q), "done": done})
 
 
 def focus_name(wh: Warehouse, region: str) -> str:
@@ -420,7 +416,7 @@ def export_warnings(frame: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
-KIND_WORDS = {"disputes": ("重大集体争议", "件", "未结"), "warnings": ("风险预警", "条", "在办")}
+KIND_WORDS = {"disputes": ("重大集体争议", "件", labels.DISPUTE_UNRESOLVED), "warnings": ("风险预警", "条", labels.WARNING_UNRESOLVED)}
 
 
 def _font() -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard import marts
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse
@@ -25,11 +24,11 @@ WUHUA = ("任务清单化", "工作图表化", "操作手册化", "标准模板�
 
 def _as_of(wh: Warehouse) -> str:
     """CTEs ``as_of`` (each task's latest snapshot up to $period within $members) and ``tasks`` (with its
-    region and overdue as of $period), over the page mart of the snapshots (dashboard/marts.py)."""
+    region and overdue as of $period), over the serving table of the snapshots (page_ledger_snapshots)."""
     return f"""
     as_of as (
         select s.* exclude (unit_code)
-        from {marts.source(wh, "page_ledger_snapshots")} as s
+        from page_ledger_snapshots as s
         where s.period <= $period
           and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), s.region_code))
         qualify row_number() over (partition by s.region_code, s.task_id order by s.period desc) = 1
@@ -41,7 +40,7 @@ def _as_of(wh: Warehouse) -> str:
             r.kind,
             r.unit_code,
             r.unit_name,
-            (a.step < 5 and a.due_on < last_day(cast($period || '-01' as date))) as overdue
+            ledger_overdue(a.step, a.due_on, $period) as overdue  -- the warehouse macro
         from as_of as a
         join v_region as r using (region_code)
     )
@@ -215,7 +214,7 @@ def task_history(wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, 
     return run(wh, f"""
         with history as (
             select period, step, step_name, target_value, done_value, progress
-            from {marts.source(wh, "page_ledger_snapshots")}
+            from page_ledger_snapshots
             where region_code = $region and task_id = $task and {detail_sql("region_code")}
               and (cast($until as varchar) is null or period <= $until)
         )

@@ -9,8 +9,8 @@ the data is read, not by hiding widgets:
 Roll-ups (unit, province) are sums over `v_region.unit_code`; every rate is recomputed from the summed
 numerator and denominator (the formulas in force come from config [measures]), never averaged.
 Values are always bound parameters; formulas are compiled by `warehouse.config.compile_formula`, which
-accepts only column keys, numbers and arithmetic. The figures are read from the page marts (dashboard/marts.py:
-the public views materialised with each region's unit_code, rebuilt when the current versions change).
+accepts only column keys, numbers and arithmetic. The figures are read from the serving tables (warehouse/models/serving:
+the public views materialised with each region's unit_code, refreshed by every load's commit).
 """
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import marts
+from dashboard import disputes
 from dashboard.format import shift_period
 from etl.formdefs import all_sheets
-from warehouse import config
+from warehouse import config, labels
 from warehouse.db import Warehouse, measures, quote_ident
 
 PROVINCE_CODE = "220000"
@@ -271,7 +271,7 @@ def _mediation_grouped(wh: Warehouse, group: str, where: str, params: list, star
     sql = f"""
         with agg as (
             select {group}, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
-            from {marts.source(wh, "page_mediation")} as m
+            from page_mediation as m
             where m.period between ? and ? and {where}
             group by all
         )
@@ -296,7 +296,7 @@ def mediation_totals(wh: Warehouse, viewer: Viewer, region: str | None, start: s
     current = _mediation_grouped(wh, "'current' as span", where, params, start, end)
     last = _mediation_grouped(wh, "'last_year' as span", where, params, shift_period(start, -12), shift_period(end, -12))
     months = wh.query(f"""
-        select count(distinct period) as months from {marts.source(wh, "page_mediation")} as m
+        select count(distinct period) as months from page_mediation as m
         where m.period between ? and ? and {where}
     """, [shift_period(start, -12), shift_period(end, -12), *params])["months"][0]
     span = _span_months(start, end)
@@ -330,7 +330,7 @@ def org_kinds(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end
     where, params = _members_filter(sel, "region_code")
     cols = ", ".join(f"cast(sum(accepted_{k}) as bigint) as a_{k}, cast(sum(succeeded_{k}) as bigint) as s_{k}"
                      for k in ORG_KINDS)
-    row = wh.query(f"select {cols} from {marts.source(wh, 'page_mediation')} where period between ? and ? and {where}",
+    row = wh.query(f"select {cols} from page_mediation where period between ? and ? and {where}",
                    [start, end, *params]).row(0, named=True)
     rows = []
     for k, label in ORG_KINDS.items():
@@ -351,14 +351,14 @@ def industry_breakdown(wh: Warehouse, viewer: Viewer, region: str | None, start:
         select i.industry_code, any_value(i.industry_name) as industry_name,
                cast(sum(i.accepted) as bigint) as accepted, cast(sum(i.succeeded) as bigint) as succeeded,
                cast(sum(i.collective_cases) as bigint) as collective_cases, cast(sum(i.workers) as bigint) as workers
-        from {marts.source(wh, "page_mediation_industry")} as i
+        from page_mediation_industry as i
         where i.period between ? and ? and {where}
         group by i.industry_code
         order by accepted desc, i.industry_code
     """, [start, end, *params])
     totals = wh.query(f"""
         select cast(sum(accepted_total) as bigint) as accepted, cast(sum(succeeded_total) as bigint) as succeeded
-        from {marts.source(wh, "page_mediation")} where period between ? and ? and {where}
+        from page_mediation where period between ? and ? and {where}
     """, [start, end, *params]).row(0, named=True)
     rest_a = (totals["accepted"] or 0) - (frame["accepted"].sum() or 0)
     rest_s = max((totals["succeeded"] or 0) - (frame["succeeded"].sum() or 0), 0)
@@ -382,7 +382,7 @@ def industry_matrix(wh: Warehouse, viewer: Viewer, region: str | None, start: st
     frame = wh.query(f"""
         select {key} as code, m.industry_code, any_value(m.industry_name) as industry_name,
                cast(sum(m.accepted) as bigint) as accepted, cast(sum(m.succeeded) as bigint) as succeeded
-        from {marts.source(wh, "page_mediation_industry")} as m
+        from page_mediation_industry as m
         where m.period between ? and ? and {where} {extra}
         group by all
     """, [start, end, *params, *extra_params])
@@ -398,7 +398,7 @@ def industry_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     return wh.query(f"""
         select period, cast(sum(accepted) as bigint) as accepted, cast(sum(succeeded) as bigint) as succeeded,
                cast(sum(collective_cases) as bigint) as collective_cases
-        from {marts.source(wh, "page_mediation_industry")}
+        from page_mediation_industry
         where period between ? and ? and industry_code = ? and {where}
         group by period order by period
     """, [start, end, industry, *params])
@@ -436,7 +436,7 @@ def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     where, params = _members_filter(sel, "o.region_code")
     wide = wh.query(f"""
         select o.period, {_coverage_sums_sql()}
-        from {marts.source(wh, "page_org_building")} as o
+        from page_org_building as o
         where o.period between ? and ? and {where}
         group by o.period order by o.period
     """, [start, end, *params])
@@ -522,6 +522,28 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
         "baseline": pl.Float64})
 
 
+def target_progress(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
+    """kpis() as 各项目标完成情况 shows them beside the unit ranking, in the ranking's windows: the mediation
+    measures (success_rate, mediation_share) over [start, end] (summed numerator ÷ summed denominator, as
+    unit_ranking), coverage measures at `end` (stock). accepted_total is left out; change and previous are null
+    (a span has no 环比)."""
+    kp = kpis(wh, viewer, region, end).filter(pl.col("key") != "accepted_total")
+    sel = selection(wh, viewer, region)
+    where, params = _members_filter(sel, "m.region_code")
+    span = _mediation_grouped(wh, "'span' as span", where, params, start, end)
+    row = span.row(0, named=True) if span.height else None
+    over_span = {key: (_f(row, key), _f(row, f"{key}_num"), _f(row, f"{key}_den")) for key in RANKING_MEASURES}
+    rows = []
+    for r in kp.to_dicts():
+        if r["key"] in over_span:
+            r["value"], r["numerator"], r["denominator"] = over_span[r["key"]]
+            r["previous"] = r["change"] = None
+            r["gap"] = (r["value"] - r["target"]) if (r["value"] is not None and r["target"] is not None) else None
+            r["met"] = (r["gap"] >= -1e-12) if r["gap"] is not None else None
+        rows.append(r)
+    return pl.DataFrame(rows, schema=kp.schema)
+
+
 def _f(row: dict | None, key: str):
     if row is None:
         return None
@@ -550,7 +572,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         sql = f"""
             with agg as (
                 select m.unit_code, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
-                from {marts.source(wh, "page_mediation")} as m
+                from page_mediation as m
                 where m.period between ? and ? and list_contains(?, m.unit_code)
                 group by {"grouping sets ((m.unit_code), ())" if province else "m.unit_code"}
             )
@@ -579,7 +601,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         parts.append(part)
     wide = wh.query(f"""
         select coalesce(o.unit_code, '{PROVINCE_CODE}') as unit_code, {_coverage_sums_sql()}
-        from {marts.source(wh, "page_org_building")} as o
+        from page_org_building as o
         where o.period = ? and list_contains(?, o.unit_code)
         group by {"grouping sets ((o.unit_code), ())" if province else "o.unit_code"}
     """, [end, codes])
@@ -635,8 +657,8 @@ def missing_units(wh: Warehouse, period: str, form: str = "A") -> list[str]:
 
 
 # ------------------------------------------------------------------ early warning
-LEVEL_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-SIGNAL_STATUS = {"new": "新发现", "acknowledged": "已确认", "closed": "已关闭"}
+LEVEL_LABELS = labels.SIGNAL_LEVEL
+SIGNAL_STATUS = labels.SIGNAL_STATUS
 
 
 def _detail_filter(wh: Warehouse, viewer: Viewer, region: str | None, column: str) -> tuple[str, list]:
@@ -666,28 +688,33 @@ def open_signals(wh: Warehouse, viewer: Viewer, region: str | None = None, level
     """, [list(levels), *params, limit])
 
 
-def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None, limit: int = 10) -> pl.DataFrame:
-    """The latest unresolved major collective disputes (v_major_disputes) in the selection's regions the viewer
-    may see, newest first."""
-    where, params = _detail_filter(wh, viewer, region, "d.region_code")
-    return wh.query(f"""
-        select d.occurred_on, d.region_code, coalesce(d.region_name, d.region_code) as region_name,
-               coalesce(d.unit_name, '') as unit_name, d.employer, d.industry_code, d.workers,
-               cast(d.amount_wan as double) as amount_wan, d.dispute_type, d.escalated, d.status, d.last_period
-        from {marts.source(wh, "page_major_disputes")} as d
-        where d.status <> '已化解' and {where}
-        order by d.occurred_on desc, d.incident_id
-        limit ?
-    """, [*params, limit])
+def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None, limit: int = 10,
+                        end: str | None = None, start: str | None = None) -> pl.DataFrame:
+    """The newest unresolved (未化解 + 处置中) major collective disputes: the rows 重大集体争议 lists for the same
+    filters (dashboard/disputes.incidents, so both pages count and list one scoped set), newest first."""
+    frame = disputes.incidents(wh, viewer, _dispute_query(wh, viewer, region, start, end), None)
+    return frame.sort(["occurred_on", "incident_id"], descending=[True, False]).head(limit).select(
+        "occurred_on", "region_code", pl.col("region_name").fill_null(pl.col("region_code")),
+        pl.col("unit_name").fill_null(""), "employer", "industry_code", "workers",
+        pl.col("amount_wan").cast(pl.Float64), "dispute_type", "escalated", "status",
+        pl.col("reported_period").alias("last_period"))
 
 
-def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None) -> dict:
-    """Unresolved major collective disputes of the selection (a total): incidents, workers, amount_wan, escalated."""
-    sel = selection(wh, viewer, region)
-    where, params = _members_filter(sel, "region_code")
-    return wh.query(f"""
-        select count(*) as incidents, cast(coalesce(sum(workers), 0) as bigint) as workers,
-               cast(coalesce(sum(amount_wan), 0) as double) as amount_wan,
-               count(*) filter (where escalated) as escalated
-        from {marts.source(wh, "page_major_disputes")} where status <> '已化解' and {where}
-    """, params or None).row(0, named=True)
+def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None, end: str | None = None,
+                     start: str | None = None) -> dict:
+    """Unresolved major collective disputes of the selection, from dashboard/disputes.summary (the definition of
+    重大集体争议): incidents (在办 = open + in_progress), open (未化解), in_progress (处置中), workers, amount_wan,
+    escalated — over the rows the viewer may see in detail, reported in [start, end] (None: all up to the latest)."""
+    row = disputes.summary(wh, viewer, _dispute_query(wh, viewer, region, start, end))
+    return {"incidents": row["unresolved"], "open": row["open"], "in_progress": row["in_progress"],
+            "workers": row["workers"], "amount_wan": row["amount_wan"], "escalated": row["escalated"]}
+
+
+def _dispute_query(wh: Warehouse, viewer: Viewer, region: str | None, start: str | None,
+                   end: str | None) -> "disputes.Query":
+    """The 重大集体争议 page's query for the overview's selection: unresolved only, as of `end`."""
+    sel = selection(wh, viewer, region)  # ScopeError outside the viewer's scope, as everywhere on 总览
+    if end is None:
+        end = wh.scalar("select max(period) from page_dispute_reports") or "0000-00"
+    return disputes.Query(start=start, end=end, region=sel.code,
+                          statuses=(labels.DISPUTE_OPEN, labels.DISPUTE_IN_PROGRESS))

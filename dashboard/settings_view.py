@@ -32,7 +32,18 @@ LABELS |= {
     "accounts.sso_claim": ("单点登录账号字段", "启用 OIDC 单点登录时使用"),
     "review.enabled": ("启用多级审核", "县级报表由市（州）审核，市级报表由省级审核"),
     "review.pending_counts": ("待审核数据计入看板", "计入时标注“待审核”"),
-    "signals.reopen_growth": ("预警重新打开的增幅", "已关闭的预警在情况恶化（等级升高或数值增长超过此比例）时重新打开"),
+    "signals.reopen_growth": ("预警重新打开的增幅", "已办结的预警在情况恶化（等级升高或数值增长超过此比例）时重新打开"),
+}
+LABELS |= {
+    "session.idle_minutes": ("登录会话空闲超时（分钟）", "以服务方式运行时：无任何操作超过此时间自动退出"),
+    "session.absolute_hours": ("登录会话最长时长（小时）", "无论是否操作，登录超过此时间须重新登录"),
+    "session.secure_cookie": ("会话 Cookie 仅限 HTTPS", "auto：经 HTTPS 访问时自动启用"),
+    "jobs.enabled": ("启用定时任务", "服务进程内运行，见下方“定时任务”"),
+    "jobs.signals_refresh": ("风险预警每日刷新时间", "每天；含 R6 迟报未报"),
+    "jobs.backup": ("整库备份时间", "每天"),
+    "jobs.backup_dir": ("备份目录", "相对于数据仓库文件所在目录"),
+    "jobs.backup_keep": ("保留备份份数", "超出时删除最旧的备份"),
+    "jobs.reminders": ("催报名单生成时间", "每月报送截止日当天"),
 }
 SIGNAL_RULES = {"r1": "R1 重大集体争议", "r2": "R2 受理量激增", "r3": "R3 集体争议聚集", "r4": "R4 调解成功率下降",
                 "r5": "R5 预警超期未办结", "r6": "R6 迟报未报", "r7": "R7 建设进度滞后"}
@@ -90,3 +101,42 @@ def targets(settings: dict) -> pl.DataFrame:
             goal = f"比本地区2024年平均水平提高 {100 * target['points_over_2024']:.0f} 个百分点"
         rows.append({"指标": labels.get(target["measure"], target["measure"]), "期限": str(target["date"]), "目标": goal})
     return pl.DataFrame(rows)
+
+
+OUTCOME_LABELS = {"ok": "成功", "failed": "失败"}
+
+
+def jobs_table(runs: dict[str, dict], next_runs: dict | None) -> pl.DataFrame:
+    """定时任务: per job its schedule ([jobs]), last run, outcome and next run (None: not running as the service)."""
+    from service import jobs
+    schedules = jobs.schedules()
+    rows = []
+    for job_id, job in jobs.JOBS.items():
+        run = runs.get(job_id) or {}
+        nxt = (next_runs or {}).get(job_id)
+        rows.append({
+            "任务": job.label,
+            "时间安排": schedules[job_id]["text"],
+            "上次运行": f"{run['logged_at']:%Y-%m-%d %H:%M}" if run.get("logged_at") else "尚未运行",
+            "结果": OUTCOME_LABELS.get(run.get("outcome"), "—") if run else "—",
+            "说明": _job_summary(job_id, run),
+            "下次运行": f"{nxt:%Y-%m-%d %H:%M}" if nxt else ("—" if next_runs is None else "未排期"),
+        })
+    return pl.DataFrame(rows, schema={k: pl.Utf8 for k in ("任务", "时间安排", "上次运行", "结果", "说明", "下次运行")})
+
+
+def _job_summary(job_id: str, run: dict) -> str:
+    """One Chinese line on what the last run did (or why it failed)."""
+    if not run:
+        return ""
+    if run.get("outcome") != "ok":
+        return f"失败原因：{run.get('message', '')}"
+    result = run.get("result") or {}
+    if job_id == "signals_refresh":
+        return f"新增 {result.get('new', 0)} 条，重新打开 {result.get('reopened', 0)} 条，条件解除 {result.get('resolved', 0)} 条"
+    if job_id == "backup":
+        removed = len(result.get("removed") or [])
+        return f"备份到 {result.get('folder', '')}" + (f"，清理旧备份 {removed} 份" if removed else "")
+    if job_id == "reminders":
+        return f"{result.get('period', '')} 未报齐的报送单位 {len(result.get('units') or [])} 个"
+    return ""

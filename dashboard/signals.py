@@ -10,12 +10,13 @@ import json
 import polars as pl
 
 from auth.viewer import Viewer
+from warehouse import labels
 from etl.regions import PROVINCE_CODE, RegionIndex, read_industries
 from warehouse import signals as engine
 from warehouse.db import Warehouse, measures, quote_ident
 
 LEVELS = engine.LEVELS
-LEVEL_NAMES = engine.LEVEL_NAMES
+LEVEL_NAMES = labels.SIGNAL_LEVEL
 LEVEL_COLORS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#d4ac0d", "blue": "#2e86c1"}
 LEVEL_MARKS = {"red": ":red[●]", "orange": ":orange[●]", "yellow": ":yellow[●]", "blue": ":blue[●]"}  # markdown
 INDUSTRY_SHORT = {
@@ -23,7 +24,7 @@ INDUSTRY_SHORT = {
     "H": "住宿餐饮", "I": "信息技术", "J": "金融", "K": "房地产", "L": "租赁商务", "M": "科研技术", "N": "水利环境",
     "O": "居民服务", "P": "教育", "Q": "卫生社工", "R": "文体娱乐", "S": "公共管理", "T": "国际组织",
 }
-STATUS_NAMES = engine.STATUS_NAMES
+STATUS_NAMES = labels.SIGNAL_STATUS
 RULE_NAMES = engine.RULES
 NO_INDUSTRY = "—"
 
@@ -53,7 +54,7 @@ EVIDENCE_VIEWS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
         "period": "月份", "region_code": "报送单位", "form": "报表", "loaded_at": "首次报送时间", "loaded_by": "报送人",
         "status": "状态"}),
 }
-SUBMISSION_STATUS = {"on_time": "按时", "late": "迟报", "missing": "未报"}
+SUBMISSION_STATUS = labels.SUBMISSION_STATUS
 FORM_NAMES = engine.FORM_NAMES
 
 
@@ -97,7 +98,7 @@ def _where(wh: Warehouse, viewer: Viewer, *, region: str | None = None, industry
 
 
 def open_counts(wh: Warehouse, viewer: Viewer) -> dict[str, int]:
-    """Signals not yet closed (待处置 + 处置中) in the viewer's scope, by level: {red, orange, yellow, blue}."""
+    """Signals not yet closed (new + acknowledged) in the viewer's scope, by level: {red, orange, yellow, blue}."""
     where, params = _where(wh, viewer)
     frame = wh.query(f"select level, count(*) as n from signals as s where status <> 'closed' and {where} group by level",
                      params or None)

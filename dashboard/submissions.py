@@ -15,11 +15,11 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from dashboard import marts
+from warehouse import labels
 from warehouse import config
 from warehouse.db import Warehouse
 
-STATUS_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未报", "superseded": "已更正"}
+STATUS_LABELS = labels.SUBMISSION_STATUS
 STATUS_ORDER = ("on_time", "superseded", "late", "missing")
 FORM_LABELS = {"A": "附件1 调解情况", "B": "附件2 组织建设", "C": "工作台账"}
 
@@ -43,7 +43,7 @@ def grid(wh: Warehouse, viewer: Viewer, start: str, end: str, form: str | None =
         select s.period, s.unit_code, s.unit_name, s.form,
                cast(cast(s.period || '-01' as date) + interval 1 month + to_days(cast(? as integer) - 1) as date) as due_on,
                s.status, s.first_loaded_at, s.first_loaded_by, s.versions, s.replaced, s.last_loaded_at, s.last_loaded_by
-        from {marts.source(wh, "page_submissions")} as s
+        from page_submissions as s
         where s.period between ? and ? and {unit_filter} and {form_filter}
         order by s.period, s.unit_code, s.form
     """, [due_day(), start, end, *unit_params, *form_params])
@@ -102,9 +102,60 @@ def detail_table(cells: pl.DataFrame) -> pl.DataFrame:
         pl.col("due_on").alias("截止日期"),
         pl.col("first_loaded_at").alias("首次报送时间"),
         pl.col("first_loaded_by").alias("首次报送人"),
-        pl.col("days_late").alias("逾期天数"),
+        pl.col("days_late").alias(f"{labels.LATE}天数"),
         pl.col("versions").alias("版本数"),
         pl.col("replaced").alias("被替换版本数"),
         pl.col("last_loaded_at").alias("最近报送时间"),
         pl.col("last_loaded_by").alias("最近报送人"),
     )
+
+
+# ------------------------------------------------------------------ 催报 (the due-day job, service/jobs.py)
+def reminder_list(wh: Warehouse, viewer: Viewer) -> dict | None:
+    """The latest 催报名单 (the reminders job's run), less the forms that have arrived since, in the viewer's scope.
+
+    {period, due_on, made_at, units: [{unit_code, unit_name, forms: [A, C], form_labels: [...]}]}; None before the
+    job's first successful run. The province sees every unit; a city or county clerk only their own unit.
+    """
+    from service import jobs
+    run = jobs.last_runs(wh).get("reminders")
+    if not run or run.get("outcome") != "ok":
+        return None
+    result = run.get("result") or {}
+    period = str(result.get("period", ""))
+    still = {u["unit_code"]: set(u["forms"]) for u in jobs.missing_reports(wh, period)}
+    own = None if viewer.is_province else viewer.unit_code(wh.region_index())
+    units = []
+    for unit in result.get("units") or []:
+        code = unit.get("unit_code")
+        if own is not None and code != own:
+            continue
+        forms = [f for f in unit.get("forms") or [] if f in still.get(code, set())]
+        if forms:
+            units.append({"unit_code": code, "unit_name": unit.get("unit_name", code), "forms": forms,
+                          "form_labels": [FORM_LABELS.get(f, f) for f in forms]})
+    return {"period": period, "due_on": str(result.get("due_on", "")), "made_at": run.get("logged_at"),
+            "units": units}
+
+
+def reminder_notice(unit_name: str, form_labels: list[str], period: str, due_on: str, issued_on: str) -> bytes:
+    """催报通知 for one unit as a plain-text document (UTF-8 with BOM so Windows Notepad and WPS open it)."""
+    year, month = period.split("-")
+    lines = [
+        "催报通知",
+        "",
+        f"{unit_name}人力资源和社会保障局（劳动人事争议仲裁院）：",
+        "",
+        f"    按照劳动人事争议调解组织建设行动数据报送要求，{int(year)}年{int(month)}月的报表应于 {due_on} 前报送。"
+        f"截至 {issued_on}，贵单位尚未报送以下报表：",
+        "",
+        *[f"    {i}. {label}" for i, label in enumerate(form_labels, 1)],
+        "",
+        "    请于收到本通知后尽快登录吉林省劳动人事争议调解监测平台，在“模板下载”页下载模板，填报后在“数据上报”页上传。"
+        "如有困难，请及时与省级管理员联系。",
+        "",
+        "吉林省劳动人事争议调解监测平台",
+        issued_on,
+        "",
+    ]
+    return ("\ufeff" + "\r\n".join(lines)).encode("utf-8")

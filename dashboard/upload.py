@@ -276,7 +276,7 @@ def already_loaded(wh: Warehouse, sha256: str) -> list[dict]:
     return wh.query("""
         select v.version_id, v.period, v.loaded_at, v.loaded_by, v.review_state
         from versions as v join files as f using (file_id)
-        where f.sha256 = ? order by v.loaded_at desc
+        where f.sha256 = ? order by v.load_seq desc
     """, [sha256]).to_dicts()
 
 

@@ -5,8 +5,9 @@
     python -m etl user disable NAME / enable NAME / passwd NAME [--password-stdin]
     python -m etl user demo-accounts          (demo warehouse only: one account per role, password demo1234)
 
-Exit status: 0 done, 2 usage or validation error (Chinese message on stderr). Passwords are read with getpass
-(asked twice) or from one line of stdin; they are never printed. Changes are audited with the actor `cli:<os user>`.
+Exit status: 0 done, 1 warehouse busy, missing or damaged, 2 usage or validation error (Chinese message on
+stderr). Passwords are read with getpass (asked twice) or from one line of stdin; they are never printed.
+Changes are audited with the actor `cli:<os user>`.
 """
 from __future__ import annotations
 
@@ -120,9 +121,9 @@ def add_user_commands(subparsers, with_db) -> None:
     """Register `user {add,list,disable,enable,passwd,demo-accounts}` on the CLI's subparsers."""
     from etl.cli import _open  # the CLI's warehouse opener (Chinese message when the app holds the file)
 
-    def run(handler):
+    def run(handler, read_only: bool = False):
         def func(args) -> int:
-            wh = _open(args)
+            wh = _open(args, read_only=read_only)
             try:
                 return handler(args, wh)
             finally:
@@ -142,7 +143,7 @@ def add_user_commands(subparsers, with_db) -> None:
     p.set_defaults(func=run(cmd_user_add))
 
     p = with_db(sub.add_parser("list", help="列出账号"))
-    p.set_defaults(func=run(cmd_user_list))
+    p.set_defaults(func=run(cmd_user_list, read_only=True))
 
     p = with_db(sub.add_parser("disable", help="停用账号（账号不删除，审计记录保留）"))
     p.add_argument("name", metavar="NAME")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 
-from etl.issues import CellError
+from etl.issues import CellError, clip, printable
 
 ZERO_MARKS = {"", "-", "—", "–", "/", "无", "--", "——"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -40,6 +41,11 @@ def as_text(value: object) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
+def shown(value: object) -> str:
+    """A cell's value as a message quotes it: its text, control characters escaped, at most SHOWN_CHARS."""
+    return clip(printable(as_text(value)))
+
+
 def is_blank(value: object) -> bool:
     return as_text(value) == ""
 
@@ -52,17 +58,25 @@ def _number_text(value: object) -> str:
 def to_number(value: object, *, empty_is_zero: bool) -> float | None:
     """Any numeric cell: numbers, numbers stored as text, thousands separators, full-width digits."""
     if isinstance(value, bool):
-        raise CellError("not_a_number", f"“{value}”不是数字", "请填写数字。")
+        raise CellError("not_a_number", f"“{shown(value)}”不是数字", "请填写数字。")
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(float(value), value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        raise CellError("not_a_number", f"“{as_text(value)}”是日期，不是数字", "请填写数字，并把单元格格式设为“常规”或“数值”。")
+        raise CellError("not_a_number", f"“{shown(value)}”是日期，不是数字", "请填写数字，并把单元格格式设为“常规”或“数值”。")
     text = _number_text(value)
     if text in ZERO_MARKS:
         return 0.0 if empty_is_zero else None
     if not NUMBER_PATTERN.match(text):
-        raise CellError("not_a_number", f"“{as_text(value)}”不是数字", "请只填写数字（不要带单位或文字）。")
-    return float(text)
+        raise CellError("not_a_number", f"“{shown(value)}”不是数字", "请只填写数字（不要带单位或文字）。")
+    return _finite(float(text), value)
+
+
+def _finite(number: float, value: object) -> float:
+    """NaN and infinity (a numeric cell written by a program, or 1 followed by 400 zeros) are not figures."""
+    if not math.isfinite(number):
+        raise CellError("not_finite", f"“{shown(value)}”不是有效的数值（非数字或超出范围）",
+                        "请填写一个普通的数字；如是公式，请改正公式或直接填写数值。")
+    return number
 
 
 def to_int(value: object, *, empty_is_zero: bool = True, minimum: float | None = 0) -> int | None:
@@ -71,12 +85,12 @@ def to_int(value: object, *, empty_is_zero: bool = True, minimum: float | None =
     if number is None:
         return None
     if number < 0:
-        raise CellError("negative", f"“{as_text(value)}”是负数", "数量不能为负数。")
+        raise CellError("negative", f"“{shown(value)}”是负数", "数量不能为负数。")
     if not float(number).is_integer():
-        raise CellError("fraction", f"“{as_text(value)}”不是整数", "件数、人数、个数须为整数。")
+        raise CellError("fraction", f"“{shown(value)}”不是整数", "件数、人数、个数须为整数。")
     result = int(number)
     if minimum is not None and result < minimum:
-        raise CellError("below_minimum", f"“{result}”小于最小值 {minimum:g}", f"此列不能小于 {minimum:g}。")
+        raise CellError("below_minimum", f"“{shown(result)}”小于最小值 {minimum:g}", f"此列不能小于 {minimum:g}。")
     return result
 
 
@@ -86,7 +100,7 @@ def to_decimal(value: object, *, empty_is_zero: bool = True) -> float | None:
     if number is None:
         return None
     if number < 0:
-        raise CellError("negative", f"“{as_text(value)}”是负数", "金额不能为负数。")
+        raise CellError("negative", f"“{shown(value)}”是负数", "金额不能为负数。")
     return round(number, 2)
 
 
@@ -107,7 +121,7 @@ def to_rate_pct(value: object) -> float | None:
     if number is None:
         return None
     if number < 0:
-        raise CellError("negative", f"“{as_text(value)}”是负数", "比率不能为负数。")
+        raise CellError("negative", f"“{shown(value)}”是负数", "比率不能为负数。")
     return number * 100 if number <= 1 else number
 
 
@@ -124,7 +138,7 @@ def to_date(value: object) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 20000 < value < 80000:
             return excel_serial_to_date(value)
-        raise CellError("not_a_date", f"“{as_text(value)}”不是日期", "日期请写成 2025-03-05 或 2025年3月5日。")
+        raise CellError("not_a_date", f"“{shown(value)}”不是日期", "日期请写成 2025-03-05 或 2025年3月5日。")
     text = unicodedata.normalize("NFKC", as_text(value)).replace(" ", "")
     if text in ("", "-", "—", "/", "无"):
         return None
@@ -136,7 +150,7 @@ def to_date(value: object) -> dt.date | None:
                 return dt.date(year, month, day)
             except ValueError:
                 break
-    raise CellError("not_a_date", f"“{as_text(value)}”不是有效日期", "日期请写成 2025-03-05 或 2025年3月5日。")
+    raise CellError("not_a_date", f"“{shown(value)}”不是有效日期", "日期请写成 2025-03-05 或 2025年3月5日。")
 
 
 def to_period(value: object) -> str | None:
@@ -156,13 +170,21 @@ def to_period(value: object) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
+def period_filled(value: object) -> bool:
+    """Does a 统计期 cell hold a value (then it must read as a month, even when the upload names the period)?
+    A number or date does; text does when it has a digit: the blank template's "    年  月" does not."""
+    if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+        return True
+    return any(ch.isdigit() for ch in unicodedata.normalize("NFKC", as_text(value)))
+
+
 def to_step(value: object) -> int | None:
     """Ledger step: 5, 闭环销号, 5 闭环销号, 5、闭环销号, 5-闭环销号, 5闭环销号 → 5."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
         if number.is_integer() and 1 <= number <= 5:
             return int(number)
-        raise CellError("bad_step", f"当前环节“{as_text(value)}”不在 1–5 之间", _STEP_FIX)
+        raise CellError("bad_step", f"当前环节“{shown(value)}”不在 1–5 之间", _STEP_FIX)
     text = normalise(value)
     if not text:
         return None
@@ -170,13 +192,13 @@ def to_step(value: object) -> int | None:
     if match:
         number, name = int(match.group(1)), match.group(2)
         if not 1 <= number <= 5:
-            raise CellError("bad_step", f"当前环节“{as_text(value)}”不在 1–5 之间", _STEP_FIX)
+            raise CellError("bad_step", f"当前环节“{shown(value)}”不在 1–5 之间", _STEP_FIX)
         if name and name != STEP_NAMES[number - 1]:
-            raise CellError("bad_step", f"当前环节“{as_text(value)}”的编号与名称不一致", _STEP_FIX)
+            raise CellError("bad_step", f"当前环节“{shown(value)}”的编号与名称不一致", _STEP_FIX)
         return number
     if text in STEP_NAMES:
         return STEP_NAMES.index(text) + 1
-    raise CellError("bad_step", f"当前环节“{as_text(value)}”无法识别", _STEP_FIX)
+    raise CellError("bad_step", f"当前环节“{shown(value)}”无法识别", _STEP_FIX)
 
 
 _STEP_FIX = "请填 1–5、环节名称或“5 闭环销号”：1任务部署、2推进落实、3督导检查、4考核评估、5闭环销号。"
@@ -190,7 +212,7 @@ def to_yesno(value: object) -> bool | None:
         return False
     if text == "":
         return None
-    raise CellError("bad_yesno", f"“{as_text(value)}”不是“是”或“否”", "请填“是”或“否”。")
+    raise CellError("bad_yesno", f"“{shown(value)}”不是“是”或“否”", "请填“是”或“否”。")
 
 
 def to_enum(value: object, allowed: tuple) -> str | None:
@@ -200,7 +222,7 @@ def to_enum(value: object, allowed: tuple) -> str | None:
     for option in allowed:
         if normalise(option) == text:
             return option
-    raise CellError("bad_value", f"“{as_text(value)}”不是可选值", "可选值：" + "、".join(allowed) + "。")
+    raise CellError("bad_value", f"“{shown(value)}”不是可选值", "可选值：" + "、".join(allowed) + "。")
 
 
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -219,7 +241,7 @@ def to_credit_code(value: object) -> str | None:
     if not text:
         return None
     if len(text) != 18 or any(ch not in CREDIT_CHARS for ch in text):
-        raise CellError("bad_credit_code", f"统一社会信用代码“{as_text(value)}”不是18位有效字符",
+        raise CellError("bad_credit_code", f"统一社会信用代码“{shown(value)}”不是18位有效字符",
                         "请填写18位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）。")
     return text
 

@@ -1,8 +1,15 @@
-"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,user}."""
+"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,user}.
+
+Exit status (interfaces.md §1): 0 done, 1 something was not done (a file rejected or skipped, the warehouse
+busy, missing or damaged), 2 usage error. Read commands (history, backup, user list) open the warehouse
+read-only; `--wait SECONDS` waits for a busy warehouse instead of giving up at once.
+"""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
 import re
 import sys
 from pathlib import Path
@@ -24,19 +31,67 @@ def period_arg(text: str) -> str:
     return text
 
 
-def _open(args):
-    from warehouse.db import Warehouse, WarehouseBusy
+BUSY_HINT = ("请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
+             "restore-backup 等整库操作须先停止应用。")
+
+
+def _connect(args, *, read_only: bool = False):
+    """The warehouse named by --db (or the app's), waiting --wait seconds for a busy file."""
+    from warehouse.db import Warehouse
+    return Warehouse(Path(args.db) if args.db else config.warehouse_path(), read_only=read_only,
+                     wait=getattr(args, "wait", 0.0) or 0.0, on_wait=lambda note: print(note, file=sys.stderr, flush=True))
+
+
+def _unavailable(problem) -> str:
+    """A WarehouseUnavailable's Chinese message, with what to do on the command line when it is busy."""
+    from warehouse.db import WarehouseBusy
+    return f"{problem}{BUSY_HINT}" if isinstance(problem, WarehouseBusy) else str(problem)
+
+
+def wait_arg(text: str) -> float:
+    """--wait: a number of seconds, 0 or more (a usage error otherwise)."""
     try:
-        return Warehouse(Path(args.db) if args.db else config.warehouse_path())
-    except WarehouseBusy as busy:
-        print(str(busy), file=sys.stderr)
-        sys.exit(2)
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise argparse.ArgumentTypeError(f"等待秒数“{text}”不对，请写 0 到 86400 之间的数")
+    return seconds
+
+
+def _open(args, *, read_only: bool = False):
+    """_connect, or a Chinese message on stderr and exit 1 (busy, missing or damaged is not a usage error)."""
+    from warehouse.db import WarehouseUnavailable
+    try:
+        return _connect(args, read_only=read_only)
+    except WarehouseUnavailable as problem:
+        print(_unavailable(problem), file=sys.stderr)
+        sys.exit(1)
+
+
+def _skip_all(args, problem) -> int:
+    """Every file of a batch that could not start: one `skipped` line each (--json), the reason on stderr."""
+    reason = _unavailable(problem)
+    for name in args.files:
+        if args.json:  # "file" as on a loaded or rejected line: the file's name
+            print(json.dumps({"file": Path(name).name, "status": "skipped", "form": None, "period": None, "version_id": None,
+                              "rows": {}, "errors": [{"sheet": None, "cell": None, "row": None, "column": None,
+                                                      "code": problem.code, "message": reason}], "warnings": []},
+                             ensure_ascii=False), flush=True)
+        else:
+            print(f"✘ 未处理 {Path(name).name}：数据仓库无法打开，本文件未入库")
+    print(reason, file=sys.stderr)
+    return 1
 
 
 def cmd_ingest(args) -> int:
     from etl.scope import resolve_user_scope
+    from warehouse.db import WarehouseUnavailable
     from warehouse.signals import batched
-    wh = _open(args)
+    try:
+        wh = _connect(args)
+    except WarehouseUnavailable as problem:
+        return _skip_all(args, problem)
     scope = resolve_user_scope(wh, args.user)
     if scope.error:
         print(scope.error, file=sys.stderr)
@@ -48,38 +103,96 @@ def cmd_ingest(args) -> int:
 
 
 def _ingest_files(wh, args, scope) -> bool:
-    from etl.ingest import ingest
+    """One line per file, whatever happens to it: a file that cannot be read or crashes the check is that
+    file's "skipped" line, and the batch goes on (interfaces.md)."""
+    from etl.ingest import IngestResult, ingest
+    from etl.issues import Issue
+    from warehouse.db import WarehouseBusy
+    _log_in_one_line()
     failed = False
     for name in args.files:
-        path = Path(name)
-        if not path.is_file():
-            result_json = {"file": name, "status": "rejected", "form": None, "period": None, "version_id": None, "rows": {},
-                           "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": "file_not_found",
-                                       "message": f"找不到文件 {name}，请检查路径。"}], "warnings": []}
-            failed = True
-            print(json.dumps(result_json, ensure_ascii=False) if args.json else f"✘ 未入库 {name}：找不到文件")
-            continue
-        result = ingest(wh, path.read_bytes(), path.name, user=scope.user_name, period=args.period,
-                        allowed_regions=scope.allowed_regions, scope_name=scope.scope_name, uploader_city=scope.city,
-                        review_state=scope.review_state)
+        try:
+            content = _read_file(name)
+            if isinstance(content, Issue):
+                result = IngestResult(file=name, status="skipped", errors=[content])
+            else:
+                result = ingest(wh, content, Path(name).name, user=scope.user_name, period=args.period,
+                                allowed_regions=scope.allowed_regions, scope_name=scope.scope_name,
+                                uploader_city=scope.city, review_state=scope.review_state)
+        except WarehouseBusy:
+            raise
+        except Exception:  # ingest() turns its own failures into results; this is the last safety net
+            logging.getLogger("etl.ingest").exception("处理文件时发生意外错误：%r", name)
+            result = IngestResult(file=name, status="skipped", errors=[Issue(
+                "error", "internal_error", "处理这个文件时发生了意外错误，文件没有入库，数据仓库未改动。请把文件发给系统管理员。")])
         failed |= result.status != "loaded"
         if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+            print(json_line(result.to_json()), flush=True)
         else:
             _print_result(result)
     return failed
 
 
+def _read_file(name: str):
+    """The file's bytes, or the issue saying why it cannot be read (missing, a folder, a name too long…)."""
+    from etl.issues import Issue, clip, printable
+    shown = clip(printable(name), 200)
+    try:
+        path = Path(name)
+        if not path.is_file():
+            return Issue("error", "file_not_found", f"找不到文件 {shown}，请检查路径。")
+        return path.read_bytes()
+    except ValueError:  # a NUL in the name
+        return Issue("error", "file_unreadable", f"文件名 {shown} 含有不可用的字符，请改名后重试。")
+    except OSError as problem:
+        why = "文件名或路径过长" if problem.errno == errno.ENAMETOOLONG else "没有读取权限或无法读取"
+        return Issue("error", "file_unreadable", f"无法读取文件 {shown}：{why}。请检查路径和文件后重试。")
+
+
+def json_line(data: dict) -> str:
+    """One JSON object on one line: json escapes control characters; U+2028/2029 and U+0085 end a line for
+    many readers (Python's splitlines among them), so they are escaped too."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+
+
+class _OneLine(logging.Formatter):
+    """stderr gets one escaped line per failure (the command's output is for clerks); no traceback."""
+
+    def format(self, record):
+        from etl.issues import printable
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f"（{type(error).__name__}: {error}）"
+        return "错误：" + printable(text)[:2000]
+
+
+def _log_in_one_line() -> None:
+    logger = logging.getLogger("etl")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 def _print_result(result) -> None:
+    """The human output: every file name and message printed with control characters escaped, so no cell or
+    file name can start a line of its own (e.g. forge "✔ 已入库")."""
+    from etl.issues import printable
+    file = printable(result.file)
     if result.status == "loaded":
-        rows = "，".join(f"{k} {v} 行" for k, v in result.rows.items())
-        print(f"✔ 已入库 {result.file}：表{result.form} {result.period}，版本 {result.version_id}（{rows}）")
+        rows = "，".join(f"{printable(k)} {v} 行" for k, v in result.rows.items())
+        print(f"✔ 已入库 {file}：表{result.form} {result.period}，版本 {result.version_id}（{rows}）")
+    elif result.status == "skipped":
+        print(f"✘ 未处理 {file}：{printable(result.errors[0].message) if result.errors else ''}")
     else:
-        print(f"✘ 未入库 {result.file}：{len(result.errors)} 个错误，仓库未改动")
+        print(f"✘ 未入库 {file}：{len(result.errors)} 个错误，仓库未改动")
         for issue in result.errors:
-            print(f"   错误 {issue.message}")
+            print(f"   错误 {printable(issue.message)}")
     for issue in result.warnings:
-        print(f"   提示 {issue.message}")
+        print(f"   提示 {printable(issue.message)}")
 
 
 def cmd_template(args) -> int:
@@ -107,6 +220,7 @@ def cmd_template(args) -> int:
 
 def cmd_demo(args) -> int:
     from etl.demo import build_demo, last_complete_month
+    from warehouse.db import WarehouseBusy
     db = Path(args.db) if args.db else config.warehouse_path()
     try:
         summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
@@ -114,6 +228,9 @@ def cmd_demo(args) -> int:
     except ValueError as problem:
         print(f"参数错误：{problem}", file=sys.stderr)
         return 2
+    except WarehouseBusy as problem:  # the app (or another command) has the old warehouse open: keep it
+        print(f"{problem}演示数据仓库没有重建。", file=sys.stderr)
+        return 1
     print(f"演示数据仓库已生成：{db}（{summary}）")
     return 0
 
@@ -121,7 +238,7 @@ def cmd_demo(args) -> int:
 def cmd_history(args) -> int:
     from etl.scope import resolve_user_viewer
     from warehouse.history_scope import history_lines
-    wh = _open(args)
+    wh = _open(args, read_only=True)
     viewer, error = resolve_user_viewer(wh, args.user)  # the same rule as 历史版本 in the app
     if error:
         print(error, file=sys.stderr)
@@ -160,16 +277,31 @@ def cmd_restore(args) -> int:
 
 def cmd_backup(args) -> int:
     from warehouse.backup import backup
-    wh = _open(args)
-    out = backup(wh, Path(args.dir))
+    wh = _open(args, read_only=True)  # EXPORT only reads
+    try:
+        out = backup(wh, Path(args.dir))
+    except FileExistsError as refused:
+        print(refused.args[0], file=sys.stderr)
+        return 1
+    finally:
+        wh.close()
     print(f"已导出全部数据到 {out}")
     return 0
 
 
 def cmd_restore_backup(args) -> int:
     from warehouse.backup import restore_backup
+    from warehouse.db import WarehouseBusy
     db = Path(args.db) if args.db else config.warehouse_path()
-    moved = restore_backup(Path(args.dir), db)
+    try:
+        moved = restore_backup(Path(args.dir), db)
+    except FileNotFoundError as refused:
+        print(refused.args[0], file=sys.stderr)
+        return 1
+    except WarehouseBusy as busy:
+        print(f"{busy}恢复备份会替换整个仓库文件：请先停止应用和其他正在运行的命令，再运行 restore-backup。"
+              "仓库文件未改动。", file=sys.stderr)
+        return 1
     print(f"已从 {args.dir} 恢复数据仓库 {db}" + (f"（原文件已改名为 {moved}）" if moved else ""))
     return 0
 
@@ -189,8 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
 
-    def with_db(p):
+    def with_db(p, wait: bool = True):
         p.add_argument("--db", help="数据仓库文件（默认取 MEDIATION_DB 或 config/settings.toml）")
+        if wait:
+            p.add_argument("--wait", type=wait_arg, default=0.0, metavar="SECONDS",
+                           help="数据仓库被占用时最多等待的秒数（默认 0：不等待，立即报告）")
         return p
 
     p = with_db(sub.add_parser("ingest", help="校验并入库一个或多个工作簿"))
@@ -207,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", type=period_arg, help="统计期 YYYY-MM")
     p.set_defaults(func=cmd_template)
 
-    p = with_db(sub.add_parser("demo", help="生成演示数据仓库（吉林省真实地区，经同一入库流程加载）"))
+    p = with_db(sub.add_parser("demo", help="生成演示数据仓库（吉林省真实地区，经同一入库流程加载）"), wait=False)
     p.add_argument("--from", dest="first", default="2024-01", type=period_arg)
     p.add_argument("--to", dest="last", type=period_arg)
     p.add_argument("--seed", type=int, default=2024)
@@ -230,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir")
     p.set_defaults(func=cmd_backup)
 
-    p = with_db(sub.add_parser("restore-backup", help="从 Parquet 备份恢复整库"))
+    p = with_db(sub.add_parser("restore-backup", help="从 Parquet 备份恢复整库（须先停止应用）"), wait=False)
     p.add_argument("dir")
     p.set_defaults(func=cmd_restore_backup)
 

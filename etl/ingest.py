@@ -1,9 +1,13 @@
 """Validate and load one workbook: archive → read → parse → validate → versioned load (or reject)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,8 +18,16 @@ from etl.reader import read_grids
 from etl.regions import Region
 from etl.rules import validate
 from warehouse import config
-from warehouse.db import Warehouse
+from warehouse.db import Warehouse, WarehouseBusy
 from warehouse.load import WarehouseHistory, load_version
+from warehouse.private import private_dir, write_private
+
+log = logging.getLogger(__name__)
+NAME_BYTES = 120  # an archived file's name after its hash prefix: far below the 255 bytes a file system allows
+CHECK_FAILED = ("读取或校验这个文件时发生了意外错误，文件没有入库，数据仓库未改动。"
+                "请确认文件是用系统下载的模板填写的；仍然失败时请把文件发给系统管理员。")
+LOAD_FAILED = ("入库时发生了意外错误，文件没有入库，数据仓库未改动。"
+               "请稍后重新上传；仍然失败时请把文件发给系统管理员。")
 
 
 @dataclass
@@ -23,7 +35,7 @@ class IngestResult:
     """What happened to one file; to_json() is the `ingest --json` line of interfaces.md."""
 
     file: str
-    status: str  # loaded | rejected
+    status: str  # loaded | rejected | skipped (could not be processed: the reason is the one error) | checked
     form: str | None = None
     period: str | None = None
     version_id: str | None = None
@@ -48,17 +60,60 @@ def _issue_order(parsed: ParsedFile):
     return key
 
 
-def archive(wh: Warehouse, content: bytes, file_name: str, sha256: str, outcome: str) -> Path:
-    """Keep the original bytes (loaded or rejected) under archive/<outcome>/<date>/."""
-    folder = config.archive_dir(wh.path) / outcome / dt.date.today().isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[\\/:*?\"<>|]", "_", Path(file_name).name)
-    target = folder / f"{sha256[:12]}_{safe}"
-    if not target.exists():
-        target.write_bytes(content)
-    return target
+def safe_name(file_name: str) -> str:
+    """A file name safe to store and show: the last path part, no control or reserved characters, at most
+    NAME_BYTES bytes of UTF-8 with the extension kept (an upload's name is the uploader's text)."""
+    name = re.split(r"[\\/]", str(file_name))[-1]
+    name = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") or ch in ':*?"<>|' else ch
+                   for ch in unicodedata.normalize("NFC", name)).strip(" .")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext.encode()) > 10:
+        stem, ext = name, ""
+    suffix = f".{ext}" if ext else ""
+    budget = NAME_BYTES - len(suffix.encode())
+    if len(stem.encode()) > budget:
+        stem = stem.encode()[:budget].decode(errors="ignore")  # cut at a whole character
+    return (stem or "文件") + suffix
 
 
+def archive(wh: Warehouse, content: bytes, file_name: str, sha256: str, outcome: str) -> Path | None:
+    """Keep the original bytes (loaded or rejected) under archive/<outcome>/<date>/<hash>_<safe name>.
+
+    A failure to archive is logged, never the file's outcome: the bytes of a loaded file are also in the
+    warehouse (files table), and a rejected file changed nothing."""
+    try:
+        top = config.archive_dir(wh.path)
+        folder = private_dir(top / outcome / dt.date.today().isoformat(), top)  # 0700: originals are personal data
+        target = folder / f"{sha256[:12]}_{safe_name(file_name)}"
+        with contextlib.suppress(FileExistsError):  # the same bytes (the name starts with their hash) are kept already
+            write_private(target, content)  # 0600
+        return target
+    except OSError:
+        log.exception("归档文件失败：%r（%s）", file_name, outcome)
+        return None
+
+
+def _failed(file_name: str, sha256: str, code: str, message: str) -> IngestResult:
+    return IngestResult(file=file_name, status="skipped", sha256=sha256, errors=[Issue("error", code, message)])
+
+
+def _never_crash(check_function):
+    """An unexpected exception while reading or validating one file becomes that file's result (logged with
+    its traceback for the administrator), never a crash of the page or of a batch; a busy warehouse is the
+    caller's to handle."""
+    @functools.wraps(check_function)
+    def guarded(wh, content, file_name, **kwargs):
+        try:
+            return check_function(wh, content, file_name, **kwargs)
+        except WarehouseBusy:
+            raise
+        except Exception:
+            log.exception("校验文件时发生意外错误：%r", file_name)
+            return _failed(file_name, hashlib.sha256(content).hexdigest(), "check_failed", CHECK_FAILED)
+    return guarded
+
+
+@_never_crash
 def check(wh: Warehouse, content: bytes, file_name: str, *, period: str | None = None,
           allowed_regions: set[str] | None = None, scope_name: str = "", uploader_city: Region | None = None,
           today: dt.date | None = None) -> IngestResult:
@@ -101,12 +156,18 @@ def ingest(wh: Warehouse, content: bytes, file_name: str, *, user: str = "admin"
                    uploader_city=uploader_city, today=today)
     if result.errors:
         archive(wh, content, file_name, result.sha256, "rejected")
-        result.status = "rejected"
         return result
-    archive(wh, content, file_name, result.sha256, "loaded")
-    result.version_id = load_version(wh, result.parsed, file_name=Path(file_name).name, content=content,
-                                     sha256=result.sha256, user=user, loaded_at=loaded_at, review_state=review_state,
-                                     after_load=after_load)
+    try:
+        result.version_id = load_version(wh, result.parsed, file_name=safe_name(file_name), content=content,
+                                         sha256=result.sha256, user=user, loaded_at=loaded_at,
+                                         review_state=review_state, after_load=after_load)
+    except WarehouseBusy:
+        raise
+    except Exception:  # the load transaction rolled back: nothing of this file is in the warehouse
+        log.exception("入库时发生意外错误：%r", file_name)
+        archive(wh, content, file_name, result.sha256, "rejected")
+        return _failed(file_name, result.sha256, "load_failed", LOAD_FAILED)
+    archive(wh, content, file_name, result.sha256, "loaded")  # only what really is in the warehouse
     result.status = "loaded"
     return result
 

@@ -470,6 +470,52 @@ def detect_form(grids: dict[str, Grid]) -> tuple[Form | None, dict[str, Grid]]:
     return None, {}
 
 
+def sheet_choice_issues(form: Form, grids: dict[str, Grid], matched: dict[str, Grid]) -> list[Issue]:
+    """The sheet choice must never be silent: two sheets whose names differ only by spaces or width, or a
+    hidden sheet read while a visible one has the same headers, are refused naming both; a hidden sheet read
+    alone is a warning."""
+    issues: list[Issue] = []
+    groups: dict[str, list[str]] = {}
+    for name in grids:
+        groups.setdefault(normalise(name), []).append(name)
+    for sheet in form.sheets:
+        names = groups.get(normalise(sheet.name), [])
+        if len(names) > 1:
+            listed = "、".join(f"“{n}”" for n in names)
+            issues.append(Issue("error", "duplicate_sheet",
+                                f"工作簿中有 {len(names)} 个名称几乎相同的工作表（{listed}，只差空格或全角/半角），"
+                                f"无法确定哪一张是“{sheet.name}”。请删除或改名多余的工作表后再上传。", sheet=names[0]))
+    chosen = {g.name for g in matched.values()}
+    for sheet_name, grid in matched.items():
+        if not grid.hidden:
+            continue
+        definition = form.sheet(sheet_name)
+        rivals = [g.name for g in grids.values() if g.name not in chosen and not g.hidden
+                  and find_header_row(definition, g) is not None]
+        if rivals:
+            issues.append(Issue("error", "hidden_sheet",
+                                f"“{grid.name}”工作表是隐藏的，而可见的“{rivals[0]}”工作表也是“{sheet_name}”的表格，无法确定上报哪一张。"
+                                "请删除不用的那张（或取消隐藏并改名）后再上传。", sheet=grid.name))
+        else:
+            issues.append(Issue("warning", "hidden_sheet",
+                                f"“{grid.name}”工作表是隐藏的，系统已按它读取数据。请确认隐藏的表就是要上报的数据"
+                                "（在 Excel/WPS 中右键工作表标签→取消隐藏可查看）。", sheet=grid.name))
+    return issues
+
+
+def uncached_formula_issue(matched: dict[str, Grid]) -> Issue | None:
+    """One error for formulas saved without computed values (written by a program, never opened in Excel):
+    their cells read as empty, which would otherwise surface as dozens of confusing sum errors."""
+    found = [(g.name, r, c) for g in matched.values() for r, c in sorted(g.uncached)]
+    if not found:
+        return None
+    sheet, r, c = found[0]
+    more = f"等 {len(found)} 个单元格" if len(found) > 1 else ""
+    return Issue("error", "formula_no_value",
+                 f"公式没有计算结果，请在 Excel/WPS 中打开、保存后再上传（“{sheet}”工作表 {cell_ref(r, c)} 单元格{more}"
+                 "是没有保存计算结果的公式）。", sheet=sheet, cell=cell_ref(r, c), row=r + 1)
+
+
 def parse_workbook(grids: dict[str, Grid], index: RegionIndex, *, period: str | None = None,
                    uploader_city: Region | None = None) -> ParsedFile:
     """Read every sheet of the detected form into typed rows; collect all cell and structure issues."""
@@ -478,7 +524,11 @@ def parse_workbook(grids: dict[str, Grid], index: RegionIndex, *, period: str | 
         expected = "、".join(f"“{s.name}”" for f in all_forms() for s in f.required_sheets)
         return ParsedFile(None, issues=[Issue("error", "unknown_form",
             f"无法识别报表类型：工作簿中没有 {expected} 工作表，表头也对不上任何一种报表。请使用系统下载的模板填报。")])
-    parsed = ParsedFile(form)
+    choice = sheet_choice_issues(form, grids, matched)
+    formulas = uncached_formula_issue(matched)
+    if formulas is not None or any(i.is_error for i in choice):
+        return ParsedFile(form, issues=[i for i in choice if i.is_error] + ([formulas] if formulas else []))
+    parsed = ParsedFile(form, issues=choice)
     ordered = list(matched.values())
     unit = _find_labelled(ordered, "填报单位")
     parsed.unit_text = as_text(unit[2]) if unit else ""
@@ -492,8 +542,8 @@ def parse_workbook(grids: dict[str, Grid], index: RegionIndex, *, period: str | 
     file_period = cells.to_period(found[2]) if found else None
     if found:
         parsed.period_sheet, parsed.period_cell = found[0], found[1]
-    if found and file_period is None and not period:
-        parsed.issues.append(Issue("error", "bad_period", f"“{found[0]}”工作表 {found[1]} 单元格的统计期“{as_text(found[2])}”无法识别。"
+    if found and file_period is None and (not period or cells.period_filled(found[2])):
+        parsed.issues.append(Issue("error", "bad_period", f"“{found[0]}”工作表 {found[1]} 单元格的统计期“{cells.shown(found[2])}”无法识别。"
                                    "请写成“统计期：2025年3月”。", sheet=found[0], cell=found[1], row=int(re.sub(r'\D', '', found[1])), column="period"))
     if period and file_period and period != file_period:
         parsed.issues.append(Issue("error", "period_conflict",

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
-from xml.sax.saxutils import unescape
 from dataclasses import dataclass, field
 
 import python_calamine
 
 from etl.issues import FileRejected
+from etl.limits import sheet_limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -21,56 +20,6 @@ class ExcelError(str):
     silently load as 0, so the reader marks them and the converters refuse them."""
 
 
-CELL_TAG = re.compile(rb"<c\s([^>]*?)(/?)>")
-ATTR = re.compile(rb'(\w+)="([^"]*)"')
-VALUE = re.compile(rb"<v>([^<]*)</v>")
-A1 = re.compile(r"([A-Z]+)(\d+)")
-
-
-def _col_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
-def error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Sheet name → {(row, col): '#REF!'} for the cells an .xlsx stores as error values (t="e")."""
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            book = archive.read("xl/workbook.xml")
-            rels = archive.read("xl/_rels/workbook.xml.rels")
-            targets = {m.group(1): m.group(2) for m in re.finditer(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)}
-            targets |= {m.group(2): m.group(1) for m in re.finditer(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
-            for sheet in re.finditer(rb"<sheet\s[^>]*>", book):
-                attrs = dict(ATTR.findall(sheet.group(0)))
-                rid = re.search(rb'r:id="([^"]+)"', sheet.group(0))
-                rid = rid.group(1) if rid else None
-                target = targets.get(rid or b"")
-                if not target:
-                    continue
-                path = target.decode().lstrip("/")
-                path = path if path.startswith("xl/") else "xl/" + path
-                xml = archive.read(path)
-                if b't="e"' not in xml:
-                    continue
-                cells = {}
-                for tag in CELL_TAG.finditer(xml):
-                    cell_attrs = dict(ATTR.findall(tag.group(1)))
-                    if cell_attrs.get(b"t") != b"e" or tag.group(2):
-                        continue
-                    value = VALUE.search(xml, tag.end(), xml.find(b"</c>", tag.end()))
-                    ref = A1.match(cell_attrs.get(b"r", b"").decode())
-                    if ref:
-                        cells[(int(ref.group(2)) - 1, _col_index(ref.group(1)))] = unescape(value.group(1).decode()) if value else "#错误"
-                if cells:
-                    found[unescape(attrs.get(b"name", b"").decode())] = cells
-    except (KeyError, zipfile.BadZipFile):
-        return {}
-    return found
-
-
 @dataclass
 class Grid:
     """One sheet: rows of cell values (0-based, absolute positions) and merged ranges."""
@@ -78,6 +27,8 @@ class Grid:
     name: str
     rows: list[list]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
+    hidden: bool = False  # hidden or "very hidden" in Excel: a clerk may not know it is there
+    uncached: list[tuple[int, int]] = field(default_factory=list)  # formula cells saved without a computed value
 
     def value(self, r: int, c: int):
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
@@ -115,18 +66,41 @@ def check_container(data: bytes, *, max_file_mb: float = 20, max_expanded_mb: fl
 
 
 def read_grids(data: bytes, **limits) -> dict[str, Grid]:
-    """All sheets of a workbook as grids. Formulas give their cached values; macros are never run."""
+    """All sheets of a workbook as grids. Formulas give their cached values; macros are never run.
+
+    The file is scanned first (etl/xlsx_scan.py, etl/xls_scan.py): real decompressed sizes, safe XML and each
+    sheet's true extent are checked before calamine builds a dense grid, so no file can exhaust memory.
+    """
     kind = check_container(data, **limits)
+    bounds = sheet_limits()
+    try:
+        if kind == "xlsx":
+            from etl.xlsx_scan import scan_xlsx
+            scans = scan_xlsx(data, bounds, max_expanded_mb=limits.get("max_expanded_mb", 200))
+        else:
+            from etl.xls_scan import scan_xls
+            scan_xls(data, bounds)
+            scans = {}
+    except FileRejected:
+        raise
+    except Exception:  # a structure the scan did not foresee is still hostile input, never a crash
+        raise FileRejected("unreadable", "无法读取这个工作簿（文件结构异常或已损坏）。请用 Excel/WPS 打开后另存为 .xlsx 再上传。") from None
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        hidden = {m.name for m in workbook.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible}
+        worksheets = {m.name for m in workbook.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet}
     except Exception as exc:  # calamine raises its own error types for damaged or protected files
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:
             raise FileRejected("encrypted", "工作簿设置了密码，系统无法读取。请取消密码后再上传。")
         raise FileRejected("unreadable", "无法读取这个工作簿（文件可能已损坏）。请用 Excel/WPS 打开后另存为 .xlsx 再上传。")
-    errors = error_cells(data) if kind == "xlsx" else {}
     grids = {}
     for name in workbook.sheet_names:
+        if kind == "xlsx" and name not in scans:
+            if name in worksheets:  # a worksheet whose part the scan could not find: its size is unknown
+                raise FileRejected("unreadable", f"“{name}”工作表的存储位置异常，系统无法确认其大小，拒绝读取。"
+                                   "请用 Excel/WPS 打开后另存为 .xlsx 再上传。", sheet=name)
+            continue  # chart sheets and dialog sheets have no grid
         try:
             sheet = workbook.get_sheet_by_name(name)
             values = sheet.to_python(skip_empty_area=False)
@@ -135,8 +109,10 @@ def read_grids(data: bytes, **limits) -> dict[str, Grid]:
             # chart sheets and other non-grid sheets are ignored
             continue
         rows = [list(r) for r in values]
-        for (r, c), code in errors.get(name, {}).items():
+        scan = scans.get(name)
+        for (r, c), code in (scan.errors.items() if scan else ()):
             if r < len(rows) and c < len(rows[r]):
                 rows[r][c] = ExcelError(code)
-        grids[name] = Grid(name=name, rows=rows, merged=merged)
+        grids[name] = Grid(name=name, rows=rows, merged=merged, hidden=name in hidden,
+                           uncached=scan.uncached if scan else [])
     return grids

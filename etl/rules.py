@@ -1,11 +1,13 @@
 """Validation: the rule kinds that form definitions name, plus the structural checks every form gets."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import math
 from collections import defaultdict
 from typing import Any, Callable, Protocol
 
-from etl.cells import credit_code_valid, normalise
+from etl.cells import credit_code_valid, normalise, shown
 from etl.formdefs import Rule
 from etl.issues import Issue, col_letter
 from etl.parser import ParsedFile, ParsedRow, ParsedSheet, issue_at
@@ -34,13 +36,15 @@ def previous_period(period: str) -> str:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return f"{value:.6g}"  # an absurd figure stays short in a message
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{int(value):,}"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return shown(value)
 
 
 class Context:
@@ -170,6 +174,33 @@ def rule_date_order(rule: Rule, ctx: Context) -> None:
             ctx.report(rule, row, rule["later"], earlier=earlier, later=later)
 
 
+def period_end(period: str) -> dt.date:
+    year, month = int(period[:4]), int(period[5:7])
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The last day of the month `months` after day's month (period_end('2025-03') + 1 → 2025-04-30)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+def rule_date_window(rule: Rule, ctx: Context) -> None:
+    """Dates in a plausible window: not before `earliest`, not after the end of the month `months_after`
+    months after the report's period (1900-01-01 or 9999-12-31 are typing slips, not events)."""
+    if not ctx.parsed.period:
+        return
+    earliest = dt.date.fromisoformat(rule["earliest"])
+    latest = months_after(period_end(ctx.parsed.period), rule["months_after"])
+    for row in ctx.sheet.rows:
+        for key in rule["columns"]:
+            value = row.values.get(key)
+            if isinstance(value, dt.date) and not earliest <= value <= latest:
+                ctx.report(rule, row, key, label=ctx.sheet.definition.column(key).title, value=value,
+                           earliest=earliest, latest=latest)
+
+
 def rule_credit_code(rule: Rule, ctx: Context) -> None:
     for row in ctx.sheet.rows:
         code = row.values.get(rule["column"])
@@ -234,6 +265,7 @@ RULE_KINDS: dict[str, Callable[[Rule, Context], None]] = {
     "reference_townships": rule_reference_townships,
     "required_iff": rule_required_iff,
     "date_order": rule_date_order,
+    "date_window": rule_date_window,
     "credit_code": rule_credit_code,
     "sum_matches_sheet": rule_sum_matches_sheet,
     "previous_step_back": rule_previous_step_back,
@@ -242,6 +274,36 @@ RULE_KINDS: dict[str, Callable[[Rule, Context], None]] = {
 
 
 # ---------------------------------------------------------------- structural checks
+
+# What each storage type of etl/formdefs.py SQL_TYPES holds (the type a form declares decides its range):
+# a value outside it would pass every rule and then fail the insert.
+STORAGE_RANGES: dict[str, tuple[float, str]] = {  # storage type → (magnitude it stays below, the largest as written)
+    "BIGINT": (2 ** 63, f"{2 ** 63 - 1:,}"),
+    "INTEGER": (2 ** 31, f"{2 ** 31 - 1:,}"),
+    "DECIMAL(18,2)": (10 ** 16, "9,999,999,999,999,999.99"),  # 18 digits, 2 of them after the point
+    "DOUBLE": (math.inf, "1.8×10³⁰⁸"),
+}
+
+
+def check_storage(ctx: Context) -> None:
+    """Every number within its column's storage range, and finite; an out-of-range value is an error at its
+    cell and is dropped from the row so that no rule computes with it."""
+    for col in ctx.sheet.definition.columns:
+        bounds = STORAGE_RANGES.get(col.sql_type) if col.type != "seq" else None
+        if bounds is None or col.key not in ctx.sheet.columns:
+            continue
+        limit, limit_text = bounds
+        for row in ctx.sheet.rows:
+            value = row.values.get(col.key)
+            if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if (isinstance(value, float) and not math.isfinite(value)) or abs(value) >= limit:
+                ctx.parsed.issues.append(issue_at(
+                    "error", "out_of_range", ctx.name, row.row, ctx.sheet.columns[col.key], col.key,
+                    f"“{_fmt(value)}”超出这一列能保存的范围（绝对值不超过 {limit_text}）",
+                    f"请核对“{col.title}”，填写实际数值。", f"{row.label} · {col.title}"))
+                row.values[col.key] = None
+
 
 def _key_value(row: ParsedRow, part) -> Any:
     if isinstance(part, tuple):  # first non-empty of several columns (credit code or employer name)
@@ -370,6 +432,7 @@ def validate(parsed: ParsedFile, *, settings: dict, history: History, index: Reg
         return parsed
     for sheet in parsed.sheets.values():
         ctx = Context(parsed, sheet, settings, history, index)
+        check_storage(ctx)
         check_unique(ctx)
         check_subtotals(ctx)
         for rule in sheet.definition.rules:

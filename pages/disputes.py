@@ -6,11 +6,14 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common, coverage as cov, disputes as ds, export, format as fmt, layout, state
+from dashboard import charts, common, export, layout, state
+from dashboard import coverage as cov
+from dashboard import disputes as ds
+from dashboard import format as fmt
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from etl.regions import PROVINCE_CODE
-from warehouse import config
+from warehouse import config, labels
 
 wh = warehouse()
 viewer = current_viewer()
@@ -88,7 +91,8 @@ m = st.columns(5)
 with m[0]:
     layout.kpi("重大集体争议", fmt.count(summary["incidents"], " 件"),
                help=f"所选期间内有报送的重大集体争议（按截至期末的最近一次报送）。{major_rule}",
-               note=f"未化解 {summary['open']} · 处置中 {summary['in_progress']} · 已化解 {summary['resolved']}")
+               note=f"{labels.DISPUTE_UNRESOLVED} {summary['unresolved']}（{labels.DISPUTE_OPEN} {summary['open']} · "
+                    f"{labels.DISPUTE_IN_PROGRESS} {summary['in_progress']}）· {labels.DISPUTE_RESOLVED} {summary['resolved']}")
 with m[1]:
     layout.kpi("涉及劳动者", fmt.count(summary["workers"], " 人"), help="各争议“涉及劳动者人数（人）”之和（附件1 重大集体争议表）。",
                note=f"平均每件 {fmt.count(summary['workers'] / summary['incidents']) if summary['incidents'] else '—'} 人")
@@ -101,9 +105,10 @@ with m[3]:
                note=f"占 {fmt.percent(summary['escalated'] / summary['incidents']) if summary['incidents'] else '—'}")
 with m[4]:
     layout.kpi("风险预警", fmt.count(warn_summary["warnings"], " 条"),
-               help="所选期间内有报送的预警信息（附件1 预警信息表），按截至期末的最近一次报送；在办 = 未处置 + 处置中。",
-               note=f"在办 {warn_summary['warnings_open']} · 红 {warn_summary['red']} · 橙 {warn_summary['orange']} · "
-                    f"黄 {warn_summary['yellow']} · 蓝 {warn_summary['blue']}")
+               help=f"所选期间内有报送的预警信息（附件1 预警信息表），按截至期末的最近一次报送；{labels.WARNING_UNRESOLVED} = "
+                    f"{labels.WARNING_OPEN} + {labels.WARNING_IN_PROGRESS}。",
+               note=f"{labels.WARNING_UNRESOLVED} {warn_summary['warnings_open']} · " + " · ".join(
+                   f"{word} {warn_summary[key]}" for word, key in zip(labels.WARNING_LEVELS, ("red", "orange", "yellow", "blue"))))
 
 # ---------------------------------------------------------------- 二、分布
 st.subheader("二、分布：地区 × 行业")
@@ -158,7 +163,8 @@ else:
     ).to_pandas()
 
     def paint(row: pd.Series) -> list[str]:
-        colour = {"未化解": "background-color: #fde0dd", "处置中": "background-color: #fff3e0"}.get(row["处置状态"], "")
+        colour = {labels.DISPUTE_OPEN: "background-color: #fde0dd",
+                  labels.DISPUTE_IN_PROGRESS: "background-color: #fff3e0"}.get(row["处置状态"], "")
         return [colour for _ in row]
 
     st.dataframe(view.style.apply(paint, axis=1).format({"涉案金额（万元）": "{:,.2f}"}), hide_index=True,
@@ -216,7 +222,7 @@ else:
 
     def paint_level(value: str) -> str:
         colour = ds.LEVEL_COLORS.get(value)
-        text = "#1f2d3d" if value == "黄" else "white"
+        text = "#1f2d3d" if value == labels.WARNING_LEVELS[2] else "white"  # dark text on yellow
         return f"background-color: {colour}; color: {text}; font-weight: bold" if colour else ""
 
     st.dataframe(wview.style.map(paint_level, subset=["预警等级"]).format({"涉及金额（万元）": "{:,.2f}"}),
@@ -225,7 +231,8 @@ else:
                                 "办结日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "涉及人数": st.column_config.NumberColumn(format="localized")})
     counted = (f"仅显示前 {ds.LIST_LIMIT} 条（在办在前），完整清单请下载" if more_warnings else
-               f"共 {warnings_frame.height} 条，在办 {int((warnings_frame['status'] != '已办结').sum())} 条")
+               f"共 {warnings_frame.height} 条，{labels.WARNING_UNRESOLVED} "
+               f"{int((warnings_frame['status'] != labels.WARNING_CLOSED).sum())} 条")
     st.caption(f"{counted}。预警等级：红 > 橙 > 黄 > 蓝；处置状态为截至期末的最近一次报送。")
     lazy_xlsx("下载预警清单", f"风险预警清单_{focus_name}（{span}）", "dl_warnings",
               lambda: ds.export_warnings(ds.warnings(wh, viewer, warn_query, None)))

@@ -2,12 +2,13 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import brief, charts, common, layout, queries as q, state
+from dashboard import brief, charts, common, layout, state
 from dashboard import format as fmt
+from dashboard import queries as q
 from dashboard.layout import cached
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
-from warehouse import config
+from warehouse import config, labels
 
 wh = warehouse()
 viewer = current_viewer()
@@ -73,13 +74,15 @@ with c2:
 with c3:
     rate_tile("mediation_share")
 with c4:
-    major = cached(q.open_major_count, wh, viewer, flt.region)
+    major = cached(q.open_major_count, wh, viewer, flt.region, end, start)
     thresholds = config.settings()["major_dispute"]
-    layout.kpi("未化解重大集体争议", f"{major['incidents']} 起", delta_color="off",
-               help=f"**重大集体争议**：附件1“重大集体争议”表中处置状态不是“已化解”的事件（最新一期状态），"
+    layout.kpi(f"{labels.DISPUTE_UNRESOLVED}重大集体争议", f"{major['incidents']} 起", delta_color="off",
+               help=f"**重大集体争议**：附件1“重大集体争议”表中所选期间有报送、截至期末处置状态为"
+                    f"“{labels.DISPUTE_OPEN}”或“{labels.DISPUTE_IN_PROGRESS}”的事件（与“重大集体争议”页同一口径），"
                     f"“重大”指涉及劳动者 ≥ {thresholds['workers_min']} 人，或金额 ≥ {thresholds['amount_wan_min']:g} 万元"
                     f"{'，或有激化行为' if thresholds['escalation_counts'] else ''}（config [major_dispute]）。",
-               note=f"涉及 {fmt.count(major['workers'])} 人 · {fmt.money_wan(major['amount_wan'])} · "
+               note=f"{labels.DISPUTE_OPEN} {major['open']} · {labels.DISPUTE_IN_PROGRESS} {major['in_progress']} · "
+                    f"涉及 {fmt.count(major['workers'])} 人 · {fmt.money_wan(major['amount_wan'])} · "
                     f"有激化行为 {major['escalated']} 起")
 st.markdown(f"**组织建设**（{fmt.period_label(end)} 期末数）")
 coverage_keys = [m["key"] for m in q.coverage_measures()]
@@ -97,10 +100,13 @@ st.caption("比率均由所选范围内各地区分子、分母分别合计后�
 layout.section("目标进度与单位排名", f"组织建设取 {fmt.period_label(end)} 期末数；调解成效取 {fmt.range_label(start, end)} 累计。")
 left, right = st.columns(2, gap="large")
 with left:
-    targeted = kp.filter(pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null())
+    # the ranking's windows (q.target_progress): mediation over the span, coverage at its end
+    progress = cached(q.target_progress, wh, viewer, flt.region, start, end)
+    targeted = progress.filter(pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null())
     if targeted.height and targeted["value"].is_not_null().any():
-        layout.chart(charts.target_bullets(targeted, "各项目标完成情况", subtitle=f"{sel.name} · {fmt.period_label(end)}"
-                                           " · 红色虚线为目标值"), f"目标完成情况_{sel.name}_{end}")
+        layout.chart(charts.target_bullets(targeted, "各项目标完成情况", subtitle=(
+            f"{sel.name} · 协商调解解决占比为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数"
+            " · 红色虚线为目标值")), f"目标完成情况_{sel.name}_{end}")
     else:
         layout.no_data("所选月份没有可与目标比较的数据。")
 
@@ -189,23 +195,25 @@ else:
     layout.no_data("所选期间没有调解数据。")
 
 # ------------------------------------------------------------------ early warning
-layout.section("最新预警", "红色、橙色预警信号（未关闭）与未化解的重大集体劳动人事争议。")
+layout.section("最新预警", f"红色、橙色预警信号（{labels.SIGNAL_OPEN}）与{labels.DISPUTE_UNRESOLVED}（"
+               f"{labels.DISPUTE_OPEN}、{labels.DISPUTE_IN_PROGRESS}）的重大集体劳动人事争议。")
 signals = cached(q.open_signals, wh, viewer, flt.region)
 if signals.height:
-    shown = signals.with_columns(pl.col("level").replace_strict(q.LEVEL_LABELS, default=pl.col("level")),
-                                 pl.col("status").replace_strict(q.SIGNAL_STATUS, default=pl.col("status")))
+    shown = signals.with_columns(pl.col("level").replace_strict(labels.SIGNAL_LEVEL, default=pl.col("level")),
+                                 pl.col("status").replace_strict(labels.SIGNAL_STATUS, default=pl.col("status")))
     layout.table(shown.select("level", "period", "region_name", "title", "explanation", "status"), "预警信号",
                  headers={"level": "预警等级", "title": "预警事项", "explanation": "说明"}, key="dl_signals")
 else:
-    layout.no_data("暂无未关闭的红色、橙色预警信号。")
-disputes = cached(q.open_major_disputes, wh, viewer, flt.region, 10)
+    layout.no_data(f"暂无{labels.SIGNAL_OPEN}的红色、橙色预警信号。")
+disputes = cached(q.open_major_disputes, wh, viewer, flt.region, 10, end, start)
 if disputes.height:
-    st.markdown(f"**未化解的重大集体争议**（最新 {disputes.height} 起，按发生日期）")
+    st.markdown(f"**{labels.DISPUTE_UNRESOLVED}重大集体争议**（共 {major['incidents']} 起，显示最新 {disputes.height} 起，"
+                "按发生日期）")
     shown = disputes.select(
         pl.col("occurred_on"), pl.col("unit_name"), pl.col("region_name"), pl.col("employer"),
         pl.col("workers"), pl.col("amount_wan"), pl.col("dispute_type"),
         pl.when(pl.col("escalated")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("escalated"), pl.col("status"))
-    layout.table(shown, f"未化解重大集体争议_{end}", headers={
+    layout.table(shown, f"{labels.DISPUTE_UNRESOLVED}重大集体争议_{end}", headers={
         "occurred_on": "发生日期", "unit_name": "单位", "region_name": "地区", "employer": "用人单位",
         "workers": "涉及人数", "amount_wan": "涉案金额（万元）", "dispute_type": "争议类型", "escalated": "有无激化",
         "status": "处置状态"}, key="dl_disputes")
@@ -214,4 +222,4 @@ if disputes.height:
     except Exception:
         pass
 else:
-    layout.no_data("暂无未化解的重大集体争议。")
+    layout.no_data(f"所选期间没有{labels.DISPUTE_UNRESOLVED}的重大集体争议。")

@@ -8,9 +8,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import common, export, format as fmt, layout, signals as sq, state
+from dashboard import common, export, layout, state
+from dashboard import format as fmt
+from dashboard import signals as sq
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
+from warehouse import labels
 from warehouse import signals as engine
 
 LIST_LIMIT = 500
@@ -37,7 +40,7 @@ tiles = st.columns(5)
 for tile, level in zip(tiles, sq.LEVELS):
     with tile.container(border=True):
         st.metric(f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警（未办结）", fmt.count(counts[level], " 条"),
-                  help="待处置 + 处置中的信号数（所选月份及以前出现、尚未办结）")
+                  help=f"{labels.SIGNAL_STATUS['new']} + {labels.SIGNAL_STATUS['acknowledged']}的信号数（所选月份及以前出现、尚未办结）")
 with tiles[4].container(border=True):
     st.metric(f"{month}新出现", fmt.count(flow["appeared"], " 条"), help="本月新出现或重新打开的信号（含其后已办结的）")
     st.caption(f"本月办结反馈 {fmt.count(flow['closed'])} 条 · 条件解除 {fmt.count(flow['resolved'])} 条")
@@ -204,7 +207,7 @@ if shown.height:
                                     max_chars=engine.MAX_NOTE, key="risk_close_text",
                                     disabled=sig["status"] != "acknowledged")
                 if st.form_submit_button("办结", disabled=sig["status"] != "acknowledged"):
-                    act(engine.close, text, "已办结")
+                    act(engine.close, text, f"{labels.SIGNAL_STATUS['closed']}")
                 if sig["status"] != "acknowledged":
                     st.caption("先登记处置措施，再办结反馈。")
     elif viewer.role == "leader":

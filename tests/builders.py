@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import struct
+import zipfile
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -258,3 +260,20 @@ def xls_workbook(sheets: dict[str, list[list]], merges: dict[str, list[str]] | N
 def ole_with_stream(name: str) -> bytes:
     """An OLE2 file with one stream of that name (e.g. EncryptedPackage: what Excel writes for a password)."""
     return _ole(b"\x00" * 4096, name)
+
+
+def with_stored_number(content: bytes, cell: str, stored: str, sheet: int = 1) -> bytes:
+    """The workbook with one numeric cell's stored text replaced (<v>NaN</v>, <v>1e300</v>): what a program
+    writing the XML itself may leave, and no spreadsheet application would."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == f"xl/worksheets/sheet{sheet}.xml":
+                changed = re.sub(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % cell.encode(),
+                                 b'<c r="%s"><v>%s</v></c>' % (cell.encode(), stored.encode()), data, count=1)
+                assert changed != data, f"no cell {cell} in sheet {sheet}"
+                data = changed
+            target.writestr(item, data)
+    return out.getvalue()

@@ -110,7 +110,7 @@ def test_overview_headline_figures_and_deep_link(demo):
     at = _run_as("pages/overview.py", params={"period": "2025-02", "from": "2025-01", "region": "220500"})
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert labels[:4] == ["受理案件数（本月）", "调解成功率", "协商调解解决占比", "未化解重大集体争议"]
+    assert labels[:4] == ["受理案件数（本月）", "调解成功率", "协商调解解决占比", "在办重大集体争议"]
     assert "工会百人以上企业调委会" in labels
     assert all(m.help for m in at.metric), "every figure has its definition at hand"
     assert any("通化市 · 2025年2月" in h.value for h in at.markdown)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from builders import a1_row, c1_row, grid_workbook, sheet_grid
+from builders import a1_row, c1_row, form_workbook, grid_workbook, sheet_grid, with_stored_number
 from etl import cells
 from etl.formdefs import load_form
 from etl.issues import CellError
@@ -238,3 +238,57 @@ def test_empty_count_cells_are_zero_and_optional_cells_stay_empty():
     ledger = parse_c1([c1_row("222401", target_value=None, done_value="-", playbook=None)])
     values = ledger.sheets["工作台账"].rows[0].values
     assert (values["target_value"], values["done_value"], values["playbook"]) == (None, None, None)
+
+
+# ------------------------------------------------------------------ hostile values (issue 9, items 6, 7, 9)
+
+NOT_FINITE = [(float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf"), ("1" + "0" * 400, "1" + "0" * 49 + "…")]
+
+
+@pytest.mark.parametrize("raw,echo", NOT_FINITE, ids=["nan", "inf", "-inf", "1e400-as-text"])
+def test_nan_and_infinity_are_refused_in_every_number_type(raw, echo):
+    for convert in (cells.to_int, cells.to_decimal, cells.to_plain_number, cells.to_rate_pct):
+        with pytest.raises(CellError) as refused:
+            convert(raw)
+        assert (refused.value.code, refused.value.what, refused.value.fix) == (
+            "not_finite", f"“{echo}”不是有效的数值（非数字或超出范围）", "请填写一个普通的数字；如是公式，请改正公式或直接填写数值。")
+
+
+def test_a_stored_nan_is_an_error_at_its_cell():
+    book = with_stored_number(form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}), "G5", "NaN")
+    parsed = parse_workbook(read_grids(book), reference_index())
+    assert [(e.code, e.cell, e.column, e.message) for e in parsed.errors] == [(
+        "not_finite", "G5", "accepted_chamber",
+        "“调解情况”工作表 G5 单元格（东昌区 · 受理案件数·商（协）会调解组织）：“nan”不是有效的数值（非数字或超出范围）。"
+        "请填写一个普通的数字；如是公式，请改正公式或直接填写数值。")]
+
+
+def test_a_message_quotes_at_most_50_characters_of_a_cell():
+    huge = "字" * 32767  # the most a cell can hold
+    parsed = parse_a1([a1_row("220502", "东昌区", accepted_chamber=huge)])
+    assert [(e.code, e.cell, e.message) for e in parsed.errors] == [(
+        "not_a_number", "G5",
+        f"“调解情况”工作表 G5 单元格（东昌区 · 受理案件数·商（协）会调解组织）：“{'字' * 50}…”不是数字。请只填写数字（不要带单位或文字）。")]
+
+
+def test_shown_escapes_control_characters_and_clips():
+    assert [cells.shown(v) for v in ("a\nb\x00c", "x" * 51, 12.0, None)] == ["a\\nb\\x00c", "x" * 50 + "…", "12", ""]
+
+
+@pytest.mark.parametrize("cell", [1, "统计期：1", "2025年13月"], ids=["number-1", "text-1", "month-13"])
+def test_a_period_cell_must_read_as_a_month_even_when_the_upload_names_the_period(cell):
+    meta = ["统计期：", cell] if cell == 1 else [f"统计期：{cell}" if not cell.startswith("统计期") else cell]
+    grid, merges = sheet_grid(A1, [a1_row("220502", "东昌区")], meta=meta)
+    parsed = parse_workbook(read_grids(grid_workbook({"调解情况": grid}, {"调解情况": merges})), reference_index(),
+                            period="2025-03")
+    shown = "1" if cell in (1, "统计期：1") else cell
+    assert [(e.code, e.sheet, e.cell, e.column, e.message) for e in parsed.errors] == [(
+        "bad_period", "调解情况", "B2" if cell == 1 else "A2", "period",
+        f"“调解情况”工作表 {'B2' if cell == 1 else 'A2'} 单元格的统计期“{shown}”无法识别。请写成“统计期：2025年3月”。")]
+
+
+def test_the_blank_templates_period_placeholder_takes_the_period_chosen_at_upload():
+    grid, merges = sheet_grid(A1, [a1_row("220502", "东昌区")], meta=["统计期：    年  月"])
+    parsed = parse_workbook(read_grids(grid_workbook({"调解情况": grid}, {"调解情况": merges})), reference_index(),
+                            period="2025-03")
+    assert (parsed.period, parsed.errors) == ("2025-03", [])

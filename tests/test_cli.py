@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 
 from builders import a1_row, form_workbook
 from conftest import ROOT, SAMPLES
+from holder import held
 from etl.cli import main
 from etl.formdefs import load_form
 
@@ -53,7 +55,7 @@ def test_exit_codes_one_transaction_per_file(files):
     assert mixed.returncode == 1
     result = lines(mixed)
     assert [(r["file"], r["status"]) for r in result] == [
-        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "rejected")]
+        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "skipped")]
     assert [e["code"] for e in result[1]["errors"]] == ["A1_ACCEPTED_SUM"]
     assert [e["code"] for e in result[2]["errors"]] == ["file_not_found"]
     assert accepted(files["db"]) == {"220500": 30, "220502": 40}  # the good file of the batch is in, the bad one not
@@ -61,9 +63,10 @@ def test_exit_codes_one_transaction_per_file(files):
 
 @pytest.mark.parametrize("args", [[], ["nosuchcommand"], ["ingest"], ["ingest", "x.xlsx", "--period", "2025/3"],
                                   ["ingest", "x.xlsx", "--period", "2025-13"], ["template", "D"],
-                                  ["template", "A", "--period", "三月"], ["demo", "--from", "2024-1"]],
+                                  ["template", "A", "--period", "三月"], ["demo", "--from", "2024-1"],
+                                  ["ingest", "x.xlsx", "--wait", "abc"], ["ingest", "x.xlsx", "--wait", "-1"]],
                          ids=["none", "unknown", "no-file", "period-slash", "period-13", "form-D", "template-period",
-                              "demo-from"])
+                              "demo-from", "wait-text", "wait-negative"])
 def test_usage_errors_exit_2(args, tmp_path, capsys):
     """Argument errors stop in the parser (in process here: `python -m etl` is etl.cli.main)."""
     db = tmp_path / "wh.duckdb"
@@ -153,3 +156,103 @@ def test_restore_as_a_county_user_is_refused_like_in_the_app(tmp_path, capsys):
     assert main(["restore", first, "--db", str(db), "--user", "dongchang"]) == 1
     assert "只有省级管理员和该地区所属市（州）的填报员可以恢复历史版本" in capsys.readouterr().err
     assert main(["restore", first, "--db", str(db)]) == 0
+
+
+# ------------------------------------------------------------------ a busy, damaged or missing warehouse
+
+def skipped(file, code: str, message: str) -> dict:
+    return {"file": file.name, "status": "skipped", "form": None, "period": None, "version_id": None, "rows": {},
+            "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": code, "message": message}],
+            "warnings": []}
+
+
+def test_ingest_while_another_process_holds_the_warehouse_skips_every_file_with_exit_1(files):
+    assert etl("ingest", files["good"], "--db", files["db"]).returncode == 0
+    with held(files["db"]) as holder:
+        proc = etl("ingest", files["corrected"], files["bad"], "--db", files["db"], "--json")
+        human = etl("ingest", files["corrected"], "--db", files["db"])
+    reason = (f"数据仓库 {files['db']} 正被另一个进程（进程号 {holder.process.pid}）占用（通常是正在运行的应用或另一条命令），"
+              "现在无法打开。请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
+              "restore-backup 等整库操作须先停止应用。")
+    assert (proc.returncode, lines(proc), proc.stderr) == (
+        1, [skipped(files["corrected"], "warehouse_busy", reason), skipped(files["bad"], "warehouse_busy", reason)],
+        reason + "\n")
+    assert (human.returncode, human.stdout) == (1, f"✘ 未处理 {files['corrected'].name}：数据仓库无法打开，本文件未入库\n")
+    assert accepted(files["db"]) == {"220500": 10, "220502": 20}  # the first load only
+
+
+def test_ingest_with_wait_loads_once_the_holder_lets_go(files):
+    with held(files["db"]) as holder:
+        proc = subprocess.Popen([sys.executable, "-m", "etl", "ingest", str(files["good"]), "--db", str(files["db"]),
+                                 "--json", "--wait", "120"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        waiting = proc.stderr.readline()  # the CLI says it waits before it waits: the file is still held here
+        holder.release()
+        out, err = proc.communicate(timeout=180)
+    assert waiting.endswith("现在无法打开。最多等待 120 秒……\n"), waiting + err
+    assert proc.returncode == 0, err
+    assert [json.loads(line)["status"] for line in out.splitlines()] == ["loaded"]
+    assert accepted(files["db"]) == {"220500": 10, "220502": 20}
+
+
+def test_history_opens_read_only_beside_another_reader_and_is_refused_beside_a_writer(files):
+    assert etl("ingest", files["good"], "--db", files["db"]).returncode == 0
+    with held(files["db"], read_only=True):
+        shared = etl("history", "--db", files["db"])
+    with held(files["db"]):
+        busy = etl("history", "--db", files["db"])
+    assert shared.returncode == 0 and "表A 2025-03" in shared.stdout, shared.stderr
+    assert busy.returncode == 1 and busy.stdout == ""
+    assert busy.stderr.startswith(f"数据仓库 {files['db']} 正被另一个进程") and "Traceback" not in busy.stderr
+
+
+def test_history_of_a_missing_warehouse_says_so_and_creates_nothing(tmp_path):
+    proc = etl("history", "--db", tmp_path / "没有.duckdb")
+    assert (proc.returncode, proc.stderr) == (
+        1, f"数据仓库文件 {tmp_path / '没有.duckdb'} 不存在。请检查 --db 或环境变量 MEDIATION_DB 指向的路径。\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_warehouse_file_is_a_chinese_message_naming_it_and_restore_backup(files):
+    from warehouse.db import corrupt_message
+    junk = os.urandom(64 * 1024)
+    files["db"].write_bytes(junk)
+    message = corrupt_message(files["db"])
+    assert str(files["db"]) in message and "python -m etl restore-backup" in message
+    ingest = etl("ingest", files["good"], "--db", files["db"], "--json")
+    assert (ingest.returncode, lines(ingest), ingest.stderr) == (
+        1, [skipped(files["good"], "warehouse_corrupt", message)], message + "\n")
+    for command in (["history"], ["restore", "000000000000"], ["backup", files["db"].parent / "bk"], ["user", "list"],
+                    ["signals", "refresh"]):
+        proc = etl(*command, "--db", files["db"])
+        assert (proc.returncode, proc.stderr) == (1, message + "\n"), command
+    assert files["db"].read_bytes() == junk  # left as it was, for restore-backup to move aside
+
+
+def test_a_batch_never_stops_at_a_bad_file(tmp_path):
+    """good, a stored NaN, good: three lines, exit 1, both good files loaded; no traceback anywhere."""
+    from builders import with_stored_number
+    first, nan, last = tmp_path / "1.xlsx", tmp_path / "2.xlsx", tmp_path / "3.xlsx"
+    first.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]}))
+    nan.write_bytes(with_stored_number(form_workbook("A", {"调解情况": [a1_row("220600", "市本级")]}), "R5", "NaN"))  # 涉案金额
+    last.write_bytes(form_workbook("A", {"调解情况": [a1_row("220502", "东昌区", scale=2)]}))
+    proc = etl("ingest", first, nan, last, "--db", tmp_path / "wh.duckdb", "--json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert [(r["file"], r["status"], [(e["cell"], e["code"]) for e in r["errors"]]) for r in lines(proc)] == [
+        ("1.xlsx", "loaded", []), ("2.xlsx", "rejected", [("R5", "not_finite")]), ("3.xlsx", "loaded", [])]
+    assert accepted(tmp_path / "wh.duckdb") == {"220500": 10, "220502": 20}
+
+
+def test_a_file_name_cannot_forge_a_line_and_a_long_path_is_a_skipped_line(tmp_path):
+    forged = tmp_path / "白山\n✔ 已入库 伪造.xlsx"
+    forged.write_bytes(form_workbook("A", {"调解情况": [a1_row("220600", "市本级", accepted_total=11)]}))
+    too_long = tmp_path / ("长" * 100 + ".xlsx")  # 300 bytes: longer than a file system allows
+    human = etl("ingest", forged, too_long, "--db", tmp_path / "wh.duckdb")
+    assert human.returncode == 1 and "Traceback" not in human.stderr, human.stderr
+    assert [line for line in human.stdout.splitlines() if line.startswith("✔")] == []
+    assert human.stdout.splitlines()[0] == "✘ 未入库 白山\\n✔ 已入库 伪造.xlsx：1 个错误，仓库未改动"
+    assert human.stdout.splitlines()[-1] == f"✘ 未处理 {too_long}：无法读取文件 {too_long}：文件名或路径过长。请检查路径和文件后重试。"
+    machine = etl("ingest", too_long, "--db", tmp_path / "wh.duckdb", "--json")
+    assert machine.returncode == 1
+    [line] = lines(machine)
+    assert (line["status"], [e["code"] for e in line["errors"]]) == ("skipped", ["file_unreadable"])

@@ -1,4 +1,6 @@
 """The demo builder: the real workbook path and the --scale fast path give the same kind of warehouse."""
+import datetime as dt
+
 import duckdb
 
 from etl.demo import build_demo
@@ -40,3 +42,29 @@ def test_demo_refuses_months_before_the_campaign_without_scale(tmp_path, capsys)
     from etl.cli import main
     assert main(["demo", "--db", str(tmp_path / "x.duckdb"), "--from", "2017-01", "--to", "2017-02"]) == 2
     assert "2024-01" in capsys.readouterr().err
+
+
+def test_demo_dates_no_load_after_its_now(tmp_path):
+    """The simulation dates late reports of the last month into the next one; none may lie after now."""
+    from warehouse.db import Warehouse
+    now = dt.datetime(2025, 2, 3, 12, 0)
+    build_demo(tmp_path / "demo.duckdb", first="2025-01", last="2025-01", scale=2, now=now)
+    wh = Warehouse(tmp_path / "demo.duckdb", read_only=True)
+    assert wh.scalar("select max(loaded_at) from versions") <= now
+    assert wh.scalar("select count(*) from versions where loaded_at = ?", [now]) > 0  # some were dated later
+    wh.close()
+
+
+def test_demo_refuses_to_replace_a_warehouse_another_process_has_open(tmp_path, capsys):
+    """Deleting the file under the running app would lose its next upload: the old warehouse is kept, exit 1."""
+    from etl.cli import main
+    from holder import held
+    from warehouse.db import Warehouse
+    db = tmp_path / "wh.duckdb"
+    Warehouse(db).close()
+    before = db.read_bytes()
+    with held(db):
+        code = main(["demo", "--db", str(db), "--from", "2024-01", "--to", "2024-02", "--quiet"])
+    err = capsys.readouterr().err
+    assert (code, db.read_bytes() == before) == (1, True)
+    assert "正被另一个进程" in err and err.rstrip().endswith("演示数据仓库没有重建。")

@@ -117,7 +117,7 @@ def test_incident_filters(dispute_warehouse):
 def test_summary(dispute_warehouse):
     assert ds.summary(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL) == {
         "incidents": 3, "open": 0, "in_progress": 1, "resolved": 2, "workers": 105, "amount_wan": 250.0,
-        "escalated": 0}
+        "escalated": 0, "unresolved": 1}
     assert ds.warning_summary(dispute_warehouse, PROVINCE_ADMIN, MARCH_APRIL) == {
         "warnings": 2, "warnings_open": 1, "red": 1, "orange": 0, "yellow": 1, "blue": 0, "warning_workers": 85}
     huinan = ds.Query(start="2025-03", end="2025-04", region="220523")
@@ -171,7 +171,9 @@ def test_scope_county_clerk(dispute_warehouse):
     assert ds.summary(wh, COUNTY_CLERK, MARCH_APRIL)["incidents"] == 0
     assert ds.warning_summary(wh, COUNTY_CLERK, MARCH_APRIL)["warnings"] == 0
     unit = ds.Query(start="2025-03", end="2025-04", region="220500")
-    assert ds.summary(wh, COUNTY_CLERK, unit)["incidents"] == 2  # its unit's totals
+    # the tile counts what the list under it shows: only its own region's rows, even with its unit in focus
+    assert ds.summary(wh, COUNTY_CLERK, unit)["incidents"] == ds.incidents(wh, COUNTY_CLERK, unit).height == 1
+    assert ds.warning_summary(wh, COUNTY_CLERK, unit)["warnings"] == ds.warnings(wh, COUNTY_CLERK, unit).height == 1
     assert ds.by_region(wh, COUNTY_CLERK, unit)["region_code"].to_list() == ["220523"]  # only its own row
     others = ds.incidents(wh, PROVINCE_ADMIN, MARCH_APRIL).filter(pl.col("region_code") != "220523")
     assert all(ds.incident_history(wh, COUNTY_CLERK, i).height == 0 for i in others["incident_id"].to_list())
@@ -235,7 +237,7 @@ def test_page_county_clerk(dispute_warehouse, monkeypatch):
     from test_coverage import run_page
     at = run_page(monkeypatch, dispute_warehouse, "pages/disputes.py", viewer=COUNTY_CLERK,
                   params={"period": "2025-04", "from": "2025-03"})
-    assert at.metric[0].value == "2 件"  # its unit's totals (通化市)
+    assert at.metric[0].value == "1 件"  # the rows of the list below (its own region), not 通化市's total
     assert at.dataframe[0].value["用人单位名称"].tolist() == ["辉南县甲建筑有限公司"]
 
 

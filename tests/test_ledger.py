@@ -241,16 +241,6 @@ def test_page_mart_path_matches_the_public_view(ledger_warehouse):
     assert mine.rows() == view.rows()
 
 
-def test_page_marts_rebuild_when_their_definitions_change(ledger_warehouse, tmp_path, monkeypatch):
-    """A warehouse built before page_ledger_snapshots existed gets it: the definitions are in the fingerprint."""
-    from dashboard import marts
-    before = marts.fingerprint(ledger_warehouse)
-    changed = tmp_path / "page_marts.sql"
-    changed.write_text(marts.SQL_FILE.read_text(encoding="utf-8") + "\n-- one more statement\n", encoding="utf-8")
-    monkeypatch.setattr(marts, "SQL_FILE", changed)
-    assert marts.fingerprint(ledger_warehouse) != before
-
-
 def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "steps": "4,5"})

@@ -262,7 +262,7 @@ def test_city_sees_province_totals_and_rankings_but_no_other_units_rows(tiny):
         q.selection(tiny, CITY, "220183")  # a county of 长春
     # detail lists hold only the city's own regions, even for the province selection
     assert q.open_major_disputes(tiny, CITY, None)["region_code"].to_list() == ["220502"]
-    assert q.open_major_count(tiny, CITY, None)["incidents"] == 2  # a province total
+    assert q.open_major_count(tiny, CITY, None)["incidents"] == 1  # what the list shows (issue 10 item 2)
     assert q.industry_matrix(tiny, CITY, None, "2025-01", "2025-01")["code"].unique().sort().to_list() == [
         "220100", "220500"]  # unit totals by industry are rankings
 
@@ -282,20 +282,25 @@ def test_split_ratio():
     assert q.split_ratio("a + b") == ("a + b", None)
 
 
-# ------------------------------------------------------------------ page marts
-def test_marts_follow_every_change_of_the_current_figures(tmp_path):
-    from dashboard import marts
+# ------------------------------------------------------------------ serving tables (warehouse/build.py)
+def test_a_page_query_sees_each_load_at_once_and_never_writes(tmp_path, monkeypatch):
+    """The serving table is refreshed by the load's commit: reading it (even with writing forbidden, or from a
+    read-only open) shows the new figures, the correction included."""
     wh = Warehouse(tmp_path / "wh.duckdb")
     load(wh, "A", "2025-01", {"调解情况": [a1("220500", 10, 10, 9, 0)]}, "220500")
-    assert q.trend(wh, PROVINCE_ADMIN, None, "2025-01", "2025-01")["accepted_total"].to_list() == [10]
-    assert wh.scalar("select count(*) from page_mediation") == 1
+
+    def no_writes(*args, **kwargs):
+        raise AssertionError("a read wrote to the warehouse")
+    with monkeypatch.context() as patch:
+        patch.setattr(wh, "write", no_writes)
+        assert q.trend(wh, PROVINCE_ADMIN, None, "2025-01", "2025-01")["accepted_total"].to_list() == [10]
     load(wh, "A", "2025-01", {"调解情况": [a1("220500", 25, 10, 9, 0)]}, "220500")  # a correction
-    assert q.trend(wh, PROVINCE_ADMIN, None, "2025-01", "2025-01")["accepted_total"].to_list() == [25]
-    stored = wh.scalar("select fingerprint from page_mart_state")
-    assert stored == marts.fingerprint(wh)
+    generation = wh.generation
+    with monkeypatch.context() as patch:
+        patch.setattr(wh, "write", no_writes)
+        assert q.trend(wh, PROVINCE_ADMIN, None, "2025-01", "2025-01")["accepted_total"].to_list() == [25]
+    assert wh.generation == generation
     wh.close()
-    # a read-only warehouse reads the same figures straight from the views
     ro = Warehouse(tmp_path / "wh.duckdb", read_only=True)
-    assert marts.source(ro, "page_mediation").startswith("(select m.*, r.unit_code")
     assert q.trend(ro, PROVINCE_ADMIN, None, "2025-01", "2025-01")["accepted_total"].to_list() == [25]
     ro.close()

@@ -71,6 +71,13 @@ class Case:
 STOCKS = ["above_scale_with_committee", "union_100_with_committee", "joint_committees", "parks_with_org",
           "township_centers", "arbitration_with_center", "chambers_with_org"]
 
+# dates of events (发生、化解、发现、办结、闭环) for the period 2025-03: outside and on the edges of the window
+DATES_OUT = [dt.date(1999, 12, 31), dt.date(2025, 5, 1), "1900-01-01", dt.date(9999, 12, 31)]  # 1900 as typed text
+DATE_IDS = ["1999-12-31", "2025-05-01", "1900-01-01", "9999-12-31"]
+DATES_IN = [dt.date(2000, 1, 1), dt.date(2025, 4, 30)]
+DUE_OUT = [dt.date(1999, 12, 31), dt.date(2035, 4, 1), dt.date(9999, 12, 31)]
+DUE_IN = [dt.date(2000, 1, 1), dt.date(2035, 3, 31)]
+
 CASES: dict[str, Case] = {
     # ---- A1 调解情况: errors
     "A1_ACCEPTED_SUM": Case("A", "调解情况", "accepted_total", [A(main=a1(accepted_total=11))], [A()]),
@@ -123,6 +130,10 @@ CASES: dict[str, Case] = {
     "A3_CREDIT_CODE_CHECK": Case("A", "重大集体争议", "credit_code",
                                  [A("重大集体争议", [a3_row(A_CODE, A_NAME, credit_code=credit_code(A_CODE)[:17] + "0")])],
                                  [A("重大集体争议", [a3_row(A_CODE, A_NAME)])]),
+    "A3_DATE_RANGE": Case(  # 2000-01-01 … the last day of the month after the period (2025-03 → 2025-04-30)
+        "A", "重大集体争议", "occurred_on",
+        [A("重大集体争议", [a3_row(A_CODE, A_NAME, occurred_on=day)]) for day in DATES_OUT],
+        [A("重大集体争议", [a3_row(A_CODE, A_NAME, occurred_on=day)]) for day in DATES_IN], ids=DATE_IDS),
     # ---- A4 预警信息
     "A4_CLOSED_ON": Case("A", "预警信息", "closed_on",
                          [A("预警信息", [a4_row(A_CODE, A_NAME, status="已办结")]),
@@ -135,6 +146,9 @@ CASES: dict[str, Case] = {
     "A4_CREDIT_CODE_CHECK": Case("A", "预警信息", "credit_code",
                                  [A("预警信息", [a4_row(A_CODE, A_NAME, credit_code=credit_code(A_CODE, "MA0000002")[:17] + "0")])],
                                  [A("预警信息", [a4_row(A_CODE, A_NAME)])]),
+    "A4_DATE_RANGE": Case("A", "预警信息", "found_on",
+                          [A("预警信息", [a4_row(A_CODE, A_NAME, found_on=day)]) for day in DATES_OUT],
+                          [A("预警信息", [a4_row(A_CODE, A_NAME, found_on=day)]) for day in DATES_IN], ids=DATE_IDS),
     # ---- B1 组织建设: "已建/已设/入驻" above its base; 21 + 22 ≠ 20; 23 > 20
     "B1_ABOVE_SCALE": Case("B", "组织建设", "above_scale_with_committee",
                            [{"组织建设": [b1(above_scale_with_committee=21)]}],
@@ -173,6 +187,11 @@ CASES: dict[str, Case] = {
     "C1_CLOSED_ON": Case("C", "工作台账", "closed_on",
                          [{"工作台账": [c1(step=5)]}, {"工作台账": [c1(step=4, closed_on=dt.date(2025, 3, 20))]}],
                          [{"工作台账": [c1(step=5, closed_on=dt.date(2025, 3, 20))]}]),
+    "C1_CLOSED_ON_RANGE": Case("C", "工作台账", "closed_on", [{"工作台账": [c1(step=5, closed_on=day)]} for day in DATES_OUT],
+                               [{"工作台账": [c1(step=5, closed_on=day)]} for day in DATES_IN], ids=DATE_IDS),
+    "C1_DUE_ON_RANGE": Case(  # a due date may lie ahead, up to the last day of the period's month + 120 months
+        "C", "工作台账", "due_on", [{"工作台账": [c1(due_on=day)]} for day in DUE_OUT],
+        [{"工作台账": [c1(due_on=day)]} for day in DUE_IN], ids=["1999-12-31", "2035-04-01", "9999-12-31"]),
     "C1_DONE_GT_TARGET": Case("C", "工作台账", "done_value", [{"工作台账": [c1(done_value=11)]}],
                               [{"工作台账": [c1(done_value=10)]}]),
     "C1_STEP_BACK": Case("C", "工作台账", "step", [{"工作台账": [c1(step=2)]}],
@@ -328,3 +347,45 @@ def test_duplicate_region_names_both_rows(shared_wh):
                    today=TODAY)
     assert [(e.code, e.row) for e in result.errors] == [("duplicate_row", 7)]
     assert "第 5 行" in result.errors[0].message and "“调解情况”工作表 B7 单元格" in result.errors[0].message
+
+
+# ------------------------------------------------------------------ storage ranges (issue 9 item 6)
+
+def test_a_count_beyond_its_storage_range_is_an_error_at_its_cell_and_computes_nothing(shared_wh):
+    """20 nines typed as text, and 1e300 stored as a number: BIGINT holds neither; no other rule may use them."""
+    from builders import with_stored_number
+    typed = form_workbook("A", A(main=a1(arbitration_filed="99999999999999999999")))
+    stored = with_stored_number(form_workbook("A", A()), "K5", "1e300")  # 调解成功数·企业调解委员会
+    found = [[(e.code, e.cell, e.column, e.message) for e in check(shared_wh, book, "t.xlsx", today=TODAY).errors]
+             for book in (typed, stored)]
+    limit = "绝对值不超过 9,223,372,036,854,775,807"
+    assert found == [
+        [("out_of_range", "Y5", "arbitration_filed", f"“调解情况”工作表 Y5 单元格（东昌区 · 仲裁机构立案受理数）：“1e+20”超出这一列能保存的范围（{limit}）。"
+          "请核对“仲裁机构立案受理数”，填写实际数值。")],
+        [("out_of_range", "K5", "succeeded_enterprise", f"“调解情况”工作表 K5 单元格（东昌区 · 调解成功数·企业调解委员会）：“1e+300”超出这一列能保存的范围（{limit}）。"
+          "请核对“调解成功数·企业调解委员会”，填写实际数值。")]]
+
+
+def test_storage_ranges_come_from_the_declared_type_and_their_edges_load(tmp_path):
+    """DECIMAL(18,2) money holds below 10^16; BIGINT counts up to 2^63 − 1 (9e18 loads, the views read it)."""
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    over = check(wh, form_workbook("A", A(main=a1(amount_wan=1e16))), "t.xlsx", today=TODAY)
+    cell = expected_cell(Case("A", "调解情况", "amount_wan", [], []), "amount_wan", 0)
+    assert [(e.code, e.cell) for e in over.errors] == [("out_of_range", cell)]
+    assert "9,999,999,999,999,999.99" in over.errors[0].message
+    edge = ingest(wh, form_workbook("A", A(main=a1(arbitration_filed=9 * 10 ** 18, amount_wan=9.9e15))), "t.xlsx",
+                  today=TODAY)
+    assert (edge.status, edge.errors) == ("loaded", [])
+    assert wh.query("select arbitration_filed from v_mediation").to_dicts() == [{"arbitration_filed": 9 * 10 ** 18}]
+    wh.close()
+
+
+def test_the_date_window_checks_every_column_it_lists(shared_wh):
+    """A3_DATE_RANGE covers 化解日期 as well as 发生日期; the message names the date and the window."""
+    data = A("重大集体争议", [a3_row(A_CODE, A_NAME, status="已化解", resolved_on=dt.date(2025, 5, 1))])
+    result = check(shared_wh, form_workbook("A", data), "t.xlsx", today=TODAY)
+    assert [(e.code, e.column, e.message) for e in result.errors] == [(
+        "A3_DATE_RANGE", "resolved_on",
+        f"“重大集体争议”工作表 {expected_cell(CASES['A3_DATE_RANGE'], 'resolved_on', 0)} 单元格（东昌区 · 化解日期）："
+        "化解日期 2025-05-01 不在合理范围内（应在 2000-01-01 至 2025-04-30 之间）。"
+        "请核对日期是否录错（年份、月份）；日期不早于2000年1月1日，不晚于统计期次月的最后一天。")]

@@ -36,3 +36,27 @@ def test_batched_refresh_equals_refreshing_after_every_file(tmp_path):
     expected = _signals(one_by_one)
     assert expected, "the scenario should raise some signals"
     assert _signals(in_batch) == expected
+
+
+def test_a_batch_killed_before_its_refresh_is_finished_on_the_next_open(tmp_path, monkeypatch):
+    """kill -9 after the files committed but before the batch's single refresh: the loads noted what they changed
+    in their own transactions, so reopening the warehouse brings signals and serving tables to a clean run's."""
+    from warehouse import build
+    files = _three_months_of_tonghua()
+    clean = Warehouse(tmp_path / "clean.duckdb")
+    for name, content, at in files:
+        assert ingest(clean, content, name, loaded_at=at).status == "loaded"
+    crashed = Warehouse(tmp_path / "crashed.duckdb")
+    with monkeypatch.context() as dying:
+        dying.setattr(build, "finish", lambda wh, touched: None)  # the process dies before the refresh
+        with batched(crashed):
+            for name, content, at in files:
+                assert ingest(crashed, content, name, loaded_at=at).status == "loaded"
+    assert _signals(crashed) == []
+    assert crashed.scalar("select count(*) from build_pending") == 3
+    crashed.close()
+    reopened = Warehouse(tmp_path / "crashed.duckdb")
+    assert _signals(reopened) == _signals(clean)
+    mediation = "select period, region_code, accepted_total from page_mediation order by all"
+    assert reopened.query(mediation).rows() == clean.query(mediation).rows()
+    assert reopened.scalar("select count(*) from build_pending") == 0

@@ -51,7 +51,7 @@ def test_grid_statuses_with_who_and_when(wh):
         ("B", "on_time", "on_time", "按时", "孙丽", 1, 0, "孙丽", None),
         ("C", "missing", "missing", "未报", None, 0, 0, None, None),
     ]
-    assert cells(grid, "220100")[0] == ("A", "late", "late", "逾期", "赵敏", 1, 0, "赵敏", 1)
+    assert cells(grid, "220100")[0] == ("A", "late", "late", "迟报", "赵敏", 1, 0, "赵敏", 1)
     row = grid.filter((pl.col("unit_code") == "220500") & (pl.col("form") == "A")).row(0, named=True)
     assert (row["due_on"], row["first_loaded_at"], row["last_loaded_at"], row["form_label"]) == (
         dt.date(2025, 2, 10), dt.datetime(2025, 2, 10, 23, 0), dt.datetime(2025, 2, 20, 9, 30), "附件1 调解情况")
@@ -67,7 +67,7 @@ def test_summaries(wh):
         3, 2, 1, 1)
     assert units["unit_code"][-1] == "220500"  # best last
     table = subs.detail_table(grid)
-    assert table.columns == ["统计期", "单位", "报表", "状态", "截止日期", "首次报送时间", "首次报送人", "逾期天数", "版本数",
+    assert table.columns == ["统计期", "单位", "报表", "状态", "截止日期", "首次报送时间", "首次报送人", "迟报天数", "版本数",
                              "被替换版本数", "最近报送时间", "最近报送人"]
 
 
@@ -79,7 +79,7 @@ def test_scopes_city_sees_all_units_but_only_its_own_clerks(wh):
     grid = subs.grid(wh, Viewer("tonghua", "city", "220500"), "2025-01", "2025-01")
     assert grid["unit_code"].n_unique() == 11
     assert cells(grid, "220500")[0][4] == "王芳"
-    assert cells(grid, "220100")[0][:4] == ("A", "late", "late", "逾期")
+    assert cells(grid, "220100")[0][:4] == ("A", "late", "late", "迟报")
     assert cells(grid, "220100")[0][4] is None and cells(grid, "220100")[0][7] is None
 
 
@@ -87,3 +87,46 @@ def test_scopes_county_sees_its_unit_only_without_names(wh):
     grid = subs.grid(wh, Viewer("dongchang", "county", "220502"), "2025-01", "2025-01")
     assert grid["unit_code"].unique().to_list() == ["220500"]
     assert grid["first_loaded_by"].null_count() == 3
+
+
+# ------------------------------------------------------------------ 催报名单 (service/jobs.py reminders)
+@pytest.fixture
+def reminded(tmp_path):
+    """A warehouse where 通化市 sent form A for 2025-03 and the due-day job ran on 2025-04-10."""
+    from conftest import SAMPLES
+    from service import jobs
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    name = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
+    assert ingest(wh, (SAMPLES / name).read_bytes(), name).status == "loaded"
+    jobs.run_job(wh, "reminders", now=dt.datetime(2025, 4, 10, 8, 0))
+    yield wh
+    wh.close()
+
+
+def test_the_province_gets_every_unit_that_has_not_reported_with_its_missing_forms(reminded):
+    listed = subs.reminder_list(reminded, PROVINCE_ADMIN)
+    assert (listed["period"], listed["due_on"], len(listed["units"])) == ("2025-03", "2025-04-10", 11)
+    tonghua = next(u for u in listed["units"] if u["unit_code"] == "220500")
+    assert tonghua == {"unit_code": "220500", "unit_name": "通化市", "forms": ["B", "C"],
+                       "form_labels": ["附件2 组织建设", "工作台账"]}
+
+
+def test_a_clerk_sees_only_their_own_unit_in_the_reminder_list(reminded):
+    county = Viewer(name="dongchang", role="county", region_code="220502")
+    city = Viewer(name="changchun", role="city", region_code="220100")
+    assert [u["unit_code"] for u in subs.reminder_list(reminded, county)["units"]] == ["220500"]
+    assert [u["unit_code"] for u in subs.reminder_list(reminded, city)["units"]] == ["220100"]
+
+
+def test_forms_that_arrive_after_the_list_was_made_drop_off_it(reminded):
+    from builders import c1_row
+    load(reminded, "C", "2025-03", {"工作台账": [c1_row("220500")]}, "220500", dt.datetime(2025, 4, 11))
+    tonghua = next(u for u in subs.reminder_list(reminded, PROVINCE_ADMIN)["units"] if u["unit_code"] == "220500")
+    assert tonghua["forms"] == ["B"]
+
+
+def test_the_reminder_notice_names_the_unit_the_month_the_due_day_and_each_missing_form():
+    text = subs.reminder_notice("通化市", ["附件2 组织建设", "工作台账"], "2025-03", "2025-04-10", "2025-04-10").decode("utf-8")
+    assert text.startswith("\ufeff催报通知\r\n\r\n通化市人力资源和社会保障局（劳动人事争议仲裁院）：")
+    assert "2025年3月的报表应于 2025-04-10 前报送" in text
+    assert "    1. 附件2 组织建设\r\n    2. 工作台账\r\n" in text

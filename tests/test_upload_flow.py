@@ -185,3 +185,24 @@ def test_a_file_without_a_period_is_loaded_with_the_period_chosen_at_upload(db):
     assert statuses(at)[0][0] == "complete"
     [b for b in at.button if b.label == "确认入库"][0].click().run()
     assert the_warehouse(db).scalar("select period from v_mediation where region_code = '220502'") == "2025-03"
+
+
+def test_hostile_values_and_names_get_a_chinese_message_not_an_exception(db):
+    """A stored NaN in 涉案金额 and 20 nines in a count are errors at their cells on the page; a good file
+    under an 81-character name with a NUL and a newline loads (archived under a safe, bounded name)."""
+    from builders import a1_row, form_workbook, with_stored_number
+    nan = with_stored_number(form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]}), "R5", "NaN")
+    nines = form_workbook("A", {"调解情况": [a1_row("220500", "市本级", arbitration_filed="99999999999999999999")]})
+    good = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})
+    hostile = "甲" * 79 + "\x00\n.xlsx"
+    at = drop(page(), ("nan.xlsx", nan), ("nines.xlsx", nines), (hostile, good))
+    assert [state for state, _ in statuses(at)] == ["error", "error", "complete"]
+    problems = [list(zip(f["位置"], f["问题"])) for f in frames(at, "位置")]
+    assert problems == [[("调解情况 R5", "“nan”不是有效的数值（非数字或超出范围）")],
+                        [("调解情况 Y5", "“1e+20”超出这一列能保存的范围（绝对值不超过 9,223,372,036,854,775,807）")]]
+    [confirm] = [b for b in at.button if b.label == "确认入库"]
+    confirm.click().run()
+    assert not at.exception, at.exception
+    assert any("已入库" in s.value for s in at.success)
+    wh = the_warehouse(db)
+    assert wh.query("select file_name from files").to_series().to_list() == ["甲" * 38 + ".xlsx"]

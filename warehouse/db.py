@@ -6,15 +6,25 @@ Connection and lock strategy (DuckDB allows one writing process per file):
 - Loads, restores and acknowledgements go through `write()`: a process-wide lock plus one transaction, so
   writes are serialised and a failed write rolls back completely. Readers keep reading their snapshot
   meanwhile (DuckDB MVCC), so the dashboards stay responsive during a load.
-- A second process (the CLI while the app runs) cannot open the file: it gets a Chinese message saying
-  the warehouse is in use; upload through the app instead, or stop the app for batch work.
+- A second process (the CLI while the app runs) cannot open the file, not even read-only (DuckDB's lock
+  is per process): it gets `WarehouseBusy`, a Chinese message saying the warehouse is in use; `wait=`
+  seconds retries until the holder lets go. Read commands open read-only, so they share the file with
+  other read-only processes. A file that is not a DuckDB database, or one with a damaged block, gives
+  `WarehouseCorrupt`, which names the file and points to restore-backup instead of a traceback.
+- Whole-file operations (restore-backup) take `exclusive_lock()` first: the same POSIX lock DuckDB takes,
+  so they are refused while any process has the file open.
 """
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
+import re
 import threading
+import time
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,11 +36,94 @@ from etl.regions import RegionIndex, read_industries, read_reference_rows
 from warehouse import config
 
 HERE = Path(__file__).resolve().parent
-MODEL_LAYERS = ("staging", "marts", "views")
 
 
-class WarehouseBusy(RuntimeError):
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse file cannot be opened; the message (Chinese) says why and what to do."""
+
+    code = "warehouse_unavailable"  # the issue code of `ingest --json`'s skipped lines
+
+
+class WarehouseBusy(WarehouseUnavailable):
     """Another process holds the warehouse file."""
+
+    code = "warehouse_busy"
+
+
+class WarehouseCorrupt(WarehouseUnavailable):
+    """The warehouse file is not a readable DuckDB database."""
+
+    code = "warehouse_corrupt"
+
+
+class WarehouseMissing(WarehouseUnavailable):
+    """A read command named a warehouse file that does not exist (reading never creates one)."""
+
+    code = "warehouse_missing"
+
+
+RETRY_SECONDS = 0.2  # how often a waiting open tries the lock again
+
+
+def busy_message(path: Path, detail: str = "") -> str:
+    holder = re.search(r"PID (\d+)", detail)
+    who = f"（进程号 {holder.group(1)}）" if holder else ""
+    return f"数据仓库 {path} 正被另一个进程{who}占用（通常是正在运行的应用或另一条命令），现在无法打开。"
+
+
+def corrupt_message(path: Path) -> str:
+    return (f"数据仓库文件 {path} 已损坏，无法打开（不是有效的数据库文件，或其中的数据块校验失败）。"
+            f"请先停止应用，再用最近的备份恢复：python -m etl restore-backup 备份目录 --db {path}"
+            "（损坏的文件会被改名保留，不会被删除）。")
+
+
+def _is_corrupt(error: Exception) -> bool:
+    text = str(error)
+    return "not a valid DuckDB database file" in text or "Corrupt database file" in text
+
+
+def connect(path: Path, *, read_only: bool = False, wait: float = 0.0,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect with Chinese errors: busy (after retrying for `wait` seconds), corrupt or missing.
+
+    `on_wait(message)` is called once when the file is busy and the call is going to wait for it.
+    """
+    deadline = time.monotonic() + max(wait, 0.0)
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"数据仓库文件 {path} 不存在。请检查 --db 或环境变量 MEDIATION_DB 指向的路径。")
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if _is_corrupt(exc):
+                raise WarehouseCorrupt(corrupt_message(path)) from exc
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(busy_message(path, str(exc))) from exc
+            if on_wait is not None:
+                on_wait(f"{busy_message(path, str(exc))}最多等待 {wait:g} 秒……")
+                on_wait = None
+            time.sleep(min(RETRY_SECONDS, max(deadline - time.monotonic(), 0.0)))
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path):
+    """Hold the whole-file lock DuckDB uses, so no process opens the file meanwhile; WarehouseBusy if one has it.
+
+    A POSIX record lock, like DuckDB's: it also works on a damaged file DuckDB itself cannot open. Such locks
+    belong to the process, so call it only where this process has not opened the file itself (the CLI): it
+    would not see this process's own connection, and closing the descriptor would drop that connection's lock.
+    """
+    fd = os.open(path, os.O_RDWR)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise WarehouseBusy(busy_message(path)) from exc
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def quote_ident(name: str) -> str:
@@ -70,34 +163,40 @@ def _template_values(settings: dict) -> dict[str, str]:
 
 
 def model_files() -> list[Path]:
-    return [p for layer in MODEL_LAYERS for p in sorted((HERE / "models" / layer).glob("*.sql"))]
+    """Every model file in build order (warehouse/build.py sorts them by what they read)."""
+    from warehouse import build
+    return [m.path for m in build.models()]
 
 
 class Warehouse:
-    """One warehouse file, opened read-write for this process."""
+    """One warehouse file, opened read-write (or read-only) for this process.
 
-    def __init__(self, path: str | Path, *, read_only: bool = False):
+    Raises WarehouseBusy / WarehouseCorrupt / WarehouseMissing (all WarehouseUnavailable) with a Chinese message.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 0.0,
+                 on_wait: Callable[[str], None] | None = None):
         self.path = Path(path)
         self.read_only = read_only
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseBusy(
-                    f"数据仓库 {self.path} 正被另一个进程（通常是正在运行的应用）占用。"
-                    "请在应用的“数据上报”页面上传，或先停止应用再运行命令。") from exc
-            raise
+        self._con = connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
         self._lock = threading.RLock()
         self.generation = 0  # bumps after every write: page caches key on it
-        if not read_only:
-            self.ensure_schema()
-        self.generation = self._read_generation()
+        try:
+            if not read_only:
+                self.ensure_schema()
+            self.generation = self._read_generation()
+        except duckdb.Error as exc:  # a damaged block shows only when the schema is read
+            self._con.close()
+            if _is_corrupt(exc):
+                raise WarehouseCorrupt(corrupt_message(self.path)) from exc
+            raise
 
     # -------------------------------------------------------------- schema
     def ensure_schema(self) -> None:
-        """Create meta and raw tables, add form columns that are new, write config, (re)build models."""
+        """Create meta and raw tables, add form columns that are new, write config, (re)build models, and finish
+        an early-warning refresh a crashed batch left pending."""
         con = self._con
         for schema in sorted(HERE.glob("schema*.sql")):  # schema.sql, then feature schemas (schema_accounts.sql, …)
             con.execute(schema.read_text(encoding="utf-8"))
@@ -114,6 +213,8 @@ class Warehouse:
         if con.execute("select count(*) from ref_industry").fetchall()[0][0] == 0:
             con.executemany("insert into ref_industry values (?, ?)", list(read_industries().items()))
         self.write_settings(config.settings())
+        from warehouse import build
+        build.finish_pending(self)
 
     def write_settings(self, settings: dict) -> None:
         con = self._con
@@ -129,12 +230,8 @@ class Warehouse:
         con.execute("delete from cfg_target")
         con.executemany("insert into cfg_target values (?, ?, ?, ?)", [
             (t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])])
-        replacements = _template_values(settings)
-        for path in model_files():
-            sql = path.read_text(encoding="utf-8")
-            for name, value in replacements.items():
-                sql = sql.replace("{{" + name + "}}", value)
-            con.execute(sql)
+        from warehouse import build  # build imports this module's helpers
+        build.build_models(con, _template_values(settings))
 
     def add_regions(self, rows: list[dict]) -> None:
         """Add region reference rows (the csv; the scaled demo adds synthetic copies)."""
@@ -178,8 +275,10 @@ class Warehouse:
     def _read_generation(self) -> int:
         try:
             return int(self.scalar("select count(*) from versions") or 0) + int(self.scalar("select count(*) from audit_log") or 0)
-        except duckdb.Error:
-            return 0
+        except duckdb.Error as exc:
+            if _is_corrupt(exc):
+                raise
+            return 0  # a read-only file from before these tables existed
 
     # -------------------------------------------------------------- writing
     @contextlib.contextmanager

@@ -10,8 +10,8 @@ import polars as pl
 
 from etl.formdefs import Form, Sheet
 from etl.parser import ParsedFile
+from warehouse import build
 from warehouse.db import Warehouse, quote_ident, raw_table
-from warehouse.signals import refresh as refresh_signals
 
 POLARS_TYPES = {
     "VARCHAR": pl.Utf8, "BIGINT": pl.Int64, "DECIMAL(18,2)": pl.Float64, "DOUBLE": pl.Float64,
@@ -23,6 +23,17 @@ def _frame(sheet: Sheet, rows: list[dict]) -> pl.DataFrame:
     schema = {"version_id": pl.Utf8, "period": pl.Utf8, "region_code": pl.Utf8, "source_row": pl.Int32}
     schema |= {c.key: POLARS_TYPES[c.sql_type] for c in sheet.stored_columns if c.key != "region_code"}
     return pl.DataFrame(rows, schema=schema, orient="row" if rows and isinstance(rows[0], (list, tuple)) else None)
+
+
+VERSION_COLUMNS = ("version_id, file_id, form, period, loaded_at, loaded_by, row_counts, warnings, review_state, "
+                   "review_note, load_seq")
+NEXT_SEQ = "select coalesce(max(load_seq), 0) + 1 from versions"  # writes are serialised: no two loads get one
+
+
+def not_after_now(at: dt.datetime | None) -> dt.datetime:
+    """A load's time: the given one, but never later than now (a load cannot have happened in the future)."""
+    now = dt.datetime.now()
+    return now if at is None or at > now else at
 
 
 def new_version_id() -> str:
@@ -39,7 +50,7 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
     after_load(cursor, version_id), if given, runs inside the same transaction (e.g. the review record).
     """
     assert parsed.form is not None and parsed.period and not parsed.errors
-    loaded_at = loaded_at or dt.datetime.now()  # full precision: versions of the same second keep their order
+    loaded_at = not_after_now(loaded_at)
     version_id = new_version_id()
     regions = sorted(parsed.region_codes)
     frames = []
@@ -52,7 +63,7 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
         # the same bytes loaded again keep their first files row ("insert or ignore" costs ~5 ms with the blob)
         cur.execute("insert into files select ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from files where file_id = ?)",
                     [sha256, sha256, file_name, len(content), content, loaded_at, user, sha256]).fetchall()
-        cur.execute("insert into versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, null)", [
+        cur.execute(f"insert into versions ({VERSION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ({NEXT_SEQ}))", [
             version_id, sha256, parsed.form.code, parsed.period, loaded_at, user,
             json.dumps(parsed.row_counts(), ensure_ascii=False),
             json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), review_state]).fetchall()
@@ -69,7 +80,7 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
             _point_approved(cur, parsed.form.code, parsed.period, regions, version_id)
         if after_load is not None:
             after_load(cur, version_id)
-        refresh_signals(wh, cur, parsed.form.code, parsed.period, regions, at=loaded_at)  # early-warning rules
+        build.after_change(wh, cur, parsed.form.code, parsed.period, regions, at=loaded_at)  # serving tables, signals
         wh.audit(cur, user, "load", version_id, {"file": file_name, "form": parsed.form.code, "period": parsed.period,
                                                   "regions": regions, "sha256": sha256, "rows": parsed.row_counts(),
                                                   "review_state": review_state})
@@ -127,9 +138,10 @@ def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
                 regions.add(row["region_code"])
         counts = json.dumps({name: len(rows) for name, rows in item.rows.items()}, ensure_ascii=False)
         file_id = f"generated-{version_id}"
-        files.append((file_id, file_id, item.file_name, 0, b"", item.loaded_at, item.loaded_by))
-        versions.append((version_id, file_id, item.form.code, item.period, item.loaded_at, item.loaded_by, counts, "[]",
-                         "approved", None))
+        loaded_at = not_after_now(item.loaded_at)
+        files.append((file_id, file_id, item.file_name, 0, b"", loaded_at, item.loaded_by))
+        versions.append((version_id, file_id, item.form.code, item.period, loaded_at, item.loaded_by, counts, "[]",
+                         "approved", None, len(versions)))  # + the sequence's next value, inside the transaction
         for code in sorted(regions):
             version_regions.append((version_id, item.form.code, item.period, code))
             pointers.append((item.form.code, item.period, code, version_id))
@@ -139,16 +151,25 @@ def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
                           "content": pl.Binary, "received_at": stamp, "received_by": text}),
         "versions": (versions, {"version_id": text, "file_id": text, "form": text, "period": text, "loaded_at": stamp,
                                 "loaded_by": text, "row_counts": text, "warnings": text, "review_state": text,
-                                "review_note": text}),
+                                "review_note": text, "load_seq": pl.Int64}),
         "version_regions": (version_regions, {"version_id": text, "form": text, "period": text, "region_code": text}),
         "current_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
         "approved_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
     }
     with wh.write() as cur:
+        first_seq = cur.execute(NEXT_SEQ).fetchall()[0][0]
         for sheet, rows in tables.values():
             _insert(cur, raw_table(sheet), _frame(sheet, rows))
         for table, (rows, schema) in meta.items():
-            _insert(cur, table, pl.DataFrame(rows, orient="row", schema=schema))
+            frame = pl.DataFrame(rows, orient="row", schema=schema)
+            if table == "versions":
+                frame = frame.with_columns(pl.col("load_seq") + first_seq)
+            _insert(cur, table, frame)
+        touched: dict[tuple[str, str], set[str]] = {}
+        for form, period, code, _ in pointers:
+            touched.setdefault((form, period), set()).add(code)
+        for (form, period), codes in sorted(touched.items()):
+            build.after_change(wh, cur, form, period, sorted(codes))  # nothing in the demo's deferred bulk build
     return len(loads)
 
 
@@ -178,13 +199,13 @@ def restore_version(wh: Warehouse, version_id: str, *, user: str) -> list[str]:
     with wh.write() as cur:
         _point_current(cur, form, period, regions, version_id)
         _point_approved(cur, form, period, regions, version_id)
-        refresh_signals(wh, cur, form, period, regions)  # early-warning rules
+        build.after_change(wh, cur, form, period, regions)  # serving tables, early-warning signals
         wh.audit(cur, user, "restore", version_id, {"form": form, "period": period, "regions": regions})
     return regions
 
 
 def history(wh: Warehouse, *, region: str | None = None, form: str | None = None) -> pl.DataFrame:
-    """All versions, newest first, with whether each is current for some region."""
+    """All versions, newest (last loaded) first, with whether each is current for some region."""
     return wh.query("""
         select
             v.version_id, v.form, v.period, v.loaded_at, v.loaded_by, f.file_name, f.sha256,
@@ -200,7 +221,7 @@ def history(wh: Warehouse, *, region: str | None = None, form: str | None = None
                 (select code from ref_region where unit_code = $region or city_code = $region))
           and ($form is null or v.form = $form)
         group by all
-        order by v.loaded_at desc, v.version_id
+        order by max(v.load_seq) desc
     """, {"region": region, "form": form})
 
 

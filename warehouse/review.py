@@ -27,7 +27,7 @@ from auth.viewer import Viewer
 from etl.regions import RegionIndex
 from warehouse import config
 from warehouse.db import Warehouse
-from warehouse.signals import refresh as refresh_signals
+from warehouse.build import after_change
 
 STATE_LABELS = {"pending": "待审核", "approved": "审核通过", "returned": "退回"}
 REVIEWER_LABELS = {"city": "市（州）审核", "admin": "省级审核"}
@@ -111,7 +111,7 @@ with ranked as (
     select
         vr.version_id, vr.region_code,
         row_number() over (partition by vr.form, vr.period, vr.region_code
-                           order by v.loaded_at desc, v.rowid desc) as newest
+                           order by v.load_seq desc) as newest
     from version_regions as vr
     join versions as v using (version_id)
 ),
@@ -136,7 +136,7 @@ join files as f using (file_id)
 left join review_submissions as s using (version_id)
 where ($state is null or v.review_state = $state)
   and ($version_id is null or v.version_id = $version_id)
-order by v.loaded_at desc, v.rowid desc
+order by v.load_seq desc
 """
 
 
@@ -222,7 +222,7 @@ def approve(wh: Warehouse, version_id: str, viewer: Viewer, *, note: str = "",
             cur.execute(f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)",
                         [sub.form, sub.period, regions]).fetchall()
             cur.executemany(f"insert into {table} values (?, ?, ?, ?)", [(sub.form, sub.period, r, version_id) for r in regions])
-        refresh_signals(wh, cur, sub.form, sub.period, regions)  # the figures in force changed
+        after_change(wh, cur, sub.form, sub.period, regions)  # the figures in force changed
         wh.audit(cur, viewer.name, "review_approve", version_id,
                  {"form": sub.form, "period": sub.period, "regions": regions, "note": note.strip()})
     return regions
@@ -254,7 +254,7 @@ def return_version(wh: Warehouse, version_id: str, viewer: Viewer, *, reason: st
                             [sub.form, sub.period, region, approved[0][0]]).fetchall()
             fallback[region] = approved[0][0] if approved else None
         if shown:
-            refresh_signals(wh, cur, sub.form, sub.period, [r for (r,) in shown])  # the figures in force changed
+            after_change(wh, cur, sub.form, sub.period, [r for (r,) in shown])  # the figures in force changed
         wh.audit(cur, viewer.name, "review_return", version_id,
                  {"form": sub.form, "period": sub.period, "regions": sub.regions, "reason": reason, "now_shown": fallback})
     return fallback

@@ -38,6 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from auth.viewer import Viewer
+from warehouse.labels import SIGNAL_LEVEL, SIGNAL_STATUS
 from etl.regions import RegionIndex, read_industries
 from warehouse import config
 
@@ -46,9 +47,9 @@ SYSTEM = "system"
 
 LEVELS = ("red", "orange", "yellow", "blue")
 LEVEL_RANK = {"blue": 1, "yellow": 2, "orange": 3, "red": 4}
-LEVEL_NAMES = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+LEVEL_NAMES = SIGNAL_LEVEL  # the words every page shows (warehouse/labels.py)
 STATUSES = ("new", "acknowledged", "closed")
-STATUS_NAMES = {"new": "待处置", "acknowledged": "处置中", "closed": "已办结"}
+STATUS_NAMES = SIGNAL_STATUS
 ACTION_NAMES = {"raise": "系统预警", "ack": "处置", "close": "办结反馈", "reopen": "重新打开", "resolve": "条件解除"}
 RULES = {
     "R1": "重大集体争议",
@@ -614,22 +615,11 @@ def deferred():
         _DEFERRED.reset(token)
 
 
-_BATCH: contextvars.ContextVar[list | None] = contextvars.ContextVar("signals_batch", default=None)
-
-
-@contextlib.contextmanager
 def batched(wh):
-    """Many loads in a row (a CLI batch, several uploads at once): each load only notes what it touched, and the
-    signals are refreshed once at the end, in one transaction — the same result as refreshing after every file
-    (each refresh covers the later months a change affects), without repeating the rules for every file."""
-    touched: list = []
-    token = _BATCH.set(touched)
-    try:
-        yield touched
-    finally:
-        _BATCH.reset(token)
-        if touched:
-            refresh_touched(wh, touched)
+    """Many loads in a row (a CLI batch, several uploads at once): the serving tables and the signals are brought
+    up to date once at the end (warehouse/build.py `batched`, which also makes a crashed batch self-healing)."""
+    from warehouse import build
+    return build.batched(wh)
 
 
 def refresh_touched(wh, touched: list) -> Counter:
@@ -648,10 +638,6 @@ def refresh_touched(wh, touched: list) -> Counter:
 def refresh(wh, cur, form: str, period: str, regions, *, at: dt.datetime | None = None) -> Counter:
     """Recompute the signals a load of form × period × regions can change, inside the caller's transaction."""
     if _DEFERRED.get():
-        return Counter()
-    batch = _BATCH.get()
-    if batch is not None:
-        batch.append((form, period, tuple(regions), at))
         return Counter()
     ctx = Context(wh, cur, wh.region_index(), signal_settings(), at or dt.datetime.now().replace(microsecond=0))
     regions = sorted(regions)

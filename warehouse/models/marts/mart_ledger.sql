@@ -20,9 +20,9 @@ select
     done_value,
     due_on,
     step,
-    ['任务部署', '推进落实', '督导检查', '考核评估', '闭环销号'][step] as step_name,
+    ledger_step_name(step) as step_name,
     closed_on,
-    (step < 5 and due_on < last_day(cast(period || '-01' as date))) as overdue,
+    ledger_overdue(step, due_on, period) as overdue,
     period,
     progress,
     evidence

@@ -5,7 +5,7 @@ select
     task_id,
     period,
     step,
-    ['任务部署', '推进落实', '督导检查', '考核评估', '闭环销号'][step] as step_name,
+    ledger_step_name(step) as step_name,
     done_value,
     target_value,
     progress

@@ -17,7 +17,7 @@ select
     done_value,
     due_on,
     step,
-    ['任务部署', '推进落实', '督导检查', '考核评估', '闭环销号'][step] as step_name,
+    ledger_step_name(step) as step_name,
     closed_on,
     progress,
     evidence

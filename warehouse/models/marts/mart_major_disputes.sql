@@ -14,13 +14,6 @@ spans as (
 latest as (
     select * from reported
     qualify row_number() over (partition by incident_id order by period desc) = 1
-),
-thresholds as (
-    select
-        max(value_num) filter (where key = 'major_workers_min') as workers_min,
-        max(value_num) filter (where key = 'major_amount_wan_min') as amount_wan_min,
-        max(value_num) filter (where key = 'major_escalation_counts') as escalation_counts
-    from cfg_setting
 )
 select
     latest.incident_id,
@@ -35,12 +28,9 @@ select
     latest.escalated,
     latest.status,
     latest.resolved_on,
-    (latest.workers >= t.workers_min
-        or latest.amount_wan >= t.amount_wan_min
-        or (t.escalation_counts = 1 and coalesce(latest.escalated, false))) as is_major,
+    is_major(latest.workers, latest.amount_wan, latest.escalated) as is_major,
     spans.first_period,
     spans.last_period,
     latest.notes
 from latest
 join spans using (incident_id)
-cross join thresholds as t

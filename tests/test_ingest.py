@@ -1,0 +1,65 @@
+"""etl/ingest.py: one file in, one result out — never a crash, archived under a safe name, and archived as
+"loaded" only when it really is in the warehouse."""
+from __future__ import annotations
+
+import pytest
+
+from builders import TODAY, a1_row, form_workbook
+from etl import ingest as ingest_module
+from etl.ingest import check, ingest, safe_name
+from warehouse import config
+from warehouse.db import Warehouse
+
+GOOD = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})
+
+
+@pytest.fixture
+def wh(tmp_path):
+    warehouse = Warehouse(tmp_path / "wh.duckdb")
+    yield warehouse
+    warehouse.close()
+
+
+def archived(wh) -> dict[str, list[str]]:
+    root = config.archive_dir(wh.path)
+    return {outcome: sorted(p.name[13:] for p in (root / outcome).rglob("*") if p.is_file())
+            for outcome in ("loaded", "rejected") if (root / outcome).exists()}
+
+
+def test_safe_name_keeps_a_bounded_readable_name_with_its_extension():
+    names = ["甲" * 81 + ".xlsx", "报表\x00.xlsx", "报表\n✔ 已入库.xlsx", "../../etc/passwd", "C:\\上报\\报表.xls", "", " . "]
+    assert [safe_name(n) for n in names] == ["甲" * 38 + ".xlsx", "报表_.xlsx", "报表_✔ 已入库.xlsx", "passwd", "报表.xls",
+                                             "文件", "文件"]
+    assert max(len(safe_name(n).encode()) for n in names) <= 120
+
+
+def test_hostile_upload_names_are_archived_and_stored_safely(wh):
+    names = ["甲" * 81 + ".xlsx", "通化\x00.xlsx", "通化\n✔ 已入库 伪造.xlsx"]
+    results = [ingest(wh, form_workbook("A", {"调解情况": [a1_row("220502", "东昌区", scale=i + 1)]}), name, today=TODAY)
+               for i, name in enumerate(names)]
+    assert [r.status for r in results] == ["loaded"] * 3
+    assert archived(wh) == {"loaded": sorted(["甲" * 38 + ".xlsx", "通化_.xlsx", "通化_✔ 已入库 伪造.xlsx"])}
+    assert sorted(wh.query("select file_name from files").to_series().to_list()) == archived(wh)["loaded"]
+
+
+def test_a_failed_load_is_skipped_with_a_chinese_reason_and_archived_as_rejected(wh, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("模拟：磁盘已满")
+
+    monkeypatch.setattr(ingest_module, "load_version", boom)
+    result = ingest(wh, GOOD, "通化.xlsx", today=TODAY)
+    assert (result.status, result.version_id, [(e.code, e.message) for e in result.errors]) == ("skipped", None, [(
+        "load_failed", "入库时发生了意外错误，文件没有入库，数据仓库未改动。请稍后重新上传；仍然失败时请把文件发给系统管理员。")])
+    assert archived(wh) == {"rejected": ["通化.xlsx"]}
+
+
+def test_a_crash_while_checking_is_that_files_result_not_an_exception(wh, monkeypatch):
+    def boom(*args, **kwargs):
+        raise KeyError("模拟：解析器缺陷")
+
+    monkeypatch.setattr(ingest_module, "parse_workbook", boom)
+    preview = check(wh, GOOD, "通化.xlsx", today=TODAY)
+    loaded = ingest(wh, GOOD, "通化.xlsx", today=TODAY)
+    assert [(r.status, [e.code for e in r.errors]) for r in (preview, loaded)] == [("skipped", ["check_failed"])] * 2
+    assert loaded.errors[0].message.startswith("读取或校验这个文件时发生了意外错误，文件没有入库")
+    assert wh.scalar("select count(*) from versions") == 0
