@@ -271,13 +271,41 @@ class LoadOutcome:
     first_time: bool  # nothing was shown for any of these regions before
 
 
-def already_loaded(wh: Warehouse, sha256: str) -> list[dict]:
-    """Earlier loads of exactly these bytes (a clerk uploading the same file twice)."""
-    return wh.query("""
-        select v.version_id, v.period, v.loaded_at, v.loaded_by, v.review_state
-        from versions as v join files as f using (file_id)
-        where f.sha256 = ? order by v.load_seq desc
-    """, [sha256]).to_dicts()
+@dataclass
+class Replacement:
+    """What 确认入库 of a checked file would do to the figures shown now (issue: re-upload safety)."""
+
+    replaced: list[str]  # versions now shown for the file's regions that it would replace
+    identical: bool  # the same bytes are already the current version of every one of its regions
+    changes: list[Change]
+
+    @property
+    def needs_consent(self) -> bool:
+        return bool(self.replaced) and not self.identical
+
+    def deleted(self) -> list[str]:
+        """'分行业：删除 92 行' — rows shown now that the new file does not have, per sheet."""
+        counts: dict[str, int] = {}
+        for c in self.changes:
+            if c.kind == "removed":
+                counts[c.sheet] = counts.get(c.sheet, 0) + (c.count or 1)
+        return [f"{sheet}：删除 {n:,} 行" for sheet, n in counts.items()]
+
+
+def replacement(wh: Warehouse, fc: FileCheck) -> Replacement | None:
+    """Before loading: which current versions this file replaces, whether it is byte-identical, what changes."""
+    r = fc.result
+    if not fc.ok or r.parsed is None or not r.form or not r.period:
+        return None
+    baseline = compare.current_pointer(wh, r.form, r.period, sorted(r.parsed.region_codes))
+    replaced = sorted({v for v in baseline.values() if v})
+    if not replaced:
+        return Replacement([], False, [])
+    files = set(wh.query("select distinct file_id from versions where list_contains(?, version_id)",
+                         [replaced])["file_id"].to_list())
+    identical = None not in baseline.values() and files == {fc.sha256}
+    changes = [] if identical else compare.preview_changes(wh, r.parsed, baseline)
+    return Replacement(replaced, identical, changes)
 
 
 def load_file(wh: Warehouse, scope: UploadScope, fc: FileCheck, *, period: str | None = None,

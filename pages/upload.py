@@ -144,20 +144,32 @@ for f, key in zip(files, keys):
             regional = up.region_totals(wh, r, scope.allowed_regions)
             if regional.height > 1:
                 st.table(regional, hide_index=True)
-        if fc.loaded is None and fc.ok:
-            earlier = up.already_loaded(wh, fc.sha256)
-            if earlier:
-                first = earlier[0]
-                st.info(f"同一个文件（内容完全相同）已于 {first['loaded_at']:%Y-%m-%d %H:%M} 由 {md_escape(first['loaded_by'])} 入库"
-                        f"（版本 {first['version_id']}）。再次入库会生成一个内容相同的新版本。", icon=":material/info:")
+        swap = up.replacement(wh, fc) if fc.loaded is None and fc.ok else None
+        if swap is not None and swap.identical:
+            st.info(f"与当前版本完全相同（版本 {'、'.join(swap.replaced)}），无需再次入库。", icon=":material/info:")
+        elif fc.loaded is None and fc.ok:
+            consent = True
+            if swap is not None and swap.needs_consent:
+                st.warning(f"此文件将替代当前版本（版本 {'、'.join(swap.replaced)}）："
+                           f"共 {len(swap.changes):,} 处变化" + ("；" + "；".join(md_escape(d) for d in swap.deleted())
+                                                                 if swap.deleted() else "") + "。请核对下表后再入库。",
+                           icon=":material/swap_horiz:")
+                if swap.changes:
+                    st.dataframe(changes_frame(swap.changes), hide_index=True, width="stretch")
+                consent = st.checkbox("我已核对以上变化，确认用此文件替代当前版本", key=f"consent_{key}")
+                fc.extra["consent"] = consent
             note = "入库后提交审核。" if scope.review_state == "pending" else "入库后立即生效。"
-            if st.button("确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:"):
+            if st.button("确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:",
+                         disabled=not consent):
                 up.load_file(wh, scope, fc, period=period)
                 fc.extra["generation"] = wh.generation
                 st.rerun()
             st.caption(f"校验已通过。{note}同一地区、同一统计期再次入库时，新版本替代旧版本，旧版本可在“历史版本”中查看和恢复。")
 
-ready = [checks[k] for k in keys if checks[k].ok and checks[k].loaded is None]
+# 全部确认入库 takes only files that add a new version or whose replacement the clerk has ticked above
+ready = [checks[k] for k in keys if checks[k].ok and checks[k].loaded is None
+         and ((swap := up.replacement(wh, checks[k])) is None or not swap.replaced
+              or (swap.needs_consent and checks[k].extra.get("consent")))]
 with summary:
     if len(keys) > 1:
         n_bad = sum(1 for k in keys if not checks[k].ok)

@@ -130,6 +130,15 @@ def test_loading_again_lists_what_changed(db):
     [b for b in at.button if b.label == "确认入库"][0].click().run()
     assert any("本期首次报送" in m.value for m in at.markdown)
     at = drop(page(), ("梅河口市3月（更正）.xlsx", corrected_meihekou(10)))
+    [button] = [b for b in at.button if b.label == "确认入库"]
+    assert button.disabled  # replacing the current version needs the tick below the list of changes
+    [warning] = [w.value for w in at.warning if "替代当前版本" in w.value]
+    assert warning.startswith("此文件将替代当前版本（版本 ") and warning.endswith("：共 2 处变化。请核对下表后再入库。")
+    [listed] = frames(at, "地区")[-1:]
+    assert [tuple(r) for r in listed[["地区", "列标题", "旧值", "新值"]].itertuples(index=False)] == [
+        ("梅河口市", "受理案件数合计", "33", "36"), ("梅河口市", "受理案件数·企业调解委员会", "7", "10")]
+    [tick] = [c for c in at.checkbox if c.label == "我已核对以上变化，确认用此文件替代当前版本"]
+    tick.check().run()
     [b for b in at.button if b.label == "确认入库"][0].click().run()
     assert not at.exception, at.exception
     changed = [m.value for m in at.markdown if "变化了" in m.value or m.value.startswith("- ")]
@@ -206,3 +215,27 @@ def test_hostile_values_and_names_get_a_chinese_message_not_an_exception(db):
     assert any("已入库" in s.value for s in at.success)
     wh = the_warehouse(db)
     assert wh.query("select file_name from files").to_series().to_list() == ["甲" * 38 + ".xlsx"]
+
+
+def test_a_byte_identical_re_upload_is_recognised_and_not_loaded_again(db):
+    name = "梅河口市2025年3月劳动人事争议调解情况.xlsx"
+    content = (SAMPLES / name).read_bytes()
+    at = drop(page(), (name, content))
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    at = drop(page(), ("再传一次.xlsx", content))
+    assert [b.label for b in at.button if b.label == "确认入库"] == []
+    [info] = [i.value for i in at.info if "完全相同" in i.value]
+    assert info.startswith("与当前版本完全相同（版本 ") and info.endswith("），无需再次入库。")
+    assert the_warehouse(db).scalar("select count(*) from versions") == 1
+
+
+def test_replacing_a_version_says_what_will_be_deleted_before_loading(db):
+    from builders import a1_row, a2_row, form_workbook
+    industry = {"调解情况": [a1_row("220581", "梅河口市")],
+                "分行业": [a2_row("220581", "梅河口市", industry=code, accepted=3, succeeded=2) for code in ("C", "E", "F")]}
+    at = drop(page(), ("梅河口4月.xlsx", form_workbook("A", industry, period="2025-04")))
+    [b for b in at.button if b.label == "确认入库"][0].click().run()
+    at = drop(page(), ("梅河口4月（无分行业）.xlsx", form_workbook("A", {"调解情况": [a1_row("220581", "梅河口市")]}, period="2025-04")))
+    [warning] = [w.value for w in at.warning if "替代当前版本" in w.value]
+    assert "分行业：删除 3 行" in warning, warning
+    assert [b.disabled for b in at.button if b.label == "确认入库"] == [True]

@@ -181,11 +181,8 @@ def compare_versions(wh: Warehouse, old_version: str | None, new_version: str,
     return diff_rows(form, old, version_rows(wh, new_version, regions), wh.region_index())
 
 
-def compare_to_baseline(wh: Warehouse, new_version: str, baseline: dict[str, str | None]) -> list[Change]:
-    """Changes a version makes against the figures it replaces: baseline = {region: version shown before (or None)}."""
-    form = version_form(wh, new_version)
-    regions = version_regions(wh, new_version)
-    new = version_rows(wh, new_version, regions)
+def _baseline_rows(wh: Warehouse, regions: list[str], baseline: dict[str, str | None]) -> dict[str, dict[RowKey, dict]]:
+    """The rows the dashboards show now for these regions: each region's rows from the version in baseline."""
     by_old: dict[str | None, list[str]] = defaultdict(list)
     for region in regions:
         by_old[baseline.get(region)].append(region)
@@ -195,10 +192,38 @@ def compare_to_baseline(wh: Warehouse, new_version: str, baseline: dict[str, str
             continue
         for sheet, rows in version_rows(wh, old_version, codes).items():
             old[sheet].update(rows)
-    changes = diff_rows(form, old, new, wh.region_index())
+    return old
+
+
+def _in_order(changes: list[Change], form: str, regions: list[str]) -> list[Change]:
     order = {r: i for i, r in enumerate(regions)}
     sheets = [s.name for s in load_form(form).sheets]
     return sorted(changes, key=lambda c: (sheets.index(c.sheet), order.get(c.region_code, 0)))
+
+
+def compare_to_baseline(wh: Warehouse, new_version: str, baseline: dict[str, str | None]) -> list[Change]:
+    """Changes a version makes against the figures it replaces: baseline = {region: version shown before (or None)}."""
+    form = version_form(wh, new_version)
+    regions = version_regions(wh, new_version)
+    new = version_rows(wh, new_version, regions)
+    changes = diff_rows(form, _baseline_rows(wh, regions, baseline), new, wh.region_index())
+    return _in_order(changes, form, regions)
+
+
+def parsed_rows(parsed) -> dict[str, dict[RowKey, dict]]:
+    """{sheet name: {row key: row}} of a checked, not yet loaded file, keyed as version_rows keys a version."""
+    out: dict[str, dict[RowKey, dict]] = {}
+    for sheet in parsed.sheets.values():
+        rows = ({**r.values, "source_row": r.excel_row} for r in sheet.rows)
+        out[sheet.definition.name] = {row_key(sheet.definition, row): row for row in rows}
+    return out
+
+
+def preview_changes(wh: Warehouse, parsed, baseline: dict[str, str | None]) -> list[Change]:
+    """What loading a checked file would change in the figures shown now (the upload preview's replace list)."""
+    regions = sorted(baseline)
+    changes = diff_rows(parsed.form.code, _baseline_rows(wh, regions, baseline), parsed_rows(parsed), wh.region_index())
+    return _in_order(changes, parsed.form.code, regions)
 
 
 def current_pointer(wh: Warehouse, form: str, period: str, regions: list[str] | set[str]) -> dict[str, str | None]:
