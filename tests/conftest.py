@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Our own copy of ../shared/samples (the acceptance copy), so a clone alone passes its tests.
+# Our own copy of the shared acceptance samples, so a clone alone passes its tests.
 SAMPLES = ROOT / "tests" / "samples"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

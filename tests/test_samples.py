@@ -1,4 +1,4 @@
-"""Acceptance: every workbook of ../shared/samples gets exactly the outcome samples/README.md states, through
+"""Acceptance: every workbook of tests/samples (our copy of the shared acceptance samples) gets exactly the outcome samples/README.md states, through
 the real command line `python -m etl ingest FILE --db NEW --json` (one fresh warehouse per file)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AppTest drives 数据上报 (pages/upload.py) like a clerk: every workbook of ../shared/samples gets the outcome
+"""AppTest drives 数据上报 (pages/upload.py) like a clerk: every workbook of tests/samples (our copy of the shared acceptance samples) gets the outcome
 samples/README.md states, shown on the page; a valid file is confirmed and lands in the views; a rejected one
 offers the annotated copy with red cells exactly where the errors are; loading again lists what changed."""
 from __future__ import annotations
