@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,18 @@ def test_the_exclusive_lock_is_refused_while_any_process_has_the_file_open(db):
                 pass
     with exclusive_lock(db):
         pass  # free once nobody holds it
+
+
+def test_a_file_written_by_a_newer_duckdb_is_named_with_the_way_back(tmp_path):
+    """A warehouse written by duckdb 2.0 (before the move to 1.5.5): a Chinese message with backup/restore-backup."""
+    import gzip
+
+    from warehouse.db import WarehouseTooNew
+
+    path = tmp_path / "old_deploy.duckdb"
+    path.write_bytes(gzip.decompress((Path(__file__).parent / "data" / "written_by_duckdb_2_0.duckdb.gz").read_bytes()))
+    for read_only in (True, False):
+        with pytest.raises(WarehouseTooNew) as problem:
+            Warehouse(path, read_only=read_only)
+        assert "较新版本的 DuckDB" in str(problem.value) and "restore-backup" in str(problem.value)
+    assert path.stat().st_size > 0  # untouched

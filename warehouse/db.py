@@ -56,6 +56,12 @@ class WarehouseCorrupt(WarehouseUnavailable):
     code = "warehouse_corrupt"
 
 
+class WarehouseTooNew(WarehouseUnavailable):
+    """The file was written by a newer DuckDB (e.g. 2.0, before the move to 1.5.5) and this one cannot read it."""
+
+    code = "warehouse_too_new"
+
+
 class WarehouseMissing(WarehouseUnavailable):
     """A read command named a warehouse file that does not exist (reading never creates one)."""
 
@@ -77,6 +83,16 @@ def corrupt_message(path: Path) -> str:
             "（损坏的文件会被改名保留，不会被删除）。")
 
 
+def too_new_message(path: Path) -> str:
+    return (f"数据仓库文件 {path} 由较新版本的 DuckDB 写入，当前版本（DuckDB {duckdb.__version__}）无法读取。"
+            "请用写入它的旧版本程序执行 python -m etl backup 备份目录 --db 该文件，"
+            f"再用本版本执行 python -m etl restore-backup 备份目录 --db {path}（文件不会被改动）。")
+
+
+def _is_too_new(error: Exception) -> bool:
+    return "created with an newer version of DuckDB" in str(error) or "newer version of DuckDB" in str(error)
+
+
 def _is_corrupt(error: Exception) -> bool:
     text = str(error)
     return "not a valid DuckDB database file" in text or "Corrupt database file" in text
@@ -95,6 +111,8 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0,
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
+            if _is_too_new(exc):
+                raise WarehouseTooNew(too_new_message(path)) from exc
             if _is_corrupt(exc):
                 raise WarehouseCorrupt(corrupt_message(path)) from exc
             if "lock" not in str(exc).lower():
