@@ -478,7 +478,7 @@ def project(points: list[tuple[str, float | None]], target: float | None, target
     if pace is None:
         outlook = "数据不足，无法测算进度"
     elif projected is None:
-        outlook = "近期无提升"
+        outlook = campaign.label("stalled")
     else:
         outlook = f"预计{period_label(projected)}达标"
     if status == "overdue":

@@ -80,7 +80,7 @@ def test_target_progress_shows_each_measure_in_the_window_of_the_ranking_beside_
 
 STATUS_WORDS = {*labels.SIGNAL_STATUS.values(), *labels.SUBMISSION_STATUS.values(), *labels.DISPUTE_STATUSES,
                 *labels.WARNING_STATUSES, *labels.SIGNAL_LEVEL.values(), *labels.WARNING_LEVELS,
-                labels.SIGNAL_OPEN, labels.DISPUTE_UNRESOLVED}
+                labels.SIGNAL_OPEN, labels.DISPUTE_UNRESOLVED, *labels.TARGET_STATUS.values()}
 RETIRED = ("新发现", "已确认", "已关闭")  # the overview's old words for a signal's 待处置 / 处置中 / 已办结
 READ_SIDE = sorted([*ROOT.glob("dashboard/*.py"), *ROOT.glob("pages/*.py")])
 # Modules about report submissions: a late report is 迟报 there, never 逾期 (逾期 stays the word for an overdue

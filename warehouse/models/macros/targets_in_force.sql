@@ -2,7 +2,7 @@
 -- period, measure, target_date, rate (null for a target relative to 2024), points_over_2024.
 create or replace macro targets_in_force(periods) as table
 with months as (
-    select unnest(periods) as period
+    select unnest(cast(periods as varchar[])) as period
 ),
 picked as (
     select m.period, t.measure, target_date_in_force(t.measure, m.period) as target_date
