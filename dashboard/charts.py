@@ -302,9 +302,10 @@ def target_bullets(kpis: pl.DataFrame, title: str, *, subtitle: str | None = Non
         elif v >= t - 1e-12:
             label = f"<b>{_pct(v)}</b>  {labels.TARGET_STATUS['reached']}"
         else:
-            overdue = f"{labels.TARGET_STATUS['overdue']} · " if status == "overdue" else ""
-            label = f"<b>{_pct(v)}</b>  {overdue}差{abs(100 * (v - t)):.1f}个百分点"
-        fig.add_annotation(x=max(v, t or 0) + 0.03, y=name, text=label, showarrow=False, xanchor="left",
+            label = f"<b>{_pct(v)}</b>  差{abs(100 * (v - t)):.1f}个百分点"
+            if status == "overdue":  # a second line: the bar's row has room, the plot's right margin has not
+                label += f"<br>{labels.TARGET_STATUS['overdue']}"
+        fig.add_annotation(x=max(v, t or 0) + 0.03, y=name, text=label, showarrow=False, xanchor="left", align="left",
                            font=dict(size=12, color=GREEN if color == GREEN else ("#b45309" if color == ORANGE else "#1f2937")))
     style(fig, title, subtitle=subtitle, height=max(280, 46 * len(names) + 100), legend=False)
     fig.update_xaxes(tickformat=".0%", range=[0, 1.75], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], showgrid=True,

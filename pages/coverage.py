@@ -119,8 +119,9 @@ with right:
         st.plotly_chart(cov.ranking_figure(map_data, labels[measure], target_now), key="cov_rank",
                         config=charts.plotly_config(f"{labels[measure]}排名_{period}"))
         if (map_data["标注"] != "").any():
-            st.caption(f"未报送{fmt.period_label(period)}附件2的地区按其最近一次报送的数据显示（浅色，名称后标注数据月份）；"
-                       f"从未报送的标注“{words.SUBMISSION_STATUS['missing']}”。")
+            never = int((map_data[words.DATA_MONTH] == words.SUBMISSION_STATUS["missing"]).sum())
+            st.caption(f"未报送{fmt.period_label(period)}附件2的地区按其最近一次报送的数据显示（浅色，名称后标注数据月份）"
+                       + (f"；{never} 个从未报送，标注“{words.SUBMISSION_STATUS['missing']}”。" if never else "。"))
     nav = st.columns(2)
     if level != "province" and cov.may_see(wh, viewer, PROVINCE_CODE):
         nav[0].button("⬆ 返回全省", on_click=drill_to, args=(PROVINCE_CODE,), width="stretch", key="cov_up_province")

@@ -14,6 +14,7 @@ Targets come from config/settings.toml: above_scale_committee 80 % by 2025-12-31
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
@@ -372,3 +373,35 @@ def test_a_unit_that_has_not_reported_the_month_is_shown_with_its_latest_report(
     shown = units.filter(pl.col("measure") == "above_scale_committee").select("region_code", "as_of", "numerator", "denominator")
     judged = proj.filter(pl.col("region_code") != "220000").select("region_code", "as_of", "numerator", "denominator")
     assert judged.rows() == shown.filter(pl.col("as_of").is_not_null()).rows()
+
+
+@pytest.fixture(scope="module")
+def partial_month(tmp_path_factory):
+    """The figures above for 2025-02 from every file, and for 2025-03 only 通化市's: 长春 and 梅河口 have not reported
+    2025-03."""
+    from warehouse.db import Warehouse
+    wh = Warehouse(tmp_path_factory.mktemp("partial") / "wh.duckdb")
+    index = reference_index()
+    for period, units in (("2025-02", FILES), ("2025-03", {"220500": FILES["220500"]})):
+        for unit, codes in units.items():
+            content = form_workbook("B", {"组织建设": [_row(c, period) for c in codes]}, period=period, unit=index.get(unit))
+            assert ingest(wh, content, f"{unit}-{period}.xlsx", today=TODAY).status == "loaded"
+    yield wh
+    wh.close()
+
+
+def test_page_lists_units_that_have_not_reported_the_month_with_their_data_month(partial_month, monkeypatch):
+    at = run_page(monkeypatch, partial_month, "pages/coverage.py",
+                  params={"period": "2025-03", "measure": "above_scale_committee"})
+    table = at.dataframe[-1].value  # 四、分单位明细: every unit, none silently left out
+    months = dict(zip(table["region_name"], table["数据月份"]))
+    assert (months["通化市"], months["长春市"], months["梅河口市"], months["吉林市"]) == ("2025-03", "2025-02", "2025-02", "未报")
+    assert len(table) == 11
+    captions = " ".join(c.value for c in at.caption)
+    assert "其中 10 个未报送2025年3月附件2" in captions and "8 个从未报送" in captions
+    projections = at.dataframe[0].value
+    assert dict(zip(projections["region_name"], projections["as_of"]))["长春市"] == "2025-02"
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    ranking = next(f for f in specs if "排名" in f["layout"]["title"]["text"])
+    names = list(ranking["data"][0]["y"])
+    assert "长春市（2025-02数据）" in names and "吉林市（未报）" in names and len(names) == 11
