@@ -273,6 +273,18 @@ def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CO
                     "target_date", "regions_reported"))
 
 
+def latest_report(wh: Warehouse, viewer: Viewer, period: str, region: str) -> str | None:
+    """The month of the latest form B report at or before ``period`` covering ``region`` (全省: any unit's; a
+    unit: its own; a county: the county's), macro report_as_of; None when there is none or the viewer may not
+    see the region."""
+    if not may_see(wh, viewer, region):
+        return None
+    return wh.scalar("""
+        select max(region_period) from report_as_of('B', ?)
+        where ? = ? or unit_code = ? or region_code = ?
+    """, [period, region, PROVINCE_CODE, region, region])
+
+
 def _empty_totals() -> pl.DataFrame:
     return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "measure": pl.Utf8, "label": pl.Utf8,
                                 "numerator": pl.Int64, "denominator": pl.Int64, "rate": pl.Float64,

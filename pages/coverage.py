@@ -41,7 +41,13 @@ labels = cov.measure_labels()
 keys = list(labels)
 focus_totals = q(cov.totals, period, focus)
 if focus_totals.height == 0:
-    st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon="📭")
+    latest = q(cov.latest_report, period, focus)
+    if latest:  # the focus has not reported this month: say since when, rather than look empty
+        st.info(f"所选地区未报送{fmt.period_label(period)}附件2，最近一次报送为{fmt.period_label(latest)}。"
+                f"请在“统计期”中选择{fmt.period_label(latest)}查看，或返回全省，在排名中查看其按最近一次报送显示的数据。",
+                icon="📭")
+    else:
+        st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon="📭")
     layout.empty_state("组织建设数据")
     st.stop()
 

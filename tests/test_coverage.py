@@ -405,3 +405,10 @@ def test_page_lists_units_that_have_not_reported_the_month_with_their_data_month
     ranking = next(f for f in specs if "排名" in f["layout"]["title"]["text"])
     names = list(ranking["data"][0]["y"])
     assert "长春市（2025-02数据）" in names and "吉林市（未报）" in names and len(names) == 11
+
+
+def test_page_on_a_unit_that_has_not_reported_the_month_names_its_latest_report(partial_month, monkeypatch):
+    at = run_page(monkeypatch, partial_month, "pages/coverage.py", params={"period": "2025-03", "region": "220100"})
+    assert any("未报送2025年3月附件2，最近一次报送为2025年2月" in i.value for i in at.info)
+    assert cov.latest_report(partial_month, COUNTY_CLERK, "2025-03", "220100") is None  # not its region
+    assert cov.latest_report(partial_month, PROVINCE_ADMIN, "2025-03", "220000") == "2025-03"
