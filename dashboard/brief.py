@@ -16,8 +16,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from auth.viewer import Viewer
-from dashboard import common, queries as q, submissions as subs
-from dashboard.export import file_name as safe_file_name, neutralise, write_sheet
+from dashboard import common
+from dashboard import queries as q
+from dashboard import submissions as subs
+from dashboard import targets as campaign
+from dashboard.export import file_name as safe_file_name
+from dashboard.export import neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
 from warehouse import config
 from warehouse.db import Warehouse
@@ -33,6 +37,8 @@ class Coverage:
     denominator: int | None
     target: float | None = None
     target_year: int | None = None
+    target_date: dt.date | None = None  # the deadline of the target in force (macro targets_in_force)
+    status: str | None = None  # dashboard.targets.status for the brief's month (labels.TARGET_STATUS key)
 
 
 @dataclass
@@ -54,6 +60,7 @@ class BriefFigures:
     share_target: float | None = None
     share_baseline: float | None = None
     share_target_year: int | None = None
+    share_target_date: dt.date | None = None  # deadline of the share's target in force
     ytd_start: str | None = None
     ytd_accepted: int | None = None
     ytd_succeeded: int | None = None
@@ -139,8 +146,10 @@ def sentences(f: BriefFigures) -> list[str]:
             goal = f"{f.share_target_year or ''}年底目标{percent(f.share_target)}"
             if f.share_baseline is not None:
                 goal += f"（2024年均值{percent(f.share_baseline)}提高10个百分点）"
-            gap = 100 * (f.share - f.share_target)
-            text += f"，已达到{goal}" if gap >= -1e-9 else f"，距{goal}还差{abs(gap):.1f}个百分点"
+            # one status rule with 组织建设 and 总览: after the deadline '…已逾期，尚差…', never '距…还差'
+            deadline = f.share_target_date or (dt.date(f.share_target_year, 12, 31) if f.share_target_year else None)
+            phrase = campaign.gap_phrase(goal, f.share, f.share_target, deadline, f.period)
+            text += f"，{phrase}" if phrase else ""
         out.append(text + "。")
     if f.ytd_accepted is not None and f.ytd_start and f.ytd_start != f.period:
         out.append(_join([f"{range_label(f.ytd_start, f.period)}累计受理{count(f.ytd_accepted)}件",
@@ -148,14 +157,20 @@ def sentences(f: BriefFigures) -> list[str]:
                           f"累计协商调解解决占比{percent(f.ytd_share)}" if f.ytd_share is not None else ""]) + "。")
     measured = [c for c in f.coverage if c.rate is not None]
     if measured:
-        met = [c for c in measured if c.target is not None and c.rate >= c.target - 1e-9]
-        behind = [c for c in measured if c.target is not None and c.rate < c.target - 1e-9]
+        status = {id(c): _coverage_status(c, f.period) for c in measured}
+        met = [c for c in measured if status[id(c)] == "reached"]
+        overdue = [c for c in measured if status[id(c)] == "overdue"]
+        behind = [c for c in measured if status[id(c)] == "behind"]
         parts = []
         if met:
             parts.append("已达到目标的有" + "、".join(f"{c.label}（{percent(c.rate)}）" for c in met))
+        if overdue:
+            parts.append(f"{campaign.label('overdue')}的有" + "、".join(
+                f"{c.label}（{percent(c.rate)}，{c.target_year or ''}年底目标{percent(c.target)}已逾期，"
+                f"尚差{campaign.gap_points(c.rate, c.target):.1f}个百分点）" for c in overdue))
         if behind:
             parts.append("尚未达到目标的有" + "、".join(
-                f"{c.label}（{percent(c.rate)}，目标{percent(c.target)}，差{100 * (c.target - c.rate):.1f}个百分点）"
+                f"{c.label}（{percent(c.rate)}，目标{percent(c.target)}，差{campaign.gap_points(c.rate, c.target):.1f}个百分点）"
                 for c in behind))
         if not parts:
             parts.append("、".join(f"{c.label}{percent(c.rate)}" for c in measured))
@@ -180,6 +195,15 @@ def sentences(f: BriefFigures) -> list[str]:
             text += f"，尚未报送{len(f.units_missing)}个（{'、'.join(f.units_missing)}）"
         out.append(text + "。")
     return out
+
+
+def _coverage_status(c: Coverage, period: str) -> str:
+    """The target status of a coverage measure (dashboard.targets.status), from the figures alone when built by
+    hand (tests, other exports): a deadline by year means the year's end."""
+    if c.status is not None:
+        return c.status
+    deadline = c.target_date or (dt.date(c.target_year, 12, 31) if c.target_year else None)
+    return campaign.status(c.rate, c.target, deadline, period)
 
 
 # ------------------------------------------------------------------ gathering the figures
@@ -209,13 +233,15 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
         f.accepted_last_year = _int(last_year["accepted_total"])
     f.share_target, f.share_baseline = share["target"], share["baseline"]
     f.share_target_year = share["target_date"].year if share["target_date"] else None
+    f.share_target_date = share["target_date"]
     if ytd:
         f.ytd_start = ytd_start
         f.ytd_accepted, f.ytd_succeeded, f.ytd_share = _int(ytd["accepted_total"]), _int(ytd["succeeded_total"]), ytd["mediation_share"]
     for m in q.coverage_measures():
         r = kp[m["key"]]
         f.coverage.append(Coverage(m["label"], r["value"], _int(r["numerator"]), _int(r["denominator"]), r["target"],
-                                   r["target_date"].year if r["target_date"] else None))
+                                   r["target_date"].year if r["target_date"] else None, r["target_date"],
+                                   r["status"]))
     ranking = pl.DataFrame()
     if sel.level == "province" or (sel.level == "unit" and scope_sees_all_units(wh, viewer)):
         ranking = q.unit_ranking(wh, viewer, ytd_start, period, True)
@@ -259,9 +285,10 @@ def new_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None, period
 
 
 def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
-    """指标 · 本月 · 上月 · 环比 · 目标 · 差距 · 分子/分母 (text, ready to paste)."""
+    """指标 · 本月 · 上月 · 环比 · 目标 · 差距 · 分子/分母 · 达标情况 (text, ready to paste; 达标情况 is the one
+    target-status rule's word, dashboard.targets)."""
     rows = []
-    for key, r in kp.items():
+    for r in kp.values():
         is_rate = r["unit"] == "%"
         value = percent(r["value"]) if is_rate else count(r["value"], " 件")
         before = percent(r["previous"]) if is_rate else count(r["previous"], " 件")
@@ -277,12 +304,14 @@ def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
         rows.append({
             "指标": r["label"], "本月": value, "上月": before, "环比": change,
             "目标": r["target_text"] if r["target"] is not None else "—",
-            "差距": ("已达标" if r["met"] else f"差 {abs(100 * r['gap']):.1f} 个百分点") if r["gap"] is not None else "—",
+            "差距": (campaign.label("reached") if r["met"] else f"差 {abs(100 * r['gap']):.1f} 个百分点")
+            if r["gap"] is not None else "—",
             "分子/分母": f"{count(r['numerator'])}/{count(r['denominator'])}" if r["numerator"] is not None else "—",
+            "达标情况": campaign.label(r["status"]) if r["status"] and r["target"] is not None else "—",
         })
     if f.major_open is not None:
         rows.append({"指标": "未化解重大集体争议", "本月": f"{f.major_open} 起", "上月": "—", "环比": "—", "目标": "—",
-                     "差距": "—", "分子/分母": "—"})
+                     "差距": "—", "分子/分母": "—", "达标情况": "—"})
     return pl.DataFrame(rows)
 
 

@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from warehouse import labels
 from dashboard.format import period_label, short_name
+from warehouse import labels
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 BLUE = "#1f5fa8"
@@ -280,12 +280,14 @@ def ranking_bars(frame: pl.DataFrame, name_col: str, value_col: str, title: str,
 def target_bullets(kpis: pl.DataFrame, title: str, *, subtitle: str | None = None) -> go.Figure:
     """Progress toward target per measure: one horizontal bar per measure, its target as a dark-red tick, and
     the value with the gap written to the right. Rows need: tile, value, target, numerator, denominator,
-    target_text."""
+    target_text; with a ``status`` column (queries.kpis, dashboard.targets.status) a measure past its deadline
+    says so (labels.TARGET_STATUS["overdue"]) before its gap."""
     data = kpis.filter(pl.col("value").is_not_null()).reverse()
     names = data["tile"].to_list()
     values = data["value"].to_list()
     targets = data["target"].to_list()
     colors = [BLUE if t is None else (GREEN if v >= t - 1e-12 else ORANGE) for v, t in zip(values, targets)]
+    statuses = data["status"].to_list() if "status" in data.columns else [None] * data.height
     custom = list(zip(data["numerator"].to_list(), data["denominator"].to_list(), data["target_text"].to_list()))
     fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors, textposition="none",
                            customdata=custom, name="当前值",
@@ -294,14 +296,16 @@ def target_bullets(kpis: pl.DataFrame, title: str, *, subtitle: str | None = Non
     fig.add_trace(go.Scatter(x=targets, y=names, mode="markers", name="目标",
                              marker=dict(symbol="line-ns", size=24, line=dict(width=3, color=TARGET)),
                              hovertemplate="<b>%{y}</b><br>目标：%{x:.1%}<extra></extra>"))
-    for name, v, t, color in zip(names, values, targets, colors):
+    for name, v, t, color, status in zip(names, values, targets, colors, statuses):
         if t is None:
             label = _pct(v)
         elif v >= t - 1e-12:
-            label = f"<b>{_pct(v)}</b>  已达标"
+            label = f"<b>{_pct(v)}</b>  {labels.TARGET_STATUS['reached']}"
         else:
             label = f"<b>{_pct(v)}</b>  差{abs(100 * (v - t)):.1f}个百分点"
-        fig.add_annotation(x=max(v, t or 0) + 0.03, y=name, text=label, showarrow=False, xanchor="left",
+            if status == "overdue":  # a second line: the bar's row has room, the plot's right margin has not
+                label += f"<br>{labels.TARGET_STATUS['overdue']}"
+        fig.add_annotation(x=max(v, t or 0) + 0.03, y=name, text=label, showarrow=False, xanchor="left", align="left",
                            font=dict(size=12, color=GREEN if color == GREEN else ("#b45309" if color == ORANGE else "#1f2937")))
     style(fig, title, subtitle=subtitle, height=max(280, 46 * len(names) + 100), legend=False)
     fig.update_xaxes(tickformat=".0%", range=[0, 1.75], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], showgrid=True,

@@ -16,8 +16,10 @@ import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
+from dashboard import targets as campaign  # the target rules (coverage.targets below lists config rows)
 from dashboard.format import period_label
 from etl.regions import PROVINCE_CODE
+from warehouse import labels
 from warehouse.db import Warehouse, measures, quote_ident
 
 PROVINCE_NAME = "全省"
@@ -128,35 +130,39 @@ def targets(wh: Warehouse, viewer: Viewer | None = None, measure: str | None = N
 _MEASURE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _coverage_ctes(wh: Warehouse, where: str) -> str:
-    """CTEs ``targets_in_force`` and ``cov``: the rows of v_coverage for the months ``where`` selects (a predicate
-    on period / region_code / unit_code), read in one pass of the serving table page_org_building (warehouse/build.py), with
-    unit_code and the target in force for ``$period`` (as mart_coverage picks it: the earliest deadline on or
-    after the month's end, else the last one)."""
+def _coverage_ctes(wh: Warehouse, where: str, as_of: str | None = None) -> str:
+    """CTEs ``goals`` and ``cov``: the rows of v_coverage (read from the serving table page_org_building,
+    warehouse/build.py) that ``where`` selects (a predicate on period / region_code / unit_code), with unit_code and
+    the target in force for ``$period`` (macro targets_in_force).
+
+    ``as_of`` ('unit' / 'region'): instead of the month ``$period`` itself, each unit's (region's) latest report at
+    or before it (macro report_as_of), with that report's month as ``as_of`` — so a unit that has not reported the
+    month is shown with the figure its previous report gives, marked with its month, never dropped.
+    """
     source = "page_org_building"
+    if as_of is None:
+        source_rows = f"select *, period as as_of from {source} where period = $period and {where}"
+    else:
+        month = {"unit": "unit_period", "region": "region_period"}[as_of]
+        source_rows = (f"select * from (select o.*, o.period as as_of from {source} as o "
+                       f"join report_as_of('B', $period) as a on a.region_code = o.region_code "
+                       f"and o.period = a.{month}) where {where}")
     parts = []
     for m in catalog():
         if not _MEASURE_KEY.match(m["key"]):
             raise ValueError(f"measures.toml: 指标键 {m['key']!r} 不合法")
-        parts.append(f"select period, region_code, unit_code, '{m['key']}' as measure, "
+        parts.append(f"select as_of, region_code, unit_code, '{m['key']}' as measure, "
                      f"{quote_ident(m['numerator'])} as numerator, {quote_ident(m['denominator'])} as denominator "
-                     f"from {source} where {where}")
+                     f"from source_rows")
     union = "\n        union all\n        ".join(parts)
     return f"""
-    deadlines as (
-        select
-            measure,
-            coalesce(min(target_date) filter (where target_date >= last_day(cast($period || '-01' as date))),
-                     max(target_date)) as target_date
-        from cfg_target
+    goals as (
+        select measure, target_date, rate as target
+        from targets_in_force([$period])
         where rate is not null
-        group by measure
     ),
-    targets_in_force as (
-        select d.measure, d.target_date, max(t.rate) as target
-        from deadlines as d
-        join cfg_target as t using (measure, target_date)
-        group by all
+    source_rows as (
+        {source_rows}
     ),
     long as (
         {union}
@@ -164,7 +170,7 @@ def _coverage_ctes(wh: Warehouse, where: str) -> str:
     cov as (
         select l.*, t.target, t.target_date
         from long as l
-        left join targets_in_force as t using (measure)
+        left join goals as t using (measure)
     )
     """
 
@@ -186,10 +192,9 @@ _UNIT_ROLLUP = """
         select
             unit_code,
             measure,
+            max(as_of) as as_of,
             cast(sum(numerator) as bigint) as numerator,
             cast(sum(denominator) as bigint) as denominator,
-            max(target) as target,
-            max(target_date) as target_date,
             count(distinct region_code) as regions_reported
         from cov
         group by unit_code, measure
@@ -197,29 +202,35 @@ _UNIT_ROLLUP = """
     select
         u.unit_code as region_code,
         u.unit_name as region_name,
-        r.measure,
+        m.measure,
         r.numerator,
         r.denominator,
         cast(r.numerator as double) / nullif(r.denominator, 0) as rate,
-        r.target,
-        r.target_date,
-        r.regions_reported,
+        t.target,
+        t.target_date,
+        r.as_of,
+        coalesce(r.regions_reported, 0) as regions_reported,
         ur.regions_total
     from units as u
-    join rolled as r using (unit_code)
-    join unit_regions as ur using (unit_code)
-    order by u.unit_code, r.measure
+    cross join (select unnest($measures) as measure) as m
+    left join rolled as r on r.unit_code = u.unit_code and r.measure = m.measure
+    left join goals as t on t.measure = m.measure
+    join unit_regions as ur on ur.unit_code = u.unit_code
+    order by u.unit_code, m.measure
 """
 
 
 def unit_rates(wh: Warehouse, viewer: Viewer, period: str) -> pl.DataFrame:
-    """One row per visible reporting unit × measure: numerator, denominator and rate from summed figures.
+    """One row per visible reporting unit × measure: numerator, denominator and rate from summed figures, as of
+    ``period`` (macro report_as_of): a unit that has not sent form B for the month is shown with its latest
+    report, ``as_of`` naming that report's month ('YYYY-MM'; null and no figures when it never reported).
 
-    ``regions_reported`` of ``regions_total`` regions of the unit sent form B that month.
+    ``regions_reported`` of ``regions_total`` regions of the unit are in that report.
     """
     scope = scope_of(wh, viewer)
-    return run(wh, _UNIT_ROLLUP.format(ctes=_coverage_ctes(wh, "period = $period"), units_pred=units_sql("region_code")),
-               {"period": period, "units": scope.units})
+    return run(wh, _UNIT_ROLLUP.format(ctes=_coverage_ctes(wh, "true", as_of="unit"),
+                                       units_pred=units_sql("region_code")),
+               {"period": period, "units": scope.units, "measures": [m["key"] for m in catalog()]})
 
 
 def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE) -> pl.DataFrame:
@@ -237,7 +248,7 @@ def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CO
         level, name = "unit", info.name
     else:
         level, name = "region", info.name if info else region
-    focus = ("period = $period and ($level = 'province' or ($level = 'unit' and unit_code = $region)"
+    focus = ("($level = 'province' or ($level = 'unit' and unit_code = $region)"
              " or ($level = 'region' and region_code = $region))")
     frame = run(wh, f"""
         with {_coverage_ctes(wh, focus)}
@@ -262,6 +273,18 @@ def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CO
                     "target_date", "regions_reported"))
 
 
+def latest_report(wh: Warehouse, viewer: Viewer, period: str, region: str) -> str | None:
+    """The month of the latest form B report at or before ``period`` covering ``region`` (全省: any unit's; a
+    unit: its own; a county: the county's), macro report_as_of; None when there is none or the viewer may not
+    see the region."""
+    if not may_see(wh, viewer, region):
+        return None
+    return wh.scalar("""
+        select max(region_period) from report_as_of('B', ?)
+        where ? = ? or unit_code = ? or region_code = ?
+    """, [period, region, PROVINCE_CODE, region, region])
+
+
 def _empty_totals() -> pl.DataFrame:
     return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "measure": pl.Utf8, "label": pl.Utf8,
                                 "numerator": pl.Int64, "denominator": pl.Int64, "rate": pl.Float64,
@@ -269,10 +292,11 @@ def _empty_totals() -> pl.DataFrame:
 
 
 def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> pl.DataFrame:
-    """One row per region of the unit that the viewer may see in detail × measure (市本级 included)."""
+    """One row per region of the unit that the viewer may see in detail × measure (市本级 included), as of
+    ``period``: a region missing from the month's report shows its latest one, ``as_of`` naming its month."""
     scope = scope_of(wh, viewer)
     return run(wh, f"""
-        with {_coverage_ctes(wh, "period = $period and unit_code = $unit")}
+        with {_coverage_ctes(wh, "unit_code = $unit", as_of="region")}
         select
             c.region_code,
             case when r.region_code = r.unit_code and r.kind = 'city' then r.region_name || '本级'
@@ -283,7 +307,8 @@ def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> 
             c.denominator,
             cast(c.numerator as double) / nullif(c.denominator, 0) as rate,
             c.target,
-            c.target_date
+            c.target_date,
+            c.as_of
         from cov as c
         join v_region as r using (region_code)
         where {detail_sql("c.region_code")}
@@ -294,7 +319,8 @@ def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> 
 def wide(frame: pl.DataFrame) -> pl.DataFrame:
     """Long rows (region × measure) → one row per region: ``<measure>__rate|numerator|denominator`` columns."""
     keys = [m["key"] for m in catalog()]
-    base = frame.select("region_code", "region_name").unique(maintain_order=True)
+    first = ["region_code", "region_name", *(["as_of"] if "as_of" in frame.columns else [])]
+    base = frame.select(first).unique(subset=["region_code"], maintain_order=True)
     for key in keys:
         part = frame.filter(pl.col("measure") == key).select(
             "region_code",
@@ -307,9 +333,12 @@ def wide(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def export_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """A wide table with Chinese headers for .xlsx download: 地区, then per measure 分子, 分母, 比率（%）."""
+    """A wide table with Chinese headers for .xlsx download: 地区, 数据月份 (the month of the report the figures are
+    from; 未报 when none), then per measure 分子, 分母, 比率（%）."""
     data = wide(frame)
     columns = [pl.col("region_code").alias("地区代码"), pl.col("region_name").alias("地区")]
+    if "as_of" in data.columns:
+        columns.append(data_month_column())
     for m in catalog():
         key, label = m["key"], m["label"]
         columns += [
@@ -323,23 +352,32 @@ def export_table(frame: pl.DataFrame) -> pl.DataFrame:
 # ------------------------------------------------------------------ map data
 
 def unit_map_frame(wh: Warehouse, viewer: Viewer, period: str, measure: str) -> pl.DataFrame:
-    """Visible units' rate of one measure for the province map: region_code, 地区, 比率（%）, numerator, denominator."""
+    """Visible units' rate of one measure as of ``period`` for the province map and ranking: region_code, 地区,
+    比率（%）, 分子, 分母, 数据月份 (未报 when none) and 标注 ('（2026-10数据）' / '（未报）' / '')."""
     frame = unit_rates(wh, viewer, period).filter(pl.col("measure") == measure)
-    return _map_columns(frame)
+    return _map_columns(frame, period)
 
 
 def county_map_frame(wh: Warehouse, viewer: Viewer, period: str, unit_code: str, measure: str) -> pl.DataFrame:
     frame = county_rates(wh, viewer, period, unit_code).filter(pl.col("measure") == measure)
-    return _map_columns(frame)
+    return _map_columns(frame, period)
 
 
-def _map_columns(frame: pl.DataFrame) -> pl.DataFrame:
+def data_month_column() -> pl.Expr:
+    """``as_of`` as the column 数据月份: the report's month, 未报 when there is none."""
+    return pl.col("as_of").fill_null(labels.SUBMISSION_STATUS["missing"]).alias(labels.DATA_MONTH)
+
+
+def _map_columns(frame: pl.DataFrame, period: str) -> pl.DataFrame:
     return frame.select(
         "region_code",
         pl.col("region_name").alias("地区"),
         (pl.col("rate") * 100).alias("比率"),
         pl.col("numerator").alias("分子"),
         pl.col("denominator").alias("分母"),
+        data_month_column(),
+        pl.col("as_of").map_elements(lambda a: data_month_mark(a, period), return_dtype=pl.Utf8,
+                                     skip_nulls=False).alias("标注"),
     )
 
 
@@ -403,8 +441,9 @@ def month_index(period: str) -> int:
 class Projection:
     """Where a unit stands against its target at the current pace.
 
-    status: reached (已达标) · on_track (预计期限内达标) · late (按当前进度无法在期限前达标) ·
-    stalled (近期无提升) · overdue (期限已过未达标) · no_target · no_data.
+    status: a key of labels.TARGET_STATUS, decided by dashboard.targets.status (the one rule 总览 and the
+    月度简报 share): reached · overdue (逾期未达标, whatever the pace) · on_track · late · stalled · no_target ·
+    no_data.
     """
     status: str
     rate: float | None
@@ -416,67 +455,79 @@ class Projection:
 
 
 def project(points: list[tuple[str, float | None]], target: float | None, target_date: date | None,
-            window: int = WINDOW) -> Projection:
+            window: int = WINDOW, period: str | None = None) -> Projection:
     """Project a monthly rate series onto its target.
 
-    ``points`` are (period, rate) oldest first; the last one is the current month. The pace is the
+    ``points`` are (period, rate) oldest first; the last one is the latest report. The pace is the
     least-squares slope of the rate over the last ``window`` months that have a rate (at least 2); the
-    projected month is the current month plus ceil((target − current rate) / pace).
+    projected month is the latest report's month plus ceil((target − current rate) / pace). The status is
+    judged for month ``period`` (default: the latest report's), so a deadline that has passed by the month
+    looked at makes it 逾期未达标 even when the latest report predates the deadline.
     """
     known = [(p, r) for p, r in points if r is not None and not (isinstance(r, float) and math.isnan(r))]
     deadline = target_date.strftime("%Y-%m") if target_date else None
     current_period = points[-1][0] if points else None
+    judged = period or current_period
     rate = known[-1][1] if known and known[-1][0] == current_period else None
-    if target is None:
+    first = campaign.status(rate, target, target_date, judged or "")
+    if first == "no_target":
         return Projection("no_target", rate, None, None, None, None, "未设目标值")
-    if rate is None:
+    if first == "no_data":
         return Projection("no_data", None, target, deadline, None, None, "本期无数据")
-    if rate >= target - 1e-12:
-        return Projection("reached", rate, target, deadline, None, None, "已达标")
+    if first == "reached":
+        return Projection("reached", rate, target, deadline, None, None, campaign.label("reached"))
     recent = known[-window:]
-    if len(recent) < 2:
-        return Projection("no_data", rate, target, deadline, None, None, "数据不足，无法测算进度")
-    xs = [month_index(p) for p, _ in recent]
-    ys = [r for _, r in recent]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    pace = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
-    passed = deadline is not None and current_period > deadline
-    if pace <= 1e-9:
-        text = "期限已过未达标，近期无提升" if passed else "按当前进度无法在期限前达标（近期无提升）"
-        return Projection("stalled", rate, target, deadline, pace, None, text)
-    months = math.ceil(round((target - rate) / pace, 6))
-    projected = add_months(current_period, months)
-    if passed:
-        return Projection("overdue", rate, target, deadline, pace, projected,
-                          f"期限已过未达标，按当前进度预计{period_label(projected)}达标")
-    if deadline is None or projected <= deadline:
-        return Projection("on_track", rate, target, deadline, pace, projected, f"预计{period_label(projected)}达标")
-    return Projection("late", rate, target, deadline, pace, projected,
-                      f"按当前进度无法在期限前达标（预计{period_label(projected)}）")
+    pace = projected = None
+    if len(recent) >= 2:
+        xs = [month_index(p) for p, _ in recent]
+        ys = [r for _, r in recent]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        pace = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
+        if pace > 1e-9:
+            projected = add_months(current_period, math.ceil(round((target - rate) / pace, 6)))
+    status = campaign.status(rate, target, target_date, judged, fitted=True, pace=pace, projected=projected)
+    if pace is None:
+        outlook = "数据不足，无法测算进度"
+    elif projected is None:
+        outlook = campaign.label("stalled")
+    else:
+        outlook = f"预计{period_label(projected)}达标"
+    if status == "overdue":
+        tail = f"按当前进度{outlook}" if projected else outlook
+        message = f"{campaign.label('overdue')}，{tail}"
+        # too few months to fit a pace still says what the status is; only the outlook is missing
+        return Projection("overdue", rate, target, deadline, pace, projected, message)
+    message = {"no_data": outlook, "stalled": "按当前进度无法在期限前达标（近期无提升）",
+               "on_track": outlook, "late": f"按当前进度无法在期限前达标（预计{period_label(projected or '')}）"
+               if projected else outlook}[status]
+    return Projection(status, rate, target, deadline, pace, projected, message)
 
 
 def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window: int = WINDOW) -> pl.DataFrame:
     """Per visible unit (全省 first when visible): current rate with numerator/denominator, pace, target and
     the projected month of reaching it (see :func:`project`).
 
-    A unit that did not report form B this month is judged on its latest month in the window (``as_of``), and
-    its message says so: '2026年10月未报送；按2026年9月数据：已达标'.
+    A unit that did not report form B this month is judged on its latest report (``as_of``, macro report_as_of,
+    as the ranking and the table show it), and its message says so: '2026年10月未报送；按2026年9月数据：已达标'.
     """
     since = add_months(period, -(window - 1))
     series = trajectory(wh, viewer, measure, period, since)
     now = unit_target(wh, measure, period)
+    latest = dict(wh.query("select distinct unit_code, unit_period from report_as_of('B', $period)",
+                           {"period": period}).rows())
+    latest[PROVINCE_CODE] = max(latest.values(), default=None)
     # plain Python over the few points per unit: a polars filter per unit costs ~0.5 ms, × 440 units at scale
     units: dict[tuple[str, str], list[dict]] = {}
     for row in series.iter_rows(named=True):
         units.setdefault((row["region_code"], row["region_name"]), []).append(row)
     rows = []
     for (code, name), part in units.items():
-        part = sorted((r for r in part if r["rate"] is not None), key=lambda r: r["period"])
-        as_of = part[-1]["period"] if part else period
-        points = [(r["period"], r["rate"]) for r in part] or [(period, None)]
-        last = part[-1] if part else None
-        proj = project(points, now[0], now[1], window)
+        as_of = latest.get(code) or period
+        part = sorted((r for r in part if r["rate"] is not None and r["period"] <= as_of), key=lambda r: r["period"])
+        points = [(r["period"], r["rate"]) for r in part] or [(as_of, None)]
+        last = part[-1] if part and part[-1]["period"] == as_of else None
+        proj = project(points, now[0], now[1], window, period=period)
         message = proj.message
         if as_of != period:
             message = f"{period_label(period)}未报送；按{period_label(as_of)}数据：{message}"
@@ -495,41 +546,35 @@ def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window
 
 
 def unit_target(wh: Warehouse, measure: str, period: str) -> tuple[float | None, date | None]:
-    """The target in force for a period (as mart_coverage picks it): the earliest deadline on or after the
-    period's end, else the last one."""
-    frame = targets(wh, None, measure)
-    if frame.height == 0:
-        return None, None
-    end = _period_end(period)
-    ahead = frame.filter(pl.col("target_date") >= end)
-    row = (ahead if ahead.height else frame).sort("target_date")
-    pick = row.row(0 if ahead.height else row.height - 1, named=True)
-    return pick["rate"], pick["target_date"]
+    """(rate, deadline) of the target in force for a month (macro targets_in_force); (None, None) without one."""
+    row = campaign.in_force_by_measure(wh, period).get(measure)
+    return (row["rate"], row["target_date"]) if row and row["rate"] is not None else (None, None)
 
 
-def _period_end(period: str) -> date:
-    nxt = add_months(period, 1)
-    return date.fromordinal(date(int(nxt[:4]), int(nxt[5:7]), 1).toordinal() - 1)
+def target_months(wh: Warehouse, viewer: Viewer | None, measure: str, first: str, last: str) -> pl.DataFrame:
+    """The target in force for every month from ``first`` to ``last`` (the dashed line of the trajectories):
+    period, target_date, rate. (Configuration, the same for every viewer.)"""
+    months = _month_range(first, last) if first <= last else []
+    return campaign.in_force(wh, months).filter((pl.col("measure") == measure) & pl.col("rate").is_not_null()) \
+        .select("period", "target_date", "rate")
+
+
+def target_line(wh: Warehouse, viewer: Viewer | None, measure: str, until: str, months: int = 36) -> pl.DataFrame:
+    """:func:`target_months` over the span a trajectory figure draws: the ``months`` months ending at ``until``
+    and on to the measure's last deadline when that is later."""
+    deadlines = targets(wh, viewer, measure)["target_date"].to_list()
+    last = max([until, *(d.strftime("%Y-%m") for d in deadlines)])
+    return target_months(wh, viewer, measure, add_months(until, -(months - 1)), last)
 
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
 STATUS_COLORS = {"reached": "#1a9850", "on_track": "#1a9850", "late": "#f46d43", "stalled": "#d73027",
-                 "overdue": "#d73027", "no_target": "#4575b4", "no_data": "#999999"}
-STATUS_LABELS = {"reached": "已达标", "on_track": "预计期限内达标", "late": "按当前进度无法在期限前达标",
-                 "stalled": "近期无提升", "overdue": "期限已过未达标", "no_target": "未设目标", "no_data": "数据不足"}
+                 "overdue": "#d73027", "behind": "#f46d43", "no_target": "#4575b4", "no_data": "#999999"}
+STATUS_LABELS = labels.TARGET_STATUS
 TARGET_COLOR = "#c0392b"
 LINE_COLOR = "#2166ac"
-
-
-def target_in_force(target_rows: list[dict], period: str) -> float | None:
-    """The target rate that applies to a month (the earliest deadline on or after its end, else the last)."""
-    if not target_rows:
-        return None
-    end = _period_end(period)
-    ahead = [t for t in target_rows if t["target_date"] >= end]
-    pick = min(ahead, key=lambda t: t["target_date"]) if ahead else max(target_rows, key=lambda t: t["target_date"])
-    return pick["rate"]
+STALE_OPACITY = 0.45  # a bar whose figure is from an earlier report than the month looked at
 
 
 def map_figure(frame: pl.DataFrame, label: str, *, unit_code: str | None = None, title: str = "",
@@ -544,7 +589,8 @@ def map_figure(frame: pl.DataFrame, label: str, *, unit_code: str | None = None,
     data = frame.with_columns(pl.col("比率").cast(pl.Float64), pl.col("分子").cast(pl.Int64),
                               pl.col("分母").cast(pl.Int64))
     low, scale = color_scale(data["比率"].drop_nulls().to_list(), target)
-    fig = geo.choropleth(data, geojson, "比率", "地区", title, "比率", hover_cols=["分子", "分母"],
+    hover = ["分子", "分母", *([labels.DATA_MONTH] if labels.DATA_MONTH in data.columns else [])]
+    fig = geo.choropleth(data, geojson, "比率", "地区", title, "比率", hover_cols=hover,
                          markers=None if unit_code is None else data.head(0), range_color=(low, 100),
                          value_suffix="%", colorscale=scale)
     fig.update_layout(height=460, clickmode="event+select", dragmode=False)
@@ -568,20 +614,29 @@ PANEL_LIMIT = 12
 
 def ranking_figure(frame: pl.DataFrame, label: str, target: float | None, limit: int = RANKING_LIMIT):
     """Horizontal bars of the rate (%) per region, lowest at the bottom, with the target as a dashed line;
-    bars below target in orange. More than ``limit`` regions: only the ``limit`` lowest (后N位)."""
+    bars below target in orange. A region whose figure is from an earlier report is named with that month and
+    drawn grey ('通化市（2026-10数据）'); one with no report at all is listed at the bottom as '（未报）' without a
+    bar — never left out. More than ``limit`` regions: only the ``limit`` lowest (后N位, 未报 first)."""
     import plotly.graph_objects as go
+
     from dashboard.format import short_name
-    data = frame.filter(pl.col("比率").is_not_null()).sort("比率")
+    mark = frame["标注"] if "标注" in frame.columns else pl.Series([""] * frame.height)
+    data = frame.with_columns(mark.fill_null("").alias("标注")).sort("比率", nulls_last=False)
     title = f"{label}排名"
     if data.height > limit:
         data = data.head(limit)
         title += f"（后{limit}位）"
-    names = [short_name(n) for n in data["地区"].to_list()]
-    values = [float(v) for v in data["比率"].to_list()]
-    colors = [LINE_COLOR if target is None or v >= 100 * target - 1e-9 else "#f46d43" for v in values]
-    text = [f"{v:.1f}%（{n:,}/{d:,}）" for v, n, d in zip(values, data["分子"].to_list(), data["分母"].to_list())]
-    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors, text=text,
-                           textposition="inside", insidetextanchor="end", textfont=dict(color="white", size=11),
+    names = [short_name(n) + m for n, m in zip(data["地区"].to_list(), data["标注"].to_list())]
+    values = [None if v is None else float(v) for v in data["比率"].to_list()]
+    colors = [LINE_COLOR if v is None or target is None or v >= 100 * target - 1e-9 else "#f46d43" for v in values]
+    opacity = [STALE_OPACITY if m else 1.0 for m in data["标注"].to_list()]
+    text = [labels.SUBMISSION_STATUS["missing"] if v is None else f"{v:.1f}%（{n:,}/{d:,}）"
+            for v, n, d in zip(values, data["分子"].to_list(), data["分母"].to_list())]
+    fig = go.Figure(go.Bar(x=[0.0 if v is None else v for v in values], y=names, orientation="h",
+                           marker=dict(color=colors, opacity=opacity), text=text,
+                           textposition=["outside" if v is None else "inside" for v in values],
+                           insidetextanchor="end", textfont=dict(color=["#555555" if v is None else "white"
+                                                                        for v in values], size=11),
                            hovertemplate="%{y}：%{text}<extra></extra>"))
     if target is not None:
         fig.add_vline(x=100 * target, line_dash="dash", line_color=TARGET_COLOR, line_width=2,
@@ -596,11 +651,12 @@ def ranking_figure(frame: pl.DataFrame, label: str, target: float | None, limit:
 def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: list[dict], label: str,
                       columns: int = 4, horizon: int = 12, limit: int = PANEL_LIMIT):
     """Small multiples, one panel per region of ``series`` (全省 first): the monthly rate (%), the target in
-    force as a dashed red line and, when not yet reached, a dotted projection at the current pace up to the
+    force (``target_rows``: period, target_date, rate per month, from :func:`target_months`) as a dashed red line and, when not yet reached, a dotted projection at the current pace up to the
     projected month (at most ``horizon`` months beyond the deadline). Panel titles carry the verdict.
     More than ``limit`` panels: 全省 and the units furthest behind (overdue, stalled, late first, lowest rate)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
+
     from dashboard.format import short_name
     regions = series.select("region_code", "region_name").unique(maintain_order=True).rows()
     verdict = {r["region_code"]: r for r in proj.iter_rows(named=True)}
@@ -620,6 +676,7 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
     last = periods[-1] if periods else None
     deadlines = [t["target_date"].strftime("%Y-%m") for t in target_rows]
     x_end = max([last or "", *deadlines]) if periods else None
+    line = {t["period"]: t["rate"] for t in target_rows}  # the target in force per month (target_months)
     for i, (code, _name) in enumerate(regions):
         r, c = i // columns + 1, i % columns + 1
         part = series.filter(pl.col("region_code") == code).sort("period")
@@ -631,10 +688,10 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
             customdata=list(zip(part["numerator"].to_list(), part["denominator"].to_list())),
             hovertemplate="%{x}：%{y:.1f}%（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>",
             showlegend=i == 0), row=r, col=c)
-        if target_rows and periods:
-            xs = _month_range(periods[0], x_end)
+        if line and periods:
+            xs = [p for p in _month_range(periods[0], x_end) if p in line]
             fig.add_trace(go.Scatter(
-                x=xs, y=[100 * target_in_force(target_rows, p) for p in xs], mode="lines",
+                x=xs, y=[100 * line[p] for p in xs], mode="lines",
                 line=dict(color=TARGET_COLOR, dash="dash", width=1.6, shape="hv"), name="目标值",
                 hovertemplate="目标：%{y:.0f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
         if v and v["status"] in ("on_track", "late", "overdue") and v["projected"] and v["rate"] is not None:
@@ -660,18 +717,30 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
 
 def panel_verdict(row: dict) -> str:
     """A short verdict for a small-multiple's title (the full message is in the table below)."""
-    projected = row.get("projected")
+    projected, status = row.get("projected"), row.get("status")
     month = f"{int(projected[:4])}年{int(projected[5:7])}月" if projected else ""
-    text = {"reached": "已达标", "on_track": f"预计{month}达标", "late": f"晚于期限 · 预计{month}",
-            "overdue": f"逾期未达标 · 预计{month}", "stalled": "近期无提升", "no_data": "数据不足",
-            "no_target": "未设目标"}.get(row.get("status"), "")
-    as_of, period = row.get("as_of"), row.get("period")
-    if as_of and period and as_of != period:
-        text += f"（{int(as_of[5:7])}月数据）"
-    return text
+    text = campaign.label(status)
+    if projected and status == "on_track":
+        text = f"预计{month}达标"
+    elif projected and status == "late":
+        text = f"晚于期限 · 预计{month}"
+    elif projected and status == "overdue":
+        text = f"{campaign.label(status)} · 预计{month}"
+    return text + data_month_mark(row.get("as_of"), row.get("period"))
 
 
-SEVERITY = {"overdue": 0, "stalled": 1, "late": 2, "no_data": 3, "on_track": 4, "no_target": 5, "reached": 6}
+def data_month_mark(as_of: str | None, period: str | None) -> str:
+    """'（2026-10数据）' when a figure shown for ``period`` comes from an earlier report, '（未报）' when there is
+    none at all, '' when it is the month's own."""
+    if period is None:
+        return ""
+    if as_of is None:
+        return f"（{labels.SUBMISSION_STATUS['missing']}）"
+    return f"（{as_of}数据）" if as_of != period else ""
+
+
+SEVERITY = {"overdue": 0, "stalled": 1, "late": 2, "behind": 2, "no_data": 3, "on_track": 4, "no_target": 5,
+            "reached": 6}
 
 
 def _laggards(regions: list[tuple], verdict: dict, limit: int) -> list[tuple]:

@@ -14,7 +14,6 @@ the public views materialised with each region's unit_code, refreshed by every l
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +22,7 @@ import polars as pl
 from auth import scoping
 from auth.viewer import Viewer
 from dashboard import disputes
+from dashboard import targets as campaign
 from dashboard.format import shift_period
 from etl.formdefs import all_sheets
 from warehouse import config, labels
@@ -234,27 +234,15 @@ def targets(wh: Warehouse) -> pl.DataFrame:
     """)
 
 
-def target_in_force(target_rows: pl.DataFrame, measure: str, period: str) -> tuple[dict | None, list[dict]]:
-    """The target that applies to a month (the earliest deadline on or after the month's end, else the last one)
-    and all targets of the measure, oldest first — the rule of v_coverage."""
-    rows = [r for r in target_rows.to_dicts() if r["measure"] == measure]
-    rows.sort(key=lambda r: r["target_date"])
-    if not rows:
-        return None, []
-    end = _month_end(period)
-    upcoming = [r for r in rows if r["target_date"] >= end]
-    return (upcoming[0] if upcoming else rows[-1]), rows
-
-
-def _month_end(period: str) -> dt.date:
-    nxt = shift_period(period, 1)
-    return dt.date(int(nxt[:4]), int(nxt[5:7]), 1) - dt.timedelta(days=1)
+def target_in_force(wh: Warehouse, measure: str, period: str) -> dict | None:
+    """The target that applies to a month (macro targets_in_force, the rule of v_coverage); None without one."""
+    return campaign.in_force_by_measure(wh, period).get(measure)
 
 
 def target_text(target: dict | None, baseline: float | None = None) -> str:
     """'2025年底达到 90.0%' / '2025年底比2024年均值（61.2%）提高 10 个百分点（71.2%）'."""
     if not target:
-        return "未设目标"
+        return labels.TARGET_STATUS["no_target"]
     when = f"{target['target_date'].year}年底" if target["target_date"].month == 12 and target["target_date"].day == 31 \
         else target["target_date"].isoformat()
     if target.get("rate") is not None:
@@ -445,13 +433,10 @@ def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
 
 
 def _with_targets(wh: Warehouse, long: pl.DataFrame) -> pl.DataFrame:
-    rows = targets(wh)
-    tgt, dates = [], []
-    for measure, period in long.select("measure", "period").iter_rows():
-        found, _ = target_in_force(rows, measure, period)
-        tgt.append(found["rate"] if found else None)
-        dates.append(found["target_date"] if found else None)
-    return long.with_columns(pl.Series("target", tgt, dtype=pl.Float64), pl.Series("target_date", dates, dtype=pl.Date))
+    """``long`` (period × measure) with the target in force each month (macro targets_in_force)."""
+    goals = campaign.in_force(wh, long["period"].unique().to_list()).select(
+        "period", "measure", pl.col("rate").alias("target"), "target_date")
+    return long.join(goals, on=["period", "measure"], how="left")
 
 
 # ------------------------------------------------------------------ headline figures (总览)
@@ -473,17 +458,18 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
     One row per measure (accepted_total, success_rate, mediation_share, then the coverage measures):
     key, label, tile, unit, value, numerator, denominator, previous (last month's value), change (value − previous;
     for counts the relative change), target (value in force), target_date, target_text, gap (value − target),
-    met (value ≥ target), baseline (mediation_share: the 2024 average).
+    met (value ≥ target), baseline (mediation_share: the 2024 average), status (dashboard.targets.status: 已达标 /
+    未达标 / 逾期未达标 … as labels.TARGET_STATUS keys, judged for ``period``).
     """
     prev = shift_period(period, -1)
     med = trend(wh, viewer, region, prev, period)
     cov = coverage_trend(wh, viewer, region, prev, period)
-    rows_t = targets(wh)
+    goals = campaign.in_force_by_measure(wh, period)
     by_period = {r["period"]: r for r in med.to_dicts()}
     cur, last = by_period.get(period), by_period.get(prev)
     rows = []
 
-    def add(key, unit, value, num, den, previous, target=None, target_date=None, text="未设目标", baseline=None):
+    def add(key, unit, value, num, den, previous, target=None, target_date=None, text=labels.TARGET_STATUS["no_target"], baseline=None):
         if value is None or previous is None:
             change = None
         elif unit == "%":
@@ -495,12 +481,13 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
                      "tile": TILE_LABELS.get(key, key), "unit": unit, "value": value, "numerator": num,
                      "denominator": den, "previous": previous, "change": change, "target": target,
                      "target_date": target_date, "target_text": text, "gap": gap,
-                     "met": (gap >= -1e-12) if gap is not None else None, "baseline": baseline})
+                     "met": (gap >= -campaign.EPS) if gap is not None else None, "baseline": baseline,
+                     "status": campaign.status(value, target, target_date, period) if unit == "%" else None})
 
     add("accepted_total", "件", _f(cur, "accepted_total"), None, None, _f(last, "accepted_total"))
     add("success_rate", "%", _f(cur, "success_rate"), _f(cur, "success_rate_num"), _f(cur, "success_rate_den"),
         _f(last, "success_rate"))
-    share_target, _ = target_in_force(rows_t, "mediation_share", period)
+    share_target = goals.get("mediation_share")
     base = mediation_share_baseline(wh, viewer, region)["rate"] if share_target else None
     target_value = None
     if share_target:
@@ -512,14 +499,14 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
     cov_rows = {(r["period"], r["measure"]): r for r in cov.to_dicts()}
     for m in coverage_measures():
         now, before = cov_rows.get((period, m["key"]), {}), cov_rows.get((prev, m["key"]), {})
-        found, _ = target_in_force(rows_t, m["key"], period)
+        found = goals.get(m["key"])
         add(m["key"], "%", now.get("rate"), now.get("numerator"), now.get("denominator"), before.get("rate"),
             found["rate"] if found else None, found["target_date"] if found else None, target_text(found))
     return pl.DataFrame(rows, schema={
         "key": pl.Utf8, "label": pl.Utf8, "tile": pl.Utf8, "unit": pl.Utf8, "value": pl.Float64,
         "numerator": pl.Float64, "denominator": pl.Float64, "previous": pl.Float64, "change": pl.Float64,
         "target": pl.Float64, "target_date": pl.Date, "target_text": pl.Utf8, "gap": pl.Float64, "met": pl.Boolean,
-        "baseline": pl.Float64})
+        "baseline": pl.Float64, "status": pl.Utf8})
 
 
 def target_progress(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
@@ -539,7 +526,8 @@ def target_progress(wh: Warehouse, viewer: Viewer, region: str | None, start: st
             r["value"], r["numerator"], r["denominator"] = over_span[r["key"]]
             r["previous"] = r["change"] = None
             r["gap"] = (r["value"] - r["target"]) if (r["value"] is not None and r["target"] is not None) else None
-            r["met"] = (r["gap"] >= -1e-12) if r["gap"] is not None else None
+            r["met"] = (r["gap"] >= -campaign.EPS) if r["gap"] is not None else None
+            r["status"] = campaign.status(r["value"], r["target"], r["target_date"], end)
         rows.append(r)
     return pl.DataFrame(rows, schema=kp.schema)
 
@@ -581,8 +569,8 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         return wh.query(sql, [first, last, codes])
     med = by_unit(start, end)
     base = by_unit("2024-01", "2024-12")
-    rows_t = targets(wh)
-    share_target, _ = target_in_force(rows_t, "mediation_share", end)
+    goals_now = campaign.in_force_by_measure(wh, end)
+    share_target = goals_now.get("mediation_share")
     points = (share_target or {}).get("points_over_2024")
     fixed = (share_target or {}).get("rate")
     base_rate = {r["unit_code"]: r["mediation_share"] for r in base.to_dicts()}
@@ -606,7 +594,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
         group by {"grouping sets ((o.unit_code), ())" if province else "o.unit_code"}
     """, [end, codes])
     cov = _coverage_long(wide, ["unit_code"])
-    goals = {m["key"]: (target_in_force(rows_t, m["key"], end)[0] or {}).get("rate") for m in coverage_measures()}
+    goals = {m["key"]: (goals_now.get(m["key"]) or {}).get("rate") for m in coverage_measures()}
     cov = cov.with_columns(pl.col("measure").replace_strict(goals, default=None, return_dtype=pl.Float64).alias("target"))
     long = pl.concat([p.with_columns(pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64))
                       for p in parts] + [cov.select(parts[0].columns).with_columns(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, common, coverage as cov, export, format as fmt, layout, state
+from dashboard import charts, common, export, layout, state
+from dashboard import coverage as cov
+from dashboard import format as fmt
+from dashboard import targets as campaign
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from etl.regions import PROVINCE_CODE
+from warehouse import labels as words
 
 wh = warehouse()
 viewer = current_viewer()
@@ -37,7 +41,13 @@ labels = cov.measure_labels()
 keys = list(labels)
 focus_totals = q(cov.totals, period, focus)
 if focus_totals.height == 0:
-    st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon="📭")
+    latest = q(cov.latest_report, period, focus)
+    if latest:  # the focus has not reported this month: say since when, rather than look empty
+        st.info(f"所选地区未报送{fmt.period_label(period)}附件2，最近一次报送为{fmt.period_label(latest)}。"
+                f"请在“统计期”中选择{fmt.period_label(latest)}查看，或返回全省，在排名中查看其按最近一次报送显示的数据。",
+                icon="📭")
+    else:
+        st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon="📭")
     layout.empty_state("组织建设数据")
     st.stop()
 
@@ -67,8 +77,9 @@ for start in range(0, len(rows), 3):
         delta = None
         if row["rate"] is not None and prev_rate.get(row["measure"]) is not None:
             delta = fmt.points(row["rate"] - prev_rate[row["measure"]]).replace(" 个百分点", "个百分点")
-        reached = row["target"] is not None and row["rate"] is not None and row["rate"] >= row["target"]
-        badge = "" if row["target"] is None else (" :green-badge[已达标]" if reached else " :orange-badge[未达标]")
+        status = campaign.status(row["rate"], row["target"], row["target_date"], period)
+        color = {"reached": "green", "overdue": "red", "behind": "orange"}.get(status)
+        badge = f" :{color}-badge[{campaign.label(status)}]" if color else ""
         with col:
             layout.kpi(row["label"], fmt.percent(row["rate"]), delta=delta,
                        help=fmt.measure_help(row["measure"], target_text(row)),
@@ -113,6 +124,10 @@ with right:
     if map_data.height:
         st.plotly_chart(cov.ranking_figure(map_data, labels[measure], target_now), key="cov_rank",
                         config=charts.plotly_config(f"{labels[measure]}排名_{period}"))
+        if (map_data["标注"] != "").any():
+            never = int((map_data[words.DATA_MONTH] == words.SUBMISSION_STATUS["missing"]).sum())
+            st.caption(f"未报送{fmt.period_label(period)}附件2的地区按其最近一次报送的数据显示（浅色，名称后标注数据月份）"
+                       + (f"；{never} 个从未报送，标注“{words.SUBMISSION_STATUS['missing']}”。" if never else "。"))
     nav = st.columns(2)
     if level != "province" and cov.may_see(wh, viewer, PROVINCE_CODE):
         nav[0].button("⬆ 返回全省", on_click=drill_to, args=(PROVINCE_CODE,), width="stretch", key="cov_up_province")
@@ -127,7 +142,7 @@ with right:
 
 # ---------------------------------------------------------------- 三、达标进度
 st.subheader("三、达标进度与预测")
-target_rows = q(cov.targets, measure).to_dicts()
+target_rows = q(cov.target_line, measure, period).to_dicts()
 series = q(cov.trajectory, measure, period, None)
 proj = q(cov.projections, measure, period)
 if series.height:
@@ -141,11 +156,13 @@ if series.height:
         pl.col("target").map_elements(lambda v: f"{100 * v:.0f}%", return_dtype=pl.Utf8).fill_null("—").alias("target"),
         pl.col("deadline").map_elements(fmt.period_label, return_dtype=pl.Utf8).fill_null("—").alias("deadline"),
         pl.col("projected").map_elements(fmt.period_label, return_dtype=pl.Utf8).fill_null("—").alias("projected"),
-    ).select("region_name", "rate", "numerator", "denominator", "pace", "target", "deadline", "projected", "message")
+    ).select("region_name", "as_of", "rate", "numerator", "denominator", "pace", "target", "deadline", "projected",
+             "message")
     st.dataframe(
         table, hide_index=True, width="stretch", height=35 * (table.height + 1) + 3,
         column_config={
             "region_name": st.column_config.TextColumn("地区"),
+            "as_of": st.column_config.TextColumn(words.DATA_MONTH, help="比率所依据的附件2报送月份（本月未报送的为最近一次报送）"),
             "rate": st.column_config.ProgressColumn("当前比率", format="%.1f%%", min_value=0, max_value=100,
                                                     help=fmt.measure_help(measure)),
             "numerator": st.column_config.NumberColumn("分子", format="localized"),
@@ -157,7 +174,7 @@ if series.height:
             "projected": st.column_config.TextColumn("预计达标月份"),
             "message": st.column_config.TextColumn("研判", width="large"),
         })
-    proj_export = table.rename({"region_name": "地区", "rate": "当前比率（%）", "numerator": "分子", "denominator": "分母",
+    proj_export = table.rename({"region_name": "地区", "as_of": words.DATA_MONTH, "rate": "当前比率（%）", "numerator": "分子", "denominator": "分母",
                            "pace": "月均进度（百分点）", "target": "目标值（%）", "deadline": "目标期限",
                            "projected": "预计达标月份", "message": "研判"})
     export.download_xlsx(proj_export, f"{labels[measure]}达标预测（{fmt.period_label(period)}）", label="下载达标预测表",
@@ -176,20 +193,25 @@ else:
     caption = "市本级指市直属机构（市仲裁院、市级商协会等）。仅显示您有权查看的地区。"
 if detail.height:
     wide = cov.wide(detail)
-    column_config = {"region_code": st.column_config.TextColumn("地区代码"), "region_name": st.column_config.TextColumn("地区")}
-    shown = ["region_name"]
+    column_config = {"region_code": st.column_config.TextColumn("地区代码"), "region_name": st.column_config.TextColumn("地区"),
+                     words.DATA_MONTH: st.column_config.TextColumn(
+                         words.DATA_MONTH, help="数据所依据的附件2报送月份：本月未报送的按最近一次报送显示")}
+    shown = ["region_name", words.DATA_MONTH]
     for key in keys:
         shown += [f"{key}__rate", f"{key}__frac"]
         column_config[f"{key}__rate"] = st.column_config.ProgressColumn(
             cov.short_label(key), format="%.1f%%", min_value=0, max_value=100, help=fmt.measure_help(key))
         column_config[f"{key}__frac"] = st.column_config.TextColumn("分子/分母", width="small")
     view = wide.with_columns(
+        cov.data_month_column(),
         *[(pl.col(f"{k}__rate") * 100).alias(f"{k}__rate") for k in keys],
         *[pl.format("{}/{}", pl.col(f"{k}__numerator"), pl.col(f"{k}__denominator")).alias(f"{k}__frac") for k in keys],
     ).select(shown)
     st.dataframe(view, hide_index=True, width="stretch", column_config=column_config,
                  height=min(35 * (view.height + 1) + 3, 760))
-    st.caption(caption)
+    stale = wide.filter(pl.col("as_of").is_null() | (pl.col("as_of") != period)).height
+    st.caption(caption + (f"其中 {stale} 个未报送{fmt.period_label(period)}附件2，按最近一次报送的数据显示（见“{words.DATA_MONTH}”列）。"
+                          if stale else ""))
     export.download_xlsx(cov.export_table(detail), f"组织建设明细_{focus_name}（{fmt.period_label(period)}）",
                          label="下载明细表", key="dl_detail")
 else:

@@ -2,7 +2,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import brief, charts, common, layout, state
+from dashboard import brief, charts, common, layout, state, targets
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.layout import cached
@@ -28,7 +28,7 @@ except q.ScopeError as exc:
 # ------------------------------------------------------------------ headline
 missing = cached(q.missing_units, wh, None, end)
 if missing and sel.level == "province":
-    names = "、".join(missing[:6]) + (f" 等" if len(missing) > 6 else "")
+    names = "、".join(missing[:6]) + (" 等" if len(missing) > 6 else "")
     st.warning(f"{fmt.period_label(end)}尚有 {len(missing)} 个单位未报送附件1（{names}），"
                "全省本月合计只含已报送单位，环比仅供参考。", icon="⚠️")
 top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
@@ -49,15 +49,16 @@ def rate_tile(key: str) -> None:
     if r["target"] is not None:
         when = f"（{r['target_date'].year}年底）" if r["target_date"] else ""
         parts.append(f"目标 {fmt.percent(r['target'])}{when}")
-        if r["gap"] is not None:
-            parts.append("已达标" if r["met"] else f"差 {abs(100 * r['gap']):.1f} 个百分点")
+        if r["gap"] is not None:  # one status rule (dashboard.targets): past the deadline 逾期未达标, never just 差
+            parts.append(targets.label(r["status"]) if r["met"] else
+                         f"{targets.label(r['status'])} · 差 {abs(100 * r['gap']):.1f} 个百分点")
     if r["numerator"] is not None:
         parts.append(f"{fmt.count(r['numerator'])}/{fmt.count(r['denominator'])}")
     progress = (r["value"] / r["target"]) if (r["value"] is not None and r["target"]) else None
     layout.kpi(r["tile"], fmt.percent(r["value"]),
                delta=fmt.points(r["change"]) if r["change"] is not None else None, delta_description="环比",
                help=fmt.measure_help(key, r["target_text"] if r["target"] is not None else None),
-               note=" · ".join(parts) or "未设目标", progress=progress)
+               note=" · ".join(parts) or labels.TARGET_STATUS["no_target"], progress=progress)
 
 
 st.markdown("**调解成效**")
@@ -173,7 +174,7 @@ for key in coverage_keys:
     if not part.height:
         continue
     marks = [(t["rate"], f"{t['target_date'].year}年底 {fmt.percent(t['rate'])}")
-             for t in q.target_in_force(targets_all, key, end)[1] if t["rate"] is not None]
+             for t in targets_all.filter(pl.col("measure") == key).to_dicts() if t["rate"] is not None]
     panels.append({"title": q.TILE_LABELS.get(key, key), "period": part["period"].to_list(),
                    "rate": part["rate"].to_list(), "numerator": part["numerator"].to_list(),
                    "denominator": part["denominator"].to_list(), "targets": marks})

@@ -1,15 +1,22 @@
 """月度简报: sentences from hand-checkable figures, figures gathered within scope, the workbook."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
 import pytest
+from builders import b1_row, form_workbook
+from test_queries import a1, build_tiny
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
 from dashboard import brief
+from dashboard import coverage as cov
+from dashboard import queries as q
 from dashboard.brief import BriefFigures, Coverage
-from test_queries import build_tiny
+from etl.ingest import ingest
+from etl.regions import reference_index
+from warehouse.db import Warehouse
 
 
 def test_sentences_from_figures():
@@ -86,6 +93,67 @@ def test_workbook(tiny):
     assert texts == ["　　" + s for s in b.sentences]
     assert texts[0].startswith("　　2025年1月，全省各类调解组织受理劳动人事争议案件80件")
     figures = [list(r) for r in book["关键数字"].iter_rows(min_row=3, values_only=True)]
-    assert figures[0] == ["指标", "本月", "上月", "环比", "目标", "差距", "分子/分母"]
+    assert figures[0] == ["指标", "本月", "上月", "环比", "目标", "差距", "分子/分母", "达标情况"]
     assert figures[1][:4] == ["受理案件数", "80 件", "40 件", "上升100.0%"]
     assert brief.file_name("全省", "2025-01") == "吉林省调解工作月度简报_2025年1月.xlsx"
+
+
+def test_sentences_after_the_deadline_say_overdue_never_still_short():
+    f = BriefFigures(area="全省", period="2026-11", share=0.484, share_target=0.555, share_baseline=0.455,
+                     share_target_year=2025, share_target_date=dt.date(2025, 12, 31),
+                     coverage=[Coverage("仲裁院调解中心设立率", 0.969, 63, 65, 1.0, 2025, dt.date(2025, 12, 31)),
+                               Coverage("园区调解组织覆盖率", 0.83, 83, 100)])
+    text = brief.sentences(f)
+    assert text[1].endswith("2025年底目标55.5%（2024年均值45.5%提高10个百分点）已逾期，尚差7.1个百分点。")
+    assert text[2] == "组织建设方面，逾期未达标的有仲裁院调解中心设立率（96.9%，2025年底目标100.0%已逾期，尚差3.1个百分点）。"
+    assert not any("距" in t or "还差" in t for t in text)
+
+
+# ------------------------------------------------------------------ brief and 组织建设 agree, before and after a deadline
+# 梅河口市 (220581, a unit of one region): 2024 share 4/20 = 20 % → target 30 % by 2025-12-31 (config: +10 points);
+# 2025-12 and 2026-01 at 5/20 = 25 %. 规上企业调委会设立率 5/10 → 6/10 → 6/10 against 80 % by 2025-12-31.
+MEIHEKOU = "220581"
+DEADLINE_TODAY = dt.date(2026, 2, 20)
+
+
+def _load(wh, form: str, period: str, data: dict) -> None:
+    content = form_workbook(form, data, period=period, unit=reference_index().get(MEIHEKOU))
+    result = ingest(wh, content, f"{MEIHEKOU}-{period}-{form}.xlsx", today=DEADLINE_TODAY)
+    assert result.status == "loaded", [e.message for e in result.errors]
+
+
+@pytest.fixture(scope="module")
+def past_deadline(tmp_path_factory):
+    wh = Warehouse(tmp_path_factory.mktemp("deadline") / "wh.duckdb")
+    region = reference_index().get(MEIHEKOU)
+    _load(wh, "A", "2024-06", {"调解情况": [a1(MEIHEKOU, 10, 10, 4, 10)]})
+    for period, done in (("2025-11", 5), ("2025-12", 6), ("2026-01", 6)):
+        if period != "2025-11":
+            _load(wh, "A", period, {"调解情况": [a1(MEIHEKOU, 20, 20, 5, 0)]})
+        _load(wh, "B", period, {"组织建设": [b1_row(MEIHEKOU, region.name, townships=region.townships_ref,
+                                                   above_scale_enterprises=10, above_scale_with_committee=done)]})
+    yield wh
+    wh.close()
+
+
+@pytest.mark.parametrize(("period", "overdue"), [("2025-12", False), ("2026-01", True)])
+def test_the_brief_and_coverage_page_agree_on_target_status_before_and_after_the_deadline(past_deadline, period, overdue):
+    wh = past_deadline
+    page = cov.projections(wh, PROVINCE_ADMIN, "above_scale_committee", period)
+    unit = page.filter(page["region_code"] == MEIHEKOU).row(0, named=True)
+    tiles = {r["key"]: r for r in q.kpis(wh, PROVINCE_ADMIN, MEIHEKOU, period).to_dicts()}
+    b = brief.build(wh, PROVINCE_ADMIN, MEIHEKOU, period)
+    in_brief = next(c for c in b.figures.coverage if c.label == "规上企业调委会设立率")
+    statuses = (unit["status"], tiles["above_scale_committee"]["status"], in_brief.status)
+    assert [s == "overdue" for s in statuses] == [overdue] * 3, statuses
+    assert (cov.panel_verdict(unit).startswith("逾期未达标"), tiles["mediation_share"]["status"] == "overdue") == (
+        overdue, overdue)
+    share, coverage = b.sentences[1], next(t for t in b.sentences if t.startswith("组织建设方面"))
+    if overdue:
+        assert share.endswith("2025年底目标30.0%（2024年均值20.0%提高10个百分点）已逾期，尚差5.0个百分点。")
+        assert "逾期未达标的有规上企业调委会设立率（60.0%，2025年底目标80.0%已逾期，尚差20.0个百分点）" in coverage
+        assert "逾期未达标" in b.key_figures.filter(b.key_figures["指标"] == "规上企业调委会设立率")["达标情况"].to_list()
+    else:
+        assert share.endswith("距2025年底目标30.0%（2024年均值20.0%提高10个百分点）还差5.0个百分点。")
+        assert "尚未达到目标的有规上企业调委会设立率（60.0%，目标80.0%，差20.0个百分点）" in coverage
+        assert unit["status"] in ("on_track", "late", "stalled") and "逾期" not in " ".join(b.sentences[:4])

@@ -80,7 +80,7 @@ def test_target_progress_shows_each_measure_in_the_window_of_the_ranking_beside_
 
 STATUS_WORDS = {*labels.SIGNAL_STATUS.values(), *labels.SUBMISSION_STATUS.values(), *labels.DISPUTE_STATUSES,
                 *labels.WARNING_STATUSES, *labels.SIGNAL_LEVEL.values(), *labels.WARNING_LEVELS,
-                labels.SIGNAL_OPEN, labels.DISPUTE_UNRESOLVED}
+                labels.SIGNAL_OPEN, labels.DISPUTE_UNRESOLVED, *labels.TARGET_STATUS.values()}
 RETIRED = ("新发现", "已确认", "已关闭")  # the overview's old words for a signal's 待处置 / 处置中 / 已办结
 READ_SIDE = sorted([*ROOT.glob("dashboard/*.py"), *ROOT.glob("pages/*.py")])
 # Modules about report submissions: a late report is 迟报 there, never 逾期 (逾期 stays the word for an overdue
@@ -112,3 +112,37 @@ def test_overview_and_risk_pages_name_a_signal_state_with_the_same_word():
     from warehouse import signals as engine
     assert q.SIGNAL_STATUS == sq.STATUS_NAMES == engine.STATUS_NAMES == labels.SIGNAL_STATUS
     assert q.LEVEL_LABELS == sq.LEVEL_NAMES == engine.LEVEL_NAMES == labels.SIGNAL_LEVEL
+
+
+# ------------------------------------------------------------------ items 8 and 9: target status and as-of, once
+def _coarse(status: str | None) -> str | None:
+    """A target status as every page states it: reached, overdue, or still open (组织建设 refines open by pace)."""
+    return status if status in ("reached", "overdue", "no_target", None) else "open"
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_overview_brief_and_coverage_page_state_each_target_alike(demo, viewer, region):
+    from dashboard import brief
+    from dashboard import coverage as cov
+    tiles = {r["key"]: r for r in q.kpis(demo, viewer, region, LAST).to_dicts()}
+    in_brief = {c.label: c for c in brief.build(demo, viewer, region, LAST).figures.coverage}
+    checked = 0
+    for m in cov.catalog():
+        tile = tiles[m["key"]]
+        page = cov.projections(demo, viewer, m["key"], LAST).filter(pl.col("region_code") == region)
+        assert in_brief[m["label"]].status == tile["status"]
+        if page.height and tile["value"] is not None:
+            assert _coarse(page["status"][0]) == _coarse(tile["status"]), m["key"]
+            assert page["rate"][0] == pytest.approx(tile["value"])
+            checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_coverage_ranking_and_projection_read_each_unit_as_of_the_same_report(demo, viewer, region):
+    from dashboard import coverage as cov
+    units = cov.unit_rates(demo, viewer, LAST).filter(pl.col("measure") == "above_scale_committee")
+    proj = cov.projections(demo, viewer, "above_scale_committee", LAST).filter(pl.col("region_code") != "220000")
+    shown = units.filter(pl.col("as_of").is_not_null()).select("region_code", "as_of", "numerator", "denominator")
+    assert proj.select("region_code", "as_of", "numerator", "denominator").sort("region_code").rows() == \
+        shown.sort("region_code").rows()

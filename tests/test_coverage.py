@@ -14,12 +14,13 @@ Targets come from config/settings.toml: above_scale_committee 80 % by 2025-12-31
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
+from builders import b1_row, form_workbook
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from builders import b1_row, form_workbook
 from dashboard import coverage as cov
 from etl.ingest import ingest
 from etl.regions import reference_index
@@ -61,7 +62,9 @@ def coverage_warehouse(tmp_path_factory):
 
 
 def _above(frame: pl.DataFrame) -> list[tuple]:
-    return frame.filter(pl.col("measure") == "above_scale_committee").select(
+    """Rows of above_scale_committee of the regions that ever reported (the others are listed as 未报)."""
+    reported = frame.filter(pl.col("as_of").is_not_null()) if "as_of" in frame.columns else frame
+    return reported.filter(pl.col("measure") == "above_scale_committee").select(
         "region_code", "region_name", "numerator", "denominator", "rate").rows()
 
 
@@ -73,7 +76,11 @@ def test_unit_rates_are_sums_of_numerators_and_denominators(coverage_warehouse):
         ("220581", "梅河口市", 8, 10, 0.8),
     ]
     tonghua = frame.filter((pl.col("region_code") == "220500") & (pl.col("measure") == "above_scale_committee"))
-    assert tonghua.select("target", "target_date", "regions_reported").row(0) == (0.8, dt.date(2025, 12, 31), 3)
+    assert tonghua.select("target", "target_date", "regions_reported", "as_of").row(0) == (
+        0.8, dt.date(2025, 12, 31), 3, "2025-03")
+    # the eight units that never sent form B are listed too, without figures, not dropped
+    never = frame.filter(pl.col("as_of").is_null() & (pl.col("measure") == "above_scale_committee"))
+    assert never.height == 8 and never["rate"].null_count() == 8 and "220200" in never["region_code"].to_list()
 
 
 def test_totals_of_province_unit_and_county(coverage_warehouse):
@@ -141,21 +148,26 @@ def test_projections_per_unit(coverage_warehouse):
 
 def test_map_frames(coverage_warehouse):
     units = cov.unit_map_frame(coverage_warehouse, PROVINCE_ADMIN, "2025-03", "above_scale_committee")
-    assert units.rows() == [("220100", "长春市", 75.0, 30, 40), ("220500", "通化市", 50.0, 20, 40),
-                            ("220581", "梅河口市", 80.0, 8, 10)]
+    assert units.filter(pl.col("比率").is_not_null()).rows() == [
+        ("220100", "长春市", 75.0, 30, 40, "2025-03", ""), ("220500", "通化市", 50.0, 20, 40, "2025-03", ""),
+        ("220581", "梅河口市", 80.0, 8, 10, "2025-03", "")]
+    assert units.filter(pl.col("region_code") == "220200").rows() == [("220200", "吉林市", None, None, None, "未报", "（未报）")]
     counties = cov.county_map_frame(coverage_warehouse, COUNTY_CLERK, "2025-03", "220500", "above_scale_committee")
-    assert counties.rows() == [("220523", "辉南县", 45.0, 9, 20)]
+    assert counties.rows() == [("220523", "辉南县", 45.0, 9, 20, "2025-03", "")]
 
 
 def test_export_table_has_chinese_headers(coverage_warehouse):
     frame = cov.export_table(cov.unit_rates(coverage_warehouse, PROVINCE_ADMIN, "2025-03"))
-    assert frame.columns[:5] == ["地区代码", "地区", "规上企业调委会设立率·分子", "规上企业调委会设立率·分母",
+    assert frame.columns[:6] == ["地区代码", "地区", "数据月份", "规上企业调委会设立率·分子", "规上企业调委会设立率·分母",
                                  "规上企业调委会设立率（%）"]
-    assert frame.row(1)[:5] == ("220500", "通化市", 20, 40, 50.0)
+    rows = {r[0]: r[:6] for r in frame.rows()}
+    assert rows["220500"] == ("220500", "通化市", "2025-03", 20, 40, 50.0)
+    assert rows["220200"] == ("220200", "吉林市", "未报", None, None, None)
 
 
 def test_empty_warehouse_gives_empty_frames(empty_warehouse):
-    assert cov.unit_rates(empty_warehouse, PROVINCE_ADMIN, "2025-03").height == 0
+    units = cov.unit_rates(empty_warehouse, PROVINCE_ADMIN, "2025-03")  # every unit, as 未报
+    assert units["as_of"].null_count() == units.height and units["rate"].null_count() == units.height
     assert cov.totals(empty_warehouse, PROVINCE_ADMIN, "2025-03").height == 0
     assert cov.projections(empty_warehouse, PROVINCE_ADMIN, "above_scale_committee", "2025-03").height == 0
 
@@ -178,7 +190,12 @@ END_2025 = dt.date(2025, 12, 31)
     ([("2025-01", 0.40), ("2025-03", 0.44), ("2025-04", 0.46)], 0.50, END_2025, ("on_track", "2025-06", "预计2025年6月达标")),
     # the deadline has passed: 2026-02 at 0.70 rising 0.05 a month → 2 months → 2026-04
     ([("2026-01", 0.65), ("2026-02", 0.70)], 0.80, END_2025,
-     ("overdue", "2026-04", "期限已过未达标，按当前进度预计2026年4月达标")),
+     ("overdue", "2026-04", "逾期未达标，按当前进度预计2026年4月达标")),
+    # past the deadline the status is 逾期未达标 whatever the pace: flat, or too few months to fit one
+    ([("2026-01", 0.70), ("2026-02", 0.70)], 0.80, END_2025, ("overdue", None, "逾期未达标，近期无提升")),
+    ([("2026-02", 0.70)], 0.80, END_2025, ("overdue", None, "逾期未达标，数据不足，无法测算进度")),
+    # the deadline's own month is still in time
+    ([("2025-11", 0.60), ("2025-12", 0.70)], 0.80, END_2025, ("late", "2026-01", "按当前进度无法在期限前达标（预计2026年1月）")),
     ([("2025-06", 0.60)], 0.80, END_2025, ("no_data", None, "数据不足，无法测算进度")),
     ([("2025-05", 0.60), ("2025-06", None)], 0.80, END_2025, ("no_data", None, "本期无数据")),
     (SERIES, None, None, ("no_target", None, "未设目标值")),
@@ -196,9 +213,22 @@ def test_project_uses_only_the_last_six_months():
     assert (proj.status, proj.projected) == ("on_track", "2025-11")  # (0.60 − 0.55)/0.01 = 5
 
 
-def test_target_in_force_and_month_arithmetic():
-    rows = [{"target_date": dt.date(2024, 12, 31), "rate": 0.8}, {"target_date": dt.date(2025, 12, 31), "rate": 0.9}]
-    assert [cov.target_in_force(rows, p) for p in ("2024-06", "2024-12", "2025-01", "2026-03")] == [0.8, 0.8, 0.9, 0.9]
+def test_project_judges_a_stale_report_by_the_month_looked_at():
+    # the latest report (2025-12) is in time for the end-2025 deadline; looked at in 2026-02 the target is overdue
+    points = [("2025-11", 0.60), ("2025-12", 0.70)]
+    assert cov.project(points, 0.80, END_2025).status == "late"
+    proj = cov.project(points, 0.80, END_2025, period="2026-02")
+    assert (proj.status, proj.projected) == ("overdue", "2026-01")
+
+
+def test_target_in_force_and_month_arithmetic(coverage_warehouse):
+    # union_100_committee: 80 % by 2024-12-31, 90 % by 2025-12-31 (config); after the last deadline it stays
+    line = cov.target_months(coverage_warehouse, None, "union_100_committee", "2024-11", "2026-01")
+    by_month = dict(zip(line["period"].to_list(), line["rate"].to_list()))
+    assert [by_month[p] for p in ("2024-11", "2024-12", "2025-01", "2026-01")] == [0.8, 0.8, 0.9, 0.9]
+    assert line.height == 15
+    assert cov.unit_target(coverage_warehouse, "union_100_committee", "2024-12") == (0.8, dt.date(2024, 12, 31))
+    assert cov.unit_target(coverage_warehouse, "park_org", "2025-01") == (None, None)
     assert cov.add_months("2025-11", 3) == "2026-02"
     assert cov.add_months("2025-01", -1) == "2024-12"
 
@@ -209,10 +239,11 @@ def test_figures_are_specs(coverage_warehouse):
     fig = cov.map_figure(data, "规上企业调委会设立率", target=0.8)
     assert fig.layout.geo.visible is False and fig.layout.coloraxis.cmin == 40 and fig.layout.coloraxis.cmax == 100
     ranking = cov.ranking_figure(data, "规上企业调委会设立率", 0.8)
-    assert list(ranking.data[0].y) == ["通化市", "长春市", "梅河口市"]
+    assert list(ranking.data[0].y)[-3:] == ["通化市", "长春市", "梅河口市"]
+    assert list(ranking.data[0].y)[0].endswith("（未报）") and len(ranking.data[0].y) == 11  # none left out
     series = cov.trajectory(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-03")
     proj = cov.projections(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-03")
-    targets = cov.targets(wh, PROVINCE_ADMIN, "above_scale_committee").to_dicts()
+    targets = cov.target_months(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-01", "2025-12").to_dicts()
     traj = cov.trajectory_figure(series, proj, targets, "规上企业调委会设立率")
     dashed = [t for t in traj.data if t.name == "目标值"]
     assert len(dashed) == 4 and all(t.line.dash == "dash" and set(t.y) == {80.0} for t in dashed)
@@ -224,8 +255,8 @@ def test_figures_are_specs(coverage_warehouse):
 
 def run_page(monkeypatch, wh, page: str, viewer=None, params: dict | None = None):
     """Run a page file against a test warehouse, as ``viewer`` (default: province administrator), with URL params."""
-    from streamlit.testing.v1 import AppTest
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("MEDIATION_DB", str(wh.path))
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
     if viewer is not None:
@@ -288,8 +319,11 @@ def test_projections_of_a_month_not_yet_reported(coverage_warehouse):
 def test_figures_keep_to_the_laggards_when_there_are_many_units(coverage_warehouse):
     wh = coverage_warehouse
     data = cov.unit_map_frame(wh, PROVINCE_ADMIN, "2025-03", "above_scale_committee")
-    ranking = cov.ranking_figure(data, "规上企业调委会设立率", 0.8, limit=2)
+    reported = data.filter(pl.col("比率").is_not_null())
+    ranking = cov.ranking_figure(reported, "规上企业调委会设立率", 0.8, limit=2)
     assert list(ranking.data[0].y) == ["通化市", "长春市"] and "后2位" in ranking.layout.title.text
+    with_missing = cov.ranking_figure(data, "规上企业调委会设立率", 0.8, limit=2)  # 未报 units are the laggards
+    assert all(name.endswith("（未报）") for name in with_missing.data[0].y)
     series = cov.trajectory(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-03")
     proj = cov.projections(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-03")
     fig = cov.trajectory_figure(series, proj, [], "规上企业调委会设立率", limit=2)
@@ -313,8 +347,68 @@ def test_page_mart_path_matches_the_public_view(coverage_warehouse):
     ({"status": "reached"}, "已达标"),
     ({"status": "on_track", "projected": "2025-07"}, "预计2025年7月达标"),
     ({"status": "late", "projected": "2026-04"}, "晚于期限 · 预计2026年4月"),
-    ({"status": "overdue", "projected": "2028-08", "as_of": "2026-09", "period": "2026-10"}, "逾期未达标 · 预计2028年8月（9月数据）"),
+    ({"status": "overdue", "projected": "2028-08", "as_of": "2026-09", "period": "2026-10"}, "逾期未达标 · 预计2028年8月（2026-09数据）"),
     ({"status": "stalled"}, "近期无提升"),
 ])
 def test_panel_verdict(row, expected):
     assert cov.panel_verdict(row) == expected
+
+
+def test_a_unit_that_has_not_reported_the_month_is_shown_with_its_latest_report(coverage_warehouse):
+    # nobody sent form B for 2025-04: ranking, table and map show each unit's 2025-03 report, marked with its month,
+    # and the projection judges the same figure (one as-of rule, macro report_as_of)
+    wh = coverage_warehouse
+    units = cov.unit_rates(wh, PROVINCE_ADMIN, "2025-04")
+    assert _above(units) == _above(cov.unit_rates(wh, PROVINCE_ADMIN, "2025-03"))
+    assert set(units.filter(pl.col("rate").is_not_null())["as_of"].to_list()) == {"2025-03"}
+    data = cov.unit_map_frame(wh, PROVINCE_ADMIN, "2025-04", "above_scale_committee")
+    assert data.filter(pl.col("region_code") == "220500").select("数据月份", "标注").row(0) == ("2025-03", "（2025-03数据）")
+    names = list(cov.ranking_figure(data, "规上企业调委会设立率", 0.8).data[0].y)
+    assert names[-3:] == ["通化市（2025-03数据）", "长春市（2025-03数据）", "梅河口市（2025-03数据）"]
+    counties = cov.county_rates(wh, PROVINCE_ADMIN, "2025-04", "220500")
+    assert _above(counties) == [("220500", "通化市本级", 2, 10, 0.2), ("220502", "东昌区", 9, 10, 0.9),
+                                ("220523", "辉南县", 9, 20, 0.45)]
+    assert set(counties["as_of"].to_list()) == {"2025-03"}
+    proj = cov.projections(wh, PROVINCE_ADMIN, "above_scale_committee", "2025-04")
+    shown = units.filter(pl.col("measure") == "above_scale_committee").select("region_code", "as_of", "numerator", "denominator")
+    judged = proj.filter(pl.col("region_code") != "220000").select("region_code", "as_of", "numerator", "denominator")
+    assert judged.rows() == shown.filter(pl.col("as_of").is_not_null()).rows()
+
+
+@pytest.fixture(scope="module")
+def partial_month(tmp_path_factory):
+    """The figures above for 2025-02 from every file, and for 2025-03 only 通化市's: 长春 and 梅河口 have not reported
+    2025-03."""
+    from warehouse.db import Warehouse
+    wh = Warehouse(tmp_path_factory.mktemp("partial") / "wh.duckdb")
+    index = reference_index()
+    for period, units in (("2025-02", FILES), ("2025-03", {"220500": FILES["220500"]})):
+        for unit, codes in units.items():
+            content = form_workbook("B", {"组织建设": [_row(c, period) for c in codes]}, period=period, unit=index.get(unit))
+            assert ingest(wh, content, f"{unit}-{period}.xlsx", today=TODAY).status == "loaded"
+    yield wh
+    wh.close()
+
+
+def test_page_lists_units_that_have_not_reported_the_month_with_their_data_month(partial_month, monkeypatch):
+    at = run_page(monkeypatch, partial_month, "pages/coverage.py",
+                  params={"period": "2025-03", "measure": "above_scale_committee"})
+    table = at.dataframe[-1].value  # 四、分单位明细: every unit, none silently left out
+    months = dict(zip(table["region_name"], table["数据月份"]))
+    assert (months["通化市"], months["长春市"], months["梅河口市"], months["吉林市"]) == ("2025-03", "2025-02", "2025-02", "未报")
+    assert len(table) == 11
+    captions = " ".join(c.value for c in at.caption)
+    assert "其中 10 个未报送2025年3月附件2" in captions and "8 个从未报送" in captions
+    projections = at.dataframe[0].value
+    assert dict(zip(projections["region_name"], projections["as_of"]))["长春市"] == "2025-02"
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    ranking = next(f for f in specs if "排名" in f["layout"]["title"]["text"])
+    names = list(ranking["data"][0]["y"])
+    assert "长春市（2025-02数据）" in names and "吉林市（未报）" in names and len(names) == 11
+
+
+def test_page_on_a_unit_that_has_not_reported_the_month_names_its_latest_report(partial_month, monkeypatch):
+    at = run_page(monkeypatch, partial_month, "pages/coverage.py", params={"period": "2025-03", "region": "220100"})
+    assert any("未报送2025年3月附件2，最近一次报送为2025年2月" in i.value for i in at.info)
+    assert cov.latest_report(partial_month, COUNTY_CLERK, "2025-03", "220100") is None  # not its region
+    assert cov.latest_report(partial_month, PROVINCE_ADMIN, "2025-03", "220000") == "2025-03"

@@ -19,9 +19,9 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from builders import a1_row, a2_row, a3_row, b1_row, form_workbook
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from builders import a1_row, a2_row, a3_row, b1_row, form_workbook
 from dashboard import queries as q
 from etl.ingest import ingest
 from etl.regions import reference_index
@@ -171,12 +171,12 @@ def test_coverage_trend_sums_stock_over_reporting_regions(tiny):
 
 
 def test_target_in_force_is_the_next_deadline_else_the_last(tiny):
-    targets = q.targets(tiny)
-    assert q.target_in_force(targets, "union_100_committee", "2024-06")[0]["rate"] == 0.8
-    assert q.target_in_force(targets, "union_100_committee", "2024-12")[0]["rate"] == 0.8
-    assert q.target_in_force(targets, "union_100_committee", "2025-01")[0]["rate"] == 0.9
-    assert q.target_in_force(targets, "union_100_committee", "2026-03")[0]["rate"] == 0.9
-    assert q.target_in_force(targets, "park_org", "2025-01") == (None, [])
+    # the warehouse macro targets_in_force (the one rule); queries only selects from it
+    assert q.target_in_force(tiny, "union_100_committee", "2024-06")["rate"] == 0.8
+    assert q.target_in_force(tiny, "union_100_committee", "2024-12")["rate"] == 0.8
+    assert q.target_in_force(tiny, "union_100_committee", "2025-01")["rate"] == 0.9
+    assert q.target_in_force(tiny, "union_100_committee", "2026-03")["rate"] == 0.9
+    assert q.target_in_force(tiny, "park_org", "2025-01") is None
 
 
 def test_kpis_of_a_unit_against_targets(tiny):

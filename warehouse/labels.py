@@ -31,3 +31,15 @@ WARNING_LEVELS = ("红", "橙", "黄", "蓝")
 # Report submissions (submission_status macro: on_time / late / missing; superseded = corrected later).
 SUBMISSION_STATUS = {"on_time": "按时", "superseded": "已更正", "late": "迟报", "missing": "未报"}
 LATE = SUBMISSION_STATUS["late"]
+
+# Where a figure stands against its campaign target (dashboard/targets.py `status`, the one rule): the same word on
+# 组织建设, 总览 and in the 月度简报. behind = below target, deadline not passed, pace not fitted (总览, 简报);
+# 组织建设 fits the pace and says on_track / late / stalled instead.
+TARGET_STATUS = {"reached": "已达标", "on_track": "按期可达", "late": "按当前进度难以按期达标",
+                 "stalled": "近期无提升", "behind": "未达标", "overdue": "逾期未达标", "no_data": "数据不足",
+                 "no_target": "未设目标"}
+TARGET_OVERDUE = TARGET_STATUS["overdue"]
+
+# 组织建设 as of a month: a unit or region that has not reported the month itself is shown with its latest report,
+# marked with that report's month; one with no report at all is 未报 (SUBMISSION_STATUS["missing"]).
+DATA_MONTH = "数据月份"
