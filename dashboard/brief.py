@@ -82,6 +82,7 @@ class Brief:
     disputes: pl.DataFrame
     freshness: str
     title: str
+    ranking: pl.DataFrame = field(default_factory=pl.DataFrame)  # q.unit_ranking rows behind `units` (Word brief)
 
 
 # ------------------------------------------------------------------ sentences
@@ -243,7 +244,8 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
         figures=f, sentences=sentences(f), key_figures=key_figures(kp, f), units=q.ranking_table(ranking)
         if ranking.height else pl.DataFrame(), disputes=disputes,
         freshness=f"数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位",
-        title=f"{'吉林省' if sel.level == 'province' else area}劳动人事争议调解工作月度简报（{period_label(period)}）")
+        title=f"{'吉林省' if sel.level == 'province' else area}劳动人事争议调解工作月度简报（{period_label(period)}）",
+        ranking=ranking)
 
 
 def scope_sees_all_units(wh: Warehouse, viewer: Viewer) -> bool:
@@ -334,5 +336,5 @@ def brief_xlsx(brief: Brief) -> bytes:
     return buffer.getvalue()
 
 
-def file_name(area: str, period: str) -> str:
-    return safe_file_name(f"{'吉林省' if area == q.PROVINCE_NAME else area}调解工作月度简报_{period_label(period)}")
+def file_name(area: str, period: str, ext: str = "xlsx") -> str:
+    return safe_file_name(f"{'吉林省' if area == q.PROVINCE_NAME else area}调解工作月度简报_{period_label(period)}", ext)
