@@ -3,7 +3,7 @@
 `build()` gathers the figures through the scoped page queries (so a brief never shows more than its viewer may
 see); `sentences()` is a pure function of those figures (tested with hand-checkable numbers); `brief_xlsx()`
 writes the workbook: 简报 (sentences + key figures), 各单位 (ranking), 重大集体争议, 口径说明.
-xlsx rather than docx: no new dependency, and the figures stay numbers a clerk can paste into a report.
+The Word document (dashboard/brief_docx.py) renders this same Brief, adding the 总览 charts and 同比.
 """
 from __future__ import annotations
 

@@ -351,11 +351,16 @@ def for_print(fig: go.Figure) -> go.Figure:
     return out
 
 
+def render_charts(wb: WordBrief) -> chart_images.Images:
+    """The brief's charts as PNG (or the note saying why there are none)."""
+    return chart_images.render([for_print(c.figure) for c in wb.charts])
+
+
 def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> bytes:
     """The Word document of a gathered brief; charts rendered here unless `images` are given."""
     b, f = wb.brief, wb.brief.figures
     if images is None:
-        images = chart_images.render([for_print(c.figure) for c in wb.charts])
+        images = render_charts(wb)
     by_title = dict(zip((c.title for c in wb.charts), images.png)) if images.png else {}
     pictures = {c.title: (c, by_title.get(c.title)) for c in wb.charts}
     note, noted = (images.note if wb.charts else None), {}
