@@ -335,6 +335,8 @@ def _charts(doc, pictures: list[tuple[Chart, bytes | None]], note: str | None, s
         state["noted"] = True
         return
     for chart, png in pictures:
+        if png is None:  # not rendered (a caller that asked for no charts)
+            continue
         doc.add_picture(io.BytesIO(png), width=Cm(16))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         shape = doc.inline_shapes[-1]
@@ -401,7 +403,7 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
     if unit_rows.height:
         doc.add_heading("四、各单位情况", level=1)
         _para(doc, f"调解成效为{range_label(wb.start, f.period)}累计，组织建设为{period_label(f.period)}期末数；"
-                   "排名为在全部单位中的名次，未报送的单位不参与排名。")
+                   "排名为名次/参与排名的单位数，未报送的单位不参与排名。")
         charts_for(*(c.title for c in wb.charts if c.title.startswith("各单位")))
         _unit_tables(doc, b.ranking)
 
@@ -430,7 +432,7 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
 def _unit_tables(doc, ranking: pl.DataFrame) -> None:
     """One small table per unit: each measure's value, fraction, target, gap and rank among the units."""
     units = ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE)
-    total = units["unit_code"].n_unique()
+    ranked = dict(units.filter(pl.col("rate").is_not_null()).group_by("measure").len().iter_rows())  # 名次/参与排名的单位数
     order = {m: i for i, m in enumerate((*q.RANKING_MEASURES, *(c["key"] for c in q.coverage_measures())))}
     for code in sorted(units["unit_code"].unique().to_list()):
         rows = sorted(units.filter(pl.col("unit_code") == code).to_dicts(), key=lambda r: order.get(r["measure"], 99))
@@ -445,7 +447,7 @@ def _unit_tables(doc, ranking: pl.DataFrame) -> None:
                 gap = "已达标" if r["met"] else f"差 {100 * (r['target'] - r['rate']):.1f} 个百分点"
             body.append([r["label"], percent(r["rate"]) if r["rate"] is not None else "未报送",
                          f"{count(r['numerator'])}/{count(r['denominator'])}" if r["denominator"] is not None else "—",
-                         percent(r["target"]), gap, f"{r['rank']}/{total}" if r["rank"] is not None else "—"])
+                         percent(r["target"]), gap, f"{r['rank']}/{ranked[r['measure']]}" if r["rank"] is not None else "—"])
             colors.append([None] * 4 + [ORANGE if gap.startswith("差") else None, None])
         _table(doc, UNIT_TABLE_HEADERS, body, widths_cm=[5.4, 1.9, 2.8, 1.9, 2.8, 1.4], size=9, colors=colors)
 
