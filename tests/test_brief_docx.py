@@ -194,3 +194,38 @@ def test_charts_are_embedded_as_pictures(wh):
     assert len(doc.inline_shapes) == 4
     described = [s._inline.docPr.get("descr") for s in doc.inline_shapes]
     assert described == ["各项目标完成情况", "各项指标进展", "各单位协商调解解决占比", "受理、结案、调解成功与成功率"]
+
+
+# ------------------------------------------------------------------ python -m etl brief
+def test_command_line_writes_the_docx_and_the_xlsx_within_an_accounts_scope(tmp_path, monkeypatch, capsys):
+    import openpyxl
+
+    from auth import accounts
+    from etl.cli import main
+    db = tmp_path / "wh.duckdb"
+    made = build(db)
+    accounts.add_account(made, "dongchang", role="county", region_code="220502", password="Dongchang-2025!",
+                         actor="test")
+    made.close()
+    monkeypatch.setattr(chart_images, "browser_path", lambda: None)  # fast; rendering is tested above
+    monkeypatch.chdir(tmp_path)
+    assert main(["brief", "--db", str(db), "--period", "2025-02", "--format", "docx"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "已生成月度简报 吉林省调解工作月度简报_2025年2月.docx（全省 · 2025-02，未附图表）"
+    assert err.startswith("本机未安装 Chromium 浏览器")
+    doc = open_docx((tmp_path / "吉林省调解工作月度简报_2025年2月.docx").read_bytes())
+    assert texts(doc)[0] == "吉林省劳动人事争议调解工作月度简报（2025年2月）"
+
+    assert main(["brief", "--db", str(db), "--user", "dongchang", "--format", "docx", "--out", "county.docx"]) == 0
+    doc = open_docx((tmp_path / "county.docx").read_bytes())  # the latest month, the page's default region: the unit
+    assert texts(doc)[0] == "通化市劳动人事争议调解工作月度简报（2025年2月）" and "长春" not in everything(doc)
+    assert main(["brief", "--db", str(db), "--user", "dongchang", "--out", "county.xlsx"]) == 0
+    assert openpyxl.load_workbook(tmp_path / "county.xlsx")["简报"]["A1"].value == texts(doc)[0]
+    capsys.readouterr()
+
+    assert main(["brief", "--db", str(db), "--user", "dongchang", "--region", "220100"]) == 2
+    assert capsys.readouterr().err.strip() == "当前账号无权查看 长春市 的数据。请用 --region 选择该账号可以查看的地区。"
+    assert main(["brief", "--db", str(db), "--user", "nobody"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        main(["brief", "--db", str(db), "--format", "pdf"])
+    assert usage.value.code == 2
