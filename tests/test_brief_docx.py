@@ -10,18 +10,17 @@ The warehouse is test_queries' tiny one plus February 2024 for 通化市, so 202
 from __future__ import annotations
 
 import io
-import shutil
 
 import polars as pl
 import pytest
 from docx import Document
+from test_queries import a1, build_tiny, load
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
 from dashboard import brief_docx, chart_images
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.chart_images import Images
-from test_queries import a1, build_tiny, load
 
 NO_CHARTS = Images()  # most tests look at text and tables; rendering is tested on its own
 COUNTY = Viewer("dongchang", "county", "220502")
@@ -183,7 +182,7 @@ def test_text_that_xml_cannot_hold_is_dropped():
     assert brief_docx._text("长春\x00测试\x1b公司") == "长春测试公司"
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None and not chart_images.browser_path(),
+@pytest.mark.skipif(chart_images.browser_path() is None,
                     reason="no Chromium on PATH (/usr/bin/chromium): kaleido cannot render the charts")
 def test_charts_are_embedded_as_pictures(wh):
     word = brief_docx.gather(wh, PROVINCE_ADMIN, None, "2025-02")
