@@ -344,12 +344,14 @@ def _charts(doc, pictures: list[tuple[Chart, bytes | None]], note: str | None, s
 
 
 def for_print(fig: go.Figure) -> go.Figure:
-    """A copy laid out for a printed page: the legend under the plot, where it cannot cover the subtitle (on
-    screen the legend sits at the top right, beside the modebar)."""
+    """A copy laid out for a printed page: margins for the tick labels, and the legend under the plot where it
+    cannot cover the subtitle (on screen the legend sits at the top right, beside the modebar)."""
     out = go.Figure(fig)
+    # the screen's narrow margins rely on the browser's automargin; a fixed-size image needs room for tick labels
+    out.update_layout(margin=dict(l=60, r=30, b=50))
     if out.layout.showlegend is not False:
         out.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
-                          margin=dict(b=60))
+                          margin=dict(b=70))
     return out
 
 
