@@ -62,6 +62,7 @@ class WordBrief:
 # ------------------------------------------------------------------ gathering
 def gather(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> WordBrief:
     """The xlsx brief of the month plus the tiles' figures, signals and the 总览 charts, within the viewer's scope."""
+    chart_images.warm_up()  # Chromium starts (about 2 s) while the queries run
     b = brief_mod.build(wh, viewer, region, period)
     start = b.figures.ytd_start or period
     kpis = q.kpis(wh, viewer, region, period)

@@ -38,6 +38,26 @@ def browser_path() -> str | None:
     return next((path for path in map(shutil.which, BROWSERS) if path), None)
 
 
+def _start_server(kaleido) -> None:
+    """Start kaleido's server once per process (returns at once; Chromium starts in the server's thread)."""
+    global _server_started
+    if not _server_started:
+        kaleido.start_sync_server(mathjax=False, timeout=TIMEOUT_S, silence_warnings=True)
+        _server_started = True
+
+
+def warm_up() -> None:
+    """Let Chromium start while the caller still queries its data (no-op without a browser or kaleido)."""
+    if browser_path() is None:
+        return
+    try:
+        import kaleido
+        with _lock:
+            _start_server(kaleido)
+    except Exception:  # render() reports it, in Chinese, when the charts are asked for
+        log.exception("图表导出服务启动失败")
+
+
 def render(figures: list[go.Figure], *, width: int = 900, scale: float = 2.0) -> Images:
     """Every figure as PNG (layout width `width` px, its own height), or none of them with a note."""
     if not figures:
@@ -52,9 +72,7 @@ def render(figures: list[go.Figure], *, width: int = 900, scale: float = 2.0) ->
     global _server_started
     try:
         with _lock:
-            if not _server_started:
-                kaleido.start_sync_server(mathjax=False, timeout=TIMEOUT_S, silence_warnings=True)
-                _server_started = True
+            _start_server(kaleido)
             return Images(png=[kaleido.calc_fig_sync(
                 fig.to_dict(), opts={"format": "png", "width": width, "height": fig.layout.height or 400,
                                      "scale": scale}) for fig in figures])
