@@ -234,6 +234,10 @@ def _setup(doc) -> None:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(12)
     _fonts(normal.element, BODY_FONT)
+    language = OxmlElement("w:lang")  # Chinese punctuation and quotes take the East Asian font
+    language.set(qn("w:val"), "en-US")
+    language.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(language)
     normal.paragraph_format.space_after = Pt(4)
     normal.paragraph_format.line_spacing = 1.4
     for name, size in (("Title", 20), ("Heading 1", 15), ("Heading 2", 13)):
