@@ -3,7 +3,7 @@
 `build()` gathers the figures through the scoped page queries (so a brief never shows more than its viewer may
 see); `sentences()` is a pure function of those figures (tested with hand-checkable numbers); `brief_xlsx()`
 writes the workbook: 简报 (sentences + key figures), 各单位 (ranking), 重大集体争议, 口径说明.
-xlsx rather than docx: no new dependency, and the figures stay numbers a clerk can paste into a report.
+The Word document (dashboard/brief_docx.py) renders this same Brief, adding the 总览 charts and 同比.
 """
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ class Brief:
     disputes: pl.DataFrame
     freshness: str
     title: str
+    ranking: pl.DataFrame = field(default_factory=pl.DataFrame)  # q.unit_ranking rows behind `units` (Word brief)
 
 
 # ------------------------------------------------------------------ sentences
@@ -269,7 +270,8 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
         figures=f, sentences=sentences(f), key_figures=key_figures(kp, f), units=q.ranking_table(ranking)
         if ranking.height else pl.DataFrame(), disputes=disputes,
         freshness=f"数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位",
-        title=f"{'吉林省' if sel.level == 'province' else area}劳动人事争议调解工作月度简报（{period_label(period)}）")
+        title=f"{'吉林省' if sel.level == 'province' else area}劳动人事争议调解工作月度简报（{period_label(period)}）",
+        ranking=ranking)
 
 
 def scope_sees_all_units(wh: Warehouse, viewer: Viewer) -> bool:
@@ -363,5 +365,5 @@ def brief_xlsx(brief: Brief) -> bytes:
     return buffer.getvalue()
 
 
-def file_name(area: str, period: str) -> str:
-    return safe_file_name(f"{'吉林省' if area == q.PROVINCE_NAME else area}调解工作月度简报_{period_label(period)}")
+def file_name(area: str, period: str, ext: str = "xlsx") -> str:
+    return safe_file_name(f"{'吉林省' if area == q.PROVINCE_NAME else area}调解工作月度简报_{period_label(period)}", ext)

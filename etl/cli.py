@@ -1,4 +1,4 @@
-"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,user}.
+"""Command line: python -m etl {ingest,template,demo,history,restore,backup,restore-backup,signals,brief,user}.
 
 Exit status (interfaces.md §1): 0 done, 1 something was not done (a file rejected or skipped, the warehouse
 busy, missing or damaged), 2 usage error. Read commands (history, backup, user list) open the warehouse
@@ -317,6 +317,51 @@ def cmd_signals(args) -> int:
     return 0
 
 
+def cmd_brief(args) -> int:
+    """月度简报 as on 总览's download buttons: .xlsx (default) or .docx, within the named account's scope."""
+    from dashboard import brief, brief_docx, common
+    from dashboard import queries as q
+    from etl.scope import resolve_user_viewer
+    wh = _open(args, read_only=True)
+    try:
+        viewer, error = resolve_user_viewer(wh, args.user)  # the same scope as the account has in the app
+        if error:
+            print(error, file=sys.stderr)
+            return 2
+        periods = common.periods(wh)
+        if not periods:
+            print("数据仓库中还没有任何报表数据，无法生成月度简报。", file=sys.stderr)
+            return 1
+        period = args.period or periods[-1]
+        choices = [code for code, _, _ in common.region_choices(wh, viewer)]
+        region = args.region or (choices[0] if choices else None)  # the app's default: the first region offered
+        try:
+            area = q.selection(wh, viewer, region).name
+            if args.format == "docx":
+                word = brief_docx.gather(wh, viewer, region, period)
+                images = brief_docx.render_charts(word)
+                content, name = brief_docx.brief_docx(word, images), brief_docx.file_name(area, period)
+            else:
+                images = None
+                content, name = brief.brief_xlsx(brief.build(wh, viewer, region, period)), brief.file_name(area, period)
+        except q.ScopeError as refused:
+            print(f"{refused}。请用 --region 选择该账号可以查看的地区。", file=sys.stderr)
+            return 2
+    finally:
+        wh.close()
+    out = Path(args.out or name)
+    out.write_bytes(content)
+    extra = ""
+    if images is not None:
+        extra = f"，附图 {len(images.png)} 幅" if images.png else "，未附图表"
+    print(f"已生成月度简报 {out}（{area} · {period}{extra}）")
+    if images is not None and images.note:
+        print(images.note, file=sys.stderr)
+    if periods and period not in periods:
+        print(f"提示：{period} 没有任何报表数据，简报中相应内容为空。", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
@@ -372,6 +417,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("signals", help="风险预警：按当前数据逐月重新计算全部预警信号"))
     p.add_argument("action", choices=["refresh"], help="refresh：重算全部规则（建议每天定时运行，及时发现逾期未报）")
     p.set_defaults(func=cmd_signals)
+
+    p = with_db(sub.add_parser("brief", help="生成月度简报：Excel（关键数字、文字说明）或 Word（另附总览图表、各单位表格）"))
+    p.add_argument("--period", type=period_arg, help="统计期 YYYY-MM（默认：最近有数据的月份）")
+    p.add_argument("--format", choices=["xlsx", "docx"], default="xlsx", help="xlsx（默认）或 docx（Word 文档）")
+    p.add_argument("--region", help="单位或地区代码（默认：与总览页相同，全省或该账号的单位）")
+    p.add_argument("--user", help="按该账号的查看范围生成（与页面相同；默认：省级管理员）")
+    p.add_argument("--out", help="输出文件（默认：当前目录下按简报标题命名）")
+    p.set_defaults(func=cmd_brief)
 
     try:
         from etl.accounts_cli import add_user_commands

@@ -2,7 +2,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import brief, charts, common, layout, state, targets
+from dashboard import brief, brief_docx, charts, common, layout, state, targets
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.layout import cached
@@ -38,6 +38,11 @@ with top_right:
                        file_name=brief.file_name(sel.name, end), mime=brief.XLSX_MIME, icon=":material/summarize:",
                        on_click="ignore", type="primary", key="brief_download",
                        help="本月关键数字与自动生成的文字说明，可直接用于简报")
+    st.download_button("月度简报（Word）",
+                       data=lambda: brief_docx.brief_docx(brief_docx.gather(wh, viewer, flt.region, end)),
+                       file_name=brief_docx.file_name(sel.name, end), mime=brief_docx.DOCX_MIME,
+                       icon=":material/description:", on_click="ignore", key="brief_docx_download",
+                       help="Word 文档：关键数字（环比、同比、目标差距）、文字说明、总览图表、各单位表格，便于印发传阅")
 
 kp = cached(q.kpis, wh, viewer, flt.region, end)
 rows = {r["key"]: r for r in kp.to_dicts()}
