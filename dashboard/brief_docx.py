@@ -28,7 +28,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from auth.viewer import Viewer
 from dashboard import brief as brief_mod
-from dashboard import chart_images, charts, common
+from dashboard import chart_images, charts, common, targets
 from dashboard import queries as q
 from dashboard.brief import Brief
 from dashboard.format import change_pct, count, money_wan, percent, period_label, points, range_label, shift_period
@@ -133,7 +133,7 @@ def _measure_panels(wh: Warehouse, viewer: Viewer, region: str | None, start: st
         if not part.height:
             continue
         marks = [(t["rate"], f"{t['target_date'].year}年底 {percent(t['rate'])}")
-                 for t in q.target_in_force(targets_all, key, end)[1] if t["rate"] is not None]
+                 for t in targets_all.filter(pl.col("measure") == key).to_dicts() if t["rate"] is not None]
         panels.append({"title": q.TILE_LABELS.get(key, key), "period": part["period"].to_list(),
                        "rate": part["rate"].to_list(), "numerator": part["numerator"].to_list(),
                        "denominator": part["denominator"].to_list(), "targets": marks})
@@ -159,7 +159,7 @@ def key_figure_rows(kpis: pl.DataFrame, last_year: pl.DataFrame) -> list[dict[st
         target = "—"
         if r["target"] is not None:
             target = percent(r["target"]) + (f"（{r['target_date'].year}年底）" if r["target_date"] else "")
-        gap = "—" if r["gap"] is None else ("已达标" if r["met"] else f"差 {abs(100 * r['gap']):.1f} 个百分点")
+        gap = targets.gap_note(r.get("status"), r["value"], r["target"])  # the tiles' note (one status rule)
         rows.append({"key": r["key"], "指标": r["label"], "本月": show(r["value"]), "上月": show(r["previous"]),
                      "环比": month_on_month, "上年同月": show(ly), "同比": year_on_year, "目标": target, "差距": gap,
                      "分子/分母": f"{count(r['numerator'])}/{count(r['denominator'])}"
@@ -412,7 +412,8 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
         _para(doc, f"调解成效为{range_label(wb.start, f.period)}累计，组织建设为{period_label(f.period)}期末数；"
                    "排名为名次/参与排名的单位数，未报送的单位不参与排名。")
         charts_for(*(c.title for c in wb.charts if c.title.startswith("各单位")))
-        _unit_tables(doc, b.ranking)
+        _unit_tables(doc, b.ranking, f.period,
+                     {r["key"]: r["target_date"] for r in wb.kpis.to_dicts()})
 
     doc.add_heading(f"{'五' if unit_rows.height else '四'}、风险提示", level=1)
     for text in signal_sentences(wb.signals):
@@ -436,7 +437,7 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
     return buffer.getvalue()
 
 
-def _unit_tables(doc, ranking: pl.DataFrame) -> None:
+def _unit_tables(doc, ranking: pl.DataFrame, period: str, deadlines: dict) -> None:
     """One small table per unit: each measure's value, fraction, target, gap and rank among the units."""
     units = ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE)
     ranked = dict(units.filter(pl.col("rate").is_not_null()).group_by("measure").len().iter_rows())  # 名次/参与排名的单位数
@@ -449,13 +450,12 @@ def _unit_tables(doc, ranking: pl.DataFrame) -> None:
             continue
         body, colors = [], []
         for r in rows:
-            gap = "—"
-            if r["target"] is not None and r["rate"] is not None:
-                gap = "已达标" if r["met"] else f"差 {100 * (r['target'] - r['rate']):.1f} 个百分点"
+            gap = targets.gap_note(targets.status(r["rate"], r["target"], deadlines.get(r["measure"]), period),
+                                   r["rate"], r["target"])
             body.append([r["label"], percent(r["rate"]) if r["rate"] is not None else "未报送",
                          f"{count(r['numerator'])}/{count(r['denominator'])}" if r["denominator"] is not None else "—",
                          percent(r["target"]), gap, f"{r['rank']}/{ranked[r['measure']]}" if r["rank"] is not None else "—"])
-            colors.append([None] * 4 + [ORANGE if gap.startswith("差") else None, None])
+            colors.append([None] * 4 + [ORANGE if "差" in gap else None, None])
         _table(doc, UNIT_TABLE_HEADERS, body, widths_cm=[5.4, 1.9, 2.8, 1.9, 2.8, 1.4], size=9, colors=colors)
 
 

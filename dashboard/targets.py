@@ -94,3 +94,14 @@ def gap_phrase(goal: str, rate: float | None, target: float | None, deadline: dt
     if key == "overdue":
         return f"{goal}已逾期，尚差{gap:.1f}个百分点"
     return f"距{goal}还差{gap:.1f}个百分点"
+
+
+def gap_note(key: str | None, rate: float | None, target: float | None) -> str:
+    """The short note beside a figure, the same on 总览's tiles, the brief's tables and the Word brief:
+    '已达标' · '逾期未达标 · 差 7.1 个百分点' · '未达标 · 差 3.0 个百分点' ('—' without both figures)."""
+    gap = gap_points(rate, target)
+    if gap is None or key in (None, "no_target", "no_data"):
+        return "—"
+    if key == "reached":
+        return label(key)
+    return f"{label(key)} · 差 {gap:.1f} 个百分点"

@@ -55,8 +55,7 @@ def rate_tile(key: str) -> None:
         when = f"（{r['target_date'].year}年底）" if r["target_date"] else ""
         parts.append(f"目标 {fmt.percent(r['target'])}{when}")
         if r["gap"] is not None:  # one status rule (dashboard.targets): past the deadline 逾期未达标, never just 差
-            parts.append(targets.label(r["status"]) if r["met"] else
-                         f"{targets.label(r['status'])} · 差 {abs(100 * r['gap']):.1f} 个百分点")
+            parts.append(targets.gap_note(r["status"], r["value"], r["target"]))
     if r["numerator"] is not None:
         parts.append(f"{fmt.count(r['numerator'])}/{fmt.count(r['denominator'])}")
     progress = (r["value"] / r["target"]) if (r["value"] is not None and r["target"]) else None

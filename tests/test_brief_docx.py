@@ -17,7 +17,7 @@ from docx import Document
 from test_queries import a1, build_tiny, load
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from dashboard import brief_docx, chart_images
+from dashboard import brief_docx, chart_images, targets
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.chart_images import Images
@@ -119,7 +119,7 @@ def test_key_figures_are_the_pages(wh):
         ["受理案件数", "40 件", "40 件", "+0.0%", "25 件", "+60.0%", "—", "—"],
         ["调解成功率", "50.0%\n15/30", "63.3%", "-13.3 个百分点", "55.6%", "-5.6 个百分点", "—", "—"],
         ["协商调解解决占比", "21.4%\n15/70", "38.0%", "-16.6 个百分点", "25.0%", "-3.6 个百分点", "32.5%（2025年底）",
-         "差 11.1 个百分点"],
+         "未达标 · 差 11.1 个百分点"],
     ]
     tiles = q.kpis(wh, PROVINCE_ADMIN, "220500", "2025-02").to_dicts()
     assert [row[0] for row in table[1:]] == [t["label"] for t in tiles]
@@ -129,7 +129,9 @@ def test_key_figures_are_the_pages(wh):
         else:
             assert row[1] == fmt.count(t["value"], " 件") and row[3] == fmt.change_pct(t["value"], t["previous"])
         if t["gap"] is not None:
-            assert row[7] == ("已达标" if t["met"] else f"差 {abs(100 * t['gap']):.1f} 个百分点")
+            # the tile's note, word for word (one status rule: 已达标 / 未达标 · 差 / 逾期未达标 · 差)
+            assert row[7] == (targets.label("reached") if t["met"] else
+                              f"{targets.label(t['status'])} · 差 {abs(100 * t['gap']):.1f} 个百分点")
 
 
 def test_a_table_per_unit(wh):
@@ -144,9 +146,9 @@ def test_a_table_per_unit(wh):
     tonghua = cells(per_unit[1])
     assert tonghua[:4] == [
         ["指标", "数值", "分子/分母", "目标", "差距", "排名"],
-        ["协商调解解决占比", "28.3%", "34/120", "32.5%", "差 4.2 个百分点", "2/2"],  # 长春市 20/50
+        ["协商调解解决占比", "28.3%", "34/120", "32.5%", "未达标 · 差 4.2 个百分点", "2/2"],  # 长春市 20/50
         ["调解成功率", "56.7%", "34/60", "—", "—", "1/2"],  # 长春市 20/40
-        ["规上企业调委会设立率", "66.7%", "20/30", "80.0%", "差 13.3 个百分点", "1/1"],  # 长春市: no 附件2
+        ["规上企业调委会设立率", "66.7%", "20/30", "80.0%", "未达标 · 差 13.3 个百分点", "1/1"],  # 长春市: no 附件2
     ]
     assert "协商调解解决占比未达到本单位目标的有1个单位：通化市（28.3%，目标32.5%，差4.2个百分点）。" in texts(doc)
 
