@@ -105,8 +105,8 @@ def test_tasks_overdue_first(ledger_warehouse):
 
 def test_tasks_as_of_later_month_and_filters(ledger_warehouse):
     wh = ledger_warehouse
-    frame = lg.tasks(wh, PROVINCE_ADMIN, "2025-04", "220500", overdue_only=True)
-    assert frame.select("task_id", "step", "days_overdue", "snapshot_period").rows() == [
+    frame = lg.tasks(wh, PROVINCE_ADMIN, "2025-04", "220500", show="overdue")
+    assert frame.select("task_id", "step", "days_overdue", "last_reported_period").rows() == [
         ("T-02", 3, 61, "2025-04"), ("H-02", 4, 46, "2025-03")]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", steps=[5])["task_id"].to_list() == ["T-01"]
     # before any snapshot the ledger is empty
@@ -144,12 +144,12 @@ def test_scope_city_clerk(ledger_warehouse):
 def test_exports_have_chinese_headers(ledger_warehouse):
     counts = lg.export_counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
     assert counts.columns == ["地区代码", "地区", "1 任务部署", "2 推进落实", "3 督导检查", "4 考核评估", "5 闭环销号",
-                              "任务总数", "已闭环", "闭环率（%）", "逾期任务"]
-    assert counts.row(0) == ("220000", "全省", 1, 1, 1, 1, 1, 5, 1, 20.0, 2)
+                              "任务总数", "已闭环", "闭环率（%）", "逾期任务", "未更新任务"]
+    assert counts.row(0) == ("220000", "全省", 1, 1, 1, 1, 1, 5, 1, 20.0, 2, 0)
     tasks = lg.export_tasks(lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
     first = dict(zip(tasks.columns, tasks.row(0)))
-    assert (first["任务编号"], first["当前环节"], first["是否逾期"], first["逾期天数"], first["完成率（%）"]) == (
-        "T-02", "2 推进落实", "是", 31, 25.0)
+    assert (first["任务编号"], first["当前环节"], first["是否逾期"], first["逾期天数"], first["完成率（%）"],
+            first["最近上报月份"], first["未更新起始月份"]) == ("T-02", "2 推进落实", "是", 31, 25.0, "2025-03", None)
 
 
 def test_figures_are_specs(ledger_warehouse):
@@ -173,19 +173,24 @@ def test_empty_warehouse(empty_warehouse):
 
 # ------------------------------------------------------------------ the page (AppTest)
 
+def task_box(at):
+    """The 选择任务 selectbox (its widget key names the region and month it belongs to)."""
+    return next(box for box in at.selectbox if box.label == "选择任务")
+
+
 def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
                   params={"period": "2025-03", "region": "220500", "task": "220500:T-02"})
     assert [(m.label, m.value) for m in at.metric] == [("任务总数", "4 项"), ("已闭环销号", "1 项"), ("闭环率", "25.0%"),
-                                                       ("逾期任务", "2 项")]
+                                                       ("逾期任务", "2 项"), ("未更新任务", "0 项")]
     steps = at.dataframe[0].value
     assert steps["region_name"].tolist() == ["通化市本级", "辉南县"]
     assert steps["closure_rate"].tolist() == [50.0, 0.0]
     tasks = at.dataframe[1].value  # shown as a Styler: overdue rows highlighted
     assert tasks["任务编号"].tolist() == ["T-02", "H-02", "H-01", "T-01"]
     assert tasks["逾期天数"].tolist() == ["31 天", "16 天", "", ""]
-    assert at.selectbox(key="ledger_task").value == "220500:T-02"
+    assert task_box(at).value == "220500:T-02"
     attributes = dict(zip(*at.dataframe[2].value.T.values))
     assert (attributes["专班负责人"], attributes["操作手册/标准模板"], attributes["目标值 / 完成值"]) == (
         "李强（科长）", "《委派委托调解工作流程》", "4 / 1")
@@ -193,10 +198,17 @@ def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
 
 def test_page_overdue_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
-    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "overdue": "1"})
-    assert at.toggle(key="ledger_overdue").value is True
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "show": "overdue"})
+    assert at.radio(key="ledger_show").value == "overdue"
     assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
-    assert at.query_params["overdue"] == "1"
+    assert at.query_params["show"] == "overdue"
+
+
+def test_page_old_overdue_link_still_filters(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "overdue": "1"})
+    assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
+    assert (at.query_params.get("show"), at.query_params.get("overdue")) == ("overdue", None)
 
 
 def test_page_county_clerk(ledger_warehouse, monkeypatch):

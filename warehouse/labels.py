@@ -31,3 +31,8 @@ WARNING_LEVELS = ("红", "橙", "黄", "蓝")
 # Report submissions (submission_status macro: on_time / late / missing; superseded = corrected later).
 SUBMISSION_STATUS = {"on_time": "按时", "superseded": "已更正", "late": "迟报", "missing": "未报"}
 LATE = SUBMISSION_STATUS["late"]
+
+# 工作台账 task states besides its step (warehouse macros ledger_overdue and ledger_stale): a live task past its
+# 计划完成时限 is 逾期; a task its region's latest ledger no longer lists (not closed) is 未更新, counted apart.
+LEDGER_OVERDUE = "逾期"
+LEDGER_STALE = "未更新"
