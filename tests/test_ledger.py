@@ -258,3 +258,135 @@ def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "steps": "4,5"})
     assert at.dataframe[1].value["任务编号"].tolist() == ["H-02", "T-01"]
     assert at.query_params["steps"] == "4,5"
+
+
+# ------------------------------------------------------------------ 未更新 (stale) tasks: issue 10 item 5
+# 辉南县 reports A-01 and A-02 in 2025-03 and only A-02 in 2025-04: A-01 (not closed, due 2025-01-31) is missing from
+# its region's latest ledger. 东昌区 reports D-01 in 2025-03 and no ledger since: its task stays live as of 2025-03.
+#
+#     region        task   2025-03                 2025-04
+#     220523 辉南县  A-01   2 · due 2025-01-31      (not listed: 未更新 from 2025-04)
+#                   A-02   1 · due 2025-12-31      2 · due 2025-12-31
+#     220502 东昌区  D-01   4 · due 2025-02-15      (no ledger from 东昌区)
+#
+# As of 2025-03 (month end 03-31) A-01 is 59 days overdue and D-01 44; as of 2025-04 A-01 is 未更新 (not overdue)
+# and D-01 is 74 days overdue (04-30 − 02-15).
+STALE_SNAPSHOTS = {
+    "2025-03": [c1_row("220523", "A-01", "辉南县", step=2, due_on=D(2025, 1, 31), task="建立调解员名册并动态管理"),
+                c1_row("220523", "A-02", "辉南县", step=1, due_on=D(2025, 12, 31)),
+                c1_row("220502", "D-01", "东昌区", step=4, due_on=D(2025, 2, 15))],
+    "2025-04": [c1_row("220523", "A-02", "辉南县", step=2, due_on=D(2025, 12, 31))],
+}
+
+
+@pytest.fixture(scope="module")
+def stale_warehouse(tmp_path_factory):
+    from warehouse.db import Warehouse
+    wh = Warehouse(tmp_path_factory.mktemp("stale") / "wh.duckdb")
+    for period, rows in STALE_SNAPSHOTS.items():
+        result = ingest(wh, form_workbook("C", {"工作台账": rows}, period=period, unit=reference_index().get("220500")),
+                        f"220500-{period}.xlsx", today=TODAY)
+        assert result.status == "loaded", result.errors
+    yield wh
+    wh.close()
+
+
+def test_a_task_missing_from_its_regions_latest_ledger_is_stale_not_overdue(stale_warehouse):
+    wh = stale_warehouse
+    columns = ["task_id", "step", "overdue", "days_overdue", "stale", "stale_since", "last_reported_period",
+               "ledger_period"]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-03").select(columns).rows() == [
+        ("A-01", 2, True, 59, False, None, "2025-03", "2025-03"),
+        ("D-01", 4, True, 44, False, None, "2025-03", "2025-03"),
+        ("A-02", 1, False, None, False, None, "2025-03", "2025-03"),
+    ]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04").select(columns).rows() == [
+        ("D-01", 4, True, 74, False, None, "2025-03", "2025-03"),  # 东昌区 reported no ledger since: still live
+        ("A-02", 2, False, None, False, None, "2025-04", "2025-04"),
+    ]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", show="overdue")["task_id"].to_list() == ["D-01"]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", show="stale").select(columns).rows() == [
+        ("A-01", 2, False, None, True, "2025-04", "2025-03", "2025-04"),
+    ]
+
+
+def test_stale_tasks_are_counted_apart(stale_warehouse):
+    columns = [*COUNT_COLUMNS, "stale"]
+    assert lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-04", "220500").select(columns).rows() == [
+        ("total", "220500", "通化市", 0, 1, 0, 1, 0, 2, 0, 1, 0.0, 1),
+        ("child", "220502", "东昌区", 0, 0, 0, 1, 0, 1, 0, 1, 0.0, 0),
+        ("child", "220523", "辉南县", 0, 1, 0, 0, 0, 1, 0, 0, 0.0, 1),
+    ]
+    # a month earlier the same task was live (and overdue): the state is read as of the month
+    assert lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-03", "220523").select(columns).rows() == [
+        ("total", "220523", "辉南县", 1, 1, 0, 0, 0, 2, 0, 1, 0.0, 0),
+    ]
+    exported = lg.export_counts(lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-04"))
+    assert dict(zip(exported.columns, exported.row(0)))["未更新任务"] == 1
+
+
+def test_public_view_says_a_stale_task_is_not_overdue(stale_warehouse):
+    assert stale_warehouse.query("select task_id, period, overdue from v_ledger order by task_id").rows() == [
+        ("A-01", "2025-03", False), ("A-02", "2025-04", False), ("D-01", "2025-03", True)]
+
+
+def test_stale_rule_is_one_macro():
+    """ledger_stale: not closed and reported before its region's latest ledger; a closed task never is."""
+    import duckdb
+    from conftest import ROOT
+    con = duckdb.connect()
+    con.execute((ROOT / "warehouse/models/macros/ledger_stale.sql").read_text(encoding="utf-8"))
+    assert con.execute("""
+        select ledger_stale(2, '2025-03', '2025-04'), ledger_stale(5, '2025-03', '2025-04'),
+               ledger_stale(2, '2025-04', '2025-04')
+    """).fetchall() == [(True, False, False)]
+
+
+def test_page_shows_stale_tasks_apart(stale_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, stale_warehouse, "pages/ledger.py", params={"period": "2025-04", "region": "220500"})
+    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "2 项"), ("已闭环销号", "0 项"), ("闭环率", "0.0%"),
+                                                       ("逾期任务", "1 项"), ("未更新任务", "1 项")]
+    assert at.dataframe[0].value["stale"].tolist() == [0, 1]  # 东昌区, 辉南县
+    listed = at.dataframe[1].value
+    assert listed[["任务编号", "最近上报月份", "逾期天数"]].values.tolist() == [["D-01", "2025年3月", "74 天"],
+                                                                   ["A-02", "2025年4月", ""]]
+    assert at.radio(key="ledger_show").options == ["在账任务（2）", "只看逾期（1）", "只看未更新（1）"]
+    at.radio(key="ledger_show").set_value("stale").run()
+    assert not at.exception, at.exception
+    listed = at.dataframe[1].value
+    assert listed[["任务编号", "最近上报月份", "未更新起始月份"]].values.tolist() == [["A-01", "2025年3月", "2025年4月"]]
+    assert at.query_params["show"] == "stale"
+    assert task_box(at).options == ["辉南县 · A-01 · 建立调解员名册并动态管理（未更新）"]
+
+
+# ------------------------------------------------------------------ 选择任务 follows the region and month: item 6
+
+def test_task_box_offers_only_the_current_regions_tasks_after_a_drill(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "region": "220500"})
+    task_box(at).set_value("220500:T-01").run()
+    assert (task_box(at).value, at.query_params["task"]) == ("220500:T-01", "220500:T-01")
+
+    at.selectbox(key="ledger_drill").set_value("220523").run()  # 下钻到地区 → 辉南县
+    assert not at.exception, at.exception
+    box = task_box(at)
+    assert box.options == ["辉南县 · H-02 · 推进乡镇（街道）调解中心实体化建设（逾期）", "辉南县 · H-01 · 推进乡镇（街道）调解中心实体化建设"]
+    assert (box.value, at.query_params["task"]) == ("220523:H-02", "220523:H-02")
+
+    task_box(at).set_value("220523:H-01").run()
+    at.selectbox(key="flt_region").set_value("220581").run()  # the sidebar's 地区 → 梅河口市
+    assert not at.exception, at.exception
+    box = task_box(at)
+    assert box.options == ["梅河口市 · M-01 · 推进乡镇（街道）调解中心实体化建设"]
+    assert (box.value, at.query_params["task"]) == ("220581:M-01", "220581:M-01")
+
+
+def test_task_box_resets_when_the_month_changes(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
+                  params={"period": "2025-04", "region": "220523", "task": "220523:H-01"})
+    assert task_box(at).value == "220523:H-01"  # a deep link opens its task
+    at.selectbox(key="flt_period").set_value("2025-03").run()
+    assert not at.exception, at.exception
+    assert (task_box(at).value, at.query_params["task"]) == ("220523:H-02", "220523:H-02")
