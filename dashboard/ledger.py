@@ -197,7 +197,8 @@ def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_COD
         where {detail_sql("region_code")}
           and case $show when 'stale' then stale when 'overdue' then overdue else not stale end
           and (cast($steps as integer[]) is null or list_contains(cast($steps as integer[]), step))
-        order by overdue desc, days_overdue desc nulls last, stale desc, period, step, due_on, region_code, task_id
+        order by overdue desc, days_overdue desc nulls last, case when stale then period end nulls last, step, due_on,
+                 region_code, task_id
         limit cast($limit as bigint)
     """, {"period": period, "limit": limit, "region": region, "detail": detail, "show": show, "steps": steps})
 

@@ -268,13 +268,15 @@ def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
 #     220523 辉南县  A-01   2 · due 2025-01-31      (not listed: 未更新 from 2025-04)
 #                   A-02   1 · due 2025-12-31      2 · due 2025-12-31
 #     220502 东昌区  D-01   4 · due 2025-02-15      (no ledger from 东昌区)
+#                   D-02   5 闭环 (closed 03-05)    (no ledger from 东昌区)
 #
 # As of 2025-03 (month end 03-31) A-01 is 59 days overdue and D-01 44; as of 2025-04 A-01 is 未更新 (not overdue)
 # and D-01 is 74 days overdue (04-30 − 02-15).
 STALE_SNAPSHOTS = {
     "2025-03": [c1_row("220523", "A-01", "辉南县", step=2, due_on=D(2025, 1, 31), task="建立调解员名册并动态管理"),
                 c1_row("220523", "A-02", "辉南县", step=1, due_on=D(2025, 12, 31)),
-                c1_row("220502", "D-01", "东昌区", step=4, due_on=D(2025, 2, 15))],
+                c1_row("220502", "D-01", "东昌区", step=4, due_on=D(2025, 2, 15)),
+                c1_row("220502", "D-02", "东昌区", step=5, closed_on=D(2025, 3, 5), due_on=D(2025, 6, 30))],
     "2025-04": [c1_row("220523", "A-02", "辉南县", step=2, due_on=D(2025, 12, 31))],
 }
 
@@ -299,10 +301,12 @@ def test_a_task_missing_from_its_regions_latest_ledger_is_stale_not_overdue(stal
         ("A-01", 2, True, 59, False, None, "2025-03", "2025-03"),
         ("D-01", 4, True, 44, False, None, "2025-03", "2025-03"),
         ("A-02", 1, False, None, False, None, "2025-03", "2025-03"),
+        ("D-02", 5, False, None, False, None, "2025-03", "2025-03"),
     ]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04").select(columns).rows() == [
         ("D-01", 4, True, 74, False, None, "2025-03", "2025-03"),  # 东昌区 reported no ledger since: still live
-        ("A-02", 2, False, None, False, None, "2025-04", "2025-04"),
+        ("A-02", 2, False, None, False, None, "2025-04", "2025-04"),  # by step, whatever month it was reported
+        ("D-02", 5, False, None, False, None, "2025-03", "2025-03"),
     ]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", show="overdue")["task_id"].to_list() == ["D-01"]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", show="stale").select(columns).rows() == [
@@ -313,8 +317,8 @@ def test_a_task_missing_from_its_regions_latest_ledger_is_stale_not_overdue(stal
 def test_stale_tasks_are_counted_apart(stale_warehouse):
     columns = [*COUNT_COLUMNS, "stale"]
     assert lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-04", "220500").select(columns).rows() == [
-        ("total", "220500", "通化市", 0, 1, 0, 1, 0, 2, 0, 1, 0.0, 1),
-        ("child", "220502", "东昌区", 0, 0, 0, 1, 0, 1, 0, 1, 0.0, 0),
+        ("total", "220500", "通化市", 0, 1, 0, 1, 1, 3, 1, 1, 1 / 3, 1),
+        ("child", "220502", "东昌区", 0, 0, 0, 1, 1, 2, 1, 1, 0.5, 0),
         ("child", "220523", "辉南县", 0, 1, 0, 0, 0, 1, 0, 0, 0.0, 1),
     ]
     # a month earlier the same task was live (and overdue): the state is read as of the month
@@ -327,7 +331,7 @@ def test_stale_tasks_are_counted_apart(stale_warehouse):
 
 def test_public_view_says_a_stale_task_is_not_overdue(stale_warehouse):
     assert stale_warehouse.query("select task_id, period, overdue from v_ledger order by task_id").rows() == [
-        ("A-01", "2025-03", False), ("A-02", "2025-04", False), ("D-01", "2025-03", True)]
+        ("A-01", "2025-03", False), ("A-02", "2025-04", False), ("D-01", "2025-03", True), ("D-02", "2025-03", False)]
 
 
 def test_stale_rule_is_one_macro():
@@ -345,13 +349,14 @@ def test_stale_rule_is_one_macro():
 def test_page_shows_stale_tasks_apart(stale_warehouse, monkeypatch):
     from test_coverage import run_page
     at = run_page(monkeypatch, stale_warehouse, "pages/ledger.py", params={"period": "2025-04", "region": "220500"})
-    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "2 项"), ("已闭环销号", "0 项"), ("闭环率", "0.0%"),
+    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "3 项"), ("已闭环销号", "1 项"), ("闭环率", "33.3%"),
                                                        ("逾期任务", "1 项"), ("未更新任务", "1 项")]
     assert at.dataframe[0].value["stale"].tolist() == [0, 1]  # 东昌区, 辉南县
     listed = at.dataframe[1].value
     assert listed[["任务编号", "最近上报月份", "逾期天数"]].values.tolist() == [["D-01", "2025年3月", "74 天"],
-                                                                   ["A-02", "2025年4月", ""]]
-    assert at.radio(key="ledger_show").options == ["在账任务（2）", "只看逾期（1）", "只看未更新（1）"]
+                                                                   ["A-02", "2025年4月", ""],
+                                                                   ["D-02", "2025年3月", ""]]
+    assert at.radio(key="ledger_show").options == ["在账任务（3）", "只看逾期（1）", "只看未更新（1）"]
     at.radio(key="ledger_show").set_value("stale").run()
     assert not at.exception, at.exception
     listed = at.dataframe[1].value
