@@ -37,8 +37,6 @@ def _tasks_cte() -> str:
         select
             a.*,
             r.region_name,
-            r.kind,
-            r.unit_code,
             r.unit_name,
             f.child_code,
             f.child_name,

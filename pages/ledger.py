@@ -219,10 +219,10 @@ else:
 
     # ------------------------------------------------------------ 四、任务环节历史
     st.subheader("四、任务环节历史")
-    # The box offers only the tasks listed above (this region, this month); its widget key names the region and
-    # month, so moving to another region or month starts a new box on the first task instead of naming the
-    # previous region's task. The URL's task is honoured when it is one of them and the view did not change.
-    context = f"{focus}:{period}"
+    # The box offers only the tasks listed above (this region, month and filter); its widget key names them, so
+    # another region, month or filter starts a new box on the first task: a kept key would let the browser go on
+    # showing the previous region's task. The URL's task is honoured when it is listed and the view did not change.
+    context = f"{focus}:{period}:{show}:{','.join(map(str, step_filter or []))}"
     if st.session_state.get("ledger_task_context", context) != context:
         st.query_params.pop("task", None)
     st.session_state["ledger_task_context"] = context
