@@ -166,31 +166,9 @@ def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_COD
     return run(wh, f"""
         with {_tasks_cte()}
         select
-            region_code,
-            region_name,
-            unit_name,
-            task_id,
-            task,
-            category,
-            lead_unit,
-            responsible_unit,
-            task_force_lead,
-            playbook,
-            target_value,
-            done_value,
+            * exclude (period, child_code, child_name, child_level),
             cast(done_value as double) / nullif(target_value, 0) as completion,
-            due_on,
-            step,
-            step_name,
-            overdue,
-            days_overdue,
-            stale,
-            stale_since,
-            closed_on,
-            progress,
-            evidence,
-            period as last_reported_period,
-            ledger_period
+            period as last_reported_period
         from tasks
         where {detail_sql("region_code")}
           and case $show when 'stale' then stale when 'overdue' then overdue else not stale end
