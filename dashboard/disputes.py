@@ -18,7 +18,7 @@ import polars as pl
 from auth.viewer import Viewer
 from warehouse import labels
 from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
-from dashboard.ledger import focus_members, level_of
+from dashboard.ledger import focus_members
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse
 
@@ -55,9 +55,8 @@ def span_start(end: str, span: str) -> str | None:
     return add_months(end, -(int(span) - 1))
 
 
-_FOCUS = """($level = 'province'
-               or ($level = 'unit' and unit_code = $region)
-               or ($level = 'region' and region_code = $region))"""
+# the focus region's rows: regions under $region (warehouse macro focus_children, the one drill-down rule)
+_FOCUS = "region_code in (select region_code from focus_children($region))"
 
 # One pass over the reports up to ``$end`` (serving tables of mart_major_dispute_reports / mart_risk_warning_reports,
 # warehouse/models/serving): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
@@ -180,7 +179,7 @@ def _warnings(wh: Warehouse) -> str:
 def _params(wh: Warehouse, viewer: Viewer, q: Query, detail_override: list[str] | None = None) -> dict:
     scope = scope_of(wh, viewer)
     params = q.params()
-    params.update({"level": level_of(wh, q.region), "detail": scope.detail, "units": scope.units})
+    params.update({"detail": scope.detail, "units": scope.units})
     if detail_override is not None:
         params["detail"] = detail_override
     params["members"] = focus_members(wh, q.region, detail_override)
@@ -311,22 +310,15 @@ def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
 
 
 def _children_sql(items_cte: str, measures: str) -> str:
+    """Counts per breakdown row of the focus region (warehouse macro focus_children), rows the viewer may see."""
     return f"""
         with {items_cte},
-        in_focus as (select * from items where {_FOCUS}),
-        keyed as (
-            select
-                *,
-                case when $level = 'province' then unit_code else region_code end as child_code,
-                case when $level = 'province' then unit_name
-                     when $level = 'unit' and region_code = unit_code and kind = 'city' then region_name || '本级'
-                     else region_name end as child_name
-            from in_focus
-        ),
         children as (
-            select * from keyed
-            where ($level = 'province' and {units_sql("child_code")})
-               or ($level <> 'province' and {detail_sql("child_code")})
+            select i.*, f.child_code, f.child_name
+            from items as i
+            join focus_children($region) as f using (region_code)
+            where (f.child_level = 'unit' and {units_sql("f.child_code")})
+               or (f.child_level = 'region' and {detail_sql("f.child_code")})
         )
         select child_code as region_code, child_name as region_name, industry_code, industry_name, {measures}
         from children
@@ -353,20 +345,17 @@ def by_region(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -
 
 
 def _children(wh: Warehouse, viewer: Viewer, region: str) -> list[tuple[str, str]]:
-    """(code, name) of the rows a breakdown of ``region`` shows this viewer: visible units for 全省; the
-    regions of a unit (市本级 for the city's own code) the viewer may see in detail; a region itself."""
-    index = wh.region_index()
+    """(code, name) of the rows a breakdown of ``region`` shows this viewer (warehouse macro focus_children):
+    visible units for 全省; the regions of a unit (市本级 for the city's own code) the viewer may see in detail;
+    a region itself."""
     scope = scope_of(wh, viewer)
-    level = level_of(wh, region)
-    if level == "province":
-        return [(u.code, u.name) for u in sorted(index.units, key=lambda r: r.code)
-                if scope.units is None or u.code in scope.units]
-    if level == "unit":
-        return [(r.code, r.name + "本级" if r.code == r.unit_code and r.kind == "city" else r.name)
-                for r in sorted(index.unit_regions(region), key=lambda r: (r.code != r.unit_code, r.code))
-                if scope.detail is None or r.code in scope.detail]
-    info = index.get(region)
-    return [(region, info.name if info else region)]
+    return run(wh, f"""
+        select distinct child_code, child_name
+        from focus_children($region)
+        where (child_level = 'unit' and {units_sql("child_code")})
+           or (child_level = 'region' and {detail_sql("child_code")})
+        order by child_code
+    """, {"region": region, "detail": scope.detail, "units": scope.units}).rows()
 
 
 def unit_industry(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -> pl.DataFrame:

@@ -1,9 +1,12 @@
 """工作台账 queries: the "五化" closed-loop ledger (forms.md Form C) read as of a month.
 
-The ledger as of month M is every task's latest snapshot reported in or before M (mart_ledger_snapshots,
-materialised as the page mart page_ledger_snapshots);
-a task is overdue when it is not closed (step < 5) and its 计划完成时限 is before M's last day.
-闭环率 = tasks at step 5 ÷ all tasks, summed over the regions of a roll-up.
+The rules live in the warehouse (warehouse/models/macros; docs/CONTRIBUTING.md "Where each rule lives"); this
+module only selects through them:
+- ledger_as_of(period): each task's latest snapshot reported in or before the month (最近上报月份), with
+  未更新 (ledger_stale: not closed and missing from its region's latest ledger up to the month, shown apart and
+  never counted as live or 逾期) and 逾期 (ledger_overdue: a live task not closed and due before the month's end);
+- focus_children(region): the regions under the focus and the breakdown row each adds up to.
+闭环率 = tasks at step 5 ÷ all live tasks, summed over the regions of a roll-up.
 
 Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in the query: task rows only for
 regions in ``viewer.detail_regions``; unit totals only for ``viewer.visible_units``.
@@ -15,33 +18,31 @@ import polars as pl
 from auth.viewer import Viewer
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
 from etl.regions import PROVINCE_CODE
+from warehouse import labels
 from warehouse.db import Warehouse
 
 STEPS = ("任务部署", "推进落实", "督导检查", "考核评估", "闭环销号")
 STEP_COLORS = ("#9ecae1", "#4292c6", "#fdae6b", "#e6550d", "#31a354")  # 1–4 blue→orange, 5 green (closed)
+OVERDUE = labels.LEDGER_OVERDUE
+STALE = labels.LEDGER_STALE
 WUHUA = ("任务清单化", "工作图表化", "操作手册化", "标准模板化", "专班机制化")
 
 
-def _as_of(wh: Warehouse) -> str:
-    """CTEs ``as_of`` (each task's latest snapshot up to $period within $members) and ``tasks`` (with its
-    region and overdue as of $period), over the serving table of the snapshots (page_ledger_snapshots)."""
-    return f"""
-    as_of as (
-        select s.* exclude (unit_code)
-        from page_ledger_snapshots as s
-        where s.period <= $period
-          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), s.region_code))
-        qualify row_number() over (partition by s.region_code, s.task_id order by s.period desc) = 1
-    ),
+def _tasks_cte() -> str:
+    """CTE ``tasks``: the ledger as of $period (warehouse macro ledger_as_of: each task's latest snapshot, its
+    stale / overdue state) for the regions under $region (warehouse macro focus_children: the child row each
+    region adds up to), with the region's names."""
+    return """
     tasks as (
         select
             a.*,
             r.region_name,
-            r.kind,
-            r.unit_code,
             r.unit_name,
-            ledger_overdue(a.step, a.due_on, $period) as overdue  -- the warehouse macro
-        from as_of as a
+            f.child_code,
+            f.child_name,
+            f.child_level
+        from ledger_as_of($period) as a
+        join focus_children($region) as f using (region_code)
         join v_region as r using (region_code)
     )
     """
@@ -59,15 +60,11 @@ def level_of(wh: Warehouse, region: str) -> str:
 
 def focus_members(wh: Warehouse, region: str, detail: list[str] | None = None) -> list[str] | None:
     """Region codes a query over ``region`` needs (None = all, for 全省), within ``detail`` when given: pushed
-    into the scan so a unit's or a county's page reads only its own rows."""
-    index = wh.region_index()
-    level = level_of(wh, region)
-    if level == "province":
-        codes = None
-    elif level == "unit":
-        codes = {r.code for r in index.unit_regions(region)}
-    else:
-        codes = {region}
+    into the scan so a unit's or a county's page reads only its own rows. The regions under a focus are those of
+    the warehouse macro focus_children."""
+    codes = None
+    if level_of(wh, region) != "province":
+        codes = set(run(wh, "select region_code from focus_children($region)", {"region": region})["region_code"])
     if detail is not None:
         codes = set(detail) if codes is None else codes & set(detail)
     return None if codes is None else sorted(codes)
@@ -78,33 +75,18 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
     first total row for ``region`` itself.
 
     Columns: region_code, region_name, level ('total'|'child'), step_1…step_5, total, closed, closure_rate
-    (closed/total), overdue. Rows the viewer may not see never leave the query.
+    (closed/total), overdue, stale. Live tasks only in the steps, total, closed and overdue; stale tasks (未更新,
+    warehouse macro ledger_stale) only in ``stale``. Rows the viewer may not see never leave the query.
     """
     if not may_see(wh, viewer, region):
         return _empty_counts()
     scope = scope_of(wh, viewer)
-    level = level_of(wh, region)
     frame = run(wh, f"""
-        with {_as_of(wh)},
-        in_focus as (
-            select * from tasks
-            where $level = 'province'
-               or ($level = 'unit' and unit_code = $region)
-               or ($level = 'region' and region_code = $region)
-        ),
-        keyed as (
-            select
-                *,
-                case when $level = 'province' then unit_code else region_code end as child_code,
-                case when $level = 'province' then unit_name
-                     when $level = 'unit' and region_code = unit_code and kind = 'city' then region_name || '本级'
-                     else region_name end as child_name
-            from in_focus
-        ),
+        with {_tasks_cte()},
         children as (
-            select * from keyed
-            where ($level = 'province' and {units_sql("child_code")})
-               or ($level <> 'province' and {detail_sql("child_code")})
+            select * from tasks
+            where (child_level = 'unit' and {units_sql("child_code")})
+               or (child_level = 'region' and {detail_sql("child_code")})
         ),
         counted as (
             select
@@ -120,23 +102,27 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
                 $region as region_code,
                 $region_name as region_name,
                 {_count_columns()}
-            from in_focus
+            from tasks
             having count(*) > 0
         )
         select *, closed / nullif(total, 0) as closure_rate
         from counted
         order by (level <> 'total'), region_code
-    """, {"period": period, "level": level, "region": region, "region_name": _name(wh, region),
-          "detail": scope.detail, "units": scope.units, "members": focus_members(wh, region)})
-    if level == "region":
+    """, {"period": period, "region": region, "region_name": _name(wh, region),
+          "detail": scope.detail, "units": scope.units})
+    if level_of(wh, region) == "region":
         frame = frame.filter(pl.col("level") == "total")
     return frame
 
 
 def _count_columns() -> str:
-    steps = ",\n                ".join(f"count(*) filter (where step = {i}) as step_{i}" for i in range(1, 6))
-    return (f"{steps},\n                count(*) as total,\n                count(*) filter (where step = 5) as closed,\n"
-            f"                count(*) filter (where overdue) as overdue")
+    """Live tasks per step, in all, closed and overdue; stale tasks apart (a closed task is never stale)."""
+    steps = ",\n                ".join(f"count(*) filter (where step = {i} and not stale) as step_{i}"
+                                       for i in range(1, 6))
+    return (f"{steps},\n                count(*) filter (where not stale) as total,\n"
+            f"                count(*) filter (where step = 5) as closed,\n"
+            f"                count(*) filter (where overdue) as overdue,\n"
+            f"                count(*) filter (where stale) as stale")
 
 
 def _name(wh: Warehouse, region: str) -> str:
@@ -149,62 +135,48 @@ def _name(wh: Warehouse, region: str) -> str:
 def _empty_counts() -> pl.DataFrame:
     schema = {"level": pl.Utf8, "region_code": pl.Utf8, "region_name": pl.Utf8}
     schema.update({f"step_{i}": pl.Int64 for i in range(1, 6)})
-    schema.update({"total": pl.Int64, "closed": pl.Int64, "overdue": pl.Int64, "closure_rate": pl.Float64})
+    schema.update({"total": pl.Int64, "closed": pl.Int64, "overdue": pl.Int64, "stale": pl.Int64,
+                   "closure_rate": pl.Float64})
     return pl.DataFrame(schema=schema)
 
 
 TASK_LIMIT = 500
 
 
-def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE, *,
-          overdue_only: bool = False, steps: list[int] | None = None, limit: int | None = TASK_LIMIT) -> pl.DataFrame:
-    """The tasks under ``region`` the viewer may see in detail, as of ``period``: overdue first (longest
-    overdue first), then by step and due date.
+SHOW = ("live", "overdue", "stale")  # the task list: the live ledger, its overdue tasks, the stale (未更新) tasks
+
+
+def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE, *, show: str = "live",
+          steps: list[int] | None = None, limit: int | None = TASK_LIMIT) -> pl.DataFrame:
+    """The tasks under ``region`` the viewer may see in detail, as of ``period``: ``show`` 'live' (the ledger:
+    every task but the stale ones, as counted by :func:`step_counts`), 'overdue' (its overdue tasks) or 'stale'
+    (未更新: missing from its region's latest ledger, warehouse macro ledger_stale). Overdue first (longest
+    overdue first), then by step and due date; stale tasks the longest unreported first.
 
     Columns: region_code, region_name, unit_name, task_id, task, category, lead_unit, responsible_unit,
     task_force_lead, playbook, target_value, done_value, completion (done/target), due_on, step, step_name,
-    overdue, days_overdue, closed_on, progress, evidence, snapshot_period. At most ``limit`` rows (the first
-    in this order); ``limit=None`` for the whole list (downloads).
+    overdue, days_overdue, stale, stale_since (first ledger of its region without it), closed_on, progress,
+    evidence, last_reported_period (最近上报月份), ledger_period (its region's latest ledger). At most ``limit``
+    rows (the first in this order); ``limit=None`` for the whole list (downloads).
     """
+    if show not in SHOW:
+        raise ValueError(f"show must be one of {SHOW}: {show!r}")
     scope = scope_of(wh, viewer)
     detail = scope.detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
     return run(wh, f"""
-        with {_as_of(wh)}
+        with {_tasks_cte()}
         select
-            region_code,
-            region_name,
-            unit_name,
-            task_id,
-            task,
-            category,
-            lead_unit,
-            responsible_unit,
-            task_force_lead,
-            playbook,
-            target_value,
-            done_value,
+            * exclude (period, child_code, child_name, child_level),
             cast(done_value as double) / nullif(target_value, 0) as completion,
-            due_on,
-            step,
-            step_name,
-            overdue,
-            case when overdue then date_diff('day', due_on, last_day(cast($period || '-01' as date))) end as days_overdue,
-            closed_on,
-            progress,
-            evidence,
-            period as snapshot_period
+            period as last_reported_period
         from tasks
         where {detail_sql("region_code")}
-          and ($level = 'province'
-               or ($level = 'unit' and unit_code = $region)
-               or ($level = 'region' and region_code = $region))
-          and (not $overdue_only or overdue)
+          and case $show when 'stale' then stale when 'overdue' then overdue else not stale end
           and (cast($steps as integer[]) is null or list_contains(cast($steps as integer[]), step))
-        order by overdue desc, days_overdue desc nulls last, step, due_on, region_code, task_id
+        order by overdue desc, days_overdue desc nulls last, case when stale then period end nulls last, step, due_on,
+                 region_code, task_id
         limit cast($limit as bigint)
-    """, {"period": period, "limit": limit, "level": level_of(wh, region), "region": region, "detail": detail,
-          "members": focus_members(wh, region, detail),
-          "overdue_only": overdue_only, "steps": steps})
+    """, {"period": period, "limit": limit, "region": region, "detail": detail, "show": show, "steps": steps})
 
 
 def task_history(wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, until: str | None = None) -> pl.DataFrame:
@@ -244,7 +216,8 @@ EXPORT_HEADERS = {
     "responsible_unit": "责任单位", "task_force_lead": "专班负责人", "playbook": "操作手册/标准模板",
     "target_value": "目标值", "done_value": "完成值", "completion": "完成率（%）", "due_on": "计划完成时限",
     "step_name": "当前环节", "overdue": "是否逾期", "days_overdue": "逾期天数", "closed_on": "闭环日期",
-    "progress": "进展情况", "evidence": "佐证材料", "snapshot_period": "最近报送期",
+    "progress": "进展情况", "evidence": "佐证材料", "last_reported_period": "最近上报月份",
+    "stale_since": "未更新起始月份",
 }
 
 
@@ -265,7 +238,8 @@ def export_counts(frame: pl.DataFrame) -> pl.DataFrame:
     cols = [pl.col("region_code").alias("地区代码"), pl.col("region_name").alias("地区")]
     cols += [pl.col(f"step_{i}").alias(f"{i} {name}") for i, name in enumerate(STEPS, start=1)]
     cols += [pl.col("total").alias("任务总数"), pl.col("closed").alias("已闭环"),
-             (pl.col("closure_rate") * 100).round(1).alias("闭环率（%）"), pl.col("overdue").alias("逾期任务")]
+             (pl.col("closure_rate") * 100).round(1).alias("闭环率（%）"), pl.col("overdue").alias(f"{OVERDUE}任务"),
+             pl.col("stale").alias(f"{STALE}任务")]
     return frame.select(cols)
 
 
@@ -328,7 +302,9 @@ def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT)
         rate = "—" if row["closure_rate"] is None else f"{100 * row['closure_rate']:.1f}%"
         text = f"闭环率 {rate}（{row['closed']}/{row['total']}）"
         if row["overdue"]:
-            text += f"  <span style='color:#d7301f'><b>逾期 {row['overdue']}</b></span>"
+            text += f"  <span style='color:#d7301f'><b>{OVERDUE} {row['overdue']}</b></span>"
+        if row.get("stale"):
+            text += f"  <span style='color:#737373'>{STALE} {row['stale']}</span>"
         labels.append(text)
     fig.add_trace(go.Scatter(x=[top * 1.02] * len(names), y=names, mode="text", text=labels, textposition="middle right",
                              textfont=dict(size=11, color="#333333"), hoverinfo="skip", showlegend=False))

@@ -105,8 +105,8 @@ def test_tasks_overdue_first(ledger_warehouse):
 
 def test_tasks_as_of_later_month_and_filters(ledger_warehouse):
     wh = ledger_warehouse
-    frame = lg.tasks(wh, PROVINCE_ADMIN, "2025-04", "220500", overdue_only=True)
-    assert frame.select("task_id", "step", "days_overdue", "snapshot_period").rows() == [
+    frame = lg.tasks(wh, PROVINCE_ADMIN, "2025-04", "220500", show="overdue")
+    assert frame.select("task_id", "step", "days_overdue", "last_reported_period").rows() == [
         ("T-02", 3, 61, "2025-04"), ("H-02", 4, 46, "2025-03")]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", steps=[5])["task_id"].to_list() == ["T-01"]
     # before any snapshot the ledger is empty
@@ -144,12 +144,12 @@ def test_scope_city_clerk(ledger_warehouse):
 def test_exports_have_chinese_headers(ledger_warehouse):
     counts = lg.export_counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
     assert counts.columns == ["地区代码", "地区", "1 任务部署", "2 推进落实", "3 督导检查", "4 考核评估", "5 闭环销号",
-                              "任务总数", "已闭环", "闭环率（%）", "逾期任务"]
-    assert counts.row(0) == ("220000", "全省", 1, 1, 1, 1, 1, 5, 1, 20.0, 2)
+                              "任务总数", "已闭环", "闭环率（%）", "逾期任务", "未更新任务"]
+    assert counts.row(0) == ("220000", "全省", 1, 1, 1, 1, 1, 5, 1, 20.0, 2, 0)
     tasks = lg.export_tasks(lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
     first = dict(zip(tasks.columns, tasks.row(0)))
-    assert (first["任务编号"], first["当前环节"], first["是否逾期"], first["逾期天数"], first["完成率（%）"]) == (
-        "T-02", "2 推进落实", "是", 31, 25.0)
+    assert (first["任务编号"], first["当前环节"], first["是否逾期"], first["逾期天数"], first["完成率（%）"],
+            first["最近上报月份"], first["未更新起始月份"]) == ("T-02", "2 推进落实", "是", 31, 25.0, "2025-03", None)
 
 
 def test_figures_are_specs(ledger_warehouse):
@@ -173,19 +173,24 @@ def test_empty_warehouse(empty_warehouse):
 
 # ------------------------------------------------------------------ the page (AppTest)
 
+def task_box(at):
+    """The 选择任务 selectbox (its widget key names the region and month it belongs to)."""
+    return next(box for box in at.selectbox if box.label == "选择任务")
+
+
 def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
                   params={"period": "2025-03", "region": "220500", "task": "220500:T-02"})
     assert [(m.label, m.value) for m in at.metric] == [("任务总数", "4 项"), ("已闭环销号", "1 项"), ("闭环率", "25.0%"),
-                                                       ("逾期任务", "2 项")]
+                                                       ("逾期任务", "2 项"), ("未更新任务", "0 项")]
     steps = at.dataframe[0].value
     assert steps["region_name"].tolist() == ["通化市本级", "辉南县"]
     assert steps["closure_rate"].tolist() == [50.0, 0.0]
     tasks = at.dataframe[1].value  # shown as a Styler: overdue rows highlighted
     assert tasks["任务编号"].tolist() == ["T-02", "H-02", "H-01", "T-01"]
     assert tasks["逾期天数"].tolist() == ["31 天", "16 天", "", ""]
-    assert at.selectbox(key="ledger_task").value == "220500:T-02"
+    assert task_box(at).value == "220500:T-02"
     attributes = dict(zip(*at.dataframe[2].value.T.values))
     assert (attributes["专班负责人"], attributes["操作手册/标准模板"], attributes["目标值 / 完成值"]) == (
         "李强（科长）", "《委派委托调解工作流程》", "4 / 1")
@@ -193,10 +198,17 @@ def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
 
 def test_page_overdue_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
-    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "overdue": "1"})
-    assert at.toggle(key="ledger_overdue").value is True
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "show": "overdue"})
+    assert at.radio(key="ledger_show").value == "overdue"
     assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
-    assert at.query_params["overdue"] == "1"
+    assert at.query_params["show"] == "overdue"
+
+
+def test_page_old_overdue_link_still_filters(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "overdue": "1"})
+    assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
+    assert (at.query_params.get("show"), at.query_params.get("overdue")) == ("overdue", None)
 
 
 def test_page_county_clerk(ledger_warehouse, monkeypatch):
@@ -246,3 +258,140 @@ def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "steps": "4,5"})
     assert at.dataframe[1].value["任务编号"].tolist() == ["H-02", "T-01"]
     assert at.query_params["steps"] == "4,5"
+
+
+# ------------------------------------------------------------------ 未更新 (stale) tasks: issue 10 item 5
+# 辉南县 reports A-01 and A-02 in 2025-03 and only A-02 in 2025-04: A-01 (not closed, due 2025-01-31) is missing from
+# its region's latest ledger. 东昌区 reports D-01 in 2025-03 and no ledger since: its task stays live as of 2025-03.
+#
+#     region        task   2025-03                 2025-04
+#     220523 辉南县  A-01   2 · due 2025-01-31      (not listed: 未更新 from 2025-04)
+#                   A-02   1 · due 2025-12-31      2 · due 2025-12-31
+#     220502 东昌区  D-01   4 · due 2025-02-15      (no ledger from 东昌区)
+#                   D-02   5 闭环 (closed 03-05)    (no ledger from 东昌区)
+#
+# As of 2025-03 (month end 03-31) A-01 is 59 days overdue and D-01 44; as of 2025-04 A-01 is 未更新 (not overdue)
+# and D-01 is 74 days overdue (04-30 − 02-15).
+STALE_SNAPSHOTS = {
+    "2025-03": [c1_row("220523", "A-01", "辉南县", step=2, due_on=D(2025, 1, 31), task="建立调解员名册并动态管理"),
+                c1_row("220523", "A-02", "辉南县", step=1, due_on=D(2025, 12, 31)),
+                c1_row("220502", "D-01", "东昌区", step=4, due_on=D(2025, 2, 15)),
+                c1_row("220502", "D-02", "东昌区", step=5, closed_on=D(2025, 3, 5), due_on=D(2025, 6, 30))],
+    "2025-04": [c1_row("220523", "A-02", "辉南县", step=2, due_on=D(2025, 12, 31))],
+}
+
+
+@pytest.fixture(scope="module")
+def stale_warehouse(tmp_path_factory):
+    from warehouse.db import Warehouse
+    wh = Warehouse(tmp_path_factory.mktemp("stale") / "wh.duckdb")
+    for period, rows in STALE_SNAPSHOTS.items():
+        result = ingest(wh, form_workbook("C", {"工作台账": rows}, period=period, unit=reference_index().get("220500")),
+                        f"220500-{period}.xlsx", today=TODAY)
+        assert result.status == "loaded", result.errors
+    yield wh
+    wh.close()
+
+
+def test_a_task_missing_from_its_regions_latest_ledger_is_stale_not_overdue(stale_warehouse):
+    wh = stale_warehouse
+    columns = ["task_id", "step", "overdue", "days_overdue", "stale", "stale_since", "last_reported_period",
+               "ledger_period"]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-03").select(columns).rows() == [
+        ("A-01", 2, True, 59, False, None, "2025-03", "2025-03"),
+        ("D-01", 4, True, 44, False, None, "2025-03", "2025-03"),
+        ("A-02", 1, False, None, False, None, "2025-03", "2025-03"),
+        ("D-02", 5, False, None, False, None, "2025-03", "2025-03"),
+    ]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04").select(columns).rows() == [
+        ("D-01", 4, True, 74, False, None, "2025-03", "2025-03"),  # 东昌区 reported no ledger since: still live
+        ("A-02", 2, False, None, False, None, "2025-04", "2025-04"),  # by step, whatever month it was reported
+        ("D-02", 5, False, None, False, None, "2025-03", "2025-03"),
+    ]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", show="overdue")["task_id"].to_list() == ["D-01"]
+    assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", show="stale").select(columns).rows() == [
+        ("A-01", 2, False, None, True, "2025-04", "2025-03", "2025-04"),
+    ]
+
+
+def test_stale_tasks_are_counted_apart(stale_warehouse):
+    columns = [*COUNT_COLUMNS, "stale"]
+    assert lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-04", "220500").select(columns).rows() == [
+        ("total", "220500", "通化市", 0, 1, 0, 1, 1, 3, 1, 1, 1 / 3, 1),
+        ("child", "220502", "东昌区", 0, 0, 0, 1, 1, 2, 1, 1, 0.5, 0),
+        ("child", "220523", "辉南县", 0, 1, 0, 0, 0, 1, 0, 0, 0.0, 1),
+    ]
+    # a month earlier the same task was live (and overdue): the state is read as of the month
+    assert lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-03", "220523").select(columns).rows() == [
+        ("total", "220523", "辉南县", 1, 1, 0, 0, 0, 2, 0, 1, 0.0, 0),
+    ]
+    exported = lg.export_counts(lg.step_counts(stale_warehouse, PROVINCE_ADMIN, "2025-04"))
+    assert dict(zip(exported.columns, exported.row(0)))["未更新任务"] == 1
+
+
+def test_public_view_says_a_stale_task_is_not_overdue(stale_warehouse):
+    assert stale_warehouse.query("select task_id, period, overdue from v_ledger order by task_id").rows() == [
+        ("A-01", "2025-03", False), ("A-02", "2025-04", False), ("D-01", "2025-03", True), ("D-02", "2025-03", False)]
+
+
+def test_stale_rule_is_one_macro():
+    """ledger_stale: not closed and reported before its region's latest ledger; a closed task never is."""
+    import duckdb
+    from conftest import ROOT
+    con = duckdb.connect()
+    con.execute((ROOT / "warehouse/models/macros/ledger_stale.sql").read_text(encoding="utf-8"))
+    assert con.execute("""
+        select ledger_stale(2, '2025-03', '2025-04'), ledger_stale(5, '2025-03', '2025-04'),
+               ledger_stale(2, '2025-04', '2025-04')
+    """).fetchall() == [(True, False, False)]
+
+
+def test_page_shows_stale_tasks_apart(stale_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, stale_warehouse, "pages/ledger.py", params={"period": "2025-04", "region": "220500"})
+    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "3 项"), ("已闭环销号", "1 项"), ("闭环率", "33.3%"),
+                                                       ("逾期任务", "1 项"), ("未更新任务", "1 项")]
+    assert at.dataframe[0].value["stale"].tolist() == [0, 1]  # 东昌区, 辉南县
+    listed = at.dataframe[1].value
+    assert listed[["任务编号", "最近上报月份", "逾期天数"]].values.tolist() == [["D-01", "2025年3月", "74 天"],
+                                                                   ["A-02", "2025年4月", ""],
+                                                                   ["D-02", "2025年3月", ""]]
+    assert at.radio(key="ledger_show").options == ["在账任务（3）", "只看逾期（1）", "只看未更新（1）"]
+    at.radio(key="ledger_show").set_value("stale").run()
+    assert not at.exception, at.exception
+    listed = at.dataframe[1].value
+    assert listed[["任务编号", "最近上报月份", "未更新起始月份"]].values.tolist() == [["A-01", "2025年3月", "2025年4月"]]
+    assert at.query_params["show"] == "stale"
+    assert task_box(at).options == ["辉南县 · A-01 · 建立调解员名册并动态管理（未更新）"]
+
+
+# ------------------------------------------------------------------ 选择任务 follows the region and month: item 6
+
+def test_task_box_offers_only_the_current_regions_tasks_after_a_drill(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "region": "220500"})
+    task_box(at).set_value("220500:T-01").run()
+    assert (task_box(at).value, at.query_params["task"]) == ("220500:T-01", "220500:T-01")
+
+    at.selectbox(key="ledger_drill").set_value("220523").run()  # 下钻到地区 → 辉南县
+    assert not at.exception, at.exception
+    box = task_box(at)
+    assert box.options == ["辉南县 · H-02 · 推进乡镇（街道）调解中心实体化建设（逾期）", "辉南县 · H-01 · 推进乡镇（街道）调解中心实体化建设"]
+    assert (box.value, at.query_params["task"]) == ("220523:H-02", "220523:H-02")
+
+    task_box(at).set_value("220523:H-01").run()
+    at.selectbox(key="flt_region").set_value("220581").run()  # the sidebar's 地区 → 梅河口市
+    assert not at.exception, at.exception
+    box = task_box(at)
+    assert box.options == ["梅河口市 · M-01 · 推进乡镇（街道）调解中心实体化建设"]
+    assert (box.value, at.query_params["task"]) == ("220581:M-01", "220581:M-01")
+
+
+def test_task_box_resets_when_the_month_changes(ledger_warehouse, monkeypatch):
+    from test_coverage import run_page
+    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
+                  params={"period": "2025-04", "region": "220523", "task": "220523:H-01"})
+    assert task_box(at).value == "220523:H-01"  # a deep link opens its task
+    at.selectbox(key="flt_period").set_value("2025-03").run()
+    assert not at.exception, at.exception
+    assert (task_box(at).value, at.query_params["task"]) == ("220523:H-02", "220523:H-02")

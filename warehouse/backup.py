@@ -51,8 +51,9 @@ def restore_backup(folder: Path, db_path: Path) -> Path | None:
             if wal.exists():
                 wal.rename(moved.with_name(moved.name + ".wal"))
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    # Not IMPORT DATABASE: the export lists views alphabetically (mart_* before the stg_* they read), so the
-    # import fails. Tables and data are restored here; Warehouse() below rebuilds every view from the models.
+    # Not IMPORT DATABASE: the export lists views alphabetically (mart_* before the stg_* they read) and macros
+    # before every view (a table macro over a view cannot be created yet), so the import fails. Tables and data are
+    # restored here; Warehouse() below rebuilds every macro and view from the models.
     schema = (folder / "schema.sql").read_text(encoding="utf-8")
     statements = [s.strip() for s in re.split(r";\s*\n(?=CREATE )", schema, flags=re.IGNORECASE) if s.strip()]
     copies = re.sub(r"FROM '(?:[^']*/)?([^/']+\.parquet)'", lambda m: f"FROM '{_literal(folder / m.group(1))}'",
@@ -61,7 +62,7 @@ def restore_backup(folder: Path, db_path: Path) -> Path | None:
     try:
         con.execute("begin transaction")
         for statement in statements:
-            if not re.match(r"create\s+(or\s+replace\s+)?view\b", statement, re.IGNORECASE):
+            if not re.match(r"create\s+(or\s+replace\s+)?(view|macro)\b", statement, re.IGNORECASE):
                 con.execute(statement.rstrip(";")).fetchall()
         con.execute(copies).fetchall()
         con.execute("commit")

@@ -43,3 +43,8 @@ TARGET_OVERDUE = TARGET_STATUS["overdue"]
 # 组织建设 as of a month: a unit or region that has not reported the month itself is shown with its latest report,
 # marked with that report's month; one with no report at all is 未报 (SUBMISSION_STATUS["missing"]).
 DATA_MONTH = "数据月份"
+
+# 工作台账 task states besides its step (warehouse macros ledger_overdue and ledger_stale): a live task past its
+# 计划完成时限 is 逾期; a task its region's latest ledger no longer lists (not closed) is 未更新, counted apart.
+LEDGER_OVERDUE = "逾期"
+LEDGER_STALE = "未更新"
