@@ -18,6 +18,8 @@ if not viewer.can_manage_accounts:  # app.py hides the page from others; this re
 
 index = wh.region_index()
 FLASH = "admin_flash"
+NEW_ACCOUNT_RESET = "admin_new_account_reset"
+NEW_ACCOUNT_FIELDS = ("new_name", "new_display", "new_password", "new_password2")
 
 
 def done(message: str) -> None:
@@ -50,7 +52,12 @@ with tab_accounts:
                               if r.kind in accounts.COUNTY_KINDS]
         else:
             region_options = []
-        with st.form("new_account", clear_on_submit=True):
+        # The form keeps what was typed when a check fails (clear_on_submit would wipe it); only a created account
+        # empties it, on the rerun after success (a widget's value cannot be changed once it is drawn).
+        if st.session_state.pop(NEW_ACCOUNT_RESET, False):
+            for field in NEW_ACCOUNT_FIELDS:
+                st.session_state.pop(field, None)
+        with st.form("new_account", clear_on_submit=False):
             region = None
             if region_options:
                 region = st.selectbox("地区", region_options, key="new_region",
@@ -70,6 +77,7 @@ with tab_accounts:
                     except accounts.AccountError as error:
                         st.error(str(error))
                     else:
+                        st.session_state[NEW_ACCOUNT_RESET] = True
                         done(f"已创建账号 {md_escape(made.name)}（{md_escape(made.display_name)}）。请把初始密码当面或电话告知本人。")
 
     with right:

@@ -204,6 +204,13 @@ def test_a_mistyped_confirmation_creates_nothing(db):
     at.text_input(key="new_password2").input(PASSWORD + "x")
     at.button(key="FormSubmitter:new_account-创建账号").click().run()
     assert [e.value for e in at.error] == ["两次输入的密码不一致，账号未创建。"]
+    # what was typed stays, so only the confirmation needs retyping
+    assert [at.text_input(key=k).value for k in ("new_name", "new_password", "new_password2")] == [
+        "someone", PASSWORD, PASSWORD + "x"]
+    at.text_input(key="new_password2").input(PASSWORD)
+    at.button(key="FormSubmitter:new_account-创建账号").click().run()
+    assert not at.exception and [s.value for s in at.success][0].startswith("已创建账号 someone")
+    assert [at.text_input(key=k).value for k in ("new_name", "new_password", "new_password2")] == ["", "", ""]
 
 
 def test_the_audit_log_filters_and_exports(db):
