@@ -38,7 +38,7 @@ with tab_accounts:
     if demo_left:
         st.warning(f"演示账号 {'、'.join(demo_left)} 仍可登录（密码公开）。正式使用前请在下方停用。", icon=":material/science:")
     st.caption(f"共 {frame.height} 个账号。账号不能删除，只能停用；所有变更都记入审计日志。")
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    st.dataframe(frame, hide_index=True, width="stretch")
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -92,13 +92,13 @@ with tab_accounts:
             c1, c2 = st.columns(2)
             try:
                 if account.disabled:
-                    if c1.button("启用", key="enable", icon=":material/check_circle:", use_container_width=True):
+                    if c1.button("启用", key="enable", icon=":material/check_circle:", width="stretch"):
                         accounts.enable_account(wh, chosen, actor=viewer.name)
                         done(f"已启用账号 {chosen}。")
-                elif c1.button("停用", key="disable", icon=":material/block:", use_container_width=True):
+                elif c1.button("停用", key="disable", icon=":material/block:", width="stretch"):
                     accounts.disable_account(wh, chosen, actor=viewer.name)
                     done(f"已停用账号 {chosen}。停用后该账号不能登录，已登录的会话在下一次操作时退出。")
-                if c2.button("解除锁定", key="unlock", icon=":material/lock_open:", use_container_width=True,
+                if c2.button("解除锁定", key="unlock", icon=":material/lock_open:", width="stretch",
                              disabled=not account.locked(dt.datetime.now())):
                     accounts.unlock_account(wh, chosen, actor=viewer.name)
                     done(f"已解除账号 {chosen} 的锁定。")
@@ -132,7 +132,7 @@ with tab_audit:
                           format_func=lambda a: "全部" if a is None else audit.action_label(a))
     rows = audit.query_audit(wh, start=start, end=end, actor=actor, action=action)
     st.caption(f"共 {rows.height:,} 条（最多显示 5,000 条，最新的在前）。审计日志只增不改，任何人都不能修改或删除。")
-    st.dataframe(audit.display_frame(rows), hide_index=True, use_container_width=True, column_config={
+    st.dataframe(audit.display_frame(rows), hide_index=True, width="stretch", column_config={
         "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         "说明": st.column_config.TextColumn(width="large"),
     })

@@ -22,7 +22,7 @@ scheduler = jobs.scheduler()
 if viewer.can_manage_accounts:  # run on demand (administrators); the table below then shows this run
     columns = st.columns(len(jobs.JOBS))
     for column, (job_id, job) in zip(columns, jobs.JOBS.items()):
-        if column.button(f"立即运行：{job.label}", key=f"run_job_{job_id}", use_container_width=True):
+        if column.button(f"立即运行：{job.label}", key=f"run_job_{job_id}", width="stretch"):
             with st.spinner("正在运行……"):
                 detail = jobs.run_job(wh, job_id, actor=viewer.name)
             if detail["outcome"] == "ok":

@@ -65,7 +65,7 @@ if reminders and reminders["units"]:
         c2.download_button("催报通知", subs.reminder_notice(unit["unit_name"], unit["form_labels"], reminders["period"],
                                                          reminders["due_on"], f"{dt.date.today():%Y-%m-%d}"),
                            file_name=f"催报通知_{unit['unit_code']}_{reminders['period']}.txt", mime="text/plain",
-                           key=f"remind_{unit['unit_code']}", icon=":material/notifications:", use_container_width=True)
+                           key=f"remind_{unit['unit_code']}", icon=":material/notifications:", width="stretch")
 
 # ------------------------------------------------------------------ grid
 

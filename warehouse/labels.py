@@ -31,3 +31,51 @@ WARNING_LEVELS = ("红", "橙", "黄", "蓝")
 # Report submissions (submission_status macro: on_time / late / missing; superseded = corrected later).
 SUBMISSION_STATUS = {"on_time": "按时", "superseded": "已更正", "late": "迟报", "missing": "未报"}
 LATE = SUBMISSION_STATUS["late"]
+
+# Report forms, by code, in audit descriptions and anywhere a short name is enough.
+FORM_SHORT = {"A": "附件1 调解情况", "B": "附件2 组织建设", "C": "工作台账"}
+
+# Audit log actions (audit_log.action, written by Warehouse.audit): one Chinese word per action on 账号与审计 and in
+# its export. tests/test_audit.py checks every action key written anywhere in the code has a label here.
+AUDIT_ACTIONS = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_refused": "拒绝登录",
+    "account_locked": "账号锁定",
+    "logout": "退出登录",
+    "account_add": "新增账号",
+    "account_disable": "停用账号",
+    "account_enable": "启用账号",
+    "account_unlock": "解除锁定",
+    "password_reset": "重置密码",
+    "load": "数据入库",
+    "restore": "恢复版本",
+    "review": "审核",
+    "review_approve": "审核通过",
+    "review_return": "审核退回",
+    "review_reject": "审核退回",
+    "signal_ack": "预警处置",
+    "signal_close": "预警办结",
+    "signal_reopen": "预警重新打开",
+    "job_run": "定时任务",
+}
+
+# Keys of an audit detail (the JSON object beside each action), as words.
+AUDIT_DETAIL_KEYS = {
+    "via": "方式", "reason": "原因", "role": "角色", "region_code": "地区", "region": "地区", "display_name": "名称",
+    "attempt": "连续失败次数", "attempts": "连续失败次数", "until": "锁定至", "file": "文件", "form": "报表",
+    "period": "统计期", "regions": "地区", "rows": "行数", "is_demo": "演示账号", "was_demo": "原为演示账号",
+    "note": "备注", "now_shown": "退回后显示", "rule": "规则", "level": "级别", "from": "原状态", "to": "新状态",
+    "outcome": "结果", "started": "开始时间", "duration_s": "耗时（秒）", "message": "说明", "by": "执行人",
+    "result": "结果明细", "review_state": "审核状态", "new": "新增", "reopened": "重新打开", "resolved": "已消除",
+    "folder": "目录", "kept": "保留份数", "removed": "删除份数", "due_on": "截止日", "units": "单位",
+}
+
+# Coded values inside an audit detail, as words (free text such as a return reason is shown as it is).
+AUDIT_DETAIL_VALUES = {
+    "password": "密码", "demo_button": "演示账号按钮", "sso": "统一身份认证",
+    "unknown_account": "账号不存在", "locked": "账号已锁定", "disabled": "账号已停用", "timeout": "超时自动退出",
+    "user": "主动退出", "account_disabled": "账号被停用", "sso_no_account": "统一认证无对应账号",
+    "ok": "成功", "failed": "失败", "scheduler": "定时", "manual": "手动",
+    "pending": "待审核", "approved": "审核通过", "returned": "退回",
+}
