@@ -73,7 +73,7 @@ def header(title: str, wh: Warehouse, subtitle: str | None = None) -> common.Fre
 
 def empty_state(what: str = "数据") -> None:
     """A friendly Chinese state for an empty warehouse, pointing to the upload page."""
-    st.info(f"暂无{what}。请先在“数据上报”页面上传各地报表，或运行 `python -m etl demo` 生成演示数据。", icon="📭")
+    st.info(f"暂无{what}。请先在“数据上报”页面上传各地报表，或运行 `python -m etl demo` 生成演示数据。", icon=":material/inbox:")
     try:
         st.page_link("pages/upload.py", label="前往数据上报", icon=":material/upload_file:")
     except Exception:  # the upload page may not be part of this installation's navigation
@@ -139,3 +139,29 @@ def selected_points(event) -> list[dict]:
         return [dict(p) for p in event["selection"]["points"]]
     except (KeyError, TypeError):
         return []
+
+
+# ------------------------------------------------------------------ Chinese texts of Streamlit's own widgets
+# Streamlit has no locale option (1.67): the file uploader's button says "Upload" and its note "20MB per file".
+# This block (kept apart from any other page CSS) hides those English texts and shows Chinese in their place via
+# ::after content; the dropzone keeps working as before (the texts are decoration, the button is the same button).
+UPLOAD_BUTTON_TEXT = "选择文件"
+
+
+def uploader_css(max_file_mb: float) -> str:
+    """The <style> that replaces the uploader's English texts with Chinese ones (pure, tested)."""
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    note = f"可多选或拖入多个文件，单个文件不超过 {max_file_mb:g} MB"
+    return (
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p{{font-size:0;line-height:0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after{{content:"{UPLOAD_BUTTON_TEXT}";'
+        "font-size:0.875rem;line-height:1.6}"
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{note}";font-size:0.85rem}}'
+        "</style>")
+
+
+def chinese_file_uploader(max_file_mb: float) -> None:
+    """Call once before st.file_uploader on a page: its button and size note read in Chinese."""
+    st.html(uploader_css(max_file_mb))

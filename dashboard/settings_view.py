@@ -8,8 +8,8 @@ from warehouse.db import measures
 LABELS = {
     "reporting.due_day": ("报送截止日", "每月报送上月数据的截止日（次月几日）"),
     "reporting.first_period": ("最早统计期", "早于此月份的报表拒收"),
-    "measures.success_rate": ("调解成功率公式", "按列代码书写；可用 + - * / 和括号"),
-    "measures.mediation_share": ("协商调解解决占比公式", "按列代码书写；可用 + - * / 和括号"),
+    "measures.success_rate": ("调解成功率公式", "附件1 各列之间的四则运算"),
+    "measures.mediation_share": ("协商调解解决占比公式", "附件1 各列之间的四则运算"),
     "major_dispute.workers_min": ("“重大”集体争议：人数下限", "涉及劳动者人数达到此数即为重大"),
     "major_dispute.amount_wan_min": ("“重大”集体争议：金额下限（万元）", "涉案金额达到此数即为重大"),
     "major_dispute.escalation_counts": ("“重大”集体争议：有激化行为即为重大", "聚集、堵路、围堵、上访等"),
@@ -63,7 +63,7 @@ def _label(key: str) -> tuple[str, str]:
         return LABELS[key]
     parts = key.split(".")
     if len(parts) == 3 and parts[0] == "signals" and parts[1] in SIGNAL_RULES:
-        return f"预警规则 {SIGNAL_RULES[parts[1]]}：{SIGNAL_PARAMS.get(parts[2], parts[2])}", "规则说明见 docs/signals.md"
+        return f"预警规则 {SIGNAL_RULES[parts[1]]}：{SIGNAL_PARAMS.get(parts[2], parts[2])}", "规则说明见“风险预警”页"
     return key, ""
 
 
@@ -78,15 +78,26 @@ def _flatten(settings: dict, prefix: str = "") -> dict:
     return flat
 
 
-def parameters(settings: dict) -> pl.DataFrame:
-    """Every scalar setting with a Chinese name where one is known."""
+CONFIG_COLUMNS = ("配置项", "配置写法")  # where and how an administrator changes a setting (admins only)
+
+
+def parameters(settings: dict, *, for_admin: bool = False) -> pl.DataFrame:
+    """Every scalar setting with a Chinese name where one is known, its value in words (formulas over column keys
+    read as 调解成功数 ÷ 调解结案数). Only an administrator, who changes the file, also gets the key and the value as
+    written there (CONFIG_COLUMNS); everyone else reads the users' words only."""
+    from dashboard.format import formula_words
     rows = []
     for key, value in _flatten(settings).items():
         if key.startswith("warehouse."):
             continue
         label, note = _label(key)
         shown = ("是" if value else "否") if isinstance(value, bool) else str(value)
-        rows.append({"参数": label, "当前值": shown, "说明": note, "配置项": key})
+        if key.startswith("measures."):
+            shown = formula_words(str(value))
+        row = {"参数": label, "当前值": shown, "说明": note}
+        if for_admin:
+            row |= {"配置项": key, "配置写法": str(value)}
+        rows.append(row)
     return pl.DataFrame(rows)
 
 

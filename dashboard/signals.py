@@ -401,4 +401,4 @@ def rules_in_force() -> pl.DataFrame:
          f"按近{r7['pace_months']}个月的月均进度推算，到目标期限低于目标超过 {r7['tolerance_points']:g} 个百分点为黄色；"
          "期限已到仍未达标为橙色。"),
     ]
-    return pl.DataFrame(rows, schema=["规则", "监测内容", "阈值（config/settings.toml [signals]）"], orient="row")
+    return pl.DataFrame(rows, schema=["规则", "监测内容", "阈值"], orient="row")

@@ -43,7 +43,7 @@ counts = q(lg.step_counts, period, focus)
 total_rows = counts.filter(pl.col("level") == "total")
 if total_rows.height == 0:
     st.info(f"截至{fmt.period_label(period)}，所选地区暂无工作台账任务（附件“工作台账”表）。请选择其他月份或地区，或先上报工作台账。",
-            icon="📭")
+            icon=":material/inbox:")
     layout.empty_state("工作台账数据")
     st.stop()
 total = total_rows.row(0, named=True)
@@ -138,7 +138,7 @@ else:
 step_filter = sorted(chosen_steps) or None
 tasks = q(lg.tasks, period, focus, overdue_only=overdue_only, steps=step_filter, limit=lg.TASK_LIMIT + 1)
 if tasks.height == 0:
-    st.info("没有符合条件的任务。", icon="📋")
+    st.info("没有符合条件的任务。", icon=":material/list_alt:")
 else:
     more = tasks.height > lg.TASK_LIMIT
     tasks = shown = tasks.head(lg.TASK_LIMIT)

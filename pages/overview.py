@@ -30,7 +30,7 @@ missing = cached(q.missing_units, wh, None, end)
 if missing and sel.level == "province":
     names = "、".join(missing[:6]) + (f" 等" if len(missing) > 6 else "")
     st.warning(f"{fmt.period_label(end)}尚有 {len(missing)} 个单位未报送附件1（{names}），"
-               "全省本月合计只含已报送单位，环比仅供参考。", icon="⚠️")
+               "全省本月合计只含已报送单位，环比仅供参考。", icon=":material/warning:")
 top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
 top_left.markdown(f"#### {sel.name} · {fmt.period_label(end)}")
 with top_right:
@@ -122,7 +122,7 @@ def ranking_chart() -> None:
         layout.no_data("单位排名向省级和市级用户显示；当前账号只能查看本单位汇总。")
         return
     options = [m for m in ["mediation_share", "success_rate", *coverage_keys] if m in measure_labels]
-    choice = st.selectbox("排名指标", options, format_func=lambda m: measure_labels[m], key="overview_rank_measure",
+    choice = st.selectbox("排名指标", options, format_func=lambda m: measure_labels[m], key="oveplaceholder="请选择", rview_rank_measure",
                           help="调解成效按所选期间累计计算；组织建设按期末存量计算。")
     data = units_only.filter(pl.col("measure") == choice)
     prov = province_rows.get(choice)

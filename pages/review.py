@@ -16,13 +16,13 @@ layout.header("审核", wh, "多级上报：县（市、区）上报由所属市
 
 counts = review.pending_counts()
 st.caption("待审核的数据" + ("在审核期间已计入各看板，并标注“待审核”；退回后恢复显示原已审核的数据。" if counts
-                        else "在审核通过前不计入看板，看板显示原已审核的数据。") + "（配置 [review] pending_counts）")
+                        else "在审核通过前不计入看板，看板显示原已审核的数据。"))
 
 if viewer.role not in ("admin", "city"):
     if viewer.role == "county":
-        st.info("您上报的数据由所属市（州）审核。审核结果（通过或退回原因）会显示在“数据上报”页面。", icon="ℹ️")
+        st.info("您上报的数据由所属市（州）审核。审核结果（通过或退回原因）会显示在“数据上报”页面。", icon=":material/info:")
     else:
-        st.info("审核由市（州）填报员和省级管理员进行。您可以在各看板查看数据，待审核的数据会标注“待审核”。", icon="ℹ️")
+        st.info("审核由市（州）填报员和省级管理员进行。您可以在各看板查看数据，待审核的数据会标注“待审核”。", icon=":material/info:")
     st.stop()
 
 flash = st.session_state.pop("review_flash", None)

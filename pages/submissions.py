@@ -14,8 +14,7 @@ from warehouse import labels
 
 wh = warehouse()
 viewer = current_viewer()
-layout.header("报送情况", wh, f"各单位每月报表（附件1、附件2、工作台账）的报送情况；报送截止为次月{subs.due_day()}日"
-                              "（config/settings.toml [reporting] due_day）。")
+layout.header("报送情况", wh, f"各单位每月报表（附件1、附件2、工作台账）的报送情况；报送截止为次月{subs.due_day()}日。")
 periods = cached(common.periods, wh, None)
 if not periods:
     layout.empty_state("报送记录")

@@ -45,7 +45,8 @@ def test_definitions_name_formula_and_source():
         "附件1“调解情况”表第11列“调解成功数（件）·企业调解委员会”（列代码 succeeded_enterprise）"
     text = fmt.measure_help("mediation_share", "2025年底达到 60%")
     assert "协商调解解决占比" in text and "附件1" in text
-    assert "succeeded_total / (accepted_total + arbitration_filed)" in text
+    assert "现行公式：调解成功数 ÷（受理案件数 + 仲裁机构立案受理数）；" in text  # in words, never the config's keys
+    assert "settings.toml" not in text and "accepted_total" not in text
     assert "先合计分子、分母再相除" in text and text.endswith("目标：2025年底达到 60%")
     assert "附件2第6列 ÷ 第5列" in fmt.measure_help("union_100_committee")
     assert fmt.column_help("online_accepted").startswith("**线上调解受理数（件）**：附件1“调解情况”表第22列")
