@@ -43,7 +43,7 @@ with tab_accounts:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("新增账号")
-        role = st.selectbox("角色", list(accounts.ROLES), index=accounts.ROLES.index("city"), key=placeholder="请选择", "new_role",
+        role = st.selectbox("角色", list(accounts.ROLES), index=accounts.ROLES.index("city"), placeholder="请选择", key="new_role",
                             format_func=lambda r: ROLE_LABELS[r])  # most new accounts are clerks, not administrators
         if role == "city":
             region_options = [u.code for u in sorted(index.units, key=lambda r: r.code) if u.kind != "province"]
@@ -60,7 +60,7 @@ with tab_accounts:
         with st.form("new_account", clear_on_submit=False):
             region = None
             if region_options:
-                region = st.selectbox("地区", region_options, key=placeholder="请选择", "new_region",
+                region = st.selectbox("地区", region_options, placeholder="请选择", key="new_region",
                                       format_func=lambda c: f"{accounts.region_label(index, c)}（{c}）")
             name = st.text_input("账号名", placeholder="小写英文字母、数字、_ . -，例如 tonghua_city", key="new_name")
             display = st.text_input("显示名称（可不填）", placeholder="例如 通化市人社局 张三", key="new_display")
@@ -87,7 +87,7 @@ with tab_accounts:
             st.info("还没有账号。")
         else:
             labels = {r["账号"]: f"{r['账号']} · {r['名称']} · {r['状态']}" for r in frame.iter_rows(named=True)}
-            chosen = st.selectbox("账号", names, format_func=lambda n: labels[n], key=placeholder="请选择", "manage_name")
+            chosen = st.selectbox("账号", names, format_func=lambda n: labels[n], placeholder="请选择", key="manage_name")
             account = accounts.get_account(wh, chosen)
             c1, c2 = st.columns(2)
             try:
@@ -126,9 +126,9 @@ with tab_audit:
                          format="YYYY-MM-DD")
     start, end = (days[0], days[1]) if isinstance(days, (tuple, list)) and len(days) == 2 else (days[0] if days else None, None)
     all_actors = audit.actors(wh)
-    actor = c2.selectbox("操作人", [None, *all_actors], format_func=lambda a: "全部" if a is None else a, key="auditplaceholder="请选择", _actor")
+    actor = c2.selectbox("操作人", [None, *all_actors], format_func=lambda a: "全部" if a is None else a, placeholder="请选择", key="audit_actor")
     all_actions = audit.actions(wh)
-    action = c3.selectbox("操作", [None, *all_actions], key=placeholder="请选择", "audit_action",
+    action = c3.selectbox("操作", [None, *all_actions], placeholder="请选择", key="audit_action",
                           format_func=lambda a: "全部" if a is None else audit.action_label(a))
     rows = audit.query_audit(wh, start=start, end=end, actor=actor, action=action)
     st.caption(f"共 {rows.height:,} 条（最多显示 5,000 条，最新的在前）。审计日志只增不改，任何人都不能修改或删除。")

@@ -24,9 +24,9 @@ codes = [c for c, _, _ in choices]
 labels = {c: label for c, label, _ in choices}
 periods = common.periods(wh)
 c1, c2, c3 = st.columns(3)
-region = c1.selectbox("地区", codes, format_func=lambda c: labels.get(c, c), key=placeholder="请选择", "hist_region") if codes else None
+region = c1.selectbox("地区", codes, format_func=lambda c: labels.get(c, c), placeholder="请选择", key="hist_region") if codes else None
 forms = [None] + [f.code for f in all_forms()]
-form = c2.selectbox("报表", forms, format_func=lambda c: "全部报表" if c is None else up.form_title(c), key="hist_foplaceholder="请选择", rm")
+form = c2.selectbox("报表", forms, format_func=lambda c: "全部报表" if c is None else up.form_title(c), placeholder="请选择", key="hist_form")
 period = c3.selectbox("统计期", [None] + periods[::-1], format_func=lambda p: "全部统计期" if p is None else period_label(p),
                       placeholder="请选择", key="hist_period")
 
@@ -55,14 +55,14 @@ def describe(version_id: str) -> str:
 st.subheader("对比两个版本", divider="gray")
 ids = list(by_id)
 c1, c2 = st.columns(2)
-new_id = c1.selectbox("新版本", ids, format_func=describe, key="hplaceholder="请选择", ist_new")
+new_id = c1.selectbox("新版本", ids, format_func=describe, placeholder="请选择", key="hist_new")
 same_form = [i for i in ids if by_id[i].form == by_id[new_id].form and i != new_id]
 if not same_form:
     st.caption("同一报表只有这一个版本，没有可对比的版本。")
 else:
     same_key = [i for i in same_form if by_id[i].period == by_id[new_id].period and set(by_id[i].regions) & set(by_id[new_id].regions)]
     options = same_key + [i for i in same_form if i not in same_key]
-    old_id = c2.selectbox("旧版本", options, format_func=describe, key="hplaceholder="请选择", ist_old")
+    old_id = c2.selectbox("旧版本", options, format_func=describe, placeholder="请选择", key="hist_old")
     regions = up.compare_regions(by_id[old_id], by_id[new_id], up.filter_regions(index, region), viewer, index)
     changes = compare.compare_versions(wh, old_id, new_id, regions) if regions != [] else []
     if regions == []:
@@ -88,7 +88,7 @@ if viewer.role not in ("admin", "city"):
 elif not restorable:
     st.caption("没有可以恢复的版本（只能恢复审核通过、且当前未在使用的版本）。")
 else:
-    pick = st.selectbox("要恢复的版本", [s.version_id for s in restorable], format_func=describe, key="hist_replaceholder="请选择", store")
+    pick = st.selectbox("要恢复的版本", [s.version_id for s in restorable], format_func=describe, placeholder="请选择", key="hist_restore")
     chosen = by_id[pick]
     current = compare.current_pointer(wh, chosen.form, chosen.period, chosen.regions)
     preview = compare.compare_to_baseline(wh, pick, current)

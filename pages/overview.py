@@ -122,7 +122,7 @@ def ranking_chart() -> None:
         layout.no_data("单位排名向省级和市级用户显示；当前账号只能查看本单位汇总。")
         return
     options = [m for m in ["mediation_share", "success_rate", *coverage_keys] if m in measure_labels]
-    choice = st.selectbox("排名指标", options, format_func=lambda m: measure_labels[m], key="oveplaceholder="请选择", rview_rank_measure",
+    choice = st.selectbox("排名指标", options, format_func=lambda m: measure_labels[m], placeholder="请选择", key="overview_rank_measure",
                           help="调解成效按所选期间累计计算；组织建设按期末存量计算。")
     data = units_only.filter(pl.col("measure") == choice)
     prov = province_rows.get(choice)

@@ -54,7 +54,7 @@ if pending:
 # ------------------------------------------------------------------ upload
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.markdown(f"**{scope.describe(index)}**")
-period = right.selectbox("统计期", [None, *up.template_periods()], key="uplaceholder="请选择", pload_period",
+period = right.selectbox("统计期", [None, *up.template_periods()], placeholder="请选择", key="upload_period",
                          format_func=lambda p: "从表头读取（推荐）" if p is None else period_label(p),
                          help="表头写有“统计期：2025年3月”时无需选择；表头没有统计期时在这里选。两者不一致时文件会被退回。")
 st.caption(f"可以一次拖入多个文件。支持 .xlsx、.xlsm（宏不会运行）和旧版 .xls；单个文件不超过 {limits['max_file_mb']:g} MB，"
