@@ -80,7 +80,7 @@ for start in range(0, len(rows), 3):
 st.subheader("二、分布地图")
 default_measure = st.query_params.get("measure") if st.query_params.get("measure") in keys else keys[0]
 measure = st.selectbox("指标", keys, index=keys.index(default_measure),
-                       format_func=labels.get, key="cov_measure", help=cov.definition(keys[0]))
+                       format_func=labels.get, placeholder="请选择", key="cov_measure", help=cov.definition(keys[0]))
 st.query_params["measure"] = measure
 st.caption(f"**{labels[measure]}**：{cov.definition(measure)}")
 target_now = focus_totals.filter(pl.col("measure") == measure)["target"][0]
@@ -122,7 +122,7 @@ with right:
         codes = [c for c in map_data["region_code"].to_list() if c != focus]
         names = dict(zip(map_data["region_code"].to_list(), map_data["地区"].to_list()))
         st.selectbox("下钻到单位" if level == "province" else "下钻到县（市、区）", [None, *codes],
-                     format_func=lambda c: "（请选择）" if c is None else names[c], key="cov_drill",
+                     format_func=lambda c: "（请选择）" if c is None else names[c], placeholder="请选择", key="cov_drill",
                      on_change=drill_from, args=("cov_drill",))
 
 # ---------------------------------------------------------------- 三、达标进度

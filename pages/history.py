@@ -13,7 +13,7 @@ from warehouse import compare
 wh = warehouse()
 viewer = current_viewer()
 index = wh.region_index()
-layout.header("历史版本", wh, "每次入库都保存为一个版本：谁、何时、文件指纹（SHA-256）、提示和审核状态都可查，可对比、可恢复。")
+layout.header("历史版本", wh, "每次入库都保存为一个版本：谁、何时、文件指纹、提示和审核状态都可查，可对比、可恢复。")
 
 flash = st.session_state.pop("history_flash", None)
 if flash:
@@ -41,15 +41,16 @@ widths = {"版本号": 110, "统计期": 70, "报表": 40, "审核状态": 170, 
 config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
 config["提示数"] = st.column_config.NumberColumn(width=60)
 config["看板显示"] = st.column_config.TextColumn(width=90, help="各看板是否正在使用这个版本的数据（部分地区已被更新的上报替代时显示 n/m 个地区）")
-config["SHA-256"] = st.column_config.TextColumn(width=220, help="文件内容的指纹（SHA-256），可用于核对存档的原件")
-st.dataframe(up.versions_frame(subs, index), hide_index=True, width="stretch", column_config=config)
+config["文件指纹"] = st.column_config.TextColumn(width=220, help="文件内容的指纹（SHA-256 摘要），可用于核对存档的原件")
+people = up.person_names(wh)
+st.dataframe(up.versions_frame(subs, index, people), hide_index=True, width="stretch", column_config=config)
 
 by_id = {s.version_id: s for s in subs}
 
 
 def describe(version_id: str) -> str:
     s = by_id[version_id]
-    return f"{s.version_id} · 表{s.form} {period_label(s.period)} · {s.loaded_by} {s.loaded_at:%m-%d %H:%M} · {s.state_label}"
+    return f"{s.version_id} · 表{s.form} {period_label(s.period)} · {up.person(people, s.loaded_by)} {s.loaded_at:%m-%d %H:%M} · {s.state_label}"
 
 
 st.subheader("对比两个版本", divider="gray")

@@ -115,7 +115,7 @@ if level != "region" and children.height:
         codes = children["region_code"].to_list()
         names = dict(zip(codes, children["region_name"].to_list()))
         st.selectbox("下钻到地区", [None, *codes], format_func=lambda c: "（选择地区）" if c is None else names[c],
-                     key="ledger_drill", on_change=drill_from, args=("ledger_drill",))
+                     placeholder="请选择", key="ledger_drill", on_change=drill_from, args=("ledger_drill",))
     with right:
         export.download_xlsx(lg.export_counts(counts), f"工作台账环节分布_{focus_name}（{fmt.period_label(period)}）",
                              label="下载环节分布表", key="dl_counts")
@@ -196,7 +196,7 @@ else:
                 + ("（逾期）" if r["overdue"] else "") for r in tasks.iter_rows(named=True)}
     wanted = st.query_params.get("task")
     task_key = st.selectbox("选择任务", keys, index=keys.index(wanted) if wanted in keys else 0,
-                            format_func=label_of.get, key="ledger_task")
+                            format_func=label_of.get, placeholder="请选择", key="ledger_task")
     st.query_params["task"] = task_key
     region_code, task_id = task_key.split(":", 1)
     row = tasks.filter((pl.col("region_code") == region_code) & (pl.col("task_id") == task_id)).row(0, named=True)

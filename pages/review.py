@@ -35,13 +35,14 @@ if not queue:
     st.stop()
 
 st.markdown(f"**等待您审核：{len(queue)} 份**（按上报时间先后排列）")
+people = up.person_names(wh)
 for sub in queue:
     names = [compare.region_label(index, r) for r in sub.regions]
     where = "、".join(names[:5]) + (f" 等 {len(names)} 个地区" if len(names) > 5 else "")
     addressed = "" if sub.reviewer_role == viewer.role else "（县级上报，通常由市（州）审核）"
     with st.expander(f"{up.form_title(sub.form)} · {period_label(sub.period)} · {where}{addressed}", expanded=len(queue) <= 3,
                      icon=":material/rate_review:"):
-        st.markdown(f"**上报人：** {md_escape(sub.loaded_by)}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
+        st.markdown(f"**上报人：** {md_escape(up.person(people, sub.loaded_by))}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
                     f"**文件：** {md_escape(sub.file_name)}　**版本：** {sub.version_id}")
         if sub.warnings:
             st.warning(f"上报时有 {sub.warnings} 条提示（不影响入库），请一并核实：", icon=":material/warning:")

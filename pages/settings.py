@@ -12,7 +12,7 @@ wh = warehouse()
 admin = viewer.can_manage_accounts
 layout.header("参数设置", wh, "以下为当前生效的行动目标、阈值和公式，由省级管理员按本省口径统一设定。")
 if admin:  # only administrators change settings, so only they are told where
-    st.caption("修改方法：编辑服务器上的 config/settings.toml（下表“配置项”列为其中的位置），保存后重启平台服务即可生效。")
+    st.caption("修改方法：编辑服务器上的 `config/settings.toml`（下表“配置项”列为其中的位置），保存后重启平台服务即可生效。")
 settings = config.settings()
 st.subheader("行动目标")
 st.dataframe(settings_view.targets(settings), hide_index=True, width="stretch")
@@ -38,5 +38,5 @@ if viewer.can_manage_accounts:
 st.dataframe(settings_view.jobs_table(runs, scheduler.next_runs() if scheduler else None), hide_index=True,
              width="stretch")
 st.caption("时间按服务器本地时间；任务在平台服务内运行，每次运行记入审计日志。"
-           + ("时间安排在 config/settings.toml 的 [jobs] 中设置。" if admin else "")
+           + ("时间安排在 `config/settings.toml` 的 `[jobs]` 中设置。" if admin else "")
            + ("" if scheduler else "当前平台不是以服务方式运行，定时任务不会自动执行。"))

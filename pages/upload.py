@@ -42,7 +42,7 @@ for item in review.uploader_items(wh, viewer, states=("returned",)):
     st.error(
         f"**被退回：{up.form_title(item.form)} · {period_label(item.period)}**（{md_escape(item.file_name)}）  \n"
         f"退回原因：{md_escape(item.review_note)}  \n"
-        f"审核人：{md_escape(item.reviewed_by or '—')} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
+        f"审核人：{md_escape(up.person(up.person_names(wh), item.reviewed_by))} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
         icon=":material/undo:")
 pending = review.uploader_items(wh, viewer, states=("pending",))
 if pending:
