@@ -32,18 +32,26 @@ def rate(value, numerator=None, denominator=None) -> str:
     return text
 
 
+UNCHANGED = "持平"  # a change that rounds to 0.0: never "-0.0%", never an arrow
+
+
 def points(delta) -> str:
-    """A change of a rate in percentage points: 0.034 → '+3.4 个百分点'."""
+    """A change of a rate in percentage points: 0.034 → '+3.4 个百分点'; under 0.05 points → '持平'."""
     if _missing(delta):
         return "—"
+    if round(100 * delta, 1) == 0:
+        return UNCHANGED
     return f"{100 * delta:+.1f} 个百分点"
 
 
 def change_pct(current, previous) -> str:
-    """Month-on-month change: '+12.3%'; '—' without a base."""
+    """Month-on-month change: '+12.3%'; '—' without a base; a change that rounds to 0.0% → '持平'."""
     if _missing(current) or _missing(previous) or not previous:
         return "—"
-    return f"{100 * (current - previous) / previous:+.1f}%"
+    change = 100 * (current - previous) / previous
+    if round(change, 1) == 0:
+        return UNCHANGED
+    return f"{change:+.1f}%"
 
 
 def period_label(period: str | None) -> str:

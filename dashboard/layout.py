@@ -124,8 +124,11 @@ def kpi(label: str, value: str, *, delta: str | None = None, delta_color: str = 
         note: str | None = None, progress: float | None = None, delta_description: str | None = None) -> None:
     """A bordered KPI tile: the value, its change (a signed text such as '+1.2 个百分点', so the arrow follows the
     sign; delta_description says against what, e.g. '环比'), a note (target · gap · n/N) and a progress bar."""
+    from dashboard.format import UNCHANGED
+    unchanged = delta == UNCHANGED  # 持平: grey, no arrow (a rounded -0.0 must not point down)
     with st.container(border=True):
-        st.metric(label, value, delta=delta, delta_color=delta_color, help=help,
+        st.metric(label, value, delta=delta, delta_color="off" if unchanged else delta_color, help=help,
+                  delta_arrow="off" if unchanged else "auto",
                   delta_description=delta_description if delta is not None else None)
         if progress is not None:
             st.progress(max(0.0, min(1.0, progress)))

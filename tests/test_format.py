@@ -17,6 +17,9 @@ def test_counts_money_rates():
 
 def test_changes():
     assert [fmt.points(0.034), fmt.points(-0.0051), fmt.points(None)] == ["+3.4 个百分点", "-0.5 个百分点", "—"]
+    # a change that rounds to 0.0 is 持平, never "-0.0" with a down arrow
+    assert [fmt.points(-0.0004), fmt.points(0.0), fmt.change_pct(9999, 10000), fmt.change_pct(100, 100)] == [
+        "持平", "持平", "持平", "持平"]
     assert [fmt.change_pct(110, 100), fmt.change_pct(90, 100), fmt.change_pct(5, 0), fmt.change_pct(None, 3)] == [
         "+10.0%", "-10.0%", "—", "—"]
     assert [fmt.trend_word(0.1), fmt.trend_word(-0.1), fmt.trend_word(0), fmt.trend_word(None)] == [
