@@ -79,3 +79,12 @@ AUDIT_DETAIL_VALUES = {
     "ok": "成功", "failed": "失败", "scheduler": "定时", "manual": "手动",
     "pending": "待审核", "approved": "审核通过", "returned": "退回",
 }
+
+# Short industry names (国民经济行业分类 门类, GB/T 4754) for chart axes where the full name would be cut or slanted;
+# the full name (ref/industries.csv) stays in hover texts, tables and downloads.
+INDUSTRY_SHORT = {
+    "A": "农林牧渔", "B": "采矿", "C": "制造", "D": "电热燃水", "E": "建筑", "F": "批发零售", "G": "交通物流",
+    "H": "住宿餐饮", "I": "信息技术", "J": "金融", "K": "房地产", "L": "租赁商务", "M": "科研技术",
+    "N": "水利环境", "O": "居民服务", "P": "教育", "Q": "卫生社工", "R": "文体娱乐", "S": "公共管理",
+    "T": "国际组织",
+}
