@@ -115,6 +115,14 @@ def table(frame: pl.DataFrame, stem: str, *, headers: dict[str, str] | None = No
     download_xlsx(frame, stem, headers=headers, notes=notes, key=key, label=download_label)
 
 
+# Region names such as 长白山管委会池北区 are never cut: the 地区 and 单位 columns get room, long texts wrap into 说明.
+WIDE_REGION_COLUMNS = {
+    "地区": st.column_config.TextColumn(width="medium"),
+    "单位": st.column_config.TextColumn(width="small"),
+    "说明": st.column_config.TextColumn(width="large"),
+}
+
+
 def percent_column(label: str | None = None, help: str | None = None):
     """A rate column (fraction 0–1) shown as 72.5%."""
     return st.column_config.NumberColumn(label, help=help, format="percent")

@@ -202,7 +202,8 @@ if signals.height:
     shown = signals.with_columns(pl.col("level").replace_strict(labels.SIGNAL_LEVEL, default=pl.col("level")),
                                  pl.col("status").replace_strict(labels.SIGNAL_STATUS, default=pl.col("status")))
     layout.table(shown.select("level", "period", "region_name", "title", "explanation", "status"), "预警信号",
-                 headers={"level": "预警等级", "title": "预警事项", "explanation": "说明"}, key="dl_signals")
+                 headers={"level": "预警等级", "title": "预警事项", "explanation": "说明"}, key="dl_signals",
+                 column_config=layout.WIDE_REGION_COLUMNS)
 else:
     layout.no_data(f"暂无{labels.SIGNAL_OPEN}的红色、橙色预警信号。")
 disputes = cached(q.open_major_disputes, wh, viewer, flt.region, 10, end, start)
@@ -216,7 +217,7 @@ if disputes.height:
     layout.table(shown, f"{labels.DISPUTE_UNRESOLVED}重大集体争议_{end}", headers={
         "occurred_on": "发生日期", "unit_name": "单位", "region_name": "地区", "employer": "用人单位",
         "workers": "涉及人数", "amount_wan": "涉案金额（万元）", "dispute_type": "争议类型", "escalated": "有无激化",
-        "status": "处置状态"}, key="dl_disputes")
+        "status": "处置状态"}, key="dl_disputes", column_config=layout.WIDE_REGION_COLUMNS)
     try:
         st.page_link("pages/disputes.py", label="查看全部重大集体争议", icon=":material/groups:")
     except Exception:
