@@ -200,14 +200,16 @@ def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 
         traces.append(go.Scatter(x=x, y=values, mode="lines", line=dict(color=color, width=2.4), showlegend=False,
                                  customdata=custom, name=panel["title"], xaxis=f"x{n}", yaxis=f"y{n}",
                                  hovertemplate="%{x}<br>%{y:.1%}（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>"))
-        for value, label in met:
+        for j, (value, label) in enumerate(met):
             traces.append(go.Scatter(x=[x[0], x[-1]] if x else [], y=[value, value], mode="lines",
                                      line=dict(color=TARGET, dash="dash", width=1.4), showlegend=False,
                                      hovertemplate=f"{label}<extra></extra>", name=label, xaxis=f"x{n}", yaxis=f"y{n}"))
             if x:
-                # near the top of the panel the label goes under its line, so it never runs into the panel title
-                labels.append(dict(x=x[0], y=value, xref=f"x{n}", yref=f"y{n}", text=label, showarrow=False,
-                                   xanchor="left", yanchor="top" if value >= TARGET_LABEL_BELOW else "bottom",
+                # near the top of the panel the label goes under its line, so it never runs into the panel title;
+                # a second target's label sits at the other end, so two close targets never print over each other
+                labels.append(dict(x=x[0] if j % 2 == 0 else x[-1], y=value, xref=f"x{n}", yref=f"y{n}", text=label,
+                                   showarrow=False, xanchor="left" if j % 2 == 0 else "right",
+                                   yanchor="top" if value >= TARGET_LABEL_BELOW else "bottom",
                                    font=dict(size=10, color=TARGET)))
         lo = min([v for v in values if v is not None] + [t[0] for t in met] + [1.0])
         step = 12 if len(x) <= 48 else 24 if len(x) <= 96 else 36

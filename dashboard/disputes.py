@@ -492,7 +492,8 @@ def _short_industry(code: str | None, name: str | None) -> str:
     """The axis label of an industry: its short name (labels.INDUSTRY_SHORT), level and uncut."""
     if not code and not name:
         return "未分行业"
-    return labels.INDUSTRY_SHORT.get(code or "", name or code)
+    short = labels.INDUSTRY_SHORT.get(code or "", name or code)
+    return f"{short[:2]}<br>{short[2:]}" if len(short) == 4 else short  # two short lines fit a narrow column
 
 
 def _full_industry(code: str | None, name: str | None) -> str:

@@ -42,7 +42,7 @@ for tile, level in zip(tiles, sq.LEVELS):
         # a short title that fits a fifth of the page; what is counted (未办结) is said under the figure
         st.metric(f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警", fmt.count(counts[level], " 条"),
                   help=f"{labels.SIGNAL_STATUS['new']} + {labels.SIGNAL_STATUS['acknowledged']}的信号数（所选月份及以前出现、尚未办结）")
-        st.caption(f"{labels.SIGNAL_OPEN}（{labels.SIGNAL_STATUS['new']} + {labels.SIGNAL_STATUS['acknowledged']}）")
+        st.caption(labels.SIGNAL_OPEN)
 with tiles[4].container(border=True):
     st.metric(f"{month}新出现", fmt.count(flow["appeared"], " 条"), help="本月新出现或重新打开的信号（含其后已办结的）")
     st.caption(f"本月办结反馈 {fmt.count(flow['closed'])} 条 · 条件解除 {fmt.count(flow['resolved'])} 条")

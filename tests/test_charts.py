@@ -33,6 +33,9 @@ def test_the_four_channels_have_clearly_different_colours():
 def test_a_target_near_the_top_has_its_label_under_the_line():
     panel = {"period": ["2025-01", "2025-02"], "rate": [0.9, 0.95], "numerator": [9, 19], "denominator": [10, 20]}
     fig = charts.measure_panels([{**panel, "title": "工会百人以上企业调委会", "targets": [(1.0, "2025年底 100.0%")]},
-                                 {**panel, "title": "规上企业调委会", "targets": [(0.6, "2025年底 60.0%")]}])
-    anchors = {a.text: a.yanchor for a in fig.layout.annotations if "2025年底" in a.text}
-    assert anchors == {"2025年底 100.0%": "top", "2025年底 60.0%": "bottom"}
+                                 {**panel, "title": "规上企业调委会", "targets": [(0.6, "2025年底 60.0%")]},
+                                 {**panel, "title": "乡镇（街道）调解中心",
+                                  "targets": [(0.8, "2024年底 80.0%"), (0.9, "2025年底 90.0%")]}])
+    anchors = {a.text: (a.xanchor, a.yanchor) for a in fig.layout.annotations if "年底" in a.text}
+    assert anchors == {"2025年底 100.0%": ("left", "top"), "2025年底 60.0%": ("left", "bottom"),
+                       "2024年底 80.0%": ("left", "bottom"), "2025年底 90.0%": ("right", "top")}
