@@ -196,3 +196,15 @@ def test_no_emoji_in_the_app_code():
               if EMOJI.search(line)]
     assert found == []
     assert EMOJI.search("🗺️") and EMOJI.search("📋") and EMOJI.search("✅") and not EMOJI.search("✓ 按时 ↻ ⬆")
+
+
+def test_the_service_login_page_reads_in_chinese():
+    """The service's own /login page (service/login_page.py, plain HTML outside Streamlit)."""
+    import html as html_lib
+
+    from service import login_page
+    demo = [{"role": "省级领导", "region": "全省", "name": "demo_leader", "password": "demo1234"}]
+    page = login_page.render(csrf="x", next_url="/", demo=demo, sso=True, error="账号或密码错误。")
+    body = re.sub(r"<style>.*?</style>|<head>.*?</head>", " ", page, flags=re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+    assert english_words(text) == []
