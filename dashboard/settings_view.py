@@ -101,7 +101,7 @@ def parameters(settings: dict, *, for_admin: bool = False) -> pl.DataFrame:
             shown = "见“配置写法”"
         row = {"参数": label, "当前值": shown, "说明": note}
         if for_admin:
-            row |= {"配置项": key, "配置写法": str(value)}
+            row |= {"配置项": key, "配置写法": str(value).lower() if isinstance(value, bool) else str(value)}  # TOML
         rows.append(row)
     return pl.DataFrame(rows)
 
