@@ -9,7 +9,7 @@ from auth import gate, login_view
 from dashboard.runtime import warehouse
 from service import logs, sessions
 
-st.set_page_config(page_title="吉林省劳动人事争议调解监测平台", page_icon="⚖️", layout="wide")
+st.set_page_config(page_title="吉林省劳动人事争议调解监测平台", page_icon=":material/balance:", layout="wide")
 
 ROOT = Path(__file__).resolve().parent
 

@@ -5,7 +5,9 @@ Action keys used across the project (label shown to administrators):
   login / login_failed / login_refused / account_locked / logout           — sign-in (auth/accounts.py)
   account_add / account_disable / account_enable / account_unlock / password_reset
   load / restore                                                          — warehouse/load.py
-  review / signal_ack                                                     — review workflow, early warnings
+  review_approve / review_return / signal_ack / signal_close / signal_reopen — review workflow, early warnings
+  job_run                                                                 — scheduled jobs (service/jobs.py)
+The Chinese word of each action and of each detail key lives in warehouse/labels.py (AUDIT_*).
 """
 from __future__ import annotations
 
@@ -16,47 +18,65 @@ import polars as pl
 import xlsxwriter
 
 from auth.sanitize import neutralise_cell
+from warehouse.labels import (AUDIT_ACTIONS, AUDIT_DETAIL_KEYS, AUDIT_DETAIL_VALUES, FORM_SHORT, SIGNAL_LEVEL,
+                              SIGNAL_STATUS)
 
-ACTION_LABELS = {
-    "login": "登录",
-    "login_failed": "登录失败",
-    "login_refused": "拒绝登录",
-    "account_locked": "账号锁定",
-    "logout": "退出登录",
-    "account_add": "新增账号",
-    "account_disable": "停用账号",
-    "account_enable": "启用账号",
-    "account_unlock": "解除锁定",
-    "password_reset": "重置密码",
-    "load": "数据入库",
-    "restore": "恢复版本",
-    "review": "审核",
-    "review_approve": "审核通过",
-    "review_reject": "审核退回",
-    "signal_ack": "确认预警",
-    "signal_close": "关闭预警",
-}
+ACTION_LABELS = AUDIT_ACTIONS  # the catalogue lives in warehouse/labels.py
 
 COLUMNS = {"logged_at": "时间", "actor": "操作人", "action_label": "操作", "target": "对象", "summary": "说明",
            "detail": "原始记录"}
 
-_VALUE_LABELS = {
-    "password": "密码", "demo_button": "演示账号按钮", "sso": "统一身份认证",
-    "unknown_account": "账号不存在", "locked": "账号已锁定", "disabled": "账号已停用", "timeout": "超时自动退出",
-    "user": "主动退出", "account_disabled": "账号被停用", "sso_no_account": "统一认证无对应账号",
-}
-_KEY_LABELS = {"via": "方式", "reason": "原因", "role": "角色", "region_code": "地区", "display_name": "名称",
-               "attempt": "连续失败次数", "attempts": "连续失败次数", "until": "锁定至", "file": "文件", "form": "报表",
-               "period": "统计期", "regions": "地区", "rows": "行数", "is_demo": "演示账号", "was_demo": "原为演示账号"}
+_VALUE_LABELS = AUDIT_DETAIL_VALUES
+_KEY_LABELS = AUDIT_DETAIL_KEYS
 _SKIP_KEYS = {"sha256"}
 
 
-def describe(detail: str | None) -> str:
-    """A Chinese one-line reading of an audit detail (JSON object); unknown keys are shown as they are."""
-    import json
-
-    from auth.viewer import ROLE_LABELS
+def _region(code) -> str:
     from etl.regions import reference_index
+    region = reference_index().get(str(code))
+    return f"{region.name}（{code}）" if region else str(code)
+
+
+def _value(key: str, value) -> str:
+    """One detail value in words: codes named (role, region, form, level, status, rule), structures flattened."""
+    from auth.viewer import ROLE_LABELS
+    from warehouse.signals import RULES
+    if key == "role":
+        return ROLE_LABELS.get(value, value)
+    if key in ("region_code", "region"):
+        return _region(value)
+    if key == "form":
+        return FORM_SHORT.get(value, value)
+    if key == "level":
+        return SIGNAL_LEVEL.get(value, value)
+    if key in ("from", "to"):
+        return SIGNAL_STATUS.get(value, value)
+    if key == "rule":
+        return f"{value} {RULES[value]}" if value in RULES else str(value)
+    if key == "now_shown" and isinstance(value, dict):  # region → the version shown after a return (None = nothing)
+        return "，".join(f"{_region(code)} {'上一审核通过版本' if version else '暂无数据'}"
+                        for code, version in value.items()) or "无变化"
+    if key == "regions" and isinstance(value, list):
+        names = [_region(v) for v in value]
+        return "、".join(names) if len(names) <= 3 else f"{names[0]} 等 {len(names)} 个"
+    if key == "period" and isinstance(value, str) and len(value) == 7 and value[4] == "-":
+        return f"{value[:4]}年{int(value[5:])}月"
+    if key == "until" or key == "started":
+        return str(value)[:16].replace("T", " ")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "，".join(f"{_KEY_LABELS.get(k, k)} {_value(k, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list):
+        return "、".join(_value(key, v) for v in value)
+    if isinstance(value, str):
+        return _VALUE_LABELS.get(value, value)
+    return str(value)
+
+
+def describe(detail: str | None) -> str:
+    """A Chinese one-line reading of an audit detail (JSON object): keys and coded values in words."""
+    import json
     try:
         values = json.loads(detail) if detail else {}
     except ValueError:
@@ -65,24 +85,9 @@ def describe(detail: str | None) -> str:
         return str(values)
     parts = []
     for key, value in values.items():
-        if key in _SKIP_KEYS or value is None or value == "" or value == []:
+        if key in _SKIP_KEYS or value is None or value == "" or value == [] or value == {}:
             continue
-        if key == "role":
-            value = ROLE_LABELS.get(value, value)
-        elif key == "region_code":
-            region = reference_index().get(str(value))
-            value = f"{value} {region.name}" if region else value
-        elif key == "regions" and isinstance(value, list):
-            value = "、".join(map(str, value)) if len(value) <= 3 else f"{value[0]} 等 {len(value)} 个"
-        elif key == "rows" and isinstance(value, dict):
-            value = "，".join(f"{k} {v}" for k, v in value.items())
-        elif key == "until":
-            value = str(value)[:16]
-        elif isinstance(value, bool):
-            value = "是" if value else "否"
-        else:
-            value = _VALUE_LABELS.get(value, value) if isinstance(value, str) else value
-        parts.append(f"{_KEY_LABELS.get(key, key)}：{value}")
+        parts.append(f"{_KEY_LABELS.get(key, key)}：{_value(key, value)}")
     return "；".join(parts)
 
 

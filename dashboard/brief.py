@@ -287,13 +287,14 @@ def new_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None, period
 
 
 def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
-    """指标 · 本月 · 上月 · 环比 · 目标 · 差距 · 分子/分母 · 达标情况 (text, ready to paste; 达标情况 is the one
-    target-status rule's word, dashboard.targets)."""
+    """指标 · 单位 · 本月 · 上月 · 环比 · 目标（%） · 差距（百分点） · 达标情况 · 分子 · 分母: numbers stay numbers.
+
+    Rates are percent values with one decimal (72.5 for 72.5%, 单位 "%"), counts whole numbers (单位 "件"/"起"), so a
+    clerk can paste or sum them; only 环比 and 达标情况 are words (环比's unit differs per row; 达标情况 is the one target-status rule's
+    word, dashboard.targets)."""
     rows = []
     for r in kp.values():
         is_rate = r["unit"] == "%"
-        value = percent(r["value"]) if is_rate else count(r["value"], " 件")
-        before = percent(r["previous"]) if is_rate else count(r["previous"], " 件")
         delta = None if r["change"] is None else 100 * r["change"]
         if delta is None:
             change = "—"
@@ -304,17 +305,43 @@ def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
         else:
             change = f"{'上升' if delta > 0 else '下降'}{abs(delta):.1f}%"
         rows.append({
-            "指标": r["label"], "本月": value, "上月": before, "环比": change,
-            "目标": r["target_text"] if r["target"] is not None else "—",
-            "差距": (campaign.label("reached") if r["met"] else f"差 {abs(100 * r['gap']):.1f} 个百分点")
-            if r["gap"] is not None else "—",
-            "分子/分母": f"{count(r['numerator'])}/{count(r['denominator'])}" if r["numerator"] is not None else "—",
+            "指标": r["label"], "单位": "%" if is_rate else "件",
+            "本月": _figure(r["value"], is_rate), "上月": _figure(r["previous"], is_rate), "环比": change,
+            "目标（%）": _figure(r["target"], True),
+            "差距（百分点）": None if r["gap"] is None else round(100 * r["gap"], 1),
             "达标情况": campaign.label(r["status"]) if r["status"] and r["target"] is not None else "—",
+            "分子": _int(r["numerator"]), "分母": _int(r["denominator"]),
         })
     if f.major_open is not None:
-        rows.append({"指标": "未化解重大集体争议", "本月": f"{f.major_open} 起", "上月": "—", "环比": "—", "目标": "—",
-                     "差距": "—", "分子/分母": "—", "达标情况": "—"})
-    return pl.DataFrame(rows)
+        rows.append({"指标": "未化解重大集体争议", "单位": "起", "本月": float(f.major_open), "上月": None, "环比": "—",
+                     "目标（%）": None, "差距（百分点）": None, "达标情况": "—", "分子": None, "分母": None})
+    return pl.DataFrame(rows, schema=KEY_FIGURE_SCHEMA)
+
+
+KEY_FIGURE_SCHEMA = {"指标": pl.Utf8, "单位": pl.Utf8, "本月": pl.Float64, "上月": pl.Float64, "环比": pl.Utf8,
+                     "目标（%）": pl.Float64, "差距（百分点）": pl.Float64, "达标情况": pl.Utf8, "分子": pl.Int64,
+                     "分母": pl.Int64}
+# Excel number formats of the key-figure cells: whole numbers with separators, percent values with one decimal.
+COUNT_FORMAT, PERCENT_FORMAT = "#,##0", "0.0"
+
+
+def _figure(value, is_rate: bool) -> float | None:
+    """A rate (fraction) as its percent value with one decimal; a count as it is."""
+    if value is None:
+        return None
+    return round(100 * value, 1) if is_rate else float(value)
+
+
+def _format_key_figures(ws, frame: pl.DataFrame, header_row: int) -> None:
+    """Per-cell number formats of the 关键数字 sheet: 本月/上月 follow the row's 单位; the rest by column."""
+    columns = {name: i + 1 for i, name in enumerate(frame.columns)}
+    for offset, row in enumerate(frame.iter_rows(named=True), start=1):
+        for name in ("本月", "上月"):
+            ws.cell(row=header_row + offset, column=columns[name]).number_format = (
+                PERCENT_FORMAT if row["单位"] == "%" else COUNT_FORMAT)
+        for name, number_format in (("目标（%）", PERCENT_FORMAT), ("差距（百分点）", PERCENT_FORMAT),
+                                    ("分子", COUNT_FORMAT), ("分母", COUNT_FORMAT)):
+            ws.cell(row=header_row + offset, column=columns[name]).number_format = number_format
 
 
 # ------------------------------------------------------------------ workbook
@@ -338,7 +365,9 @@ def brief_xlsx(brief: Brief) -> bytes:
     row += 1
     ws.cell(row=row, column=1, value="二、关键数字").font = Font(bold=True, size=13)
     figures = book.create_sheet("关键数字")
-    write_sheet(figures, brief.key_figures, title=f"关键数字（{period_label(brief.figures.period)}）")
+    write_sheet(figures, brief.key_figures, title=f"关键数字（{period_label(brief.figures.period)}）",
+                notes=["比率以百分数表示（72.5 即 72.5%），件数、起数为整数；差距为负表示低于目标。"])
+    _format_key_figures(figures, brief.key_figures, header_row=3)
     ws.cell(row=row + 1, column=1, value="见“关键数字”工作表；各单位情况见“各单位”工作表。")
     if brief.units.height:
         write_sheet(book.create_sheet("各单位"), brief.units, title="各单位主要指标",

@@ -31,8 +31,9 @@ TARGET = "#a61b1b"
 SERIES_COLORS = {
     "accepted_total": BLUE, "accepted": BLUE, "closed_total": LIGHT_BLUE, "succeeded_total": GREEN, "succeeded": GREEN,
     "success_rate": ORANGE, "mediation_share": PURPLE, "arbitration_filed": GREY,
-    "court_entrusted": "#3c8dbc", "online_accepted": "#17a2b8", "arbitration_review": "#6f42c1",
-    "judicial_confirmation": "#d35400",
+    # the four channels share one chart: four clearly different hues (blue, amber, purple, red)
+    "court_entrusted": "#0072b2", "online_accepted": "#e69f00", "arbitration_review": "#7b4fa0",
+    "judicial_confirmation": "#cc3311",
 }
 QUALITATIVE = [BLUE, ORANGE, GREEN, PURPLE, "#17a2b8", RED, "#8c564b", "#e377c2", GREY, "#bcbd22", "#2ca02c"]
 STATUS_COLORS = {"on_time": GREEN, "superseded": "#4a90d9", "late": ORANGE, "missing": RED}
@@ -171,6 +172,9 @@ def count_lines(trend: pl.DataFrame, keys: Sequence[str], title: str, *, subtitl
     return fig
 
 
+TARGET_LABEL_BELOW = 0.85  # a target at or above this rate gets its label below the dashed line
+
+
 def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 4, subtitle: str | None = None,
                    panel_height: int = 210) -> go.Figure:
     """Small multiples of rates over time, one panel per measure, each with its dashed target line(s).
@@ -196,13 +200,17 @@ def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 
         traces.append(go.Scatter(x=x, y=values, mode="lines", line=dict(color=color, width=2.4), showlegend=False,
                                  customdata=custom, name=panel["title"], xaxis=f"x{n}", yaxis=f"y{n}",
                                  hovertemplate="%{x}<br>%{y:.1%}（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>"))
-        for value, label in met:
+        for j, (value, label) in enumerate(met):
             traces.append(go.Scatter(x=[x[0], x[-1]] if x else [], y=[value, value], mode="lines",
                                      line=dict(color=TARGET, dash="dash", width=1.4), showlegend=False,
                                      hovertemplate=f"{label}<extra></extra>", name=label, xaxis=f"x{n}", yaxis=f"y{n}"))
             if x:
-                labels.append(dict(x=x[0], y=value, xref=f"x{n}", yref=f"y{n}", text=label, showarrow=False,
-                                   xanchor="left", yanchor="bottom", font=dict(size=10, color=TARGET)))
+                # near the top of the panel the label goes under its line, so it never runs into the panel title;
+                # a second target's label sits at the other end, so two close targets never print over each other
+                labels.append(dict(x=x[0] if j % 2 == 0 else x[-1], y=value, xref=f"x{n}", yref=f"y{n}", text=label,
+                                   showarrow=False, xanchor="left" if j % 2 == 0 else "right",
+                                   yanchor="top" if value >= TARGET_LABEL_BELOW else "bottom",
+                                   font=dict(size=10, color=TARGET)))
         lo = min([v for v in values if v is not None] + [t[0] for t in met] + [1.0])
         step = 12 if len(x) <= 48 else 24 if len(x) <= 96 else 36
         axes[f"yaxis{n}"] = dict(tickformat=".0%", range=[max(0.0, lo - 0.12), 1.04])
@@ -321,6 +329,9 @@ def grouped_bars(frame: pl.DataFrame, category_col: str, series: dict[str, str],
     """Counts per category as grouped bars (series: {column: label}), optionally a rate as markers on a right axis."""
     fig = make_subplots(specs=[[{"secondary_y": bool(rate_col)}]])
     cats = [short_name(c) for c in frame[category_col].to_list()]
+    if rate_col and not horizontal:  # the rate is read under its category, never printed over the bars
+        cats = [f"{c}<br><span style='color:{ORANGE}'>{_pct(v)}</span>"
+                for c, v in zip(cats, frame[rate_col].to_list())]
     for i, (col, label) in enumerate(series.items()):
         values = frame[col].to_list()
         kwargs = dict(x=values, y=cats, orientation="h") if horizontal else dict(x=cats, y=values)
@@ -329,9 +340,8 @@ def grouped_bars(frame: pl.DataFrame, category_col: str, series: dict[str, str],
                              + ("x" if horizontal else "y") + ":,}<extra></extra>", **kwargs),
                       secondary_y=False if rate_col else None)
     if rate_col:
-        fig.add_trace(go.Scatter(x=cats, y=frame[rate_col].to_list(), name=rate_label or rate_col, mode="markers+text",
+        fig.add_trace(go.Scatter(x=cats, y=frame[rate_col].to_list(), name=rate_label or rate_col, mode="markers",
                                  marker=dict(color=ORANGE, size=11, symbol="diamond"),
-                                 text=[_pct(v) for v in frame[rate_col].to_list()], textposition="top center",
                                  hovertemplate="%{x}<br>" + (rate_label or "") + "：%{y:.1%}<extra></extra>"),
                       secondary_y=True)
         fig.update_yaxes(tickformat=".0%", range=[0, 1.1], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], secondary_y=True,

@@ -450,6 +450,7 @@ def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HE
         frame = frame.filter(pl.col("region_code").is_in(top))
         title = f"{title}（数量最多的{limit}个地区）" if title else title
     industries = frame.select("industry_code", "industry_name").unique().sort("industry_code")
+    industry_names = dict(industries.iter_rows())
     lookup = {(r, i): (n, o, w) for r, i, n, o, w in frame.select(
         "region_code", "industry_code", "items", "open_items", "workers").iter_rows()}
     z, text, custom = [], [], []
@@ -459,27 +460,34 @@ def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HE
             n, o, w = lookup.get((code, ind), (0, 0, 0))
             z_row.append(n or None)
             t_row.append(str(n) if n else "")
-            c_row.append([o, w])
+            c_row.append([o, w, _full_industry(ind, industry_names.get(ind))])
         z.append(z_row)
         text.append(t_row)
         custom.append(c_row)
-    x = [f"{c} {_short_industry(n)}" for c, n in industries.iter_rows()]
+    x = [_short_industry(c, n) for c, n in industries.iter_rows()]
     y = [short_name(n) for n in regions["region_name"].to_list()]
     fig = go.Figure(go.Heatmap(
         z=z, x=x, y=y, text=text, texttemplate="%{text}", customdata=custom, colorscale="OrRd", xgap=2, ygap=2,
         colorbar=dict(title=dict(text=measure), thickness=12), hoverongaps=False,
-        hovertemplate="%{y} · %{x}<br>" + word + "：%{z} " + measure + "（未结 %{customdata[0]}）<br>涉及人数：%{customdata[1]:,}<extra></extra>"))
+        hovertemplate="%{y} · %{customdata[2]}<br>" + word + "：%{z} " + measure + "（未结 %{customdata[0]}）<br>涉及人数：%{customdata[1]:,}<extra></extra>"))
     fig.update_layout(height=max(280, 30 * len(y) + 150), margin=dict(l=8, r=8, t=50 if title else 10, b=10),
-                      xaxis=dict(side="top", tickangle=-30, title=None), yaxis=dict(autorange="reversed", title=None),
+                      xaxis=dict(side="top", tickangle=0, title=None, tickfont=dict(size=11)), yaxis=dict(autorange="reversed", title=None),
                       font=dict(family=_font()), plot_bgcolor="white",
                       title=dict(text=title, x=0, y=0.995, yanchor="top", font_size=15) if title else None)
     return fig
 
 
-def _short_industry(name: str | None) -> str:
-    if not name:
+def _short_industry(code: str | None, name: str | None) -> str:
+    """The axis label of an industry: its short name (labels.INDUSTRY_SHORT), level and uncut."""
+    if not code and not name:
         return "未分行业"
-    return name if len(name) <= 6 else name[:6] + "…"
+    short = labels.INDUSTRY_SHORT.get(code or "", name or code)
+    return f"{short[:2]}<br>{short[2:]}" if len(short) == 4 else short  # two short lines fit a narrow column
+
+
+def _full_industry(code: str | None, name: str | None) -> str:
+    """The hover text of an industry: code and full catalogue name."""
+    return f"{code} {name}" if code and name else (name or code or "未分行业")
 
 
 def history_figure(history: pl.DataFrame, statuses: tuple[str, ...] = DISPUTE_STATUSES, title: str = ""):

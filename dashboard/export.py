@@ -24,6 +24,10 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="BFBFBF")
 RATE_HINTS = ("率", "占比", "比率")
+# A float column whose header names a percent value ("当前比率（%）") or percentage points holds numbers like 86.6:
+# written rounded to one decimal (the product's rate precision) with the format "0.0", never 86.60714285714286.
+PERCENT_VALUE_HINTS = ("%", "％", "百分点")
+PERCENT_VALUE_FORMAT = "0.0"
 
 try:  # the shared sanitiser, when the auth feature provides it
     from auth.sanitize import neutralise_cell as _shared_neutralise  # type: ignore
@@ -51,6 +55,8 @@ def chinese_headers(columns: Iterable[str], headers: dict[str, str] | None = Non
 def _number_format(header: str, dtype: pl.DataType, values: list) -> str | None:
     if dtype.is_float():
         numeric = [v for v in values if v is not None]
+        if any(h in header for h in PERCENT_VALUE_HINTS):
+            return PERCENT_VALUE_FORMAT
         if any(h in header for h in RATE_HINTS) and numeric and all(-1.5 <= v <= 1.5 for v in numeric):
             return "0.0%"
         if "万元" in header:
@@ -87,6 +93,8 @@ def write_sheet(ws, frame: pl.DataFrame, *, headers: dict[str, str] | None = Non
         for col, value in enumerate(values, 1):
             if isinstance(value, dt.timedelta):
                 value = str(value)
+            elif isinstance(value, float) and formats[col - 1] == PERCENT_VALUE_FORMAT:
+                value = round(value, 1)
             cell = ws.cell(row=row, column=col, value=neutralise(value))
             if formats[col - 1] and value is not None:
                 cell.number_format = formats[col - 1]

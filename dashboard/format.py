@@ -32,18 +32,26 @@ def rate(value, numerator=None, denominator=None) -> str:
     return text
 
 
+UNCHANGED = "持平"  # a change that rounds to 0.0: never "-0.0%", never an arrow
+
+
 def points(delta) -> str:
-    """A change of a rate in percentage points: 0.034 → '+3.4 个百分点'."""
+    """A change of a rate in percentage points: 0.034 → '+3.4 个百分点'; under 0.05 points → '持平'."""
     if _missing(delta):
         return "—"
+    if round(100 * delta, 1) == 0:
+        return UNCHANGED
     return f"{100 * delta:+.1f} 个百分点"
 
 
 def change_pct(current, previous) -> str:
-    """Month-on-month change: '+12.3%'; '—' without a base."""
+    """Month-on-month change: '+12.3%'; '—' without a base; a change that rounds to 0.0% → '持平'."""
     if _missing(current) or _missing(previous) or not previous:
         return "—"
-    return f"{100 * (current - previous) / previous:+.1f}%"
+    change = 100 * (current - previous) / previous
+    if round(change, 1) == 0:
+        return UNCHANGED
+    return f"{change:+.1f}%"
 
 
 def period_label(period: str | None) -> str:
@@ -196,12 +204,23 @@ def measure_help(key: str, target: str | None = None) -> str:
     if key in ("success_rate", "mediation_share"):
         from warehouse import config
         formula = config.settings()["measures"][key]
-        text += f"\n\n现行公式（config/settings.toml [measures]）：`{formula}`；汇总时先合计分子、分母再相除。"
+        text += f"\n\n现行公式：{formula_words(formula)}；汇总时先合计分子、分母再相除。"
     elif found is not None and found.get("kind") == "coverage":
         text += "\n\n汇总时先合计分子、分母再相除（存量指标，取期末月）。"
     if target:
         text += f"\n\n目标：{target}"
     return text
+
+
+def formula_words(formula: str) -> str:
+    """A config formula over column keys in words: 'succeeded_total / closed_total' → '调解成功数 ÷ 调解结案数'."""
+    import re
+
+    def name(match: re.Match) -> str:
+        return re.sub(r"（[^）]*）$", "", COLUMN_LABELS.get(match.group(0), match.group(0)))
+    words = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", name, formula)
+    words = words.replace("/", "÷").replace("*", "×")
+    return re.sub(r"\s*\)", "）", re.sub(r"\s*\(\s*", "（", words))
 
 
 def column_help(key: str, extra: str = "") -> str:

@@ -73,7 +73,7 @@ def header(title: str, wh: Warehouse, subtitle: str | None = None) -> common.Fre
 
 def empty_state(what: str = "数据") -> None:
     """A friendly Chinese state for an empty warehouse, pointing to the upload page."""
-    st.info(f"暂无{what}。请先在“数据上报”页面上传各地报表，或运行 `python -m etl demo` 生成演示数据。", icon="📭")
+    st.info(f"暂无{what}。请先在“数据上报”页面上传各地报表，或运行 `python -m etl demo` 生成演示数据。", icon=":material/inbox:")
     try:
         st.page_link("pages/upload.py", label="前往数据上报", icon=":material/upload_file:")
     except Exception:  # the upload page may not be part of this installation's navigation
@@ -115,6 +115,14 @@ def table(frame: pl.DataFrame, stem: str, *, headers: dict[str, str] | None = No
     download_xlsx(frame, stem, headers=headers, notes=notes, key=key, label=download_label)
 
 
+# Region names such as 长白山管委会池北区 are never cut: the 地区 and 单位 columns get room, long texts wrap into 说明.
+WIDE_REGION_COLUMNS = {
+    "地区": st.column_config.TextColumn(width="medium"),
+    "单位": st.column_config.TextColumn(width="small"),
+    "说明": st.column_config.TextColumn(width="large"),
+}
+
+
 def percent_column(label: str | None = None, help: str | None = None):
     """A rate column (fraction 0–1) shown as 72.5%."""
     return st.column_config.NumberColumn(label, help=help, format="percent")
@@ -124,8 +132,11 @@ def kpi(label: str, value: str, *, delta: str | None = None, delta_color: str = 
         note: str | None = None, progress: float | None = None, delta_description: str | None = None) -> None:
     """A bordered KPI tile: the value, its change (a signed text such as '+1.2 个百分点', so the arrow follows the
     sign; delta_description says against what, e.g. '环比'), a note (target · gap · n/N) and a progress bar."""
+    from dashboard.format import UNCHANGED
+    unchanged = delta == UNCHANGED  # 持平: grey, no arrow (a rounded -0.0 must not point down)
     with st.container(border=True):
-        st.metric(label, value, delta=delta, delta_color=delta_color, help=help,
+        st.metric(label, value, delta=delta, delta_color="off" if unchanged else delta_color, help=help,
+                  delta_arrow="off" if unchanged else "auto",
                   delta_description=delta_description if delta is not None else None)
         if progress is not None:
             st.progress(max(0.0, min(1.0, progress)))
@@ -139,3 +150,29 @@ def selected_points(event) -> list[dict]:
         return [dict(p) for p in event["selection"]["points"]]
     except (KeyError, TypeError):
         return []
+
+
+# ------------------------------------------------------------------ Chinese texts of Streamlit's own widgets
+# Streamlit has no locale option (1.67): the file uploader's button says "Upload" and its note "20MB per file".
+# This block (kept apart from any other page CSS) hides those English texts and shows Chinese in their place via
+# ::after content; the dropzone keeps working as before (the texts are decoration, the button is the same button).
+UPLOAD_BUTTON_TEXT = "选择文件"
+
+
+def uploader_css(max_file_mb: float) -> str:
+    """The <style> that replaces the uploader's English texts with Chinese ones (pure, tested)."""
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    note = f"可多选或拖入多个文件，单个文件不超过 {max_file_mb:g} MB"
+    return (
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p{{font-size:0;line-height:0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after{{content:"{UPLOAD_BUTTON_TEXT}";'
+        "font-size:0.875rem;line-height:1.6}"
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{note}";font-size:0.85rem}}'
+        "</style>")
+
+
+def chinese_file_uploader(max_file_mb: float) -> None:
+    """Call once before st.file_uploader on a page: its button and size note read in Chinese."""
+    st.html(uploader_css(max_file_mb))

@@ -30,5 +30,5 @@ def warehouse() -> Warehouse:
 def unavailable_page(problem: WarehouseUnavailable):
     """Stop the run with the reason, shown as typed (a path with _ or * is not Markdown)."""
     st.title("数据仓库暂时无法打开")
-    st.error(md_escape(str(problem) + (BUSY_HINT if isinstance(problem, WarehouseBusy) else "")), icon="⚠️")
+    st.error(md_escape(str(problem) + (BUSY_HINT if isinstance(problem, WarehouseBusy) else "")), icon=":material/warning:")
     st.stop()

@@ -8,8 +8,8 @@ from warehouse.db import measures
 LABELS = {
     "reporting.due_day": ("报送截止日", "每月报送上月数据的截止日（次月几日）"),
     "reporting.first_period": ("最早统计期", "早于此月份的报表拒收"),
-    "measures.success_rate": ("调解成功率公式", "按列代码书写；可用 + - * / 和括号"),
-    "measures.mediation_share": ("协商调解解决占比公式", "按列代码书写；可用 + - * / 和括号"),
+    "measures.success_rate": ("调解成功率公式", "附件1 各列之间的四则运算"),
+    "measures.mediation_share": ("协商调解解决占比公式", "附件1 各列之间的四则运算"),
     "major_dispute.workers_min": ("“重大”集体争议：人数下限", "涉及劳动者人数达到此数即为重大"),
     "major_dispute.amount_wan_min": ("“重大”集体争议：金额下限（万元）", "涉案金额达到此数即为重大"),
     "major_dispute.escalation_counts": ("“重大”集体争议：有激化行为即为重大", "聚集、堵路、围堵、上访等"),
@@ -29,7 +29,7 @@ LABELS |= {
     "accounts.max_failed_logins": ("连续输错密码次数上限", "达到后锁定账号"),
     "accounts.lockout_minutes": ("锁定时长（分钟）", ""),
     "accounts.min_password_length": ("密码最少位数", ""),
-    "accounts.sso_claim": ("单点登录账号字段", "启用 OIDC 单点登录时使用"),
+    "accounts.sso_claim": ("单点登录账号字段", "启用统一身份认证（OIDC）时使用"),
     "review.enabled": ("启用多级审核", "县级报表由市（州）审核，市级报表由省级审核"),
     "review.pending_counts": ("待审核数据计入看板", "计入时标注“待审核”"),
     "signals.reopen_growth": ("预警重新打开的增幅", "已办结的预警在情况恶化（等级升高或数值增长超过此比例）时重新打开"),
@@ -37,7 +37,7 @@ LABELS |= {
 LABELS |= {
     "session.idle_minutes": ("登录会话空闲超时（分钟）", "以服务方式运行时：无任何操作超过此时间自动退出"),
     "session.absolute_hours": ("登录会话最长时长（小时）", "无论是否操作，登录超过此时间须重新登录"),
-    "session.secure_cookie": ("会话 Cookie 仅限 HTTPS", "auto：经 HTTPS 访问时自动启用"),
+    "session.secure_cookie": ("登录凭证仅经加密连接传送", "自动：经 HTTPS 访问时启用"),
     "jobs.enabled": ("启用定时任务", "服务进程内运行，见下方“定时任务”"),
     "jobs.signals_refresh": ("风险预警每日刷新时间", "每天；含 R6 迟报未报"),
     "jobs.backup": ("整库备份时间", "每天"),
@@ -63,7 +63,7 @@ def _label(key: str) -> tuple[str, str]:
         return LABELS[key]
     parts = key.split(".")
     if len(parts) == 3 and parts[0] == "signals" and parts[1] in SIGNAL_RULES:
-        return f"预警规则 {SIGNAL_RULES[parts[1]]}：{SIGNAL_PARAMS.get(parts[2], parts[2])}", "规则说明见 docs/signals.md"
+        return f"预警规则 {SIGNAL_RULES[parts[1]]}：{SIGNAL_PARAMS.get(parts[2], parts[2])}", "规则说明见“风险预警”页"
     return key, ""
 
 
@@ -78,15 +78,31 @@ def _flatten(settings: dict, prefix: str = "") -> dict:
     return flat
 
 
-def parameters(settings: dict) -> pl.DataFrame:
-    """Every scalar setting with a Chinese name where one is known."""
+CONFIG_COLUMNS = ("配置项", "配置写法")  # where and how an administrator changes a setting (admins only)
+# Server-side technicalities (sign-in claim name, cookie flag, backup folder): administrators' business only.
+ADMIN_ONLY = {"accounts.sso_claim", "session.secure_cookie", "jobs.backup_dir"}
+VALUE_WORDS = {"auto": "自动"}
+
+
+def parameters(settings: dict, *, for_admin: bool = False) -> pl.DataFrame:
+    """Every scalar setting with a Chinese name where one is known, its value in words (formulas over column keys
+    read as 调解成功数 ÷ 调解结案数). Only an administrator, who changes the file, also gets the key and the value as
+    written there (CONFIG_COLUMNS); everyone else reads the users' words only."""
+    from dashboard.format import formula_words
     rows = []
     for key, value in _flatten(settings).items():
-        if key.startswith("warehouse."):
+        if key.startswith("warehouse.") or (key in ADMIN_ONLY and not for_admin):
             continue
         label, note = _label(key)
-        shown = ("是" if value else "否") if isinstance(value, bool) else str(value)
-        rows.append({"参数": label, "当前值": shown, "说明": note, "配置项": key})
+        shown = ("是" if value else "否") if isinstance(value, bool) else VALUE_WORDS.get(str(value), str(value))
+        if key.startswith("measures."):
+            shown = formula_words(str(value))
+        if key in ADMIN_ONLY:  # a file name or claim key: read in the 配置写法 column, as written
+            shown = "见“配置写法”"
+        row = {"参数": label, "当前值": shown, "说明": note}
+        if for_admin:
+            row |= {"配置项": key, "配置写法": str(value).lower() if isinstance(value, bool) else str(value)}  # TOML
+        rows.append(row)
     return pl.DataFrame(rows)
 
 

@@ -19,11 +19,7 @@ LEVELS = engine.LEVELS
 LEVEL_NAMES = labels.SIGNAL_LEVEL
 LEVEL_COLORS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#d4ac0d", "blue": "#2e86c1"}
 LEVEL_MARKS = {"red": ":red[●]", "orange": ":orange[●]", "yellow": ":yellow[●]", "blue": ":blue[●]"}  # markdown
-INDUSTRY_SHORT = {
-    "A": "农林牧渔", "B": "采矿", "C": "制造", "D": "电热燃水", "E": "建筑", "F": "批发零售", "G": "交通物流",
-    "H": "住宿餐饮", "I": "信息技术", "J": "金融", "K": "房地产", "L": "租赁商务", "M": "科研技术", "N": "水利环境",
-    "O": "居民服务", "P": "教育", "Q": "卫生社工", "R": "文体娱乐", "S": "公共管理", "T": "国际组织",
-}
+INDUSTRY_SHORT = labels.INDUSTRY_SHORT  # one catalogue of short industry names (warehouse/labels.py)
 STATUS_NAMES = labels.SIGNAL_STATUS
 RULE_NAMES = engine.RULES
 NO_INDUSTRY = "—"
@@ -401,4 +397,4 @@ def rules_in_force() -> pl.DataFrame:
          f"按近{r7['pace_months']}个月的月均进度推算，到目标期限低于目标超过 {r7['tolerance_points']:g} 个百分点为黄色；"
          "期限已到仍未达标为橙色。"),
     ]
-    return pl.DataFrame(rows, schema=["规则", "监测内容", "阈值（config/settings.toml [signals]）"], orient="row")
+    return pl.DataFrame(rows, schema=["规则", "监测内容", "阈值"], orient="row")

@@ -82,17 +82,17 @@ def filters(periods: list[str], region_choices: list[tuple[str, str, str]], *, s
                 st.caption(f"统计期间：{period_label(periods[0])}")
         elif show_period and periods:
             period = st.selectbox("统计期", periods[::-1], index=periods[::-1].index(current.period),
-                                  format_func=period_label, key="flt_period")
+                                  format_func=period_label, placeholder="请选择", key="flt_period")
             if start and start > period:
                 start = default_start(period, periods)
         region = st.selectbox("地区", codes, index=codes.index(current.region) if current.region in codes else 0,
-                              format_func=lambda c: labels.get(c, c), key="flt_region") if codes else current.region
+                              format_func=lambda c: labels.get(c, c), placeholder="请选择", key="flt_region") if codes else current.region
         industry = current.industry
         if show_industry:
             names = read_industries()
             options = [None, *industries]
             industry = st.selectbox("行业", options, index=options.index(current.industry),
-                                    format_func=lambda c: "全部行业" if c is None else f"{c} {names[c]}", key="flt_industry")
+                                    format_func=lambda c: "全部行业" if c is None else f"{c} {names[c]}", placeholder="请选择", key="flt_industry")
     chosen = Filters(period, region, industry, start)
     remember(chosen)
     return chosen

@@ -47,6 +47,9 @@ def grid(wh: Warehouse, viewer: Viewer, start: str, end: str, form: str | None =
         where s.period between ? and ? and {unit_filter} and {form_filter}
         order by s.period, s.unit_code, s.form
     """, [due_day(), start, end, *unit_params, *form_params])
+    from dashboard.upload import person_names
+    people = person_names(wh)  # who uploaded, by display name (as the upload and history pages say it)
+    frame = frame.with_columns(*[pl.col(c).replace(people).alias(c) for c in ("first_loaded_by", "last_loaded_by")])
     hidden = [c for c in frame["unit_code"].unique().to_list() if detail is not None and c not in detail]
     if hidden:  # who loaded is detail: only for units inside the viewer's detail regions
         mask = pl.col("unit_code").is_in(hidden)

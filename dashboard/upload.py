@@ -414,21 +414,34 @@ def current_text(sub: review.Submission) -> str:
     return f"{len(sub.current_regions)}/{len(sub.regions)} 个地区"
 
 
-def versions_frame(subs: list[review.Submission], index: RegionIndex) -> pl.DataFrame:
-    """One row per version; the columns a clerk looks at first come first (the long SHA-256 last)."""
+def person_names(wh) -> dict[str, str]:
+    """Account name → the person's display name (accounts table), for every place that says who uploaded."""
+    return dict(wh.query("select name, display_name from accounts where display_name <> ''").iter_rows())
+
+
+def person(names: dict[str, str], account: str | None) -> str:
+    """Who uploaded, as people read it: the display name, or the name as recorded (CLI loads, removed accounts)."""
+    return names.get(account or "", account or "—")
+
+
+def versions_frame(subs: list[review.Submission], index: RegionIndex,
+                   people: dict[str, str] | None = None) -> pl.DataFrame:
+    """One row per version; the columns a clerk looks at first come first (the long SHA-256 last). 上报人 is the
+    uploader's display name when `people` (person_names) knows the account."""
+    people = people or {}
     rows = []
     for s in subs:
         names = [region_label(index, r) for r in s.regions]
         rows.append({
             "版本号": s.version_id, "统计期": s.period, "报表": s.form, "审核状态": s.state_label,
-            "看板显示": current_text(s), "上报人": s.loaded_by,
+            "看板显示": current_text(s), "上报人": person(people, s.loaded_by),
             "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
             "地区": "、".join(names[:3]) + (f" 等 {len(names)} 个" if len(names) > 3 else ""),
-            "提示数": int(s.warnings or 0), "审核意见": s.review_note or "", "文件": s.file_name, "SHA-256": s.sha256,
+            "提示数": int(s.warnings or 0), "审核意见": s.review_note or "", "文件": s.file_name, "文件指纹": s.sha256,
         })
     schema = {"版本号": pl.Utf8, "统计期": pl.Utf8, "报表": pl.Utf8, "审核状态": pl.Utf8, "看板显示": pl.Utf8,
               "上报人": pl.Utf8, "上报时间": pl.Utf8, "地区": pl.Utf8, "提示数": pl.Int64, "审核意见": pl.Utf8,
-              "文件": pl.Utf8, "SHA-256": pl.Utf8}
+              "文件": pl.Utf8, "文件指纹": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
 
 

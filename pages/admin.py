@@ -18,6 +18,8 @@ if not viewer.can_manage_accounts:  # app.py hides the page from others; this re
 
 index = wh.region_index()
 FLASH = "admin_flash"
+NEW_ACCOUNT_RESET = "admin_new_account_reset"
+NEW_ACCOUNT_FIELDS = ("new_name", "new_display", "new_password", "new_password2")
 
 
 def done(message: str) -> None:
@@ -36,12 +38,12 @@ with tab_accounts:
     if demo_left:
         st.warning(f"演示账号 {'、'.join(demo_left)} 仍可登录（密码公开）。正式使用前请在下方停用。", icon=":material/science:")
     st.caption(f"共 {frame.height} 个账号。账号不能删除，只能停用；所有变更都记入审计日志。")
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    st.dataframe(frame, hide_index=True, width="stretch")
 
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("新增账号")
-        role = st.selectbox("角色", list(accounts.ROLES), index=accounts.ROLES.index("city"), key="new_role",
+        role = st.selectbox("角色", list(accounts.ROLES), index=accounts.ROLES.index("city"), placeholder="请选择", key="new_role",
                             format_func=lambda r: ROLE_LABELS[r])  # most new accounts are clerks, not administrators
         if role == "city":
             region_options = [u.code for u in sorted(index.units, key=lambda r: r.code) if u.kind != "province"]
@@ -50,10 +52,15 @@ with tab_accounts:
                               if r.kind in accounts.COUNTY_KINDS]
         else:
             region_options = []
-        with st.form("new_account", clear_on_submit=True):
+        # The form keeps what was typed when a check fails (clear_on_submit would wipe it); only a created account
+        # empties it, on the rerun after success (a widget's value cannot be changed once it is drawn).
+        if st.session_state.pop(NEW_ACCOUNT_RESET, False):
+            for field in NEW_ACCOUNT_FIELDS:
+                st.session_state.pop(field, None)
+        with st.form("new_account", clear_on_submit=False):
             region = None
             if region_options:
-                region = st.selectbox("地区", region_options, key="new_region",
+                region = st.selectbox("地区", region_options, placeholder="请选择", key="new_region",
                                       format_func=lambda c: f"{accounts.region_label(index, c)}（{c}）")
             name = st.text_input("账号名", placeholder="小写英文字母、数字、_ . -，例如 tonghua_city", key="new_name")
             display = st.text_input("显示名称（可不填）", placeholder="例如 通化市人社局 张三", key="new_display")
@@ -70,6 +77,7 @@ with tab_accounts:
                     except accounts.AccountError as error:
                         st.error(str(error))
                     else:
+                        st.session_state[NEW_ACCOUNT_RESET] = True
                         done(f"已创建账号 {md_escape(made.name)}（{md_escape(made.display_name)}）。请把初始密码当面或电话告知本人。")
 
     with right:
@@ -79,18 +87,18 @@ with tab_accounts:
             st.info("还没有账号。")
         else:
             labels = {r["账号"]: f"{r['账号']} · {r['名称']} · {r['状态']}" for r in frame.iter_rows(named=True)}
-            chosen = st.selectbox("账号", names, format_func=lambda n: labels[n], key="manage_name")
+            chosen = st.selectbox("账号", names, format_func=lambda n: labels[n], placeholder="请选择", key="manage_name")
             account = accounts.get_account(wh, chosen)
             c1, c2 = st.columns(2)
             try:
                 if account.disabled:
-                    if c1.button("启用", key="enable", icon=":material/check_circle:", use_container_width=True):
+                    if c1.button("启用", key="enable", icon=":material/check_circle:", width="stretch"):
                         accounts.enable_account(wh, chosen, actor=viewer.name)
                         done(f"已启用账号 {chosen}。")
-                elif c1.button("停用", key="disable", icon=":material/block:", use_container_width=True):
+                elif c1.button("停用", key="disable", icon=":material/block:", width="stretch"):
                     accounts.disable_account(wh, chosen, actor=viewer.name)
                     done(f"已停用账号 {chosen}。停用后该账号不能登录，已登录的会话在下一次操作时退出。")
-                if c2.button("解除锁定", key="unlock", icon=":material/lock_open:", use_container_width=True,
+                if c2.button("解除锁定", key="unlock", icon=":material/lock_open:", width="stretch",
                              disabled=not account.locked(dt.datetime.now())):
                     accounts.unlock_account(wh, chosen, actor=viewer.name)
                     done(f"已解除账号 {chosen} 的锁定。")
@@ -118,13 +126,13 @@ with tab_audit:
                          format="YYYY-MM-DD")
     start, end = (days[0], days[1]) if isinstance(days, (tuple, list)) and len(days) == 2 else (days[0] if days else None, None)
     all_actors = audit.actors(wh)
-    actor = c2.selectbox("操作人", [None, *all_actors], format_func=lambda a: "全部" if a is None else a, key="audit_actor")
+    actor = c2.selectbox("操作人", [None, *all_actors], format_func=lambda a: "全部" if a is None else a, placeholder="请选择", key="audit_actor")
     all_actions = audit.actions(wh)
-    action = c3.selectbox("操作", [None, *all_actions], key="audit_action",
+    action = c3.selectbox("操作", [None, *all_actions], placeholder="请选择", key="audit_action",
                           format_func=lambda a: "全部" if a is None else audit.action_label(a))
     rows = audit.query_audit(wh, start=start, end=end, actor=actor, action=action)
     st.caption(f"共 {rows.height:,} 条（最多显示 5,000 条，最新的在前）。审计日志只增不改，任何人都不能修改或删除。")
-    st.dataframe(audit.display_frame(rows), hide_index=True, use_container_width=True, column_config={
+    st.dataframe(audit.display_frame(rows), hide_index=True, width="stretch", column_config={
         "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         "说明": st.column_config.TextColumn(width="large"),
     })

@@ -45,9 +45,9 @@ if focus_totals.height == 0:
     if latest:  # the focus has not reported this month: say since when, rather than look empty
         st.info(f"所选地区未报送{fmt.period_label(period)}附件2，最近一次报送为{fmt.period_label(latest)}。"
                 f"请在“统计期”中选择{fmt.period_label(latest)}查看，或返回全省，在排名中查看其按最近一次报送显示的数据。",
-                icon="📭")
+                icon=":material/inbox:")
     else:
-        st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon="📭")
+        st.info(f"{fmt.period_label(period)}暂无组织建设数据（附件2）。请选择其他月份，或先上报附件2。", icon=":material/inbox:")
     layout.empty_state("组织建设数据")
     st.stop()
 
@@ -91,7 +91,7 @@ for start in range(0, len(rows), 3):
 st.subheader("二、分布地图")
 default_measure = st.query_params.get("measure") if st.query_params.get("measure") in keys else keys[0]
 measure = st.selectbox("指标", keys, index=keys.index(default_measure),
-                       format_func=labels.get, key="cov_measure", help=cov.definition(keys[0]))
+                       format_func=labels.get, placeholder="请选择", key="cov_measure", help=cov.definition(keys[0]))
 st.query_params["measure"] = measure
 st.caption(f"**{labels[measure]}**：{cov.definition(measure)}")
 target_now = focus_totals.filter(pl.col("measure") == measure)["target"][0]
@@ -110,7 +110,7 @@ on_map_select = state.drill_on_map_select("cov_map", lambda code: cov.may_see(wh
 left, right = st.columns([3, 2])
 with left:
     if level != "province" and unit == "229901":
-        st.info("长白山管委会无下辖县级行政区划边界，请查看右侧排名和下方明细表。", icon="🗺️")
+        st.info("长白山管委会无下辖县级行政区划边界，请查看右侧排名和下方明细表。", icon=":material/map:")
     elif map_data.height:
         fig = cov.map_figure(map_data, labels[measure], unit_code=None if level == "province" else unit, title=map_title,
                              target=target_now, visible=viewer.detail_regions(index))
@@ -119,7 +119,7 @@ with left:
         hint = "点击地图上的单位可下钻到其县（市、区）" if level == "province" else "灰色为无数据；市本级不单独成图，见明细表"
         st.caption(f"{hint}；长白山管委会无独立边界，以圆点标注；梅河口市单列。")
     else:
-        st.info("本月无可显示的地图数据。", icon="🗺️")
+        st.info("本月无可显示的地图数据。", icon=":material/map:")
 with right:
     if map_data.height:
         st.plotly_chart(cov.ranking_figure(map_data, labels[measure], target_now), key="cov_rank",
@@ -137,7 +137,7 @@ with right:
         codes = [c for c in map_data["region_code"].to_list() if c != focus]
         names = dict(zip(map_data["region_code"].to_list(), map_data["地区"].to_list()))
         st.selectbox("下钻到单位" if level == "province" else "下钻到县（市、区）", [None, *codes],
-                     format_func=lambda c: "（请选择）" if c is None else names[c], key="cov_drill",
+                     format_func=lambda c: "（请选择）" if c is None else names[c], placeholder="请选择", key="cov_drill",
                      on_change=drill_from, args=("cov_drill",))
 
 # ---------------------------------------------------------------- 三、达标进度
@@ -148,7 +148,7 @@ proj = q(cov.projections, measure, period)
 if series.height:
     st.plotly_chart(cov.trajectory_figure(series, proj, target_rows, labels[measure]), key="cov_traj",
                     config=charts.plotly_config(f"{labels[measure]}达标进度_{period}"))
-    st.caption(f"红色虚线为目标值（config/settings.toml [[targets]]）；点线为按近{cov.WINDOW}个月线性拟合的月均进度推算至达标月份。"
+    st.caption(f"红色虚线为行动目标值；点线为按近{cov.WINDOW}个月线性拟合的月均进度推算至达标月份。"
                "预计达标月份 = 本月 + ⌈(目标 − 当前比率) ÷ 月均进度⌉。")
     table = proj.with_columns(
         (pl.col("rate") * 100).alias("rate"),
@@ -174,13 +174,15 @@ if series.height:
             "projected": st.column_config.TextColumn("预计达标月份"),
             "message": st.column_config.TextColumn("研判", width="large"),
         })
-    proj_export = table.rename({"region_name": "地区", "as_of": words.DATA_MONTH, "rate": "当前比率（%）", "numerator": "分子", "denominator": "分母",
-                           "pace": "月均进度（百分点）", "target": "目标值（%）", "deadline": "目标期限",
-                           "projected": "预计达标月份", "message": "研判"})
+    proj_export = table.with_columns(  # numbers stay numbers in the download (percent values, one decimal)
+        (proj["pace"] * 100).alias("pace"), (proj["target"] * 100).alias("target")).rename(
+        {"region_name": "地区", "as_of": words.DATA_MONTH, "rate": "当前比率（%）", "numerator": "分子", "denominator": "分母",
+         "pace": "月均进度（百分点）", "target": "目标值（%）", "deadline": "目标期限",
+         "projected": "预计达标月份", "message": "研判"})
     export.download_xlsx(proj_export, f"{labels[measure]}达标预测（{fmt.period_label(period)}）", label="下载达标预测表",
                          key="dl_proj")
 else:
-    st.info("暂无历史数据，无法绘制达标进度。", icon="📈")
+    st.info("暂无历史数据，无法绘制达标进度。", icon=":material/show_chart:")
 
 # ---------------------------------------------------------------- 四、明细表
 if level == "province":
@@ -215,4 +217,4 @@ if detail.height:
     export.download_xlsx(cov.export_table(detail), f"组织建设明细_{focus_name}（{fmt.period_label(period)}）",
                          label="下载明细表", key="dl_detail")
 else:
-    st.info("本月无可显示的明细。", icon="📋")
+    st.info("本月无可显示的明细。", icon=":material/list_alt:")

@@ -61,7 +61,7 @@ focus_name = ds.focus_name(wh, focus)
 major = config.settings()["major_dispute"]
 major_rule = (f"“重大”：涉及劳动者 ≥ {major['workers_min']} 人，或涉案金额 ≥ {major['amount_wan_min']:g} 万元"
               + ("，或有激化行为（聚集、堵路、围堵、上访等）" if major["escalation_counts"] else "")
-              + "（config/settings.toml [major_dispute]）")
+              + "。")
 
 # ---------------------------------------------------------------- page filters (kept in the URL)
 with st.container(border=True):
@@ -121,13 +121,13 @@ heat = q(ds.unit_industry, chosen, kind)
 per_region = q(ds.by_region, chosen, kind)
 word = ds.KIND_WORDS[kind][0]
 if per_region.height == 0 or per_region["items"].sum() == 0:
-    st.info(f"所选期间和条件下没有{word}。", icon="🗺️")
+    st.info(f"所选期间和条件下没有{word}。", icon=":material/map:")
 else:
     left, right = st.columns([1, 1])
     with left:
         unit = None if level == "province" else index.get(focus).unit_code
         if unit == "229901":
-            st.info("长白山管委会无下辖县级行政区划边界，请查看右侧热力图。", icon="🗺️")
+            st.info("长白山管委会无下辖县级行政区划边界，请查看右侧热力图。", icon=":material/map:")
         else:
             title = f"{focus_name}{'各单位' if level == 'province' else '各县（市、区）'}{word}"
 
@@ -140,7 +140,7 @@ else:
         st.plotly_chart(ds.heat_figure(heat, kind, f"{word}：地区 × 行业（{ds.KIND_WORDS[kind][1]}）"), key="dsp_heat",
                         config=charts.plotly_config(f"{word}地区行业分布_{focus_name}_{span}"))
     if level != "province" and cov.may_see(wh, viewer, PROVINCE_CODE):
-        st.button("⬆ 返回全省", on_click=drill_to, args=(PROVINCE_CODE,), key="dsp_up_province")
+        st.button("返回全省", icon=":material/arrow_upward:", on_click=drill_to, args=(PROVINCE_CODE,), key="dsp_up_province")
 
 # ---------------------------------------------------------------- 三、重大集体争议清单
 st.subheader("三、重大集体争议清单（未化解置顶）")
@@ -148,7 +148,7 @@ incidents = q(ds.incidents, query, ds.LIST_LIMIT + 1)
 more_incidents = incidents.height > ds.LIST_LIMIT
 incidents = incidents.head(ds.LIST_LIMIT)
 if incidents.height == 0:
-    st.info("所选期间和条件下没有重大集体争议。", icon="📋")
+    st.info("所选期间和条件下没有重大集体争议。", icon=":material/list_alt:")
 else:
     view = incidents.with_columns(
         pl.when(pl.col("escalated")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("escalated"),
@@ -184,7 +184,7 @@ else:
                 for r in incidents.iter_rows(named=True)}
     wanted = st.query_params.get("incident")
     incident = st.selectbox("选择争议", ids, index=ids.index(wanted) if wanted in ids else 0,
-                            format_func=label_of.get, key="dsp_incident")
+                            format_func=label_of.get, placeholder="请选择", key="dsp_incident")
     st.query_params["incident"] = incident
     history = q(ds.incident_history, incident, end)
     if history.height:
@@ -210,7 +210,7 @@ warnings_frame = q(ds.warnings, warn_query, ds.LIST_LIMIT + 1)
 more_warnings = warnings_frame.height > ds.LIST_LIMIT
 warnings_frame = warnings_frame.head(ds.LIST_LIMIT)
 if warnings_frame.height == 0:
-    st.info("所选期间和条件下没有风险预警。", icon="📋")
+    st.info("所选期间和条件下没有风险预警。", icon=":material/list_alt:")
 else:
     wview = warnings_frame.with_columns(pl.col("amount_wan").cast(pl.Float64)).select(
         pl.col("level").alias("预警等级"), pl.col("status").alias("处置状态"), pl.col("region_name").alias("地区"),

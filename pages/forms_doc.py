@@ -6,7 +6,7 @@ from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 
 current_viewer()  # signed-in users only (stops with a sign-in prompt otherwise)
-layout.header("报表说明", warehouse(), "以下内容由系统内的报表定义自动生成，与模板、解析和校验使用同一份定义（etl/forms/*.toml）。")
+layout.header("报表说明", warehouse(), "以下内容由系统内的报表定义自动生成，与模板、解析和校验使用同一份定义。")
 
 tabs = st.tabs([f"{f.attachment} {f.title}" for f in forms_doc.forms()] + ["指标定义"])
 for tab, form in zip(tabs, forms_doc.forms()):

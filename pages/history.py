@@ -13,7 +13,7 @@ from warehouse import compare
 wh = warehouse()
 viewer = current_viewer()
 index = wh.region_index()
-layout.header("历史版本", wh, "每次入库都保存为一个版本：谁、何时、文件指纹（SHA-256）、提示和审核状态都可查，可对比、可恢复。")
+layout.header("历史版本", wh, "每次入库都保存为一个版本：谁、何时、文件指纹、提示和审核状态都可查，可对比、可恢复。")
 
 flash = st.session_state.pop("history_flash", None)
 if flash:
@@ -24,11 +24,11 @@ codes = [c for c, _, _ in choices]
 labels = {c: label for c, label, _ in choices}
 periods = common.periods(wh)
 c1, c2, c3 = st.columns(3)
-region = c1.selectbox("地区", codes, format_func=lambda c: labels.get(c, c), key="hist_region") if codes else None
+region = c1.selectbox("地区", codes, format_func=lambda c: labels.get(c, c), placeholder="请选择", key="hist_region") if codes else None
 forms = [None] + [f.code for f in all_forms()]
-form = c2.selectbox("报表", forms, format_func=lambda c: "全部报表" if c is None else up.form_title(c), key="hist_form")
+form = c2.selectbox("报表", forms, format_func=lambda c: "全部报表" if c is None else up.form_title(c), placeholder="请选择", key="hist_form")
 period = c3.selectbox("统计期", [None] + periods[::-1], format_func=lambda p: "全部统计期" if p is None else period_label(p),
-                      key="hist_period")
+                      placeholder="请选择", key="hist_period")
 
 subs = up.visible_versions(wh, viewer, region=region, form=form, period=period)
 if not subs:
@@ -41,28 +41,29 @@ widths = {"版本号": 110, "统计期": 70, "报表": 40, "审核状态": 170, 
 config = {name: st.column_config.TextColumn(width=w) for name, w in widths.items()}
 config["提示数"] = st.column_config.NumberColumn(width=60)
 config["看板显示"] = st.column_config.TextColumn(width=90, help="各看板是否正在使用这个版本的数据（部分地区已被更新的上报替代时显示 n/m 个地区）")
-config["SHA-256"] = st.column_config.TextColumn(width=220, help="文件内容的指纹（SHA-256），可用于核对存档的原件")
-st.dataframe(up.versions_frame(subs, index), hide_index=True, width="stretch", column_config=config)
+config["文件指纹"] = st.column_config.TextColumn(width=220, help="文件内容的指纹（SHA-256 摘要），可用于核对存档的原件")
+people = up.person_names(wh)
+st.dataframe(up.versions_frame(subs, index, people), hide_index=True, width="stretch", column_config=config)
 
 by_id = {s.version_id: s for s in subs}
 
 
 def describe(version_id: str) -> str:
     s = by_id[version_id]
-    return f"{s.version_id} · 表{s.form} {period_label(s.period)} · {s.loaded_by} {s.loaded_at:%m-%d %H:%M} · {s.state_label}"
+    return f"{s.version_id} · 表{s.form} {period_label(s.period)} · {up.person(people, s.loaded_by)} {s.loaded_at:%m-%d %H:%M} · {s.state_label}"
 
 
 st.subheader("对比两个版本", divider="gray")
 ids = list(by_id)
 c1, c2 = st.columns(2)
-new_id = c1.selectbox("新版本", ids, format_func=describe, key="hist_new")
+new_id = c1.selectbox("新版本", ids, format_func=describe, placeholder="请选择", key="hist_new")
 same_form = [i for i in ids if by_id[i].form == by_id[new_id].form and i != new_id]
 if not same_form:
     st.caption("同一报表只有这一个版本，没有可对比的版本。")
 else:
     same_key = [i for i in same_form if by_id[i].period == by_id[new_id].period and set(by_id[i].regions) & set(by_id[new_id].regions)]
     options = same_key + [i for i in same_form if i not in same_key]
-    old_id = c2.selectbox("旧版本", options, format_func=describe, key="hist_old")
+    old_id = c2.selectbox("旧版本", options, format_func=describe, placeholder="请选择", key="hist_old")
     regions = up.compare_regions(by_id[old_id], by_id[new_id], up.filter_regions(index, region), viewer, index)
     changes = compare.compare_versions(wh, old_id, new_id, regions) if regions != [] else []
     if regions == []:
@@ -88,7 +89,7 @@ if viewer.role not in ("admin", "city"):
 elif not restorable:
     st.caption("没有可以恢复的版本（只能恢复审核通过、且当前未在使用的版本）。")
 else:
-    pick = st.selectbox("要恢复的版本", [s.version_id for s in restorable], format_func=describe, key="hist_restore")
+    pick = st.selectbox("要恢复的版本", [s.version_id for s in restorable], format_func=describe, placeholder="请选择", key="hist_restore")
     chosen = by_id[pick]
     current = compare.current_pointer(wh, chosen.form, chosen.period, chosen.regions)
     preview = compare.compare_to_baseline(wh, pick, current)

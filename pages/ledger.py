@@ -43,7 +43,7 @@ counts = q(lg.step_counts, period, focus)
 total_rows = counts.filter(pl.col("level") == "total")
 if total_rows.height == 0:
     st.info(f"截至{fmt.period_label(period)}，所选地区暂无工作台账任务（附件“工作台账”表）。请选择其他月份或地区，或先上报工作台账。",
-            icon="📭")
+            icon=":material/inbox:")
     layout.empty_state("工作台账数据")
     st.stop()
 total = total_rows.row(0, named=True)
@@ -121,7 +121,7 @@ if level != "region" and children.height:
         codes = children["region_code"].to_list()
         names = dict(zip(codes, children["region_name"].to_list()))
         st.selectbox("下钻到地区", [None, *codes], format_func=lambda c: "（选择地区）" if c is None else names[c],
-                     key="ledger_drill", on_change=drill_from, args=("ledger_drill",))
+                     placeholder="请选择", key="ledger_drill", on_change=drill_from, args=("ledger_drill",))
     with right:
         export.download_xlsx(lg.export_counts(counts), f"工作台账环节分布_{focus_name}（{fmt.period_label(period)}）",
                              label="下载环节分布表", key="dl_counts")
@@ -151,7 +151,7 @@ else:
 step_filter = sorted(chosen_steps) or None
 tasks = q(lg.tasks, period, focus, show=show, steps=step_filter, limit=lg.TASK_LIMIT + 1)
 if tasks.height == 0:
-    st.info("没有符合条件的任务。", icon="📋")
+    st.info("没有符合条件的任务。", icon=":material/list_alt:")
 else:
     more = tasks.height > lg.TASK_LIMIT
     tasks = shown = tasks.head(lg.TASK_LIMIT)
@@ -232,7 +232,7 @@ else:
                 for r in tasks.iter_rows(named=True)}
     wanted = st.query_params.get("task")
     task_key = st.selectbox("选择任务", keys, index=keys.index(wanted) if wanted in keys else 0,
-                            format_func=label_of.get, key=f"ledger_task:{context}")
+                            format_func=label_of.get, placeholder="请选择", key=f"ledger_task:{context}")
     st.query_params["task"] = task_key
     region_code, task_id = task_key.split(":", 1)
     row = tasks.filter((pl.col("region_code") == region_code) & (pl.col("task_id") == task_id)).row(0, named=True)

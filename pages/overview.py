@@ -30,7 +30,7 @@ missing = cached(q.missing_units, wh, None, end)
 if missing and sel.level == "province":
     names = "、".join(missing[:6]) + (" 等" if len(missing) > 6 else "")
     st.warning(f"{fmt.period_label(end)}尚有 {len(missing)} 个单位未报送附件1（{names}），"
-               "全省本月合计只含已报送单位，环比仅供参考。", icon="⚠️")
+               "全省本月合计只含已报送单位，环比仅供参考。", icon=":material/warning:")
 top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
 top_left.markdown(f"#### {sel.name} · {fmt.period_label(end)}")
 with top_right:
@@ -127,7 +127,7 @@ def ranking_chart() -> None:
         layout.no_data("单位排名向省级和市级用户显示；当前账号只能查看本单位汇总。")
         return
     options = [m for m in ["mediation_share", "success_rate", *coverage_keys] if m in measure_labels]
-    choice = st.selectbox("排名指标", options, format_func=lambda m: measure_labels[m], key="overview_rank_measure",
+    choice = st.selectbox("排名指标", options, format_func=lambda m: measure_labels[m], placeholder="请选择", key="overview_rank_measure",
                           help="调解成效按所选期间累计计算；组织建设按期末存量计算。")
     data = units_only.filter(pl.col("measure") == choice)
     prov = province_rows.get(choice)
@@ -207,7 +207,8 @@ if signals.height:
     shown = signals.with_columns(pl.col("level").replace_strict(labels.SIGNAL_LEVEL, default=pl.col("level")),
                                  pl.col("status").replace_strict(labels.SIGNAL_STATUS, default=pl.col("status")))
     layout.table(shown.select("level", "period", "region_name", "title", "explanation", "status"), "预警信号",
-                 headers={"level": "预警等级", "title": "预警事项", "explanation": "说明"}, key="dl_signals")
+                 headers={"level": "预警等级", "title": "预警事项", "explanation": "说明"}, key="dl_signals",
+                 column_config=layout.WIDE_REGION_COLUMNS)
 else:
     layout.no_data(f"暂无{labels.SIGNAL_OPEN}的红色、橙色预警信号。")
 disputes = cached(q.open_major_disputes, wh, viewer, flt.region, 10, end, start)
@@ -221,7 +222,7 @@ if disputes.height:
     layout.table(shown, f"{labels.DISPUTE_UNRESOLVED}重大集体争议_{end}", headers={
         "occurred_on": "发生日期", "unit_name": "单位", "region_name": "地区", "employer": "用人单位",
         "workers": "涉及人数", "amount_wan": "涉案金额（万元）", "dispute_type": "争议类型", "escalated": "有无激化",
-        "status": "处置状态"}, key="dl_disputes")
+        "status": "处置状态"}, key="dl_disputes", column_config=layout.WIDE_REGION_COLUMNS)
     try:
         st.page_link("pages/disputes.py", label="查看全部重大集体争议", icon=":material/groups:")
     except Exception:

@@ -16,13 +16,13 @@ layout.header("审核", wh, "多级上报：县（市、区）上报由所属市
 
 counts = review.pending_counts()
 st.caption("待审核的数据" + ("在审核期间已计入各看板，并标注“待审核”；退回后恢复显示原已审核的数据。" if counts
-                        else "在审核通过前不计入看板，看板显示原已审核的数据。") + "（配置 [review] pending_counts）")
+                        else "在审核通过前不计入看板，看板显示原已审核的数据。"))
 
 if viewer.role not in ("admin", "city"):
     if viewer.role == "county":
-        st.info("您上报的数据由所属市（州）审核。审核结果（通过或退回原因）会显示在“数据上报”页面。", icon="ℹ️")
+        st.info("您上报的数据由所属市（州）审核。审核结果（通过或退回原因）会显示在“数据上报”页面。", icon=":material/info:")
     else:
-        st.info("审核由市（州）填报员和省级管理员进行。您可以在各看板查看数据，待审核的数据会标注“待审核”。", icon="ℹ️")
+        st.info("审核由市（州）填报员和省级管理员进行。您可以在各看板查看数据，待审核的数据会标注“待审核”。", icon=":material/info:")
     st.stop()
 
 flash = st.session_state.pop("review_flash", None)
@@ -35,13 +35,14 @@ if not queue:
     st.stop()
 
 st.markdown(f"**等待您审核：{len(queue)} 份**（按上报时间先后排列）")
+people = up.person_names(wh)
 for sub in queue:
     names = [compare.region_label(index, r) for r in sub.regions]
     where = "、".join(names[:5]) + (f" 等 {len(names)} 个地区" if len(names) > 5 else "")
     addressed = "" if sub.reviewer_role == viewer.role else "（县级上报，通常由市（州）审核）"
     with st.expander(f"{up.form_title(sub.form)} · {period_label(sub.period)} · {where}{addressed}", expanded=len(queue) <= 3,
                      icon=":material/rate_review:"):
-        st.markdown(f"**上报人：** {md_escape(sub.loaded_by)}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
+        st.markdown(f"**上报人：** {md_escape(up.person(people, sub.loaded_by))}　**上报时间：** {sub.loaded_at:%Y-%m-%d %H:%M}　"
                     f"**文件：** {md_escape(sub.file_name)}　**版本：** {sub.version_id}")
         if sub.warnings:
             st.warning(f"上报时有 {sub.warnings} 条提示（不影响入库），请一并核实：", icon=":material/warning:")

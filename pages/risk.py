@@ -39,8 +39,10 @@ flow = sq.month_flow(wh, viewer, period=flt.period, region=flt.region, industry=
 tiles = st.columns(5)
 for tile, level in zip(tiles, sq.LEVELS):
     with tile.container(border=True):
-        st.metric(f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警（未办结）", fmt.count(counts[level], " 条"),
+        # a short title that fits a fifth of the page; what is counted (未办结) is said under the figure
+        st.metric(f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警", fmt.count(counts[level], " 条"),
                   help=f"{labels.SIGNAL_STATUS['new']} + {labels.SIGNAL_STATUS['acknowledged']}的信号数（所选月份及以前出现、尚未办结）")
+        st.caption(labels.SIGNAL_OPEN)
 with tiles[4].container(border=True):
     st.metric(f"{month}新出现", fmt.count(flow["appeared"], " 条"), help="本月新出现或重新打开的信号（含其后已办结的）")
     st.caption(f"本月办结反馈 {fmt.count(flow['closed'])} 条 · 条件解除 {fmt.count(flow['resolved'])} 条")
@@ -112,11 +114,11 @@ f1, f2, f3 = st.columns([2, 2, 3])
 latest = flt.period == periods[-1]  # the current month: what is still open; an earlier month: everything it had
 status_pick = f1.multiselect("状态", list(engine.STATUSES),
                              default=["new", "acknowledged"] if latest else list(engine.STATUSES),
-                             format_func=lambda s: sq.STATUS_NAMES[s], key=f"risk_status_{'now' if latest else 'past'}")
+                             format_func=lambda s: sq.STATUS_NAMES[s], placeholder="请选择", key=f"risk_status_{'now' if latest else 'past'}")
 level_pick = f2.multiselect("级别", list(sq.LEVELS), default=list(sq.LEVELS),
-                            format_func=lambda lv: sq.LEVEL_NAMES[lv], key="risk_level")
+                            format_func=lambda lv: sq.LEVEL_NAMES[lv], placeholder="请选择", key="risk_level")
 rule_pick = f3.multiselect("规则", list(sq.RULE_NAMES), default=list(sq.RULE_NAMES),
-                           format_func=lambda r: f"{r} {sq.RULE_NAMES[r]}", key="risk_rule")
+                           format_func=lambda r: f"{r} {sq.RULE_NAMES[r]}", placeholder="请选择", key="risk_rule")
 shown = signals.filter(pl.col("status").is_in(status_pick) & pl.col("level").is_in(level_pick)
                        & pl.col("rule").is_in(rule_pick)) if signals.height else signals
 st.caption(f"{month}：共 {fmt.count(shown.height)} 条（条件在本月成立的信号，以及此前出现、尚未办结的信号）。"
@@ -151,7 +153,7 @@ if shown.height:
     titles = dict(zip(shown["signal_id"], (f"【{sq.LEVEL_NAMES[lv]}】{t}（{s}）" for lv, t, s in
                                            zip(shown["level"], shown["title"], shown["status_label"]))))
     sid = st.selectbox("选择预警信号", ids, index=ids.index(wanted) if wanted in ids else 0,
-                       format_func=lambda i: titles[i], key="risk_signal")
+                       format_func=lambda i: titles[i], placeholder="请选择", key="risk_signal")
     if st.query_params.get("signal") != sid:
         st.query_params["signal"] = sid
     sig = sq.signal(wh, viewer, sid)
@@ -188,7 +190,7 @@ if shown.height:
             except (engine.SignalActionError, PermissionError) as problem:
                 st.error(str(problem))
             else:
-                st.toast(done, icon="✅")
+                st.toast(done, icon=":material/check_circle:")
                 st.rerun()
 
         if sig["status"] == "closed":
@@ -216,11 +218,12 @@ if shown.height:
         st.caption("该预警由其责任单位处置；您可以查看，不能登记处置或办结。")
 
 # ---------------------------------------------------------------- 五、rules in force
-with st.expander("预警规则与阈值（现行配置）"):
+with st.expander("预警规则与阈值（现行标准）"):
     st.dataframe(sq.rules_in_force(), hide_index=True, width="stretch",
-                 column_config={"阈值（config/settings.toml [signals]）": st.column_config.TextColumn(width="large")})
-    st.caption("规则与阈值的依据见 docs/signals.md；修改 config/settings.toml 后运行 `python -m etl signals refresh` 重新计算。")
-    if viewer.role == "admin" and st.button("按现行配置重新计算全部预警", key="risk_refresh"):
+                 column_config={"阈值": st.column_config.TextColumn(width="large")})
+    st.caption("规则与阈值由省级统一设定，全省一致。"
+               + ("修改方法见“参数设置”页；修改后点击下方按钮重新计算。" if viewer.role == "admin" else ""))
+    if viewer.role == "admin" and st.button("按现行标准重新计算全部预警", key="risk_refresh"):
         with st.spinner("正在逐月重新计算……"):
             done = engine.refresh_all(wh)
         st.success(f"已重新计算：新增 {done['new']} 条，重新打开 {done['reopened']} 条，条件解除 {done['resolved']} 条。")

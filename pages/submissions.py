@@ -14,8 +14,7 @@ from warehouse import labels
 
 wh = warehouse()
 viewer = current_viewer()
-layout.header("报送情况", wh, f"各单位每月报表（附件1、附件2、工作台账）的报送情况；报送截止为次月{subs.due_day()}日"
-                              "（config/settings.toml [reporting] due_day）。")
+layout.header("报送情况", wh, f"各单位每月报表（附件1、附件2、工作台账）的报送情况；报送截止为次月{subs.due_day()}日。")
 periods = cached(common.periods, wh, None)
 if not periods:
     layout.empty_state("报送记录")
@@ -65,7 +64,7 @@ if reminders and reminders["units"]:
         c2.download_button("催报通知", subs.reminder_notice(unit["unit_name"], unit["form_labels"], reminders["period"],
                                                          reminders["due_on"], f"{dt.date.today():%Y-%m-%d}"),
                            file_name=f"催报通知_{unit['unit_code']}_{reminders['period']}.txt", mime="text/plain",
-                           key=f"remind_{unit['unit_code']}", icon=":material/notifications:", use_container_width=True)
+                           key=f"remind_{unit['unit_code']}", icon=":material/notifications:", width="stretch")
 
 # ------------------------------------------------------------------ grid
 

@@ -23,9 +23,9 @@ form_code = c1.radio("报表", list(forms), format_func=lambda c: up.form_title(
 periods = up.template_periods()
 default = up.default_template_period()
 period = c2.selectbox("统计期", periods, index=periods.index(default) if default in periods else 0,
-                      format_func=period_label, key="tpl_period", help="默认是上个月：每月10日前报送上月数据。")
+                      format_func=period_label, placeholder="请选择", key="tpl_period", help="默认是上个月：每月10日前报送上月数据。")
 labels = dict(units)
-code = c3.selectbox("填报单位", [c for c, _ in units], format_func=lambda c: labels[c], key="tpl_unit",
+code = c3.selectbox("填报单位", [c for c, _ in units], format_func=lambda c: labels[c], placeholder="请选择", key="tpl_unit",
                     disabled=len(units) == 1)
 
 content, file_name, region_names = up.make_template(wh, viewer, form_code, period, code)

@@ -42,7 +42,7 @@ for item in review.uploader_items(wh, viewer, states=("returned",)):
     st.error(
         f"**被退回：{up.form_title(item.form)} · {period_label(item.period)}**（{md_escape(item.file_name)}）  \n"
         f"退回原因：{md_escape(item.review_note)}  \n"
-        f"审核人：{md_escape(item.reviewed_by or '—')} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
+        f"审核人：{md_escape(up.person(up.person_names(wh), item.reviewed_by))} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
         icon=":material/undo:")
 pending = review.uploader_items(wh, viewer, states=("pending",))
 if pending:
@@ -54,7 +54,7 @@ if pending:
 # ------------------------------------------------------------------ upload
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.markdown(f"**{scope.describe(index)}**")
-period = right.selectbox("统计期", [None, *up.template_periods()], key="upload_period",
+period = right.selectbox("统计期", [None, *up.template_periods()], placeholder="请选择", key="upload_period",
                          format_func=lambda p: "从表头读取（推荐）" if p is None else period_label(p),
                          help="表头写有“统计期：2025年3月”时无需选择；表头没有统计期时在这里选。两者不一致时文件会被退回。")
 st.caption(f"可以一次拖入多个文件。支持 .xlsx、.xlsm（宏不会运行）和旧版 .xls；单个文件不超过 {limits['max_file_mb']:g} MB，"
@@ -63,7 +63,9 @@ try:
     st.page_link("pages/templates.py", label="还没有模板？先下载本单位的空白模板", icon=":material/download:")
 except Exception:  # page not in this navigation (page run on its own)
     pass
-files = st.file_uploader("把报表文件拖到这里，或点击“Browse files”选择", accept_multiple_files=True, key="upload_files",
+layout.chinese_file_uploader(limits["max_file_mb"])
+files = st.file_uploader(f"把报表文件拖到下方框内，或点击“{layout.UPLOAD_BUTTON_TEXT}”", accept_multiple_files=True,
+                         key="upload_files",
                          help="校验只读取数据，不会运行宏；入库前可以先看问题清单和与上月的对比。")
 st.caption(f"文件名旁出现红色感叹号、下方没有校验结果，说明文件超过 {limits['max_file_mb']:g} MB，浏览器没有上传它："
            "请删除与报表无关的工作表和图片，另存为 .xlsx 后再上传。")

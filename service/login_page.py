@@ -53,7 +53,7 @@ def render(*, csrf: str, next_url: str, error: str | None = None, notice: str | 
                      f'<p class="hint">连续输错 {int(max_failed)} 次密码，账号将锁定 {int(lockout_minutes)} 分钟。'
                      '忘记密码请联系省级管理员重置。</p>')
         if sso:
-            parts.append('<p class="hint">已启用统一身份认证：请在平台首页选择“使用统一身份认证登录”（见 docs/accounts.md）。</p>')
+            parts.append('<p class="hint">已启用统一身份认证：请在平台首页选择“使用统一身份认证登录”。</p>')
     parts.append('</section>')
     if demo and not signed_in_as:
         parts.append('<section class="card"><h2>演示账号</h2><p class="msg warn">以下为<b>演示账号</b>，密码公开（均为 '

@@ -204,6 +204,13 @@ def test_a_mistyped_confirmation_creates_nothing(db):
     at.text_input(key="new_password2").input(PASSWORD + "x")
     at.button(key="FormSubmitter:new_account-创建账号").click().run()
     assert [e.value for e in at.error] == ["两次输入的密码不一致，账号未创建。"]
+    # what was typed stays, so only the confirmation needs retyping
+    assert [at.text_input(key=k).value for k in ("new_name", "new_password", "new_password2")] == [
+        "someone", PASSWORD, PASSWORD + "x"]
+    at.text_input(key="new_password2").input(PASSWORD)
+    at.button(key="FormSubmitter:new_account-创建账号").click().run()
+    assert not at.exception and [s.value for s in at.success][0].startswith("已创建账号 someone")
+    assert [at.text_input(key=k).value for k in ("new_name", "new_password", "new_password2")] == ["", "", ""]
 
 
 def test_the_audit_log_filters_and_exports(db):
@@ -220,11 +227,11 @@ def test_the_audit_log_filters_and_exports(db):
     assert shown[["操作人", "操作", "对象"]].values.tolist() == [["dongchang", "登录", "dongchang"]]
     at.selectbox(key="audit_action").select(None).run()
     at.selectbox(key="audit_actor").select("=cmd|' /C calc'!A0").run()
-    assert at.dataframe[1].value["操作"].tolist() == ["确认预警"]
+    assert at.dataframe[1].value["操作"].tolist() == ["预警处置"]
     book = openpyxl.load_workbook(io.BytesIO(export_bytes(at)))
     rows = [[c.value for c in row] for row in book["审计日志"].iter_rows()]
     assert rows[0] == ["时间", "操作人", "操作", "对象", "说明", "原始记录"]
-    assert rows[1][1:] == ["'=cmd|' /C calc'!A0", "确认预警", "'@SUM(1)", "note：-2+3", '{"note": "-2+3"}']
+    assert rows[1][1:] == ["'=cmd|' /C calc'!A0", "预警处置", "'@SUM(1)", "备注：-2+3", '{"note": "-2+3"}']
     assert isinstance(rows[1][0], dt.datetime)
 
 

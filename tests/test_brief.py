@@ -92,9 +92,16 @@ def test_workbook(tiny):
     texts = [ws.cell(row=r, column=1).value for r in range(5, 5 + len(b.sentences))]
     assert texts == ["　　" + s for s in b.sentences]
     assert texts[0].startswith("　　2025年1月，全省各类调解组织受理劳动人事争议案件80件")
-    figures = [list(r) for r in book["关键数字"].iter_rows(min_row=3, values_only=True)]
-    assert figures[0] == ["指标", "本月", "上月", "环比", "目标", "差距", "分子/分母", "达标情况"]
-    assert figures[1][:4] == ["受理案件数", "80 件", "40 件", "上升100.0%"]
+    sheet = book["关键数字"]
+    figures = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert figures[0] == ["指标", "单位", "本月", "上月", "环比", "目标（%）", "差距（百分点）", "达标情况", "分子", "分母"]
+    assert figures[1][:5] == ["受理案件数", "件", 80, 40, "上升100.0%"]
+    # numbers are numbers with a number format (never "5,626 件" or 86.60714285714286 as stored values)
+    by_label = {row[0].value: row for row in sheet.iter_rows(min_row=4) if row[0].value}
+    accepted, rate = by_label["受理案件数"], by_label["调解成功率"]
+    assert (accepted[2].data_type, accepted[2].number_format) == ("n", "#,##0")
+    assert (rate[1].value, rate[2].data_type, rate[2].number_format) == ("%", "n", "0.0")
+    assert rate[2].value == round(rate[2].value, 1)
     assert brief.file_name("全省", "2025-01") == "吉林省调解工作月度简报_2025年1月.xlsx"
 
 

@@ -121,7 +121,7 @@ def test_history_page_lists_compares_and_restores(wh, monkeypatch):
     versions = at.dataframe[0].value
     assert versions[["版本号", "文件", "审核状态", "看板显示"]].values.tolist() == [
         [new, "更正.xlsx", "审核通过", "当前"], [old, "第一次.xlsx", "审核通过", ""]]
-    assert all(len(sha) == 64 for sha in versions["SHA-256"])
+    assert all(len(sha) == 64 for sha in versions["文件指纹"])
     compared = at.dataframe[1].value
     assert compared.values.tolist() == [["东昌区", "调解情况", "", "调解结案数", "8", "7"]]
     assert at.button(key="hist_restore_go").disabled

@@ -197,6 +197,10 @@ def test_exports_and_figures(dispute_warehouse):
         "预警等级", "处置责任单位", "处置状态", "办结日期", "最近报送期"]
     heat = ds.heat_figure(ds.unit_industry(wh, PROVINCE_ADMIN, MARCH_APRIL), "disputes")
     assert list(heat.data[0].y) == ["长春市", "通化市"] and [list(r) for r in heat.data[0].z] == [[None, 1], [1, 1]]
+    # industries: short, level, uncut names on the axis; code and full catalogue name on hover
+    assert all("…" not in x and len(x.replace("<br>", "")) <= 4 for x in heat.data[0].x)
+    assert heat.layout.xaxis.tickangle == 0
+    assert all(" " in c[2] and len(c[2]) > len(x) for row in heat.data[0].customdata for c, x in zip(row, heat.data[0].x))
     fig = ds.map_figure(ds.by_region(wh, PROVINCE_ADMIN, MARCH_APRIL), "disputes")
     assert fig.layout.geo.visible is False and fig.layout.coloraxis.cmax == 2
 

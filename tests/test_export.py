@@ -58,3 +58,13 @@ def test_file_names_are_safe():
     assert file_name("各单位排名（2025年10月）") == "各单位排名（2025年10月）.xlsx"
     assert file_name('a/b:c*?"<>| d') == "a_b_c_d.xlsx"
     assert file_name("  ") == "导出.xlsx"
+
+
+def test_percent_values_are_numbers_with_one_decimal():
+    """达标预测: "当前比率（%）" 86.60714285714286 is stored as the number 86.6 with format 0.0, not as text."""
+    frame = pl.DataFrame({"地区": ["通化市"], "当前比率（%）": [86.60714285714286], "月均进度（百分点）": [0.5214],
+                          "分子": [97]})
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame))).active
+    cells = [ws.cell(row=2, column=c) for c in (2, 3, 4)]
+    assert [(c.value, c.data_type, c.number_format) for c in cells] == [
+        (86.6, "n", "0.0"), (0.5, "n", "0.0"), (97, "n", "#,##0")]

@@ -17,6 +17,9 @@ def test_counts_money_rates():
 
 def test_changes():
     assert [fmt.points(0.034), fmt.points(-0.0051), fmt.points(None)] == ["+3.4 个百分点", "-0.5 个百分点", "—"]
+    # a change that rounds to 0.0 is 持平, never "-0.0" with a down arrow
+    assert [fmt.points(-0.0004), fmt.points(0.0), fmt.change_pct(9999, 10000), fmt.change_pct(100, 100)] == [
+        "持平", "持平", "持平", "持平"]
     assert [fmt.change_pct(110, 100), fmt.change_pct(90, 100), fmt.change_pct(5, 0), fmt.change_pct(None, 3)] == [
         "+10.0%", "-10.0%", "—", "—"]
     assert [fmt.trend_word(0.1), fmt.trend_word(-0.1), fmt.trend_word(0), fmt.trend_word(None)] == [
@@ -45,7 +48,8 @@ def test_definitions_name_formula_and_source():
         "附件1“调解情况”表第11列“调解成功数（件）·企业调解委员会”（列代码 succeeded_enterprise）"
     text = fmt.measure_help("mediation_share", "2025年底达到 60%")
     assert "协商调解解决占比" in text and "附件1" in text
-    assert "succeeded_total / (accepted_total + arbitration_filed)" in text
+    assert "现行公式：调解成功数 ÷（受理案件数 + 仲裁机构立案受理数）；" in text  # in words, never the config's keys
+    assert "settings.toml" not in text and "accepted_total" not in text
     assert "先合计分子、分母再相除" in text and text.endswith("目标：2025年底达到 60%")
     assert "附件2第6列 ÷ 第5列" in fmt.measure_help("union_100_committee")
     assert fmt.column_help("online_accepted").startswith("**线上调解受理数（件）**：附件1“调解情况”表第22列")

@@ -380,7 +380,7 @@ def test_pages_pass_user_strings_through_md_escape():
     user_fields = {"file_name", "review_note", "reviewed_by", "loaded_by", "display_name", "employer", "row_label"}
     user_names = {"line", "reason"}
     # shown as plain text, never as Markdown: selectbox options (format_func) and the product's own lines
-    plain_text = {"history.py s.loaded_by", "disputes.py r['employer']", "templates.py line"}
+    plain_text = {"history.py up.person(people, s.loaded_by)", "disputes.py r['employer']", "templates.py line"}
     raw = []
     for path in sorted(ROOT.glob("pages/*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

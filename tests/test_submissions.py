@@ -130,3 +130,23 @@ def test_the_reminder_notice_names_the_unit_the_month_the_due_day_and_each_missi
     assert text.startswith("\ufeff催报通知\r\n\r\n通化市人力资源和社会保障局（劳动人事争议仲裁院）：")
     assert "2025年3月的报表应于 2025-04-10 前报送" in text
     assert "    1. 附件2 组织建设\r\n    2. 工作台账\r\n" in text
+
+
+def test_who_uploaded_is_the_accounts_display_name(tmp_path):
+    """An upload through the app records the account (demo_city); every 上报人/报送人 shows the person's name, the
+    same as versions loaded under a name; a name with no account stays as recorded."""
+    from auth import accounts
+    from dashboard import upload as up
+    from warehouse import review
+    warehouse = Warehouse(tmp_path / "wh.duckdb")
+    accounts.add_account(warehouse, "tonghua_city", role="city", region_code="220500", password="Correct-Horse-7",
+                         display_name="通化市人社局 张三", actor="test")
+    load(warehouse, "A", "2025-01", {"调解情况": [a1_row("220500")]}, "220500", dt.datetime(2025, 2, 9, 9, 0),
+         "tonghua_city")
+    load(warehouse, "B", "2025-01", {"组织建设": [b1_row("220500")]}, "220500", dt.datetime(2025, 2, 9, 15, 0), "孙丽")
+    grid = subs.grid(warehouse, PROVINCE_ADMIN, "2025-01", "2025-01").filter(pl.col("unit_code") == "220500")
+    assert grid.select("form", "first_loaded_by", "last_loaded_by").rows() == [
+        ("A", "通化市人社局 张三", "通化市人社局 张三"), ("B", "孙丽", "孙丽"), ("C", None, None)]
+    versions = up.versions_frame(review.submissions(warehouse), warehouse.region_index(), up.person_names(warehouse))
+    assert sorted(versions["上报人"].to_list()) == sorted(["通化市人社局 张三", "孙丽"])
+    warehouse.close()

@@ -48,3 +48,60 @@ DATA_MONTH = "数据月份"
 # 计划完成时限 is 逾期; a task its region's latest ledger no longer lists (not closed) is 未更新, counted apart.
 LEDGER_OVERDUE = "逾期"
 LEDGER_STALE = "未更新"
+
+# Report forms, by code, in audit descriptions and anywhere a short name is enough.
+FORM_SHORT = {"A": "附件1 调解情况", "B": "附件2 组织建设", "C": "工作台账"}
+
+# Audit log actions (audit_log.action, written by Warehouse.audit): one Chinese word per action on 账号与审计 and in
+# its export. tests/test_audit.py checks every action key written anywhere in the code has a label here.
+AUDIT_ACTIONS = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_refused": "拒绝登录",
+    "account_locked": "账号锁定",
+    "logout": "退出登录",
+    "account_add": "新增账号",
+    "account_disable": "停用账号",
+    "account_enable": "启用账号",
+    "account_unlock": "解除锁定",
+    "password_reset": "重置密码",
+    "load": "数据入库",
+    "restore": "恢复版本",
+    "review": "审核",
+    "review_approve": "审核通过",
+    "review_return": "审核退回",
+    "review_reject": "审核退回",
+    "signal_ack": "预警处置",
+    "signal_close": "预警办结",
+    "signal_reopen": "预警重新打开",
+    "job_run": "定时任务",
+}
+
+# Keys of an audit detail (the JSON object beside each action), as words.
+AUDIT_DETAIL_KEYS = {
+    "via": "方式", "reason": "原因", "role": "角色", "region_code": "地区", "region": "地区", "display_name": "名称",
+    "attempt": "连续失败次数", "attempts": "连续失败次数", "until": "锁定至", "file": "文件", "form": "报表",
+    "period": "统计期", "regions": "地区", "rows": "行数", "is_demo": "演示账号", "was_demo": "原为演示账号",
+    "note": "备注", "now_shown": "退回后显示", "rule": "规则", "level": "级别", "from": "原状态", "to": "新状态",
+    "outcome": "结果", "started": "开始时间", "duration_s": "耗时（秒）", "message": "说明", "by": "执行人",
+    "result": "结果明细", "review_state": "审核状态", "new": "新增", "reopened": "重新打开", "resolved": "已消除",
+    "folder": "目录", "kept": "保留份数", "removed": "删除份数", "due_on": "截止日", "units": "单位",
+}
+
+# Coded values inside an audit detail, as words (free text such as a return reason is shown as it is).
+AUDIT_DETAIL_VALUES = {
+    "password": "密码", "demo_button": "演示账号按钮", "sso": "统一身份认证",
+    "unknown_account": "账号不存在", "locked": "账号已锁定", "disabled": "账号已停用", "timeout": "超时自动退出",
+    "user": "主动退出", "account_disabled": "账号被停用", "sso_no_account": "统一认证无对应账号",
+    "ok": "成功", "failed": "失败", "scheduler": "定时", "manual": "手动",
+    "pending": "待审核", "approved": "审核通过", "returned": "退回",
+}
+
+# Short industry names (国民经济行业分类 门类, GB/T 4754) for chart axes where the full name would be cut or slanted;
+# the full name (ref/industries.csv) stays in hover texts, tables and downloads.
+INDUSTRY_SHORT = {
+    "A": "农林牧渔", "B": "采矿", "C": "制造", "D": "电热燃水", "E": "建筑", "F": "批发零售", "G": "交通物流",
+    "H": "住宿餐饮", "I": "信息技术", "J": "金融", "K": "房地产", "L": "租赁商务", "M": "科研技术",
+    "N": "水利环境", "O": "居民服务", "P": "教育", "Q": "卫生社工", "R": "文体娱乐", "S": "公共管理",
+    "T": "国际组织",
+}
