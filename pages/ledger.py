@@ -73,7 +73,7 @@ c3.caption(f"已闭环 {fmt.count(total['closed'])} / 任务总数 {fmt.count(to
 c4.metric("逾期任务", fmt.count(total["overdue"], " 项"), help=fmt.measure_help("overdue_tasks"),
           delta=f"占在办任务 {fmt.percent(total['overdue'] / max(1, total['total'] - total['closed']))}" if total["overdue"] else None,
           delta_color="inverse")
-st.plotly_chart(lg.pipeline_figure(total), key="ledger_pipeline",
+layout.plotly_chart(lg.pipeline_figure(total), key="ledger_pipeline",
                 config=charts.plotly_config(f"工作台账闭环进度_{focus_name}_{period}"))
 st.caption("闭环流程：1 任务部署 → 2 推进落实 → 3 督导检查 → 4 考核评估 → 5 闭环销号；任务只有经“闭环销号”才退出台账。")
 
@@ -92,7 +92,7 @@ if level != "region" and children.height:
                 drill_to(data[0])
                 return
 
-    st.plotly_chart(lg.steps_figure(counts, f"{focus_name}{child_word}工作台账环节分布（按闭环率由低到高）"),
+    layout.plotly_chart(lg.steps_figure(counts, f"{focus_name}{child_word}工作台账环节分布（按闭环率由低到高）"),
                     key="ledger_bars", on_select=on_bar_select, selection_mode="points",
                     config=charts.plotly_config(f"工作台账环节分布_{focus_name}_{period}"))
     st.caption("点击条形可下钻到该地区。闭环率 = 已闭环销号任务数 ÷ 任务总数（先合计再相除）。")
@@ -204,7 +204,7 @@ else:
     left, right = st.columns([3, 2])
     with left:
         if history.height:
-            st.plotly_chart(lg.history_figure(history, "各月所处环节"), key="ledger_history",
+            layout.plotly_chart(lg.history_figure(history, "各月所处环节"), key="ledger_history",
                             config=charts.plotly_config(f"任务环节历史_{task_id}"))
             spans = lg.step_spans(history)
             st.caption("各环节历时：" + " → ".join(f"{s['step']} {s['step_name']} {s['months']} 个月"
