@@ -536,6 +536,30 @@ def _regrid(fig: go.Figure, columns: int) -> None:
                 ann.x, ann.y = moved[key]
 
 
+def _top_labels(fig: go.Figure, key: str, width: int) -> None:
+    """Column labels above a matrix (heatmap, submission calendar): a size smaller, turned upright when they
+    still do not fit side by side (the top margin grows by their length, the title stays at the top), and the
+    numbers in the cells dropped when the cells get too narrow for them (hover still tells)."""
+    axis = fig.layout[key]
+    ref = "x" + key[5:]
+    cells = [t for t in fig.data if t.type == "heatmap" and (t.xaxis or "x") == ref]
+    labels = [str(v) for t in cells for v in (t.x if t.x is not None else ())]
+    if axis.ticktext:
+        labels = [re.sub(r"<[^>]+>", " ", str(v)) for v in axis.ticktext]
+    if not labels:
+        return
+    count = len(set(labels))
+    room = width * 0.72 / count  # px per column
+    longest = max(_visible_width(v) for v in labels)
+    axis.tickfont = dict(size=10)
+    if longest * 10 + 4 > room:
+        axis.tickangle = -90
+        fig.layout.margin.t = (fig.layout.margin.t or 80) + min(130, round(longest * 10))
+    if room < 20:
+        for trace in cells:
+            trace.texttemplate, trace.text = None, None
+
+
 def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
     """The same figure made readable on a phone (`layout.plotly_chart` applies it when the viewer is on one):
     title and subtitle wrapped to the width at the top (top margin grown to fit), the legend horizontal under the
@@ -551,8 +575,7 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
         layout.title.text = _wrap(layout.title.text, size, width - 16)
         after = _text_height(layout.title.text, size)
         top = max(top + after - before, after + 14)
-    layout.margin = dict(l=min(10 if margin.l is None else margin.l, 10), r=min(10 if margin.r is None else margin.r, 10),
-                         t=round(top), b=margin.b)
+    layout.margin = dict(l=margin.l, r=margin.r, t=round(top), b=margin.b)
     for ann in layout.annotations:
         if not ann.text:
             continue
@@ -576,9 +599,11 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
             continue
         axis = layout[key]
         if axis.type == "date" and axis.dtick:
-            axis.dtick, axis.nticks = None, 4
+            axis.dtick, axis.nticks = None, 3  # "2025年10月" needs about 80 px
         elif key.startswith("x") and axis.tickangle == 0 and axis.type != "date":
             axis.tickangle = None  # let plotly turn crowded category labels
+        if key.startswith("x") and axis.side == "top":
+            _top_labels(fig, key, width)
         if axis.tickvals is not None and len(axis.tickvals) > 4 and axis.tickformat and "%" in axis.tickformat:
             axis.tickvals = axis.tickvals[::2]  # 0%, 40%, 80%: room for each label
     return fig

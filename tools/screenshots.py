@@ -179,7 +179,16 @@ def capture(page, path: Path, *, settle: float = 1.5, streamlit: bool = True) ->
         time.sleep(settle)
         wait_rendered(page)
     time.sleep(settle)
-    height = min(max(full_height(page), viewport["height"]), MAX_HEIGHT)
+    height, deadline = full_height(page), time.time() + 30
+    while time.time() < deadline:  # the page may still be growing (charts drawn one after another)
+        time.sleep(settle)
+        if streamlit:
+            wait_rendered(page)
+        again = full_height(page)
+        if again == height:
+            break
+        height = again
+    height = min(max(height, viewport["height"]), MAX_HEIGHT)
     page.set_viewport_size({"width": viewport["width"], "height": height})
     time.sleep(settle)  # charts re-layout after the resize
     if streamlit:
@@ -191,6 +200,7 @@ def capture(page, path: Path, *, settle: float = 1.5, streamlit: bool = True) ->
 
 
 def has_link(page, title: str) -> bool:
+    page.wait_for_selector('[data-testid="stSidebarNav"] a', state="attached", timeout=60000)
     links = page.locator('[data-testid="stSidebarNav"] a')
     return links.filter(has=page.get_by_text(title, exact=True)).count() > 0
 
