@@ -549,14 +549,17 @@ def _top_labels(fig: go.Figure, key: str, width: int) -> None:
     if not labels:
         return
     count = len(set(labels))
-    room = width * 0.72 / count  # px per column
+    scale = any(t.showscale is not False and not t.colorbar.orientation == "h" for t in cells)
+    room = (width - (150 if scale else 70)) / count  # px per column: row labels and a colour bar take the rest
     longest = max(_visible_width(v) for v in labels)
     axis.tickfont = dict(size=10)
     if longest * 10 + 4 > room:
         axis.tickangle = -90
         fig.layout.margin.t = (fig.layout.margin.t or 80) + min(130, round(longest * 10))
-    if room < 20:
-        for trace in cells:
+    for trace in cells:
+        size = trace.textfont.size if trace.textfont and trace.textfont.size else 12
+        texts = [str(v) for row in (trace.text or ()) for v in (row if isinstance(row, (list, tuple)) else [row])]
+        if texts and max(_visible_width(v) for v in texts) * size + 4 > room:
             trace.texttemplate, trace.text = None, None
 
 
