@@ -586,6 +586,10 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
             ann.text = _wrap(ann.text, ann.font.size if ann.font and ann.font.size else 12, width / PHONE_COLUMNS - 8)
         elif "  " in ann.text and ann.xanchor == "left":  # "96.9%  差3.1个百分点" beside a bar: two lines
             ann.text = ann.text.replace("  ", "<br>")
+        if re.fullmatch(r"y\d*", ann.yref or "") and ann.yanchor == "bottom" and isinstance(ann.y, (int, float)):
+            span = layout["yaxis" + ann.yref[1:]].range  # a target label on a line at the panel's top: under it,
+            if span and ann.y >= span[1] - 0.1 * (span[1] - span[0]):  # clear of the panel's title
+                ann.yanchor = "top"
     names = [str(label) for t in fig.data if t.type == "pie" for label in (t.labels or ())]
     names += [t.name for t in fig.data if t.type != "pie" and t.name and t.showlegend is not False]
     if layout.showlegend is not False and names:

@@ -167,6 +167,9 @@ PHONE_CSS = f"""<style>
   [data-testid="stMetricValue"] {{ font-size: 1.9rem !important; }}
   /* the plotly toolbar would sit on the chart title; PNG downloads are a desktop affair */
   [data-testid="stPlotlyChart"] .modebar-container {{ display: none !important; }}
+  /* a table's toolbar stays shown on touch screens and covers the caption or tab above it; the 下载 Excel
+     button under every table remains */
+  [data-testid="stElementToolbar"] {{ display: none !important; }}
   /* less empty space above the page title, smaller headings */
   [data-testid="stMainBlockContainer"] {{ padding-top: 4rem !important; padding-left: 0.9rem !important;
     padding-right: 0.9rem !important; }}

@@ -196,6 +196,17 @@ def test_phone_css_stacks_tiles_and_hides_the_toolbar():
     assert re.search(r'\[data-testid="stHorizontalBlock"\] \{ flex-wrap: wrap !important; \}', block)
     assert re.search(r'\[data-testid="stColumn"\] \{ min-width: 100% !important;', block)
     assert re.search(r'\.modebar-container \{ display: none !important; \}', block)
+    assert re.search(r'\[data-testid="stElementToolbar"\] \{ display: none !important; \}', block)
+
+
+def test_a_target_label_at_a_panels_top_goes_under_its_line():
+    panels = _panels()
+    panels[0]["targets"] = [(1.0, "2025年底 100.0%")]
+    desktop, phone = charts.measure_panels(panels, cols=4), phone_layout(charts.measure_panels(panels, cols=4))
+    def anchors(fig):
+        return [(a.text, a.yanchor) for a in fig.layout.annotations if a.yref != "paper"][:2]
+    assert anchors(desktop) == [("2025年底 100.0%", "bottom"), ("2025年底 80.0%", "bottom")]
+    assert anchors(phone) == [("2025年底 100.0%", "top"), ("2025年底 80.0%", "bottom")]
 
 
 @pytest.mark.parametrize("agent, phone", [(IPHONE, True), (ANDROID_PHONE, True), (ANDROID_TABLET, False),
