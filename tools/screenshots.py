@@ -199,10 +199,15 @@ def capture(page, path: Path, *, settle: float = 1.5, streamlit: bool = True) ->
     return height
 
 
-def has_link(page, title: str) -> bool:
-    page.wait_for_selector('[data-testid="stSidebarNav"] a', state="attached", timeout=60000)
-    links = page.locator('[data-testid="stSidebarNav"] a')
-    return links.filter(has=page.get_by_text(title, exact=True)).count() > 0
+def has_link(page, title: str, timeout_ms: int = 20000) -> bool:
+    """Whether the account's navigation lists the page (waiting a while: right after a server start the
+    navigation fills in late)."""
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has=page.get_by_text(title, exact=True)).first
+    try:
+        link.wait_for(state="attached", timeout=timeout_ms)
+        return True
+    except Exception:  # playwright's TimeoutError: not in this account's navigation
+        return False
 
 
 def shoot(base: str, pages: list[tuple[str, str]], out: Path, user: str, password: str, *, device: str = "desktop",
