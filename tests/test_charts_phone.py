@@ -10,9 +10,9 @@ import re
 import plotly.graph_objects as go
 import polars as pl
 import pytest
+from conftest import ROOT
 from plotly.subplots import make_subplots
 
-from conftest import ROOT
 from dashboard import charts, layout
 from dashboard.charts import PHONE_COLUMNS, PHONE_WIDTH, phone_layout
 
