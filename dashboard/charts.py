@@ -442,6 +442,7 @@ PHONE_WIDTH = 358  # CSS px a chart gets on a 390 px phone (Streamlit's side pad
 PHONE_COLUMNS = 2  # small multiples: panels per row on a phone
 _BREAKS = "，。；、·：）) "
 _CLOSING = "，。；、：）)%"
+_SCALED = ("heatmap", "choropleth", "choroplethmap", "choroplethmapbox")
 
 
 def _visible_width(text: str) -> float:
@@ -590,6 +591,15 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
             span = layout["yaxis" + ann.yref[1:]].range  # a target label on a line at the panel's top: under it,
             if span and ann.y >= span[1] - 0.1 * (span[1] - span[0]):  # clear of the panel's title
                 ann.yanchor = "top"
+    bars = [t.colorbar for t in fig.data if t.type in _SCALED and t.showscale is not False and not t.coloraxis]
+    if any(t.coloraxis for t in fig.data if t.type in _SCALED) and layout.coloraxis.showscale is not False:
+        bars.append(layout.coloraxis.colorbar)  # maps share one colour axis
+    if bars and not any(t.showlegend for t in fig.data if t.type not in _SCALED):
+        for bar in bars:  # the colour bar under the map or matrix: the plot gets the whole width
+            bar.update(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
+                       yref="container", thickness=10, len=min(1.0, 270 / width), title_side="right")
+        layout.height = (layout.height or 450) + 60
+        layout.margin.b = (layout.margin.b or 0) + 60
     names = [str(label) for t in fig.data if t.type == "pie" for label in (t.labels or ())]
     names += [t.name for t in fig.data if t.type != "pie" and t.name and t.showlegend is not False]
     if layout.showlegend is not False and names:
