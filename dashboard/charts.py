@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Iterable, Sequence
 
 import plotly.graph_objects as go
@@ -447,4 +448,193 @@ def share_donut(frame: pl.DataFrame, label_col: str, value_col: str, title: str,
                            hovertemplate="%{label}<br>%{value:,} 件（%{percent}）<extra></extra>"))
     style(fig, title, subtitle=subtitle, height=height)
     fig.update_layout(legend=dict(orientation="v", y=0.5, yanchor="middle", x=1.02, xanchor="left"))
+    return fig
+
+
+# ------------------------------------------------------------------ phone (390 px wide screens)
+PHONE_WIDTH = 358  # CSS px a chart gets on a 390 px phone (Streamlit's side padding taken off)
+PHONE_COLUMNS = 2  # small multiples: panels per row on a phone
+_BREAKS = "，。；、·：）) "
+_CLOSING = "，。；、：）)%"
+_SCALED = ("heatmap", "choropleth", "choroplethmap", "choroplethmapbox")
+
+
+def _visible_width(text: str) -> float:
+    """Width of plain text in em: CJK characters are one em, Latin letters and digits about half."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+
+
+def _wrap(text: str, size: float, width: float) -> str:
+    """Break plotly pseudo-HTML text (tags kept, existing <br> respected) into lines of at most `width` px,
+    preferring to break after punctuation and spaces. `size` is the font size outside any
+    <span style='font-size:…px'> (a subtitle), whose own size counts inside it."""
+    out, line, last_break, current = [], 0.0, None, size
+    for token in re.split(r"(<[^>]+>)", text):
+        if token.startswith("<"):
+            lowered = token.lower()
+            if lowered in ("<br>", "<br/>", "<br />"):
+                line, last_break = 0.0, None
+            elif lowered.startswith("<span"):
+                found = re.search(r"font-size:\s*(\d+(?:\.\d+)?)px", lowered)
+                current = float(found.group(1)) if found else current
+            elif lowered == "</span>":
+                current = size
+            out.append(token)
+            continue
+        for ch in token:
+            w = _visible_width(ch) * current
+            if line + w > width and line > 0 and ch not in _CLOSING:  # never start a line with "）" or "，"
+                if last_break is not None and line - last_break[1] < width / 2:  # break after punctuation
+                    out.insert(last_break[0] + 1, "<br>")
+                    line -= last_break[1]
+                else:
+                    out.append("<br>")
+                    line = 0.0
+                last_break = None
+            out.append(ch)
+            line += w
+            if ch in _BREAKS:
+                last_break = (len(out) - 1, line)
+    return "".join(out)
+
+
+def _text_height(text: str, size: float) -> float:
+    """Height in px of (wrapped) pseudo-HTML text: each line as tall as its font (a subtitle line: its span's)."""
+    total = 0.0
+    for part in re.split(r"<br\s*/?>", text, flags=re.I):
+        outside = re.sub(r"<span[^>]*>.*?(</span>|$)", "", part, flags=re.I)
+        sizes = [float(v) for v in re.findall(r"font-size:\s*(\d+(?:\.\d+)?)px", part)]
+        total += 1.3 * (size if re.sub(r"<[^>]+>", "", outside).strip() or not sizes else max(sizes))
+    return total
+
+
+def _lines(text: str) -> int:
+    return text.lower().replace("<br/>", "<br>").replace("<br />", "<br>").count("<br>") + 1
+
+
+def _regrid(fig: go.Figure, columns: int) -> None:
+    """Lay small multiples (make_subplots panels) out `columns` per row: axis domains, subplot titles, shared y
+    tick labels and the figure height follow."""
+    names = sorted((k for k in fig.layout.to_plotly_json() if re.fullmatch(r"xaxis\d*", k)),
+                   key=lambda k: int(k[5:] or 1))
+    panels = [(x, "yaxis" + x[5:]) for x in names if fig.layout[x].domain and fig.layout["yaxis" + x[5:]].domain]
+    cols_before = len({tuple(fig.layout[x].domain) for x, _ in panels})
+    if cols_before <= columns or len(panels) <= columns:
+        return
+    rows_before = len({tuple(fig.layout[y].domain) for _, y in panels})
+    rows = math.ceil(len(panels) / columns)
+    ys = sorted({tuple(fig.layout[y].domain) for _, y in panels}, reverse=True)
+    row_px = (fig.layout.height or 450) / rows_before  # keep each panel's height
+    v_gap = (ys[0][0] - ys[1][1]) if len(ys) > 1 else 0.1  # fraction of the old grid's height
+    gap_px = v_gap * (fig.layout.height or 450)
+    height = row_px * rows + (fig.layout.margin.t or 80) * 0.3
+    fig.layout.height = round(height)
+    shared = any(fig.layout[y].showticklabels is False for _, y in panels)
+    h_gap = 0.06 if shared else 0.17  # room for the right panel's y tick labels (100%) unless shared
+    span = (1 - h_gap * (columns - 1)) / columns
+    v = min(0.5, gap_px / height)
+    tall = (1 - v * (rows - 1)) / rows
+    moved = {}
+    for i, (x, y) in enumerate(panels):
+        r, c = divmod(i, columns)
+        old = (sum(fig.layout[x].domain) / 2, fig.layout[y].domain[1])
+        fig.layout[x].domain = [c * (span + h_gap), c * (span + h_gap) + span]
+        top = 1 - r * (tall + v)
+        fig.layout[y].domain = [max(0.0, top - tall), top]
+        if shared:
+            fig.layout[y].showticklabels = c == 0
+        moved[old] = (sum(fig.layout[x].domain) / 2, top)
+    for ann in fig.layout.annotations:  # the subplot titles sit centred on top of their panel
+        if ann.xref == "paper" and ann.yref == "paper":
+            key = next((k for k in moved if abs(k[0] - (ann.x or 0)) < 1e-6 and abs(k[1] - (ann.y or 0)) < 1e-6), None)
+            if key is not None:
+                ann.x, ann.y = moved[key]
+
+
+def _top_labels(fig: go.Figure, key: str, width: int) -> None:
+    """Column labels above a matrix (heatmap, submission calendar): a size smaller, turned upright when they
+    still do not fit side by side (the top margin grows by their length, the title stays at the top), and the
+    numbers in the cells dropped when the cells get too narrow for them (hover still tells)."""
+    axis = fig.layout[key]
+    ref = "x" + key[5:]
+    cells = [t for t in fig.data if t.type == "heatmap" and (t.xaxis or "x") == ref]
+    labels = [str(v) for t in cells for v in (t.x if t.x is not None else ())]
+    if axis.ticktext:
+        labels = [re.sub(r"<[^>]+>", " ", str(v)) for v in axis.ticktext]
+    if not labels:
+        return
+    count = len(set(labels))
+    scale = any(t.showscale is not False and not t.colorbar.orientation == "h" for t in cells)
+    room = (width - (150 if scale else 70)) / count  # px per column: row labels and a colour bar take the rest
+    longest = max(_visible_width(v) for v in labels)
+    axis.tickfont = dict(size=10)
+    if longest * 10 + 4 > room:
+        axis.tickangle = -90
+        fig.layout.margin.t = (fig.layout.margin.t or 80) + min(130, round(longest * 10))
+    for trace in cells:
+        size = trace.textfont.size if trace.textfont and trace.textfont.size else 12
+        texts = [str(v) for row in (trace.text or ()) for v in (row if isinstance(row, (list, tuple)) else [row])]
+        if texts and max(_visible_width(v) for v in texts) * size + 4 > room:
+            trace.texttemplate, trace.text = None, None
+
+
+def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
+    """The same figure made readable on a phone (`layout.plotly_chart` applies it when the viewer is on one):
+    title and subtitle wrapped to the width at the top (top margin grown to fit), the legend horizontal under the
+    plot, month axes with fewer ticks, crowded labels free to turn, small multiples PHONE_COLUMNS per row, a
+    value label's "  gap" text under its value. Data and hover texts stay as they are."""
+    _regrid(fig, PHONE_COLUMNS)
+    layout = fig.layout
+    margin = layout.margin
+    top = margin.t if margin.t is not None else 80
+    if layout.title and layout.title.text:
+        size = (layout.title.font.size if layout.title.font and layout.title.font.size else 16)
+        before = _text_height(layout.title.text, size)
+        layout.title.text = _wrap(layout.title.text, size, width - 16)
+        after = _text_height(layout.title.text, size)
+        top = max(top + after - before, after + 14)
+    layout.margin = dict(l=margin.l, r=margin.r, t=round(top), b=margin.b)
+    for ann in layout.annotations:
+        if not ann.text:
+            continue
+        if ann.xref == "paper":  # subplot titles: wrapped to their panel
+            ann.text = _wrap(ann.text, ann.font.size if ann.font and ann.font.size else 12, width / PHONE_COLUMNS - 8)
+        elif "  " in ann.text and ann.xanchor == "left":  # "96.9%  差3.1个百分点" beside a bar: two lines
+            ann.text = ann.text.replace("  ", "<br>")
+        if re.fullmatch(r"y\d*", ann.yref or "") and ann.yanchor == "bottom" and isinstance(ann.y, (int, float)):
+            span = layout["yaxis" + ann.yref[1:]].range  # a target label on a line at the panel's top: under it,
+            if span and ann.y >= span[1] - 0.1 * (span[1] - span[0]):  # clear of the panel's title
+                ann.yanchor = "top"
+    bars = [t.colorbar for t in fig.data if t.type in _SCALED and t.showscale is not False and not t.coloraxis]
+    if any(t.coloraxis for t in fig.data if t.type in _SCALED) and layout.coloraxis.showscale is not False:
+        bars.append(layout.coloraxis.colorbar)  # maps share one colour axis
+    if bars and not any(t.showlegend for t in fig.data if t.type not in _SCALED):
+        for bar in bars:  # the colour bar under the map or matrix: the plot gets the whole width
+            bar.update(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
+                       yref="container", thickness=10, len=min(1.0, 270 / width), title_side="right")
+        layout.height = (layout.height or 450) + 60
+        layout.margin.b = (layout.margin.b or 0) + 60
+    names = [str(label) for t in fig.data if t.type == "pie" for label in (t.labels or ())]
+    names += [t.name for t in fig.data if t.type != "pie" and t.name and t.showlegend is not False]
+    if layout.showlegend is not False and names:
+        # plotly packs a horizontal legend into the plot area's width (about 3/4 of the figure's here)
+        entry = max(_visible_width(n) for n in names) * 11 + 50  # symbol, text at 11 px, gap
+        layout.legend = dict(orientation="h", xref="container", x=0, xanchor="left", yref="container", y=0,
+                             yanchor="bottom", title_text="", font=dict(size=11), traceorder="normal")
+        rows = math.ceil(len(set(names)) / max(1, int(width * 0.75 // entry)))
+        layout.height = (layout.height or 450) + 22 * rows  # the plot keeps its height above the legend
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    for key in layout.to_plotly_json():
+        if not re.fullmatch(r"[xy]axis\d*", key):
+            continue
+        axis = layout[key]
+        if axis.type == "date" and axis.dtick:
+            axis.dtick, axis.nticks = None, 3  # "2025年10月" needs about 80 px
+        elif key.startswith("x") and axis.tickangle == 0 and axis.type != "date":
+            axis.tickangle = None  # let plotly turn crowded category labels
+        if key.startswith("x") and axis.side == "top":
+            _top_labels(fig, key, width)
+        if axis.tickvals is not None and len(axis.tickvals) > 4 and axis.tickformat and "%" in axis.tickformat:
+            axis.tickvals = axis.tickvals[::2]  # 0%, 40%, 80%: room for each label
     return fig

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import common
-from dashboard.charts import plotly_config
+from dashboard.charts import phone_layout, plotly_config
 from dashboard.format import period_label
 from warehouse.db import Warehouse
 
@@ -65,6 +65,7 @@ def freshness_banner(wh: Warehouse) -> common.Freshness:
 
 
 def header(title: str, wh: Warehouse, subtitle: str | None = None) -> common.Freshness:
+    phone_style()
     st.title(title)
     if subtitle:
         st.caption(subtitle)
@@ -94,7 +95,17 @@ def section(title: str, caption: str | None = None) -> None:
 # ------------------------------------------------------------------ figures and tables
 def chart(fig: go.Figure, filename: str, *, key: str | None = None) -> None:
     """A plotly chart; its modebar's camera button downloads '<filename>.png'."""
-    st.plotly_chart(fig, config=plotly_config(filename), key=key, width="stretch")
+    plotly_chart(fig, config=plotly_config(filename), key=key)
+
+
+def plotly_chart(fig: go.Figure, **kwargs):
+    """st.plotly_chart, full width, with the figure laid out for a phone when the viewer is on one (the modebar
+    then stays hidden: it would cover the title). Every chart on a page goes through here or `chart()`."""
+    kwargs.setdefault("width", "stretch")
+    if on_phone():
+        fig = phone_layout(go.Figure(fig))  # a copy: a figure may be shared or cached
+        kwargs["config"] = {**kwargs.get("config", {}), "displayModeBar": False}
+    return st.plotly_chart(fig, **kwargs)
 
 
 def table(frame: pl.DataFrame, stem: str, *, headers: dict[str, str] | None = None, column_config: dict | None = None,
@@ -176,3 +187,49 @@ def uploader_css(max_file_mb: float) -> str:
 def chinese_file_uploader(max_file_mb: float) -> None:
     """Call once before st.file_uploader on a page: its button and size note read in Chinese."""
     st.html(uploader_css(max_file_mb))
+
+
+# ------------------------------------------------------------------ phone (390×844)
+# Kept apart from the other page CSS. Streamlit tells the browser's width to no Python code, so the page adapts in
+# two ways: CSS media queries for everything CSS can reach (below), and, for what lives inside plotly's SVG (title
+# wrapping, legend place, small-multiple grid), the user agent — the same test Streamlit's own frontend uses to
+# close the sidebar after a navigation click on a phone.
+PHONE_MAX_WIDTH_PX = 640  # Streamlit's own breakpoint for stacking columns
+PHONE_CSS = f"""<style>
+@media (max-width: {PHONE_MAX_WIDTH_PX}px) {{
+  /* KPI tiles and every other row of columns stack, one full-width tile per row */
+  [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap !important; }}
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{ min-width: 100% !important; flex: 1 1 100% !important; }}
+  /* compact tiles: the value a size down, so a tile is a glance, not a screen */
+  [data-testid="stMetricValue"] {{ font-size: 1.9rem !important; }}
+  /* the plotly toolbar would sit on the chart title; PNG downloads are a desktop affair */
+  [data-testid="stPlotlyChart"] .modebar-container {{ display: none !important; }}
+  /* a table's toolbar stays shown on touch screens and covers the caption or tab above it; the 下载 Excel
+     button under every table remains */
+  [data-testid="stElementToolbar"] {{ display: none !important; }}
+  /* less empty space above the page title, smaller headings */
+  [data-testid="stMainBlockContainer"] {{ padding-top: 4rem !important; padding-left: 0.9rem !important;
+    padding-right: 0.9rem !important; }}
+  [data-testid="stMain"] h1 {{ font-size: 2rem !important; }}
+  [data-testid="stMain"] h2 {{ font-size: 1.45rem !important; }}
+  [data-testid="stMain"] h3 {{ font-size: 1.2rem !important; }}
+}}
+</style>"""
+
+
+def phone_style() -> None:
+    """The phone CSS block (PHONE_CSS); `header()` adds it to every page."""
+    st.html(PHONE_CSS)
+
+
+def is_phone_agent(user_agent: str | None) -> bool:
+    """Whether a browser's user agent is a phone's ("Mobi" in it, as MDN recommends; tablets say no)."""
+    return bool(user_agent) and "Mobi" in user_agent
+
+
+def on_phone() -> bool:
+    """Whether this session's browser is a phone (from the request's User-Agent; False without a request)."""
+    try:
+        return is_phone_agent(st.context.headers.get("User-Agent"))
+    except Exception:  # noqa: BLE001 - no request context (AppTest, a bare script run)
+        return False

@@ -114,7 +114,7 @@ with left:
     elif map_data.height:
         fig = cov.map_figure(map_data, labels[measure], unit_code=None if level == "province" else unit, title=map_title,
                              target=target_now, visible=viewer.detail_regions(index))
-        st.plotly_chart(fig, key="cov_map", on_select=on_map_select, selection_mode="points",
+        layout.plotly_chart(fig, key="cov_map", on_select=on_map_select, selection_mode="points",
                         config=charts.plotly_config(map_title))
         hint = "点击地图上的单位可下钻到其县（市、区）" if level == "province" else "灰色为无数据；市本级不单独成图，见明细表"
         st.caption(f"{hint}；长白山管委会无独立边界，以圆点标注；梅河口市单列。")
@@ -122,7 +122,7 @@ with left:
         st.info("本月无可显示的地图数据。", icon=":material/map:")
 with right:
     if map_data.height:
-        st.plotly_chart(cov.ranking_figure(map_data, labels[measure], target_now), key="cov_rank",
+        layout.plotly_chart(cov.ranking_figure(map_data, labels[measure], target_now), key="cov_rank",
                         config=charts.plotly_config(f"{labels[measure]}排名_{period}"))
         if (map_data["标注"] != "").any():
             never = int((map_data[words.DATA_MONTH] == words.SUBMISSION_STATUS["missing"]).sum())
@@ -146,7 +146,7 @@ target_rows = q(cov.target_line, measure, period).to_dicts()
 series = q(cov.trajectory, measure, period, None)
 proj = q(cov.projections, measure, period)
 if series.height:
-    st.plotly_chart(cov.trajectory_figure(series, proj, target_rows, labels[measure]), key="cov_traj",
+    layout.plotly_chart(cov.trajectory_figure(series, proj, target_rows, labels[measure]), key="cov_traj",
                     config=charts.plotly_config(f"{labels[measure]}达标进度_{period}"))
     st.caption(f"红色虚线为行动目标值；点线为按近{cov.WINDOW}个月线性拟合的月均进度推算至达标月份。"
                "预计达标月份 = 本月 + ⌈(目标 − 当前比率) ÷ 月均进度⌉。")

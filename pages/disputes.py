@@ -133,11 +133,11 @@ else:
 
             on_map_select = state.drill_on_map_select("dsp_map", lambda code: cov.may_see(wh, viewer, code))
 
-            st.plotly_chart(ds.map_figure(per_region, kind, unit_code=unit, title=title), key="dsp_map",
+            layout.plotly_chart(ds.map_figure(per_region, kind, unit_code=unit, title=title), key="dsp_map",
                             on_select=on_map_select, selection_mode="points", config=charts.plotly_config(title))
             st.caption("颜色越深数量越多；点击单位可下钻。长白山管委会以圆点标注，梅河口市单列。")
     with right:
-        st.plotly_chart(ds.heat_figure(heat, kind, f"{word}：地区 × 行业（{ds.KIND_WORDS[kind][1]}）"), key="dsp_heat",
+        layout.plotly_chart(ds.heat_figure(heat, kind, f"{word}：地区 × 行业（{ds.KIND_WORDS[kind][1]}）"), key="dsp_heat",
                         config=charts.plotly_config(f"{word}地区行业分布_{focus_name}_{span}"))
     if level != "province" and cov.may_see(wh, viewer, PROVINCE_CODE):
         st.button("返回全省", icon=":material/arrow_upward:", on_click=drill_to, args=(PROVINCE_CODE,), key="dsp_up_province")
@@ -190,7 +190,7 @@ else:
     if history.height:
         left, right = st.columns([2, 3])
         with left:
-            st.plotly_chart(ds.history_figure(history), key="dsp_history",
+            layout.plotly_chart(ds.history_figure(history), key="dsp_history",
                             config=charts.plotly_config("争议处置状态历史"))
         with right:
             hist = history.with_columns(

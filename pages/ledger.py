@@ -77,7 +77,7 @@ c4.metric(f"{lg.OVERDUE}任务", fmt.count(total["overdue"], " 项"), help=fmt.m
 c5.metric(f"{lg.STALE}任务", fmt.count(total["stale"], " 项"), help=fmt.measure_help("stale_tasks"))
 if total["stale"]:
     c5.caption("不计入任务总数、闭环率和逾期，见任务清单")
-st.plotly_chart(lg.pipeline_figure(total), key="ledger_pipeline",
+layout.plotly_chart(lg.pipeline_figure(total), key="ledger_pipeline",
                 config=charts.plotly_config(f"工作台账闭环进度_{focus_name}_{period}"))
 st.caption("闭环流程：1 任务部署 → 2 推进落实 → 3 督导检查 → 4 考核评估 → 5 闭环销号；任务只有经“闭环销号”才退出台账。")
 
@@ -96,7 +96,7 @@ if level != "region" and children.height:
                 drill_to(data[0])
                 return
 
-    st.plotly_chart(lg.steps_figure(counts, f"{focus_name}{child_word}工作台账环节分布（按闭环率由低到高）"),
+    layout.plotly_chart(lg.steps_figure(counts, f"{focus_name}{child_word}工作台账环节分布（按闭环率由低到高）"),
                     key="ledger_bars", on_select=on_bar_select, selection_mode="points",
                     config=charts.plotly_config(f"工作台账环节分布_{focus_name}_{period}"))
     st.caption("点击条形可下钻到该地区。闭环率 = 已闭环销号任务数 ÷ 任务总数（先合计再相除）。")
@@ -240,7 +240,7 @@ else:
     left, right = st.columns([3, 2])
     with left:
         if history.height:
-            st.plotly_chart(lg.history_figure(history, "各月所处环节"), key="ledger_history",
+            layout.plotly_chart(lg.history_figure(history, "各月所处环节"), key="ledger_history",
                             config=charts.plotly_config(f"任务环节历史_{task_id}"))
             spans = lg.step_spans(history)
             st.caption("各环节历时：" + " → ".join(f"{s['step']} {s['step_name']} {s['months']} 个月"

@@ -83,7 +83,7 @@ with left:
             height=max(260, 34 * len(rows) + 120), margin=dict(l=10, r=10, t=10, b=10),
             font=dict(family=FONT, size=13), plot_bgcolor="white",
             xaxis=dict(side="top", tickangle=0), yaxis=dict(autorange="reversed"))
-        st.plotly_chart(fig, config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "风险分布"}},
+        layout.plotly_chart(fig, config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "风险分布"}},
                         width="stretch", key="risk_heat")
         st.caption("格中数字为未办结的信号数；颜色为风险分值（红色 4、橙色 3、黄色 2、蓝色 1 分相加）。"
                    "“不分行业”为迟报未报、成功率下降、建设进度等不按行业判断的信号。")
@@ -104,7 +104,7 @@ with right:
             barmode="stack", height=320, margin=dict(l=10, r=10, t=10, b=10), font=dict(family=FONT, size=13),
             plot_bgcolor="white", legend=dict(orientation="h", y=1.08, x=1, xanchor="right", traceorder="reversed"),
             xaxis=dict(tickformat="%Y年%-m月", dtick="M6", tickangle=0), yaxis=dict(title=None, gridcolor="#eef0f3"))
-        st.plotly_chart(fig, config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "各月预警信号数"}},
+        layout.plotly_chart(fig, config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "各月预警信号数"}},
                         width="stretch", key="risk_trend")
         st.caption("每月预警条件成立的信号数（含之后已办结的）；持续未化解的事件每月计一次。")
 
