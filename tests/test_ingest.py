@@ -77,6 +77,14 @@ def _batch_files():
 
 def _outcome(results, warehouse):
     figures = warehouse.query("select period, region_code, accepted_total from v_mediation order by all").rows()
+    figures += warehouse.query("select f.file_name, v.form, v.period, v.review_state, v.row_counts, v.warnings "
+                               "from versions as v join files as f using (file_id) order by v.load_seq").rows()
+    figures += warehouse.query("select c.form, c.period, c.region_code, f.file_name from current_versions as c "
+                               "join versions using (version_id) join files as f using (file_id) order by all").rows()
+    figures += warehouse.query("select a.form, a.period, a.region_code, f.file_name from approved_versions as a "
+                               "join versions using (version_id) join files as f using (file_id) order by all").rows()
+    figures += warehouse.query("select action, count(*) from audit_log group by all order by all").rows()
+    figures += warehouse.query("select * exclude (version_id) from raw_mediation order by all").rows()
     return ([(r.file, r.status, r.form, r.period, r.rows, [(w.code, w.message) for w in r.warnings]) for r in results],
             figures)
 
@@ -109,15 +117,15 @@ def test_a_batch_writes_independent_files_in_one_transaction(wh, monkeypatch):
 
 
 def test_a_failing_group_is_loaded_file_by_file_and_only_the_bad_file_fails(wh, monkeypatch):
-    from warehouse import load as load_module
-    real = load_module.write_version
+    from warehouse import build
+    real = build.after_change
 
-    def write(warehouse, cur, item):
-        if item.file_name == "昌邑区3月.xlsx":
+    def after_change(warehouse, cur, form, period, regions, **kwargs):
+        if "220202" in regions:  # 昌邑区's file
             raise RuntimeError("模拟：这个文件写入失败")
-        return real(warehouse, cur, item)
+        return real(warehouse, cur, form, period, regions, **kwargs)
 
-    monkeypatch.setattr(load_module, "write_version", write)
+    monkeypatch.setattr(build, "after_change", after_change)
     batch = ingest_module.Batch(wh)
     results = [r for content, name in _batch_files()[:3] for r in batch.add(content, name, today=TODAY)] + batch.flush()
     assert [(r.file, r.status) for r in results] == [("东昌区3月.xlsx", "loaded"), ("昌邑区3月.xlsx", "skipped"),
