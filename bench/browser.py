@@ -254,6 +254,8 @@ def main() -> None:
     parser.add_argument("--bare-port", type=int, default=8762)
     parser.add_argument("--name", default="browser", help="results file bench/results/<name>.json")
     parser.add_argument("--label", default="demo warehouse", help="what the warehouse is, for the results")
+    parser.add_argument("--without-preload", action="store_true",
+                        help="start the service with MEDIATION_PRELOAD=0 (no prefetch / modulepreload hints), to compare")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -262,7 +264,8 @@ def main() -> None:
     load_before = os.getloadavg()
     bare_server = Server(work / "bare.py", args.bare_port)
     app_server = Server(ROOT / "serve.py", args.port, health="/healthz",
-                        env={"MEDIATION_DEMO": "1", "MEDIATION_DB": str(Path(args.db).resolve())})
+                        env={"MEDIATION_DEMO": "1", "MEDIATION_DB": str(Path(args.db).resolve()),
+                             "MEDIATION_PRELOAD": "0" if args.without_preload else "1"})
     bare, sessions = [], []
     try:
         with sync_playwright() as pw:
@@ -280,8 +283,9 @@ def main() -> None:
         bare_server.stop()
     summary = summarise(bare, sessions)
     result = {"benchmark": args.name, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-              "command": f"python bench/browser.py --db {args.db} --runs {args.runs} --name {args.name}",
-              "warehouse": args.label, "goals": GOALS, "summary": summary, "bare": bare, "sessions": sessions,
+              "command": f"python bench/browser.py --db {args.db} --runs {args.runs} --name {args.name}"
+                         + (" --without-preload" if args.without_preload else ""),
+              "warehouse": args.label, "preload_hints": not args.without_preload, "goals": GOALS, "summary": summary, "bare": bare, "sessions": sessions,
               "load_average_before": [round(x, 2) for x in load_before],
               "load_average_after": [round(x, 2) for x in os.getloadavg()], "machine": machine()}
     RESULTS.mkdir(parents=True, exist_ok=True)

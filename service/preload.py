@@ -15,9 +15,18 @@ build manifest (static/manifest.json), never hard-coded. Anything unexpected the
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
+
+# MEDIATION_PRELOAD=0 switches both hints off (bench/browser.py --without-preload measures what they bring).
+SWITCH_ENV = "MEDIATION_PRELOAD"
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH_ENV, "1") != "0"
+
 
 # The element and widget chunks the monitoring pages draw above the fold (st.plotly_chart, st.dataframe,
 # st.metric, st.selectbox, st.select_slider, st.download_button, st.progress).
@@ -68,6 +77,8 @@ def app_shell() -> tuple[str, ...]:
 
 def prefetch_links() -> str:
     """`<link rel="prefetch">` tags for the sign-in page: the app shell and the element chunks."""
+    if not enabled():
+        return ""
     paths = dict.fromkeys((*app_shell(), *element_chunks()))
     return "".join(f'<link rel="prefetch" href="/{path}">' for path in paths)
 
@@ -85,7 +96,7 @@ def modulepreload_links() -> str:
 
 def with_preloads(html: bytes) -> bytes:
     """Streamlit's index.html with the element chunks' modulepreload tags before </head> (unchanged otherwise)."""
-    tags = modulepreload_links().encode()
+    tags = modulepreload_links().encode() if enabled() else b""
     if not tags or b"</head>" not in html or b'rel="modulepreload"' not in html:
         return html
     return html.replace(b"</head>", tags + b"</head>", 1)

@@ -68,3 +68,8 @@ def test_other_answers_and_paths_pass_untouched():
         headers, body = run(preload.PreloadMiddleware(app_answering(kind, INDEX, seen)), path)
         assert body == INDEX and int(headers[b"content-length"]) == len(INDEX)
     assert b"accept-encoding" in seen[0] and b"accept-encoding" in seen[2]
+
+
+def test_the_switch_turns_both_hints_off(monkeypatch):
+    monkeypatch.setenv(preload.SWITCH_ENV, "0")
+    assert preload.prefetch_links() == "" and preload.with_preloads(INDEX) == INDEX
