@@ -185,8 +185,10 @@ class Batch:
     written is returned by a later `add` or by `flush`); call `flush` at the end.
     """
 
-    def __init__(self, wh: Warehouse, *, max_files: int = 200):
-        self.wh, self.max_files = wh, max_files
+    def __init__(self, wh: Warehouse, *, max_files: int = 200, max_bytes: int = 64 * 1024 * 1024):
+        # a group is written once it holds max_files files or max_bytes of workbooks (each waiting file keeps its
+        # bytes for the files table: 200 uploads of 20 MB must not wait in memory together)
+        self.wh, self.max_files, self.max_bytes = wh, max_files, max_bytes
         self._waiting: list[tuple[IngestResult, VersionLoad]] = []
         self._queue: list[IngestResult] = []  # every result not yet returned, in input order
 
@@ -206,7 +208,8 @@ class Batch:
             item = VersionLoad(result.parsed, file_name=safe_name(file_name), content=content, sha256=result.sha256,
                                user=user, loaded_at=loaded_at, review_state=review_state)
             self._waiting.append((result, item))
-            if len(self._waiting) >= self.max_files:
+            if len(self._waiting) >= self.max_files or \
+                    sum(len(waiting.content) for _, waiting in self._waiting) >= self.max_bytes:
                 self._write()
         self._queue.append(result)
         return self._done()

@@ -133,3 +133,15 @@ def test_a_failing_group_is_loaded_file_by_file_and_only_the_bad_file_fails(wh, 
     assert results[1].errors[0].code == "load_failed" and results[1].version_id is None
     assert sorted(wh.query("select file_name from files").to_series().to_list()) == ["东昌区3月.xlsx", "东昌区组织建设3月.xlsx"]
     assert archived(wh) == {"loaded": ["东昌区3月.xlsx", "东昌区组织建设3月.xlsx"], "rejected": ["昌邑区3月.xlsx"]}
+
+
+def test_a_batch_writes_a_group_once_it_holds_enough_bytes(wh, monkeypatch):
+    groups = []
+    real = ingest_module.load_versions
+    monkeypatch.setattr(ingest_module, "load_versions", lambda warehouse, items: (groups.append(len(items)),
+                                                                                   real(warehouse, items))[1])
+    files = _batch_files()[:3]
+    batch = ingest_module.Batch(wh, max_bytes=len(files[0][0]) + len(files[1][0]))
+    returned = [r.file for content, name in files for r in batch.add(content, name, today=TODAY)]
+    assert (groups, returned) == ([2], [files[0][1], files[1][1]])
+    assert [r.status for r in batch.flush()] == ["loaded"] and groups == [2, 1]
