@@ -79,9 +79,17 @@ def _ingest_all(db: Path, paths: list[Path], ingest, Warehouse) -> tuple[float, 
     opened = time.perf_counter()
     outcome = {"loaded": 0, "rejected": [], "rows": 0, "warnings": 0, "open_s": opened - started}
     from warehouse.signals import batched
+    try:
+        from etl.ingest import Batch
+    except ImportError:  # before the one-transaction batch (for comparing commits)
+        Batch = None
     with batched(wh):  # as `python -m etl ingest` does: one early-warning refresh after the last file
-        for path in paths:
-            result = ingest(wh, path.read_bytes(), path.name)
+        if Batch is not None:  # … and the files written in one transaction
+            batch = Batch(wh)
+            results = [r for path in paths for r in batch.add(path.read_bytes(), path.name)] + batch.flush()
+        else:
+            results = [ingest(wh, path.read_bytes(), path.name) for path in paths]
+        for path, result in zip(paths, results):
             if result.status == "loaded":
                 outcome["loaded"] += 1
                 outcome["rows"] += sum(result.rows.values())

@@ -105,31 +105,39 @@ def cmd_ingest(args) -> int:
 def _ingest_files(wh, args, scope) -> bool:
     """One line per file, whatever happens to it: a file that cannot be read or crashes the check is that
     file's "skipped" line, and the batch goes on (interfaces.md)."""
-    from etl.ingest import IngestResult, ingest
+    from etl.ingest import Batch, IngestResult
     from etl.issues import Issue
     from warehouse.db import WarehouseBusy
     _log_in_one_line()
     failed = False
+    batch = Batch(wh)  # checked one by one, written in one transaction (etl/ingest.py Batch)
+    internal = Issue("error", "internal_error",
+                     "处理这个文件时发生了意外错误，文件没有入库，数据仓库未改动。请把文件发给系统管理员。")
+
+    def report(results) -> None:
+        nonlocal failed
+        for result in results:
+            failed |= result.status != "loaded"
+            if args.json:
+                print(json_line(result.to_json()), flush=True)
+            else:
+                _print_result(result)
+
     for name in args.files:
         try:
             content = _read_file(name)
             if isinstance(content, Issue):
-                result = IngestResult(file=name, status="skipped", errors=[content])
-            else:
-                result = ingest(wh, content, Path(name).name, user=scope.user_name, period=args.period,
-                                allowed_regions=scope.allowed_regions, scope_name=scope.scope_name,
-                                uploader_city=scope.city, review_state=scope.review_state)
+                report(batch.skip(IngestResult(file=name, status="skipped", errors=[content])))
+                continue
+            report(batch.add(content, Path(name).name, user=scope.user_name, period=args.period,
+                             allowed_regions=scope.allowed_regions, scope_name=scope.scope_name,
+                             uploader_city=scope.city, review_state=scope.review_state))
         except WarehouseBusy:
             raise
-        except Exception:  # ingest() turns its own failures into results; this is the last safety net
+        except Exception:  # the batch turns its own failures into results; this is the last safety net
             logging.getLogger("etl.ingest").exception("处理文件时发生意外错误：%r", name)
-            result = IngestResult(file=name, status="skipped", errors=[Issue(
-                "error", "internal_error", "处理这个文件时发生了意外错误，文件没有入库，数据仓库未改动。请把文件发给系统管理员。")])
-        failed |= result.status != "loaded"
-        if args.json:
-            print(json_line(result.to_json()), flush=True)
-        else:
-            _print_result(result)
+            report(batch.skip(IngestResult(file=name, status="skipped", errors=[internal])))
+    report(batch.flush())
     return failed
 
 

@@ -25,12 +25,14 @@ border-top:1px solid #eef0f3;padding:10px 0;gap:10px} .demo form{margin:0} code{
 
 def render(*, csrf: str, next_url: str, error: str | None = None, notice: str | None = None,
            demo: list[dict] | None = None, max_failed: int = 5, lockout_minutes: int = 15,
-           signed_in_as: str | None = None, logout_csrf: str | None = None, sso: bool = False) -> str:
-    """The whole sign-in page as one HTML string."""
+           signed_in_as: str | None = None, logout_csrf: str | None = None, sso: bool = False,
+           prefetch: str = "") -> str:
+    """The whole sign-in page as one HTML string; `prefetch` is service/preload.py's link tags (trusted: built
+    from Streamlit's own file names, no user text)."""
     e = escape
     parts = [f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
              f'content="width=device-width,initial-scale=1"><title>登录 · 吉林省劳动人事争议调解监测平台</title>'
-             f'<style>{STYLE}</style></head><body><main>',
+             f'<style>{STYLE}</style>{prefetch}</head><body><main>',
              '<h1>吉林省劳动人事争议调解监测平台</h1><p class="sub">劳动人事争议调解组织建设行动 · 数据报送与监测</p>',
              '<div class="cols"><section class="card">']
     if signed_in_as:

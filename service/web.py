@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from service import jobs, login_page, logs, sessions
+from service import jobs, login_page, logs, preload, sessions
 
 CSRF_COOKIE = "mediation_login_csrf"
 MAX_FORM_BYTES = 8 * 1024
@@ -91,7 +91,8 @@ def _login_response(request: Request, *, status: int = 200, error: str | None = 
     html = login_page.render(csrf=token, next_url=next_url, error=error, notice=notice,
                              demo=accounts.demo_accounts(wh), max_failed=cfg["max_failed_logins"],
                              lockout_minutes=cfg["lockout_minutes"], signed_in_as=current.name if current else None,
-                             logout_csrf=current.csrf if current else None, sso=_sso_configured())
+                             logout_csrf=current.csrf if current else None, sso=_sso_configured(),
+                             prefetch=preload.prefetch_links())
     response = HTMLResponse(html, status_code=status, headers=_page_headers())
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/")
     return response
@@ -99,8 +100,11 @@ def _login_response(request: Request, *, status: int = 200, error: str | None = 
 
 def _page_headers() -> dict[str, str]:
     return {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                       "frame-ancestors 'none'; base-uri 'none'",
+            # default-src 'self' only so that the prefetch hints (service/preload.py) may fetch this site's own
+            # Streamlit files into the cache; the page still runs no script and loads no image or connection.
+            "Content-Security-Policy": "default-src 'self'; script-src 'none'; connect-src 'none'; img-src 'none'; "
+                                       "style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+                                       "base-uri 'none'",
             "Referrer-Policy": "same-origin"}
 
 
@@ -282,4 +286,5 @@ async def lifespan(_app):
 
 def middleware() -> list:
     from starlette.middleware import Middleware
-    return [Middleware(SessionGateMiddleware)]
+    from service.preload import PreloadMiddleware
+    return [Middleware(SessionGateMiddleware), Middleware(PreloadMiddleware)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import TODAY, a1_row, form_workbook
+from builders import TODAY, a1_row, b1_row, form_workbook
 from etl import ingest as ingest_module
 from etl.ingest import check, ingest, safe_name
 from warehouse import config
@@ -63,3 +63,85 @@ def test_a_crash_while_checking_is_that_files_result_not_an_exception(wh, monkey
     assert [(r.status, [e.code for e in r.errors]) for r in (preview, loaded)] == [("skipped", ["check_failed"])] * 2
     assert loaded.errors[0].message.startswith("读取或校验这个文件时发生了意外错误，文件没有入库")
     assert wh.scalar("select count(*) from versions") == 0
+
+
+# ------------------------------------------------------------------ Batch: checked one by one, one transaction
+def _batch_files():
+    """Two units' March reports, then 东昌区's April report (it compares with March: depends on the batch)."""
+    return [(form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}), "东昌区3月.xlsx"),
+            (form_workbook("A", {"调解情况": [a1_row("220202", "昌邑区")]}), "昌邑区3月.xlsx"),
+            (form_workbook("B", {"组织建设": [b1_row("220502", "东昌区")]}), "东昌区组织建设3月.xlsx"),
+            (form_workbook("A", {"调解情况": [a1_row("220502", "东昌区", scale=5)]}, period="2025-04"),
+             "东昌区4月.xlsx")]
+
+
+def _outcome(results, warehouse):
+    figures = warehouse.query("select period, region_code, accepted_total from v_mediation order by all").rows()
+    figures += warehouse.query("select f.file_name, v.form, v.period, v.review_state, v.row_counts, v.warnings "
+                               "from versions as v join files as f using (file_id) order by v.load_seq").rows()
+    figures += warehouse.query("select c.form, c.period, c.region_code, f.file_name from current_versions as c "
+                               "join versions using (version_id) join files as f using (file_id) order by all").rows()
+    figures += warehouse.query("select a.form, a.period, a.region_code, f.file_name from approved_versions as a "
+                               "join versions using (version_id) join files as f using (file_id) order by all").rows()
+    figures += warehouse.query("select action, count(*) from audit_log group by all order by all").rows()
+    figures += warehouse.query("select * exclude (version_id) from raw_mediation order by all").rows()
+    return ([(r.file, r.status, r.form, r.period, r.rows, [(w.code, w.message) for w in r.warnings]) for r in results],
+            figures)
+
+
+def test_a_batch_gives_the_same_results_as_one_file_at_a_time(tmp_path):
+    one = Warehouse(tmp_path / "one.duckdb")
+    alone = [ingest(one, content, name, today=TODAY) for content, name in _batch_files()]
+    many = Warehouse(tmp_path / "many.duckdb")
+    batch = ingest_module.Batch(many)
+    together = [r for content, name in _batch_files() for r in batch.add(content, name, today=TODAY)] + batch.flush()
+    assert _outcome(together, many) == _outcome(alone, one)
+    assert any(w.code for w in together[-1].warnings)  # April was checked against March: the batch wrote it first
+    assert [r.status for r in together] == ["loaded"] * 4 and all(r.version_id for r in together)
+    one.close()
+    many.close()
+
+
+def test_a_batch_writes_independent_files_in_one_transaction(wh, monkeypatch):
+    groups = []
+    real = ingest_module.load_versions
+    monkeypatch.setattr(ingest_module, "load_versions", lambda warehouse, items: (groups.append(len(items)),
+                                                                                   real(warehouse, items))[1])
+    batch = ingest_module.Batch(wh)
+    names = [name for _, name in _batch_files()]
+    returned = [r.file for content, name in _batch_files() for r in batch.add(content, name, today=TODAY)]
+    # April shares form and region with a waiting file: the three March files are written (and final) first
+    assert (groups, returned) == ([3], names[:3])
+    assert [r.file for r in batch.flush()] == names[3:]
+    assert groups == [3, 1]
+
+
+def test_a_failing_group_is_loaded_file_by_file_and_only_the_bad_file_fails(wh, monkeypatch):
+    from warehouse import build
+    real = build.after_change
+
+    def after_change(warehouse, cur, form, period, regions, **kwargs):
+        if "220202" in regions:  # 昌邑区's file
+            raise RuntimeError("模拟：这个文件写入失败")
+        return real(warehouse, cur, form, period, regions, **kwargs)
+
+    monkeypatch.setattr(build, "after_change", after_change)
+    batch = ingest_module.Batch(wh)
+    results = [r for content, name in _batch_files()[:3] for r in batch.add(content, name, today=TODAY)] + batch.flush()
+    assert [(r.file, r.status) for r in results] == [("东昌区3月.xlsx", "loaded"), ("昌邑区3月.xlsx", "skipped"),
+                                                     ("东昌区组织建设3月.xlsx", "loaded")]
+    assert results[1].errors[0].code == "load_failed" and results[1].version_id is None
+    assert sorted(wh.query("select file_name from files").to_series().to_list()) == ["东昌区3月.xlsx", "东昌区组织建设3月.xlsx"]
+    assert archived(wh) == {"loaded": ["东昌区3月.xlsx", "东昌区组织建设3月.xlsx"], "rejected": ["昌邑区3月.xlsx"]}
+
+
+def test_a_batch_writes_a_group_once_it_holds_enough_bytes(wh, monkeypatch):
+    groups = []
+    real = ingest_module.load_versions
+    monkeypatch.setattr(ingest_module, "load_versions", lambda warehouse, items: (groups.append(len(items)),
+                                                                                   real(warehouse, items))[1])
+    files = _batch_files()[:3]
+    batch = ingest_module.Batch(wh, max_bytes=len(files[0][0]) + len(files[1][0]))
+    returned = [r.file for content, name in files for r in batch.add(content, name, today=TODAY)]
+    assert (groups, returned) == ([2], [files[0][1], files[1][1]])
+    assert [r.status for r in batch.flush()] == ["loaded"] and groups == [2, 1]

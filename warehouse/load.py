@@ -49,9 +49,129 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
     [review] pending_counts is true; an approved one also becomes the approved figures in force.
     after_load(cursor, version_id), if given, runs inside the same transaction (e.g. the review record).
     """
-    assert parsed.form is not None and parsed.period and not parsed.errors
-    loaded_at = not_after_now(loaded_at)
-    version_id = new_version_id()
+    item = VersionLoad(parsed, file_name=file_name, content=content, sha256=sha256, user=user, loaded_at=loaded_at,
+                       review_state=review_state, after_load=after_load)
+    with wh.write() as cur:
+        write_version(wh, cur, item)
+    return item.version_id
+
+
+@dataclass
+class VersionLoad:
+    """One validated file to write as a version (load_version, or many in one transaction: load_versions)."""
+
+    parsed: ParsedFile
+    file_name: str
+    content: bytes
+    sha256: str
+    user: str
+    loaded_at: dt.datetime | None = None
+    review_state: str = "approved"
+    after_load: object = None
+    version_id: str = ""
+
+    def __post_init__(self):
+        assert self.parsed.form is not None and self.parsed.period and not self.parsed.errors
+        self.version_id = self.version_id or new_version_id()
+
+
+def load_versions(wh: Warehouse, items: list[VersionLoad]) -> None:
+    """Write several versions in ONE transaction, in order (a batch of files: one commit instead of one per file,
+    which is most of a small load's cost). Each item behaves as its own load_version would, in sequence: a later
+    item of the same form × period × region supersedes an earlier one. All or nothing: if any item fails the
+    whole transaction rolls back (the caller, etl.ingest.Batch, then loads the items one by one)."""
+    with wh.write() as cur:
+        if len(items) > 1 and _independent(items):
+            _write_together(wh, cur, items)
+        else:
+            for item in items:
+                write_version(wh, cur, item)
+
+
+def _independent(items: list[VersionLoad]) -> bool:
+    """No two items share a form × period × region (no item replaces another) and none has an after_load hook:
+    then their rows can be written with one statement per table instead of a dozen per file."""
+    seen: set[tuple[str, str, str]] = set()
+    for item in items:
+        if item.after_load is not None:
+            return False
+        keys = {(item.parsed.form.code, item.parsed.period, code) for code in item.parsed.region_codes}
+        if keys & seen:
+            return False
+        seen |= keys
+    return True
+
+
+def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
+    """What write_version does for each item, one statement per table for all of them (same rows, same order of
+    load_seq). Only for independent items (_independent): no pointer written here is replaced inside the group."""
+    text, stamp = pl.Utf8, pl.Datetime("us")
+    counts_current = pending_counts()
+    files, versions, version_regions, current, approved = [], [], [], [], []
+    tables: dict[str, tuple[Sheet, list[pl.DataFrame]]] = {}
+    seen_files: set[str] = set()
+    for n, item in enumerate(items):
+        parsed, version_id = item.parsed, item.version_id
+        item.loaded_at = not_after_now(item.loaded_at)
+        regions = sorted(parsed.region_codes)
+        if item.sha256 not in seen_files:  # the same bytes twice in a batch: the first files row, as one by one
+            seen_files.add(item.sha256)
+            files.append((item.sha256, item.sha256, item.file_name, len(item.content), item.content, item.loaded_at,
+                          item.user))
+        versions.append((version_id, item.sha256, parsed.form.code, parsed.period, item.loaded_at, item.user,
+                         json.dumps(parsed.row_counts(), ensure_ascii=False),
+                         json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), item.review_state,
+                         None, n))
+        for code in regions:
+            version_regions.append((version_id, parsed.form.code, parsed.period, code))
+            pointer = (parsed.form.code, parsed.period, code, version_id)
+            if item.review_state == "approved" or counts_current:
+                current.append(pointer)
+            if item.review_state == "approved":
+                approved.append(pointer)
+        for sheet in parsed.sheets.values():
+            keys = [c.key for c in sheet.definition.stored_columns if c.key != "region_code"]
+            rows = [[version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
+                    for r in sheet.rows]
+            if rows:
+                tables.setdefault(raw_table(sheet.definition), (sheet.definition, []))[1].append(
+                    _frame(sheet.definition, rows))
+    pointer_schema = {"form": text, "period": text, "region_code": text, "version_id": text}
+    new_files = pl.DataFrame(files, orient="row", schema={
+        "file_id": text, "sha256": text, "file_name": text, "size_bytes": pl.Int64, "content": pl.Binary,
+        "received_at": stamp, "received_by": text})
+    cur.register("incoming_rows", new_files.to_arrow())
+    cur.execute("insert into files by name select * from incoming_rows "
+                "where file_id not in (select file_id from files)").fetchall()
+    cur.unregister("incoming_rows")
+    first_seq = cur.execute(NEXT_SEQ).fetchall()[0][0]
+    frame = pl.DataFrame(versions, orient="row", schema={
+        "version_id": text, "file_id": text, "form": text, "period": text, "loaded_at": stamp, "loaded_by": text,
+        "row_counts": text, "warnings": text, "review_state": text, "review_note": text, "load_seq": pl.Int64})
+    _insert(cur, "versions", frame.with_columns(pl.col("load_seq") + first_seq))
+    _insert(cur, "version_regions", pl.DataFrame(version_regions, orient="row", schema={
+        "version_id": text, "form": text, "period": text, "region_code": text}))
+    for table, (_, frames) in tables.items():
+        _insert(cur, table, pl.concat(frames, how="vertical"))
+    for table, pointers in (("current_versions", current), ("approved_versions", approved)):
+        if pointers:
+            cur.register("incoming_rows", pl.DataFrame(pointers, orient="row", schema=pointer_schema).to_arrow())
+            cur.execute(f"delete from {table} where exists (select 1 from incoming_rows as i where i.form = "
+                        f"{table}.form and i.period = {table}.period and i.region_code = {table}.region_code)").fetchall()
+            cur.execute(f"insert into {table} select form, period, region_code, version_id from incoming_rows").fetchall()
+            cur.unregister("incoming_rows")
+    for item in items:
+        parsed, regions = item.parsed, sorted(item.parsed.region_codes)
+        build.after_change(wh, cur, parsed.form.code, parsed.period, regions, at=item.loaded_at)
+        wh.audit(cur, item.user, "load", item.version_id, {
+            "file": item.file_name, "form": parsed.form.code, "period": parsed.period, "regions": regions,
+            "sha256": item.sha256, "rows": parsed.row_counts(), "review_state": item.review_state})
+
+
+def write_version(wh: Warehouse, cur, item: VersionLoad) -> None:
+    """The statements of one version load, inside the caller's write transaction."""
+    parsed, version_id, review_state = item.parsed, item.version_id, item.review_state
+    loaded_at = not_after_now(item.loaded_at)
     regions = sorted(parsed.region_codes)
     frames = []
     for sheet in parsed.sheets.values():
@@ -59,32 +179,31 @@ def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: 
         rows = [[version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
                 for r in sheet.rows]
         frames.append((sheet.definition, _frame(sheet.definition, rows)))
-    with wh.write() as cur:
-        # the same bytes loaded again keep their first files row ("insert or ignore" costs ~5 ms with the blob)
-        cur.execute("insert into files select ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from files where file_id = ?)",
-                    [sha256, sha256, file_name, len(content), content, loaded_at, user, sha256]).fetchall()
-        cur.execute(f"insert into versions ({VERSION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ({NEXT_SEQ}))", [
-            version_id, sha256, parsed.form.code, parsed.period, loaded_at, user,
-            json.dumps(parsed.row_counts(), ensure_ascii=False),
-            json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), review_state]).fetchall()
-        cur.execute("insert into version_regions select ?, ?, ?, unnest(?::varchar[])",
-                    [version_id, parsed.form.code, parsed.period, regions]).fetchall()
-        for sheet, frame in frames:
-            if frame.height:
-                cur.register("incoming_rows", frame.to_arrow())  # an Arrow table registers about twice as fast
-                cur.execute(f"insert into {quote_ident(raw_table(sheet))} by name select * from incoming_rows").fetchall()
-                cur.unregister("incoming_rows")
-        if review_state == "approved" or pending_counts():
-            _point_current(cur, parsed.form.code, parsed.period, regions, version_id)
-        if review_state == "approved":
-            _point_approved(cur, parsed.form.code, parsed.period, regions, version_id)
-        if after_load is not None:
-            after_load(cur, version_id)
-        build.after_change(wh, cur, parsed.form.code, parsed.period, regions, at=loaded_at)  # serving tables, signals
-        wh.audit(cur, user, "load", version_id, {"file": file_name, "form": parsed.form.code, "period": parsed.period,
-                                                  "regions": regions, "sha256": sha256, "rows": parsed.row_counts(),
-                                                  "review_state": review_state})
-    return version_id
+    # the same bytes loaded again keep their first files row ("insert or ignore" costs ~5 ms with the blob)
+    cur.execute("insert into files select ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from files where file_id = ?)",
+                [item.sha256, item.sha256, item.file_name, len(item.content), item.content, loaded_at, item.user,
+                 item.sha256]).fetchall()
+    cur.execute(f"insert into versions ({VERSION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ({NEXT_SEQ}))", [
+        version_id, item.sha256, parsed.form.code, parsed.period, loaded_at, item.user,
+        json.dumps(parsed.row_counts(), ensure_ascii=False),
+        json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), review_state]).fetchall()
+    cur.execute("insert into version_regions select ?, ?, ?, unnest(?::varchar[])",
+                [version_id, parsed.form.code, parsed.period, regions]).fetchall()
+    for sheet, frame in frames:
+        if frame.height:
+            cur.register("incoming_rows", frame.to_arrow())  # an Arrow table registers about twice as fast
+            cur.execute(f"insert into {quote_ident(raw_table(sheet))} by name select * from incoming_rows").fetchall()
+            cur.unregister("incoming_rows")
+    if review_state == "approved" or pending_counts():
+        _point_current(cur, parsed.form.code, parsed.period, regions, version_id)
+    if review_state == "approved":
+        _point_approved(cur, parsed.form.code, parsed.period, regions, version_id)
+    if item.after_load is not None:
+        item.after_load(cur, version_id)
+    build.after_change(wh, cur, parsed.form.code, parsed.period, regions, at=loaded_at)  # serving tables, signals
+    wh.audit(cur, item.user, "load", version_id, {"file": item.file_name, "form": parsed.form.code,
+                                                  "period": parsed.period, "regions": regions, "sha256": item.sha256,
+                                                  "rows": parsed.row_counts(), "review_state": review_state})
 
 
 def pending_counts() -> bool:
