@@ -2,7 +2,7 @@
 
 `python -m etl …` first looks for the service file beside the warehouse (warehouse/quack.py). With no service
 running it opens the file as before. With one running:
-- ingest, history, restore, backup, signals and user … are sent to the app's `/cli` route (authenticated with the
+- every other command (ingest, history, restore, backup, signals, user …) is sent to the app's `/cli` route (authenticated with the
   service token from the 0600 file) and run there with the same code and the same `--user` scope rules; the
   command's output, stderr and exit status come back as if it had run here. Files are read here and sent, so a
   clerk's file need not be readable by the service account; passwords are asked here too.
@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 ROUTE = "/cli"
-THROUGH_SERVICE = frozenset({"ingest", "history", "restore", "backup", "signals", "user"})
+LOCAL = frozenset({"template"})  # never touches the warehouse
 REFUSED_WHILE_RUNNING = {
     "restore-backup": "恢复备份会替换整个仓库文件，应用运行时不能进行。请先停止应用（systemctl stop 或结束 make run），"
                       "再运行 restore-backup，然后重新启动应用。仓库文件未改动。",
@@ -110,7 +110,7 @@ def run_here(wh, payload: dict) -> dict:
                       "stdin": io.StringIO(payload.get("stdin") or "")}
     try:
         args = cli.build_parser().parse_args(argv)
-        if args.command not in THROUGH_SERVICE:
+        if args.command in LOCAL or args.command in REFUSED_WHILE_RUNNING:
             print(f"命令 {args.command} 不能通过服务运行。", file=err)
             code = 2
         else:
@@ -139,7 +139,7 @@ def db_path(args) -> Path:
 def dispatch(args, argv: list[str]) -> int | None:
     """Run the command through the running service and return its exit status; None when no service runs."""
     from warehouse.quack import read_service
-    if args.command == "template":
+    if args.command in LOCAL:
         return None
     info = read_service(db_path(args))
     if info is None:
@@ -148,8 +148,6 @@ def dispatch(args, argv: list[str]) -> int | None:
         print(f"数据仓库 {db_path(args)} 正由运行中的应用（进程号 {info.pid}）使用。{REFUSED_WHILE_RUNNING[args.command]}",
               file=sys.stderr)
         return 1
-    if args.command not in THROUGH_SERVICE:
-        return None
     if not info.http:
         print(f"数据仓库正由运行中的应用（进程号 {info.pid}）使用，但服务文件中没有应用的地址，命令无法经由应用执行。"
               "请在应用的页面上操作，或停止应用后再运行。", file=sys.stderr)
