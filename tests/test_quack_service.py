@@ -164,7 +164,7 @@ def upload_files(folder: Path, uploaders: int, files_each: int) -> list[list[Pat
     for i, unit in enumerate(list(UNITS)[:uploaders]):
         batch = []
         for month in range(1, files_each + 1):
-            period = f"2025-{month:02d}"
+            period = f"{2024 + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"
             path = folder / f"{UNITS[unit]}{period}.xlsx"
             path.write_bytes(form_workbook("A", {"调解情况": [a1_row(unit, "市本级", scale=1 + i + month)],
                                                  "分行业": [a2_row(unit, "市本级", accepted=10 + month)]}, period=period))
@@ -183,16 +183,17 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 from warehouse.quack import connect_analyst
 con = connect_analyst({endpoint!r}, {token!r})
-deadline, queries, errors = time.monotonic() + {seconds}, 0, []
+deadline, times, errors = time.monotonic() + {seconds}, [], []
 while time.monotonic() < deadline:
     for sql in ("select count(*), sum(accepted_total) from mediation.v_mediation",
                 "select count(*) from mediation.v_submissions", "select count(*) from mediation.v_coverage"):
+        started = time.perf_counter()
         try:
             con.execute(sql).fetchall()
-            queries += 1
+            times.append(time.perf_counter() - started)
         except Exception as error:
             errors.append(str(error)[:200])
-print(json.dumps({{"queries": queries, "errors": errors}}))
+print(json.dumps({{"queries": len(times), "times": times, "errors": errors}}))
 """
 
 
@@ -232,6 +233,10 @@ def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: i
     report["loaded"] = sum(s["status"] == "loaded" for s in statuses)
     report["not_loaded"] = [s for s in statuses if s["status"] != "loaded"]
     report["reader_queries"] = sum(r["queries"] for r in reads)
+    times = sorted(t for r in reads for t in r["times"])
+    if times:
+        report["reader_ms_p50"] = round(times[len(times) // 2] * 1000, 1)
+        report["reader_ms_p95"] = round(times[int(len(times) * 0.95)] * 1000, 1)
     report["reader_errors"] = [e for r in reads for e in r["errors"]]
     served = duckdb.connect(str(db), read_only=True)
     report["versions"] = served.execute("select count(*) from versions").fetchone()[0]
