@@ -212,12 +212,23 @@ MAX_CLI_BYTES = 512 * 1024 * 1024  # a batch of files, base64: 20 MB a file (doc
 _quack = {"server": None}  # the running QuackServer (warehouse/quack.py): its token authenticates /cli
 
 
+def _from_this_machine(request: Request) -> bool:
+    """A direct loopback connection: not proxied (nginx adds X-Forwarded-For), not from another host."""
+    if request.headers.get("x-forwarded-for") or request.headers.get("x-real-ip") or request.headers.get("forwarded"):
+        return False
+    host = request.client.host if request.client else ""
+    return host in ("127.0.0.1", "::1", "localhost", "testclient")
+
+
 async def cli_post(request: Request) -> Response:
     """Run a CLI command sent by `python -m etl` while the app runs (etl/remote.py), authenticated with the
     service token of the 0600 service file; the command runs here, on the app's own warehouse."""
     from etl.remote import run_here
     server = _quack["server"]
     given = request.headers.get("authorization", "")
+    if not _from_this_machine(request):  # the CLI talks to 127.0.0.1 directly, never through nginx
+        logs.event("cli", outcome="refused_remote", route="/cli")
+        return JSONResponse({"code": 1, "stdout": "", "stderr": "命令只能在服务器本机运行。"}, status_code=403)
     if server is None or not hmac.compare_digest(given.encode(), f"Bearer {server.token}".encode()):
         logs.event("cli", outcome="refused_token", route="/cli")
         return JSONResponse({"code": 1, "stdout": "", "stderr": "服务令牌无效，命令未执行。"}, status_code=403)
@@ -331,16 +342,19 @@ def app_address() -> str | None:
 
 
 def _serve_warehouse(wh):
-    """Serve the warehouse over Quack and publish the service file (warehouse/quack.py); None when Quack cannot start
-    (the app still runs; the CLI then finds the file busy, as before, and the reason is in the log)."""
+    """Serve the warehouse over Quack and publish the service file (warehouse/quack.py). If Quack cannot start the
+    file is published without its endpoint (the CLI's /cli route still works) and the reason is logged."""
     from warehouse.quack import QuackServer
     try:
         server = QuackServer(wh, http=app_address()).start()
-    except Exception as failed:  # noqa: BLE001 - e.g. the port is taken: log it, keep serving pages
+    except Exception as failed:  # noqa: BLE001 - e.g. the folder is read-only: log it, keep serving pages
         logs.event("quack_serve", outcome="error", detail=f"{type(failed).__name__}: {failed}")
         return None
     _quack["server"] = server
-    logs.event("quack_serve", detail={"quack": server.endpoint, "http": server.http})
+    if server.error:  # the CLI still comes in over /cli; analysts have no way in until Quack starts
+        logs.event("quack_serve", outcome="error", detail=server.error)
+    else:
+        logs.event("quack_serve", detail={"quack": server.endpoint, "http": server.http})
     return server
 
 

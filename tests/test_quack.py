@@ -134,3 +134,19 @@ def test_service_token_reads_and_writes(served):
 def test_wrong_token_refused(served):
     with pytest.raises(duckdb.Error, match="Authentication failed"):
         quack.connect_analyst(served.endpoint, "not-the-token-at-all")
+
+
+def test_a_taken_quack_port_still_publishes_the_service_file_for_the_cli(empty_warehouse):
+    import socket
+    with socket.socket() as taken:  # another program listens on the port
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", PORT + 1))
+        taken.listen()
+        server = quack.QuackServer(empty_warehouse, port=PORT + 1, http="http://127.0.0.1:2").start()
+    try:
+        assert server.error and server.endpoint is None
+        info = quack.read_service(empty_warehouse.path)
+        assert info.quack is None and info.http == "http://127.0.0.1:2" and info.token == server.token
+    finally:
+        server.stop()
+    assert quack.read_service(empty_warehouse.path) is None

@@ -122,6 +122,17 @@ def test_cli_route_needs_the_service_token(running):
     assert refused.value.code == 403
 
 
+def test_cli_route_refuses_a_proxied_request_even_with_the_token(running):
+    from warehouse.quack import read_service
+    token = read_service(running.db).token
+    request = urllib.request.Request(f"http://127.0.0.1:{running.port}/cli", data=b'{"argv": ["history"]}', method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.9",
+                                              "Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+
+
 def test_analysts_read_views_while_the_app_runs(running):
     from warehouse.quack import analyst_token_file, connect_analyst
     token = analyst_token_file(running.db).read_text().strip()
@@ -193,8 +204,16 @@ while time.monotonic() < deadline:
             times.append(time.perf_counter() - started)
         except Exception as error:
             errors.append(str(error)[:200])
-print(json.dumps({{"queries": len(times), "times": times, "errors": errors}}))
+print("RESULT " + json.dumps({{"queries": len(times), "times": times, "errors": errors}}))
 """
+
+
+def _reader_result(out: str, err: str) -> dict:
+    """A reader's RESULT line; a reader that died before printing it is one error with its stderr."""
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    return {"queries": 0, "times": [], "errors": [f"reader died: {err[-300:]}"]}
 
 
 def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: int, seconds: float) -> dict:
@@ -227,7 +246,7 @@ def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: i
             out, err = proc.communicate(timeout=600)
             statuses += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         report["upload_seconds"] = round(time.monotonic() - started, 1)
-        reads = [json.loads(proc.communicate(timeout=600)[0]) for proc in reader_procs]
+        reads = [_reader_result(*proc.communicate(timeout=600)) for proc in reader_procs]
     finally:
         service.stop()
     report["loaded"] = sum(s["status"] == "loaded" for s in statuses)

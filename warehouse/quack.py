@@ -95,7 +95,7 @@ class ServiceInfo:
 
     pid: int
     db: str
-    quack: str  # quack:localhost:PORT
+    quack: str | None  # quack:localhost:PORT, or None when Quack could not start
     http: str | None  # http://127.0.0.1:PORT of the app, or None when the app's address is unknown
     token: str
 
@@ -116,7 +116,7 @@ def read_service(db_path: Path) -> ServiceInfo | None:
     path = service_file(db_path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        info = ServiceInfo(pid=int(data["pid"]), db=str(data["db"]), quack=str(data["quack"]),
+        info = ServiceInfo(pid=int(data["pid"]), db=str(data["db"]), quack=data.get("quack") or None,
                            http=data.get("http") or None, token=str(data["token"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -193,6 +193,7 @@ class QuackServer:
         self._checker: duckdb.DuckDBPyConnection | None = None
         self._protected: frozenset[str] = frozenset()
         self.started = False
+        self.error: str | None = None
 
     # Callbacks DuckDB calls from its server threads (registered as Python scalar functions).
     def _authenticate(self, session: str, given: str, _expected: str) -> bool:
@@ -214,7 +215,19 @@ class QuackServer:
             return check_read_only(query, self._protected, self._checker)
 
     def start(self) -> QuackServer:
-        """Serve the warehouse and write the service file beside it."""
+        """Serve the warehouse over Quack and write the service file beside it. If Quack cannot start (the port is
+        taken, the wheel missing) the file is written all the same, without the endpoint: the CLI's way in is the
+        app's HTTP route, which does not depend on Quack; `self.error` says why analysts have no way in."""
+        try:
+            self._serve()
+        except (duckdb.Error, extensions.ExtensionMissing) as failed:
+            self.error, self.endpoint = f"{type(failed).__name__}: {failed}", None
+        _write_0600(service_file(self.wh.path), json.dumps({
+            "pid": os.getpid(), "db": str(self.wh.path.resolve()), "quack": self.endpoint, "http": self.http,
+            "token": self.token}, ensure_ascii=False))
+        return self
+
+    def _serve(self) -> None:
         from duckdb import sqltypes
         con = self.wh._con  # the warehouse's own database instance: no second copy, no second writer
         extensions.load(con, "quack")
@@ -230,10 +243,6 @@ class QuackServer:
         con.execute("set quack_authorization_function = 'mediation_quack_authorize'")
         con.execute("select * from quack_serve(?, token := ?)", [self.endpoint, self.token]).fetchall()
         self.started = True
-        _write_0600(service_file(self.wh.path), json.dumps({
-            "pid": os.getpid(), "db": str(self.wh.path.resolve()), "quack": self.endpoint, "http": self.http,
-            "token": self.token}, ensure_ascii=False))
-        return self
 
     def stop(self) -> None:
         """Stop serving and remove the service file (only our own: a newer service may have replaced it)."""
