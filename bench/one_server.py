@@ -30,7 +30,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         report = run_concurrency(Path(folder), uploaders=args.uploaders, files_each=args.files, readers=args.readers,
-                                 seconds=args.seconds)
+                                 seconds=args.seconds, ports=(8789, 9489))
     report["reader_errors_count"] = len(report["reader_errors"])
     report["reader_errors"] = report["reader_errors"][:20]
     report["machine"] = machine()

@@ -170,7 +170,7 @@ def _remote_argv(args, argv: list[str]) -> list[str]:
     """argv without --db/--wait (the service has its own warehouse, never busy for it); backup's folder made
     absolute (the service resolves it from its own working folder)."""
     out, skip = [], False
-    for i, item in enumerate(argv):
+    for item in argv:
         if skip:
             skip = False
             continue

@@ -15,11 +15,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SAMPLES
 
-HTTP_PORTS = iter(range(8782, 8790))  # hQ's ranges: HTTP 8780–8789, Quack 9480–9489
-QUACK_PORTS = iter(range(9487, 9490))
+HTTP_PORTS = iter(range(8782, 8788))  # hQ's ranges: HTTP 8780–8789, Quack 9480–9489 (8789/9489: bench/one_server.py)
+QUACK_PORTS = iter(range(9480, 9486))
 CITY, CITY_PASSWORD = "tonghua_city", "Tonghua-2025x"
 TONGHUA = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
 CHANGCHUN_B = "长春市2025年6月调解组织建设情况统计表.xlsx"
@@ -41,9 +40,10 @@ def cli(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedP
 class Service:
     """serve.py under `streamlit run`, on its own warehouse and ports; stopped with SIGTERM (its lifespan ends)."""
 
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, ports: tuple[int, int] | None = None):
         from warehouse.quack import service_file
-        self.db, self.port, self.quack_port = db, next(HTTP_PORTS), next(QUACK_PORTS)
+        self.db = db
+        self.port, self.quack_port = ports or (next(HTTP_PORTS), next(QUACK_PORTS))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
@@ -134,12 +134,14 @@ def test_cli_route_refuses_a_proxied_request_even_with_the_token(running):
 
 
 def test_analysts_read_views_while_the_app_runs(running):
+    import duckdb
+
     from warehouse.quack import analyst_token_file, connect_analyst
     token = analyst_token_file(running.db).read_text().strip()
     con = connect_analyst(f"quack:localhost:{running.quack_port}", token)
     try:
         assert con.execute("select count(*) from mediation.v_region").fetchone()[0] > 0
-        with pytest.raises(Exception):
+        with pytest.raises(duckdb.Error):
             con.execute("select count(*) from mediation.accounts").fetchall()
     finally:
         con.close()
@@ -216,7 +218,8 @@ def _reader_result(out: str, err: str) -> dict:
     return {"queries": 0, "times": [], "errors": [f"reader died: {err[-300:]}"]}
 
 
-def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: int, seconds: float) -> dict:
+def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: int, seconds: float,
+                    ports: tuple[int, int] | None = None) -> dict:
     """Uploader CLI processes (one per unit, a file at a time) and reader processes (Quack, analysts' token)
     against one running service; then the same loads into a single file without a service. Returns the report."""
     import duckdb
@@ -224,7 +227,7 @@ def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: i
     from warehouse.quack import analyst_token_file
     batches = upload_files(folder, uploaders, files_each)
     db = folder / "served.duckdb"
-    service = Service(db)
+    service = Service(db, ports)
     report: dict = {"uploaders": uploaders, "files_each": files_each, "readers": readers, "seconds": seconds}
     try:
         endpoint, token = f"quack:localhost:{service.quack_port}", analyst_token_file(db).read_text().strip()
