@@ -51,6 +51,8 @@ def test_analyst_may_read_views(parser, sql):
     "set threads = 1",
     "select 1; select * from accounts",  # one statement only
     "attach '/tmp/other.duckdb' as o",
+    "select nextval('seq') from v_region",
+    "select current_setting('home_directory')",
 ])
 def test_analyst_refused_everything_else(parser, sql):
     with pytest.raises(quack.ReadOnlyRefused):

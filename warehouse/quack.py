@@ -38,6 +38,8 @@ PORT_ENV = "MEDIATION_QUACK_PORT"
 # Table functions an analyst's client may call: the catalogue listing DuckDB's ATTACH sends (structure, not data).
 CATALOG_FUNCTIONS = frozenset({"duckdb_tables", "duckdb_views", "duckdb_schemas", "duckdb_columns"})
 CATALOG_TABLES = frozenset({"schemata", "tables", "columns", "views"})  # information_schema.*
+# Scalar functions with an effect or that read the server's state rather than the data: not for analysts.
+REFUSED_FUNCTIONS = frozenset({"nextval", "currval", "setseed", "getenv", "current_setting", "getvariable"})
 # ATTACH's listing of tables and views; an analyst's session gets the `v_` views only.
 _LISTING = "SELECT schema_name, sql, 'table' FROM duckdb_tables() UNION ALL SELECT schema_name, view_name, 'view' FROM duckdb_views()"
 _ANALYST_LISTING = ("SELECT schema_name, sql, 'table' FROM duckdb_tables() WHERE false UNION ALL "
@@ -132,7 +134,8 @@ def check_read_only(sql: str, protected: frozenset[str], con: duckdb.DuckDBPyCon
 
     DuckDB parses it (json_serialize_sql serialises SELECT statements only, so any other statement is refused);
     every table it names must be a `v_` view of the main schema, a CTE of the query not shadowing a warehouse table,
-    or the catalogue listing ATTACH sends; the only table functions allowed list the catalogue.
+    or the catalogue listing ATTACH sends; the only table functions allowed list the catalogue, and scalar functions
+    with an effect (nextval, setseed…) or that read the server's settings are refused.
     """
     if " ".join(sql.split()) == _LISTING:
         return _ANALYST_LISTING
@@ -149,6 +152,8 @@ def check_read_only(sql: str, protected: frozenset[str], con: duckdb.DuckDBPyCon
                 tables.append(node)
             elif node.get("type") == "TABLE_FUNCTION" and isinstance(node.get("function"), dict):
                 functions.append(str(node["function"].get("function_name", "")).lower())
+            elif node.get("class") == "FUNCTION" and str(node.get("function_name", "")).lower() in REFUSED_FUNCTIONS:
+                raise ReadOnlyRefused(f"只读令牌不能调用函数 {node['function_name']}")
             cte_map = node.get("cte_map")
             if isinstance(cte_map, dict):
                 ctes.update(str(entry.get("key", "")).lower() for entry in cte_map.get("map", []))
