@@ -2,12 +2,12 @@
 
 `python -m etl …` first looks for the service file beside the warehouse (warehouse/quack.py). With no service
 running it opens the file as before. With one running:
-- every other command (ingest, history, restore, backup, signals, user …) is sent to the app's `/cli` route (authenticated with the
-  service token from the 0600 file) and run there with the same code and the same `--user` scope rules; the
-  command's output, stderr and exit status come back as if it had run here. Files are read here and sent, so a
+- the commands that open the warehouse (ingest, history, restore, backup, signals, user …) are sent to the app's
+  `/cli` route (authenticated with the service token from the 0600 file) and run there with the same code and the
+  same `--user` scope rules; the command's output, stderr and exit status come back as if it had run here. Files are read here and sent, so a
   clerk's file need not be readable by the service account; passwords are asked here too.
 - restore-backup (replaces the whole file) and demo (rebuilds it) are refused with a clear message: stop the app
-  first. template never touches the warehouse.
+  first. Every other command (template) runs here as always.
 
 Inside the app, `run_here` parses the same argv, gives the command the app's open warehouse (never closed by it)
 and the sent files, and captures what it prints per thread (the app serves pages meanwhile).
@@ -24,7 +24,9 @@ import urllib.request
 from pathlib import Path
 
 ROUTE = "/cli"
-LOCAL = frozenset({"template"})  # never touches the warehouse
+# Commands that open the warehouse file: run by the app while it runs. Others run here as always (template never
+# opens the warehouse; a command added later, e.g. `lake …`, stays local until it is listed here).
+THROUGH_SERVICE = frozenset({"ingest", "history", "restore", "backup", "signals", "user"})
 REFUSED_WHILE_RUNNING = {
     "restore-backup": "恢复备份会替换整个仓库文件，应用运行时不能进行。请先停止应用（systemctl stop 或结束 make run），"
                       "再运行 restore-backup，然后重新启动应用。仓库文件未改动。",
@@ -110,7 +112,7 @@ def run_here(wh, payload: dict) -> dict:
                       "stdin": io.StringIO(payload.get("stdin") or "")}
     try:
         args = cli.build_parser().parse_args(argv)
-        if args.command in LOCAL or args.command in REFUSED_WHILE_RUNNING:
+        if args.command not in THROUGH_SERVICE:
             print(f"命令 {args.command} 不能通过服务运行。", file=err)
             code = 2
         else:
@@ -139,7 +141,7 @@ def db_path(args) -> Path:
 def dispatch(args, argv: list[str]) -> int | None:
     """Run the command through the running service and return its exit status; None when no service runs."""
     from warehouse.quack import read_service
-    if args.command in LOCAL:
+    if args.command not in THROUGH_SERVICE and args.command not in REFUSED_WHILE_RUNNING:
         return None
     info = read_service(db_path(args))
     if info is None:
