@@ -196,8 +196,9 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 from warehouse.quack import connect_analyst
 con = connect_analyst({endpoint!r}, {token!r})
-deadline, times, errors = time.monotonic() + {seconds}, [], []
-while time.monotonic() < deadline:
+from pathlib import Path
+deadline, times, errors, stop = time.monotonic() + {seconds}, [], [], Path({stop!r})
+while time.monotonic() < deadline or not stop.exists():  # at least `seconds`, and until the uploads are done
     for sql in ("select count(*), sum(accepted_total) from mediation.v_mediation",
                 "select count(*) from mediation.v_submissions", "select count(*) from mediation.v_coverage"):
         started = time.perf_counter()
@@ -231,8 +232,10 @@ def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: i
     report: dict = {"uploaders": uploaders, "files_each": files_each, "readers": readers, "seconds": seconds}
     try:
         endpoint, token = f"quack:localhost:{service.quack_port}", analyst_token_file(db).read_text().strip()
+        stop = folder / "uploads-done"
         reader_procs = [subprocess.Popen([sys.executable, "-c", READER.format(root=str(ROOT), endpoint=endpoint,
-                                                                                token=token, seconds=seconds)],
+                                                                                token=token, seconds=seconds,
+                                                                                stop=str(stop))],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                         for _ in range(readers)]
         script = ("import subprocess, sys, time\n"
@@ -249,8 +252,10 @@ def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: i
             out, err = proc.communicate(timeout=600)
             statuses += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         report["upload_seconds"] = round(time.monotonic() - started, 1)
+        stop.touch()
         reads = [_reader_result(*proc.communicate(timeout=600)) for proc in reader_procs]
     finally:
+        (folder / "uploads-done").touch()  # readers stop even when an upload failed
         service.stop()
     report["loaded"] = sum(s["status"] == "loaded" for s in statuses)
     report["not_loaded"] = [s for s in statuses if s["status"] != "loaded"]
