@@ -217,7 +217,8 @@ def _from_this_machine(request: Request) -> bool:
     if request.headers.get("x-forwarded-for") or request.headers.get("x-real-ip") or request.headers.get("forwarded"):
         return False
     host = request.client.host if request.client else ""
-    return host in ("127.0.0.1", "::1", "localhost", "testclient")
+    own = (request.scope.get("server") or ("",))[0]  # the app bound to this machine's own address
+    return host in ("127.0.0.1", "::1", "localhost", "testclient") or (bool(host) and host == own)
 
 
 async def cli_post(request: Request) -> Response:
