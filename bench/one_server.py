@@ -1,10 +1,10 @@
 """One server under load (issue 12 §4): uploader CLI processes and reader processes against one running service.
 
-    .venv/bin/python bench/one_server.py [--uploaders 8] [--files 20] [--readers 20] [--seconds 60]
+    .venv/bin/python bench/one_server.py [--uploaders 8] [--files 20] [--readers 20] [--seconds 60] [--think 0.1]
 
 Each uploader is one unit's clerk running `python -m etl ingest` for one file after another (so every upload goes
-through the service's /cli route); each reader queries the `v_` views over Quack with the analysts' token for the
-whole time. Afterwards the same files are loaded into a single file without a service and the views compared.
+through the service's /cli route); each reader queries the `v_` views over Quack with the analysts' token, pausing
+`--think` seconds after every three queries, for at least `--seconds` and until the last upload is done. Afterwards the same files are loaded into a single file without a service and the views compared.
 The harness is the suite's (tests/test_quack_service.py, which runs it small); results: bench/results/one_server.json.
 """
 from __future__ import annotations
@@ -27,10 +27,11 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--readers", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.1, help="a reader's pause after its three queries")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         report = run_concurrency(Path(folder), uploaders=args.uploaders, files_each=args.files, readers=args.readers,
-                                 seconds=args.seconds, ports=(8789, 9489))
+                                 seconds=args.seconds, think=args.think, ports=(8789, 9489))
     report["reader_errors_count"] = len(report["reader_errors"])
     report["reader_errors"] = report["reader_errors"][:20]
     report["machine"] = machine()

@@ -207,6 +207,7 @@ while time.monotonic() < deadline or not stop.exists():  # at least `seconds`, a
             times.append(time.perf_counter() - started)
         except Exception as error:
             errors.append(str(error)[:200])
+    time.sleep({think})
 print("RESULT " + json.dumps({{"queries": len(times), "times": times, "errors": errors}}))
 """
 
@@ -220,22 +221,24 @@ def _reader_result(out: str, err: str) -> dict:
 
 
 def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: int, seconds: float,
-                    ports: tuple[int, int] | None = None) -> dict:
-    """Uploader CLI processes (one per unit, a file at a time) and reader processes (Quack, analysts' token)
-    against one running service; then the same loads into a single file without a service. Returns the report."""
+                    think: float = 0.0, ports: tuple[int, int] | None = None) -> dict:
+    """Uploader CLI processes (one per unit, a file at a time) and reader processes (Quack, analysts' token; three
+    view queries, then `think` seconds) against one running service, readers for at least `seconds` and until the
+    last upload is done; then the same loads into a single file without a service. Returns the report."""
     import duckdb
 
     from warehouse.quack import analyst_token_file
     batches = upload_files(folder, uploaders, files_each)
     db = folder / "served.duckdb"
     service = Service(db, ports)
-    report: dict = {"uploaders": uploaders, "files_each": files_each, "readers": readers, "seconds": seconds}
+    report: dict = {"uploaders": uploaders, "files_each": files_each, "readers": readers, "seconds": seconds,
+                    "think": think}
     try:
         endpoint, token = f"quack:localhost:{service.quack_port}", analyst_token_file(db).read_text().strip()
         stop = folder / "uploads-done"
         reader_procs = [subprocess.Popen([sys.executable, "-c", READER.format(root=str(ROOT), endpoint=endpoint,
                                                                                 token=token, seconds=seconds,
-                                                                                stop=str(stop))],
+                                                                                stop=str(stop), think=think)],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                         for _ in range(readers)]
         script = ("import subprocess, sys, time\n"
@@ -249,11 +252,11 @@ def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: i
                         for batch in batches]
         statuses = []
         for proc in upload_procs:
-            out, err = proc.communicate(timeout=600)
+            out, err = proc.communicate(timeout=3600)
             statuses += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         report["upload_seconds"] = round(time.monotonic() - started, 1)
         stop.touch()
-        reads = [_reader_result(*proc.communicate(timeout=600)) for proc in reader_procs]
+        reads = [_reader_result(*proc.communicate(timeout=300)) for proc in reader_procs]
     finally:
         (folder / "uploads-done").touch()  # readers stop even when an upload failed
         service.stop()

@@ -195,6 +195,7 @@ class QuackServer:
         self.analyst_token = analyst_token(wh.path)
         self._roles: dict[str, str] = {}  # Quack session id → "service" | "analyst"
         self._lock = threading.Lock()
+        self._verdicts: dict[str, str | ReadOnlyRefused] = {}  # analysts' query text → what to run, or the refusal
         self._checker: duckdb.DuckDBPyConnection | None = None
         self._protected: frozenset[str] = frozenset()
         self.started = False
@@ -217,7 +218,18 @@ class QuackServer:
                 return query
             if role != "analyst":
                 raise ReadOnlyRefused("未认证的会话")
-            return check_read_only(query, self._protected, self._checker)
+            verdict = self._verdicts.get(query)  # dashboards' and scripts' queries repeat: parse each text once
+            if verdict is None:
+                try:
+                    verdict = check_read_only(query, self._protected, self._checker)
+                except ReadOnlyRefused as refused:
+                    verdict = refused
+                if len(self._verdicts) >= 4096:
+                    self._verdicts.clear()
+                self._verdicts[query] = verdict
+            if isinstance(verdict, ReadOnlyRefused):
+                raise verdict
+            return verdict
 
     def start(self) -> QuackServer:
         """Serve the warehouse over Quack and write the service file beside it. If Quack cannot start (the port is
