@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import sys
 import threading
 import urllib.error
@@ -98,8 +99,8 @@ def _install_streams() -> None:
 def run_here(wh, payload: dict) -> dict:
     """Run one CLI command in this (the app's) process on its open warehouse: {"code", "stdout", "stderr"}."""
     from etl import cli
-    argv = [str(a) for a in payload.get("argv", [])]
     from etl.issues import Issue
+    argv = [str(a) for a in payload.get("argv", [])]
     files = {}
     for entry in payload.get("files", []):
         problem = entry.get("issue") or {}
@@ -119,6 +120,10 @@ def run_here(wh, payload: dict) -> dict:
             code = int(args.func(args) or 0)
     except SystemExit as done:  # usage errors (2) and the commands' own exits (1)
         code = done.code if isinstance(done.code, int) else 1
+    except Exception:  # noqa: BLE001 - the CLI gets a Chinese line and exit 1, the log gets the traceback
+        logging.getLogger("service.cli").exception("命令在应用中执行时发生意外错误：%r", argv[:1])
+        print("命令在应用中执行时发生意外错误，已记入应用日志；已提交的改动不会丢失，未完成的改动已回滚。", file=err)
+        code = 1
     finally:
         _local.context = None
     return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}

@@ -96,3 +96,14 @@ def test_without_a_live_service_the_cli_opens_the_file_itself(tmp_path, capsys, 
     book.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]}))
     assert main(["ingest", "--json", str(book), "--db", str(db)]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "loaded"
+
+
+def test_an_unexpected_failure_in_the_app_is_exit_1_with_a_chinese_line(empty_warehouse, monkeypatch):
+    import warehouse.history_scope as history_scope
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(history_scope, "history_lines", broken)
+    done = remote.run_here(empty_warehouse, {"argv": ["history"]})
+    assert done["code"] == 1 and "意外错误" in done["stderr"] and "boom" not in done["stderr"]
