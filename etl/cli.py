@@ -36,8 +36,12 @@ BUSY_HINT = ("请在应用的“数据上报”页面上传，或等占用的进
 
 
 def _connect(args, *, read_only: bool = False):
-    """The warehouse named by --db (or the app's), waiting --wait seconds for a busy file."""
+    """The warehouse named by --db (or the app's), waiting --wait seconds for a busy file; inside the app (a command
+    sent by the CLI while the app runs, etl/remote.py) the app's own open warehouse."""
+    from etl.remote import in_service
     from warehouse.db import Warehouse
+    if in_service() is not None:
+        return in_service()["wh"]
     return Warehouse(Path(args.db) if args.db else config.warehouse_path(), read_only=read_only,
                      wait=getattr(args, "wait", 0.0) or 0.0, on_wait=lambda note: print(note, file=sys.stderr, flush=True))
 
@@ -144,6 +148,9 @@ def _ingest_files(wh, args, scope) -> bool:
 def _read_file(name: str):
     """The file's bytes, or the issue saying why it cannot be read (missing, a folder, a name too long…)."""
     from etl.issues import Issue, clip, printable
+    from etl.remote import in_service, served_file
+    if in_service() is not None:
+        return served_file(name)  # read by the CLI and sent to the app, never read from the app's own disk
     shown = clip(printable(name), 200)
     try:
         path = Path(name)
@@ -443,5 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse and run; while the app runs, the command goes through it (etl/remote.py)."""
+    from etl.remote import dispatch
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    through_service = dispatch(args, argv)
+    return through_service if through_service is not None else args.func(args)

@@ -11,6 +11,7 @@ link opens right after signing in; Streamlit's own assets and endpoints pass thr
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import secrets
 import time
@@ -29,8 +30,9 @@ MAX_FORM_BYTES = 8 * 1024
 # Paths served without a session: Streamlit's assets and endpoints (the websocket's script run checks the
 # session itself, auth/gate.py), our own routes, and Streamlit's OIDC routes (optional SSO, docs/accounts.md).
 PUBLIC_PREFIXES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/static/", "/auth/", "/oauth2callback",
-                   "/favicon", "/robots.txt", "/manifest.json", "/login", "/logout", "/healthz")
+                   "/favicon", "/robots.txt", "/manifest.json", "/login", "/logout", "/healthz", "/cli")
 DEMO_ENV = "MEDIATION_DEMO"
+HTTP_URL_ENV = "MEDIATION_HTTP_URL"  # the app's address for the CLI when Streamlit's server.port does not say it
 
 
 def _warehouse():
@@ -210,9 +212,51 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
+MAX_CLI_BYTES = 512 * 1024 * 1024  # a batch of files, base64: 20 MB a file (docs/security.md) × a few dozen
+_quack = {"server": None}  # the running QuackServer (warehouse/quack.py): its token authenticates /cli
+
+
+def _from_this_machine(request: Request) -> bool:
+    """A direct loopback connection: not proxied (nginx adds X-Forwarded-For), not from another host."""
+    if request.headers.get("x-forwarded-for") or request.headers.get("x-real-ip") or request.headers.get("forwarded"):
+        return False
+    host = request.client.host if request.client else ""
+    own = (request.scope.get("server") or ("",))[0]  # the app bound to this machine's own address
+    return host in ("127.0.0.1", "::1", "localhost", "testclient") or (bool(host) and host == own)
+
+
+async def cli_post(request: Request) -> Response:
+    """Run a CLI command sent by `python -m etl` while the app runs (etl/remote.py), authenticated with the
+    service token of the 0600 service file; the command runs here, on the app's own warehouse."""
+    from etl.remote import run_here
+    server = _quack["server"]
+    given = request.headers.get("authorization", "")
+    if not _from_this_machine(request):  # the CLI talks to 127.0.0.1 directly, never through nginx
+        logs.event("cli", outcome="refused_remote", route="/cli")
+        return JSONResponse({"code": 1, "stdout": "", "stderr": "命令只能在服务器本机运行。"}, status_code=403)
+    if server is None or not hmac.compare_digest(given.encode(), f"Bearer {server.token}".encode()):
+        logs.event("cli", outcome="refused_token", route="/cli")
+        return JSONResponse({"code": 1, "stdout": "", "stderr": "服务令牌无效，命令未执行。"}, status_code=403)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_CLI_BYTES:
+            return JSONResponse({"code": 1, "stdout": "", "stderr": "发送的文件过大，命令未执行。"}, status_code=413)
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return JSONResponse({"code": 2, "stdout": "", "stderr": "命令格式不对，未执行。"}, status_code=400)
+    started = time.perf_counter()
+    result = await run_in_threadpool(run_here, server.wh, payload)
+    logs.event("cli", route="/cli", duration_ms=(time.perf_counter() - started) * 1000,
+               outcome="ok" if result["code"] == 0 else "error", detail={"command": (payload.get("argv") or ["?"])[0]})
+    return JSONResponse(result, headers={"Cache-Control": "no-store"})
+
+
 def routes() -> list[Route]:
     return [Route("/login", login_get, methods=["GET"]), Route("/login", login_post, methods=["POST"]),
-            Route("/logout", logout_post, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+            Route("/logout", logout_post, methods=["POST"]), Route("/healthz", healthz, methods=["GET"]),
+            Route("/cli", cli_post, methods=["POST"])]
 
 
 class SessionGateMiddleware:
@@ -269,6 +313,7 @@ async def lifespan(_app):
         logs.event("service_start", outcome="refused", detail=refusal)
         raise RuntimeError(refusal)
     sessions.enable()
+    server = await run_in_threadpool(_serve_warehouse, wh)
     scheduler = None
     if jobs.job_settings().get("enabled", True):
         scheduler = jobs.JobScheduler(_warehouse)
@@ -281,7 +326,41 @@ async def lifespan(_app):
         if scheduler:
             scheduler.shutdown()
             jobs.set_scheduler(None)
+        if server is not None:
+            await run_in_threadpool(server.stop)
+            _quack["server"] = None
         logs.event("service_stop")
+
+
+def app_address() -> str | None:
+    """The app's own HTTP address for the CLI on this machine: MEDIATION_HTTP_URL, else Streamlit's server.port."""
+    if os.environ.get(HTTP_URL_ENV):
+        return os.environ[HTTP_URL_ENV]
+    try:
+        from streamlit import config as st_config
+        port = st_config.get_option("server.port")
+        address = st_config.get_option("server.address") or "127.0.0.1"
+    except Exception:  # noqa: BLE001 - not under Streamlit (uvicorn serve:app): set MEDIATION_HTTP_URL
+        return None
+    host = "127.0.0.1" if address in ("", "0.0.0.0", "::", "localhost") else address
+    return f"http://{host}:{port}"
+
+
+def _serve_warehouse(wh):
+    """Serve the warehouse over Quack and publish the service file (warehouse/quack.py). If Quack cannot start the
+    file is published without its endpoint (the CLI's /cli route still works) and the reason is logged."""
+    from warehouse.quack import QuackServer
+    try:
+        server = QuackServer(wh, http=app_address()).start()
+    except Exception as failed:  # noqa: BLE001 - e.g. the folder is read-only: log it, keep serving pages
+        logs.event("quack_serve", outcome="error", detail=f"{type(failed).__name__}: {failed}")
+        return None
+    _quack["server"] = server
+    if server.error:  # the CLI still comes in over /cli; analysts have no way in until Quack starts
+        logs.event("quack_serve", outcome="error", detail=server.error)
+    else:
+        logs.event("quack_serve", detail={"quack": server.endpoint, "http": server.http})
+    return server
 
 
 def middleware() -> list:
