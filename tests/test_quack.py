@@ -14,7 +14,16 @@ import pytest
 
 from warehouse import quack
 
-PORT = 9486  # hQ's range (9480–9489)
+PORT = 9486  # hQ's range (9480–9489): the port-taken test binds PORT + 1
+
+
+def _free_port() -> int:
+    """A port nobody listens on: each served fixture gets its own, because a stopped Quack server may hold its port
+    a little longer and a second quack_serve on a used port in one process returns without an error."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 PROTECTED = frozenset({"versions", "raw_mediation", "accounts", "audit_log"})
 
 
@@ -68,7 +77,7 @@ def test_attach_listing_narrowed_to_views(parser):
 
 @pytest.fixture
 def served(empty_warehouse, monkeypatch):
-    server = quack.QuackServer(empty_warehouse, port=PORT, http="http://127.0.0.1:1").start()
+    server = quack.QuackServer(empty_warehouse, port=_free_port(), http="http://127.0.0.1:1").start()
     yield server
     server.stop()
 
@@ -81,7 +90,7 @@ def test_service_file_beside_the_warehouse_owner_only(served):
     path = quack.service_file(served.wh.path)
     assert path.parent == served.wh.path.resolve().parent and _mode(path) == 0o600
     info = quack.read_service(served.wh.path)
-    assert info == quack.ServiceInfo(pid=os.getpid(), db=str(served.wh.path.resolve()), quack=f"quack:localhost:{PORT}",
+    assert info == quack.ServiceInfo(pid=os.getpid(), db=str(served.wh.path.resolve()), quack=f"quack:localhost:{served.port}",
                                      http="http://127.0.0.1:1", token=served.token)
     assert _mode(quack.analyst_token_file(served.wh.path)) == 0o600
     served.stop()
