@@ -90,6 +90,10 @@ def adapt_ddl(sql: str) -> str:
     return _BOOLEAN_DEFAULT.sub(lambda m: f"default '{m.group(1).lower()}'", code)
 
 
+def _attached(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select database_name from duckdb_databases()").fetchall()}
+
+
 def redact(text: str) -> str:
     """A catalog string or an error quoting it, without its password."""
     return re.sub(r"password=[^\s\"']+", "password=***", text)
@@ -133,10 +137,13 @@ class Lake:
             extensions.load(con, "ducklake", *(("postgres",) if self.is_postgres else ()))
             path = self.data_path if self.data_path.endswith("/") else self.data_path + "/"
             options = [f"data_path {_literal(path)}"] + (["read_only"] if read_only else [])
-            con.execute(f"attach {_literal('ducklake:' + self.catalog)} as {ALIAS} ({', '.join(options)})")
             if self.is_postgres and not read_only:
                 con.execute(f"attach {_literal(self.postgres_dsn)} as {LOCK_ALIAS} "
                             f"(type postgres, schema {_literal(LOCK_SCHEMA)})")
+            # under the write lock: two servers starting on a new lake would both create DuckLake's catalog tables
+            # (measured: the second fails with a duplicate key in pg_type)
+            with self.locked(con):
+                con.execute(f"attach {_literal('ducklake:' + self.catalog)} as {ALIAS} ({', '.join(options)})")
             con.execute(f"use {ALIAS}")
         except duckdb.Error as exc:
             con.close()
@@ -157,7 +164,7 @@ class Lake:
         is released only after the block's own commit. Other catalogs have no such lock (one machine: the
         process lock and DuckLake's conflict check).
         """
-        if self._held or not self.is_postgres:
+        if self._held or not self.is_postgres or LOCK_ALIAS not in _attached(con):
             self._held += 1
             try:
                 yield
@@ -188,3 +195,83 @@ class Lake:
             return int(cur.execute(f"select id from {ALIAS}.current_snapshot()").fetchall()[0][0])
         finally:
             cur.close()
+
+
+# ------------------------------------------------------------------ maintenance
+def maintain(wh, *, keep_days: float = 7.0, cleanup_hours: float = 1.0) -> dict:
+    """Merge small data files, expire snapshots older than `keep_days` (time travel back that far stays possible),
+    and delete the data files that expired snapshots left behind once no reader can still use them
+    (`cleanup_hours` after they were dropped). Takes the write lock: loads wait meanwhile, readers do not."""
+    if wh.lake is None:
+        raise ValueError("数据仓库不是数据湖（未配置 [warehouse] catalog），无需维护")
+
+    def run() -> dict:
+        with wh._write_lock():
+            cur = wh._cursor()
+            try:
+                # counts only: the functions return timestamps with time zone, which the Python client converts
+                # with pytz (not a dependency)
+                before = _file_count(cur)
+                cur.execute(f"select count(*) from ducklake_merge_adjacent_files({_literal(ALIAS)})").fetchall()
+                expired = cur.execute(
+                    f"select count(*) from ducklake_expire_snapshots({_literal(ALIAS)}, "
+                    f"older_than => now() - to_milliseconds(?::bigint))", [int(keep_days * 86_400_000)]).fetchall()[0][0]
+                removed = cur.execute(
+                    f"select count(*) from ducklake_cleanup_old_files({_literal(ALIAS)}, "
+                    f"older_than => now() - to_milliseconds(?::bigint))", [int(cleanup_hours * 3_600_000)]).fetchall()[0][0]
+                after = _file_count(cur)
+                snapshots = cur.execute(f"select count(*) from ducklake_snapshots({_literal(ALIAS)})").fetchall()[0][0]
+            finally:
+                cur.close()
+        return {"data_files_before": before, "data_files_after": after, "snapshots_expired": int(expired),
+                "files_deleted": int(removed), "snapshots_kept": int(snapshots)}
+
+    return retrying(run)
+
+
+def _file_count(cur) -> int:
+    """The lake's data files in use (all tables)."""
+    return int(cur.execute(f"select coalesce(sum(file_count), 0) from ducklake_table_info({_literal(ALIAS)})").fetchall()[0][0])
+
+
+# ------------------------------------------------------------------ migration from a warehouse file
+def migrate(source: str, wh) -> dict[str, int]:
+    """Copy a warehouse file into an empty lake with every version: all base tables (files, versions, raw rows,
+    pointers, review, accounts, audit log, signals and their history, reference tables), in one transaction; the
+    serving tables are then rebuilt from them. Returns {table: rows} as copied. The file is only read (after
+    being brought up to the current schema, as every open does)."""
+    from pathlib import Path
+
+    from warehouse import build
+    from warehouse.db import Warehouse
+    if wh.lake is None:
+        raise ValueError("目标不是数据湖：请先配置 [warehouse] catalog 与 data_path（或 MEDIATION_CATALOG / MEDIATION_DATA_PATH）")
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"找不到要迁移的数据仓库文件 {path}")
+    Warehouse(path, lake=False).close()  # the file's schema brought up to date, so every column has a home
+    if wh.scalar("select count(*) from versions") or wh.scalar("select count(*) from accounts"):
+        raise ValueError("数据湖中已有数据（版本或账号）：迁移只能进入一个新的空数据湖，以免两份数据混在一起")
+    served = {m.name for m in build.models() if m.kind == "table"}
+    con = wh._con
+    con.execute(f"attach {_literal(str(path.resolve()))} as migrate_source (read_only)")
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'migrate_source' and schema_name = 'main' "
+            "order by table_name").fetchall() if r[0] not in served]
+        counts: dict[str, int] = {}
+        with wh.write() as cur:
+            for table in tables:
+                name = '"' + table.replace('"', '""') + '"'
+                cur.execute(f"delete from {ALIAS}.main.{name}").fetchall()
+                cur.execute(f"insert into {ALIAS}.main.{name} by name select * from migrate_source.main.{name}").fetchall()
+                counts[table] = int(cur.execute(f"select count(*) from {ALIAS}.main.{name}").fetchall()[0][0])
+            for table in tables:  # checked inside the transaction: a short copy commits nothing
+                name = '"' + table.replace('"', '""') + '"'
+                expected = con.execute(f"select count(*) from migrate_source.main.{name}").fetchall()[0][0]
+                if counts[table] != expected:
+                    raise RuntimeError(f"迁移表 {table} 的行数不一致：文件 {expected} 行，数据湖 {counts[table]} 行")
+    finally:
+        con.execute("detach migrate_source")
+    build.rebuild_serving(wh)  # the page tables from the copied rows, as the file had them
+    return counts
