@@ -314,7 +314,11 @@ class Warehouse:
             return self._lock
         stack = contextlib.ExitStack()
         stack.enter_context(self._lock)
-        stack.enter_context(self.lake.locked(self._con))
+        try:
+            stack.enter_context(self.lake.locked(self._con))
+        except BaseException:
+            stack.close()  # a lock that could not be had (timeout) must not keep this process's lock
+            raise
         return stack
 
     def _read_generation(self) -> int:
