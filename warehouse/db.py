@@ -314,10 +314,13 @@ class Warehouse:
             return self._lock
         stack = contextlib.ExitStack()
         stack.enter_context(self._lock)
+        from warehouse.lake import LakeBusy
         try:
             stack.enter_context(self.lake.locked(self._con))
-        except BaseException:
+        except BaseException as exc:
             stack.close()  # a lock that could not be had (timeout) must not keep this process's lock
+            if isinstance(exc, LakeBusy):
+                raise WarehouseBusy(str(exc)) from exc
             raise
         return stack
 

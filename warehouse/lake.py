@@ -49,6 +49,10 @@ LOCK_SCHEMA = "mediation_write_lock"
 T = TypeVar("T")
 
 
+class LakeBusy(RuntimeError):
+    """A writer waited longer than `Lake.lock_timeout` for the write lock; nothing was written."""
+
+
 class LakeUnavailable(RuntimeError):
     """The lake's catalog cannot be reached or its data path does not match; the message (Chinese) says why."""
 
@@ -110,7 +114,9 @@ class Lake:
 
     catalog: str
     data_path: str
-    lock_timeout: float = 120.0  # seconds a writer waits for the write lock before giving up
+    # seconds a writer waits for the write lock before giving up: writers queue behind each other, and 8 uploaders
+    # on a loaded 2-core machine waited more than 120 s (bench/results/lake_concurrency.json)
+    lock_timeout: float = 900.0
     _held: int = field(default=0, repr=False)  # re-entrant depth of the write lock in this process
 
     @classmethod
@@ -176,8 +182,14 @@ class Lake:
         try:
             timeout_ms = int(self.lock_timeout * 1000)
             # lock_timeout bounds the wait: a writer that died mid-transaction releases at once (its session ends)
-            cur.execute(f"select * from postgres_query({_literal(LOCK_ALIAS)}, "
-                        f"'select set_config(''lock_timeout'', ''{timeout_ms}'', true), pg_advisory_xact_lock({LOCK_KEY})::text')").fetchall()
+            try:
+                cur.execute(f"select * from postgres_query({_literal(LOCK_ALIAS)}, "
+                            f"'select set_config(''lock_timeout'', ''{timeout_ms}'', true), pg_advisory_xact_lock({LOCK_KEY})::text')").fetchall()
+            except duckdb.Error as exc:
+                if "lock timeout" not in str(exc):
+                    raise
+                raise LakeBusy(f"数据湖正被其他服务器或命令写入，等待写锁超过 {self.lock_timeout:g} 秒，本次写入未进行。"
+                               "请稍后重试。") from None
             self._held += 1
             try:
                 yield
