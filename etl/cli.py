@@ -377,6 +377,37 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_lake(args) -> int:
+    """数据湖（DuckLake，warehouse/lake.py）：maintain 合并小文件、清理旧快照；migrate 把仓库文件迁入数据湖。"""
+    from warehouse import lake
+    if lake.Lake.from_config() is None:
+        print("未配置数据湖：请在 config/settings.toml 的 [warehouse] 中设置 catalog 与 data_path，"
+              "或设置环境变量 MEDIATION_CATALOG 与 MEDIATION_DATA_PATH。", file=sys.stderr)
+        return 1
+    wh = _open(args)
+    try:
+        if args.action == "maintain":
+            done = lake.maintain(wh, keep_days=args.keep_days)
+            print(f"数据湖维护完成：数据文件 {done['data_files_before']:,} → {done['data_files_after']:,} 个，"
+                  f"过期快照 {done['snapshots_expired']:,} 个，删除旧文件 {done['files_deleted']:,} 个，"
+                  f"保留快照 {done['snapshots_kept']:,} 个")
+            return 0
+        if not args.source:
+            print("migrate 需要 --from 仓库文件.duckdb", file=sys.stderr)
+            return 2
+        try:
+            counts = lake.migrate(args.source, wh)
+        except (ValueError, FileNotFoundError) as refused:
+            print(str(refused), file=sys.stderr)
+            return 1
+        versions, raw = counts.get("versions", 0), sum(n for t, n in counts.items() if t.startswith("raw_"))
+        print(f"已迁入数据湖：{len(counts)} 张表，版本 {versions:,} 个，原始数据 {raw:,} 行，"
+              f"账号 {counts.get('accounts', 0):,} 个，审计记录 {counts.get('audit_log', 0):,} 条")
+        return 0
+    finally:
+        wh.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
@@ -440,6 +471,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="按该账号的查看范围生成（与页面相同；默认：省级管理员）")
     p.add_argument("--out", help="输出文件（默认：当前目录下按简报标题命名）")
     p.set_defaults(func=cmd_brief)
+
+    p = with_db(sub.add_parser("lake", help="数据湖（多台服务器）：maintain 维护，migrate --from 文件 迁入"), wait=False)
+    p.add_argument("action", choices=["maintain", "migrate"],
+                   help="maintain：合并小文件、清理过期快照（调度任务每天运行）；migrate：把仓库文件连同全部版本迁入新的数据湖")
+    p.add_argument("--from", dest="source", metavar="FILE.duckdb", help="migrate：要迁入的数据仓库文件")
+    p.add_argument("--keep-days", type=float, default=7.0, help="maintain：保留最近多少天的快照（默认 7）")
+    p.set_defaults(func=cmd_lake)
 
     try:
         from etl.accounts_cli import add_user_commands

@@ -60,6 +60,9 @@ def schedules() -> dict[str, dict]:
     hour, minute = _hh_mm(cfg["reminders"])
     out["reminders"] = {"cron": {"day": due_day(), "hour": hour, "minute": minute},
                         "text": f"每月 {due_day()} 日（报送截止日）{hour:02d}:{minute:02d}"}
+    if "lake_maintain" in JOBS:  # only for a lake (see JOBS)
+        hour, minute = _hh_mm(cfg.get("lake_maintain", "03:30"))
+        out["lake_maintain"] = {"cron": {"hour": hour, "minute": minute}, "text": f"每天 {hour:02d}:{minute:02d}"}
     return out
 
 
@@ -127,11 +130,28 @@ def reminders(wh, now: dt.datetime) -> dict:
     return {"period": period, "due_on": f"{now.date().replace(day=due_day()):%Y-%m-%d}", "units": units}
 
 
+def lake_maintenance(wh, now: dt.datetime) -> dict:
+    """数据湖维护: merge small files, expire old snapshots (warehouse/lake.py); only scheduled for a lake."""
+    from warehouse.lake import maintain
+    return maintain(wh, keep_days=float(job_settings().get("lake_keep_days", 7)))
+
+
+def lake_configured() -> bool:
+    from warehouse.lake import Lake
+    return Lake.from_config() is not None
+
+
 JOBS = {
     "signals_refresh": Job("signals_refresh", "风险预警每日刷新（含 R6 迟报未报）", refresh_signals),
     "backup": Job("backup", "整库备份（保留最近若干份）", nightly_backup),
     "reminders": Job("reminders", "催报名单（报送截止日）", reminders),
 }
+LAKE_JOB = Job("lake_maintain", "数据湖维护（合并小文件、清理过期快照）", lake_maintenance)
+try:
+    if lake_configured():  # a warehouse file has nothing to merge or expire: the job exists only for a lake
+        JOBS[LAKE_JOB.id] = LAKE_JOB
+except ValueError:  # a half-configured lake: opening the warehouse reports it
+    pass
 _RUN_LOCK = threading.Lock()  # one job at a time: they share the warehouse and the 2-core server
 
 

@@ -1,7 +1,9 @@
 """Shared fixtures: every test builds its own small warehouse in a temp dir."""
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,8 @@ def empty_warehouse(tmp_path):
 # second in a measured full run (`pytest --durations=0`, 2 cores). `make test` runs everything; CI too.
 SLOW_MODULES = {
     "test_serve.py", "test_app_smoke.py", "test_security.py", "test_hostile.py", "test_scope_leaks.py",
-    "test_auth_pages.py", "test_cli.py", "test_samples.py", "test_consistency.py",
+    "test_auth_pages.py", "test_cli.py", "test_samples.py", "test_consistency.py", "test_lake.py", "test_lake_ops.py",
+    "test_lake_concurrency.py", "test_quack_service.py", "test_remote.py", "test_brief_docx.py",
 }
 SLOW_TESTS = {
     "hostile/test_hostile_upload.py::test_a_far_cell_upload_is_refused_while_another_session_keeps_rendering_pages",
@@ -192,3 +195,31 @@ def pytest_collection_modifyitems(config, items):
             pass
         if any(word in source for word in BROWSER_WORDS):
             item.add_marker(pytest.mark.browser)
+
+
+# ------------------------------------------------------------------ a real PostgreSQL for the lake (tests/pg.py)
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (skips with the reason when none can be started)."""
+    from pg import Cluster, Unavailable
+    cluster = Cluster(port=55430 + (os.getpid() % 10))
+    try:
+        cluster.start()
+    except Unavailable as exc:
+        pytest.skip(f"没有可用的 PostgreSQL：{exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def make_lake(pg_cluster, tmp_path_factory):
+    """make_lake() → a new, empty warehouse.lake.Lake: its own catalog database and data folder."""
+    from warehouse.lake import Lake
+
+    def make(name: str = "lake") -> Lake:
+        make.count += 1
+        database = f"{name}_{os.getpid()}_{make.count}_{uuid.uuid4().hex[:6]}"
+        return Lake("postgres:" + pg_cluster.create_database(database), str(tmp_path_factory.mktemp(name) / "data"))
+
+    make.count = 0
+    return make

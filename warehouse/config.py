@@ -1,4 +1,8 @@
-"""Read config/settings.toml (or MEDIATION_CONFIG) once; the warehouse path honours MEDIATION_DB."""
+"""Read config/settings.toml (or MEDIATION_CONFIG) once; the warehouse path honours MEDIATION_DB.
+
+A lake (DuckLake, warehouse/lake.py) is configured by [warehouse] catalog and data_path, or MEDIATION_CATALOG and
+MEDIATION_DATA_PATH.
+"""
 from __future__ import annotations
 
 import os
@@ -27,6 +31,26 @@ def settings() -> dict:
 def warehouse_path() -> Path:
     path = Path(os.environ.get("MEDIATION_DB") or settings()["warehouse"]["path"])
     return path if path.is_absolute() else ROOT / path
+
+
+def lake_settings() -> tuple[str, str] | None:
+    """(catalog, data_path) of a DuckLake warehouse, or None for the single DuckDB file (the default).
+
+    The catalog is DuckLake's metadata database, e.g. "postgres:dbname=mediation host=db.example port=5432
+    user=mediation"; data_path is the folder (or s3://…) every process shares for the lake's Parquet files. A relative
+    data_path is relative to the project folder.
+    """
+    section = settings().get("warehouse", {})
+    catalog = os.environ.get("MEDIATION_CATALOG") or section.get("catalog") or ""
+    if not catalog.strip():
+        return None
+    data_path = os.environ.get("MEDIATION_DATA_PATH") or section.get("data_path") or ""
+    if not data_path.strip():
+        raise ValueError("配置了 [warehouse] catalog（或 MEDIATION_CATALOG）却没有 data_path（或 MEDIATION_DATA_PATH）："
+                         "数据湖需要一个所有服务器共享的数据文件目录")
+    if "://" not in data_path and not Path(data_path).is_absolute():
+        data_path = str(ROOT / data_path)
+    return catalog.strip(), data_path
 
 
 def archive_dir(db_path: Path) -> Path:

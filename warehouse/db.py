@@ -180,6 +180,11 @@ def _template_values(settings: dict) -> dict[str, str]:
     }
 
 
+def lake_ddl(sql: str) -> str:
+    from warehouse import lake
+    return lake.adapt_ddl(sql)
+
+
 def model_files() -> list[Path]:
     """Every model file in build order (warehouse/build.py sorts them by what they read)."""
     from warehouse import build
@@ -193,17 +198,29 @@ class Warehouse:
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 0.0,
-                 on_wait: Callable[[str], None] | None = None):
+                 on_wait: Callable[[str], None] | None = None, lake=None):
+        """`lake`: a warehouse.lake.Lake to open instead of the file; by default the configured one ([warehouse]
+        catalog / MEDIATION_CATALOG), if any; False forces the file. With a lake, `path` only places local files
+        (the archive) and names the warehouse in cache keys."""
+        from warehouse import lake as lakes
         self.path = Path(path)
         self.read_only = read_only
+        self.lake = lakes.Lake.from_config() if lake is None else (lake or None)
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
+        if self.lake is not None:
+            try:
+                self._con = self.lake.connect(read_only=read_only)
+            except lakes.LakeUnavailable as exc:
+                raise WarehouseUnavailable(str(exc)) from exc
+        else:
+            self._con = connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
         self._lock = threading.RLock()
         self.generation = 0  # bumps after every write: page caches key on it
         try:
             if not read_only:
-                self.ensure_schema()
+                with self._write_lock():  # two servers starting at once build the models one after the other
+                    self.ensure_schema()
             self.generation = self._read_generation()
         except duckdb.Error as exc:  # a damaged block shows only when the schema is read
             self._con.close()
@@ -217,7 +234,8 @@ class Warehouse:
         an early-warning refresh a crashed batch left pending."""
         con = self._con
         for schema in sorted(HERE.glob("schema*.sql")):  # schema.sql, then feature schemas (schema_accounts.sql, …)
-            con.execute(schema.read_text(encoding="utf-8"))
+            ddl = schema.read_text(encoding="utf-8")
+            con.execute(ddl if self.lake is None else lake_ddl(ddl))
         for _, sheet in all_sheets():
             ddl, columns = _raw_ddl(sheet)
             con.execute(ddl)
@@ -259,25 +277,33 @@ class Warehouse:
             pl.col(c).cast(pl.Int32) for c in ("streets", "towns", "townships", "township_like"))
         self._con.register("new_regions", frame)
         try:
-            self._con.execute("insert or ignore into ref_region by name select * from new_regions")
+            # no "insert or ignore": a lake has no keys, so the codes already there are skipped explicitly
+            self._con.execute("insert into ref_region by name select * from new_regions "
+                              "where code not in (select code from ref_region) qualify row_number() over (partition by code) = 1")
         finally:
             self._con.unregister("new_regions")
         self.__dict__.pop("_index", None)
 
     # -------------------------------------------------------------- reading
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        if self.lake is not None:
+            self.lake.use(cur)  # USE is per connection, and a cursor is a new one
+        return cur
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._con.cursor()
+        return self._cursor()
 
     def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
         """Run a query on a fresh cursor and return a polars frame."""
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             return cur.sql(sql, params=params).pl() if params else cur.sql(sql).pl()
         finally:
             cur.close()
 
     def scalar(self, sql: str, params: list | None = None):
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             rows = cur.execute(sql, params or []).fetchall()
             return rows[0][0] if rows else None
@@ -289,6 +315,32 @@ class Warehouse:
             rows = self.query("select * from ref_region").to_dicts()
             self._index = RegionIndex([{k: ("" if v is None else str(v)) for k, v in r.items()} for r in rows])
         return self._index
+
+    @property
+    def generation(self) -> int:
+        """Changes after every write; with a lake, after every commit by any process (so other servers' page caches
+        see an upload after a rerun)."""
+        return self.lake.generation(self._con) if self.lake is not None else self._generation
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        self._generation = value
+
+    def _write_lock(self):
+        """This process's writer lock, plus the lake's lock shared by every process on every machine."""
+        if self.lake is None:
+            return self._lock
+        stack = contextlib.ExitStack()
+        stack.enter_context(self._lock)
+        from warehouse.lake import LakeBusy
+        try:
+            stack.enter_context(self.lake.locked(self._con))
+        except BaseException as exc:
+            stack.close()  # a lock that could not be had (timeout) must not keep this process's lock
+            if isinstance(exc, LakeBusy):
+                raise WarehouseBusy(str(exc)) from exc
+            raise
+        return stack
 
     def _read_generation(self) -> int:
         try:
@@ -304,8 +356,8 @@ class Warehouse:
         """A serialised transaction: everything inside commits together or not at all."""
         if self.read_only:
             raise PermissionError("只读打开的数据仓库不能写入")
-        with self._lock:
-            cur = self._con.cursor()
+        with self._write_lock():
+            cur = self._cursor()
             cur.execute("begin transaction")
             try:
                 yield cur

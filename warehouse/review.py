@@ -68,7 +68,9 @@ def record_submission(cur, version_id: str, viewer: Viewer, index: RegionIndex) 
     regions = [r for (r,) in cur.execute("select region_code from version_regions where version_id = ? order by region_code",
                                          [version_id]).fetchall()]
     role, unit = reviewer_for(viewer.role, regions, index) if viewer.role in ("city", "county") else (None, None)
-    cur.execute("insert or replace into review_submissions values (?, ?, ?, ?, ?, null, null)",
+    # delete + insert rather than "insert or replace": a lake (warehouse/lake.py) has no primary keys
+    cur.execute("delete from review_submissions where version_id = ?", [version_id]).fetchall()
+    cur.execute("insert into review_submissions values (?, ?, ?, ?, ?, null, null)",
                 [version_id, viewer.role, viewer.region_code, role, unit]).fetchall()
 
 
@@ -261,10 +263,14 @@ def return_version(wh: Warehouse, version_id: str, viewer: Viewer, *, reason: st
 
 
 def _mark_reviewed(cur, sub: Submission, viewer: Viewer, now: dt.datetime) -> None:
+    # update, else insert, rather than "on conflict": a lake (warehouse/lake.py) has no primary keys
+    cur.execute("update review_submissions set reviewed_by = ?, reviewed_at = ? where version_id = ?",
+                [viewer.name, now, sub.version_id]).fetchall()
     cur.execute("""
-        insert into review_submissions values (?, ?, null, ?, ?, ?, ?)
-        on conflict (version_id) do update set reviewed_by = excluded.reviewed_by, reviewed_at = excluded.reviewed_at
-    """, [sub.version_id, sub.submitter_role or "unknown", sub.reviewer_role, sub.reviewer_unit, viewer.name, now]).fetchall()
+        insert into review_submissions
+        select ?, ?, null, ?, ?, ?, ? where not exists (select 1 from review_submissions where version_id = ?)
+    """, [sub.version_id, sub.submitter_role or "unknown", sub.reviewer_role, sub.reviewer_unit, viewer.name, now,
+          sub.version_id]).fetchall()
 
 
 def approved_baseline(wh: Warehouse, version_id: str) -> dict[str, str | None]:

@@ -23,8 +23,11 @@ create table if not exists review_submissions (
 );
 
 -- warehouses loaded before review existed: their approved current figures are the approved figures in force
-insert or ignore into approved_versions
+-- (not "insert or ignore": a lake has no keys, so the pointers already there are skipped explicitly)
+insert into approved_versions
 select c.form, c.period, c.region_code, c.version_id
 from current_versions as c
 join versions as v using (version_id)
-where v.review_state = 'approved';
+where v.review_state = 'approved'
+  and not exists (select 1 from approved_versions as a
+                  where a.form = c.form and a.period = c.period and a.region_code = c.region_code);
