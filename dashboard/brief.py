@@ -23,7 +23,7 @@ from dashboard import targets as campaign
 from dashboard.export import file_name as safe_file_name
 from dashboard.export import neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
-from warehouse import config
+from warehouse import config, labels
 from warehouse.db import Warehouse
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,7 +70,9 @@ class BriefFigures:
     top_units: list[tuple[str, float]] = field(default_factory=list)
     bottom_units: list[tuple[str, float]] = field(default_factory=list)
     major_new: int | None = None
-    major_open: int | None = None
+    major_open: int | None = None  # 在办 (未化解 + 处置中), 总览's tile
+    major_not_started: int | None = None  # of which 未化解
+    major_in_progress: int | None = None  # of which 处置中
     major_workers: int | None = None
     major_amount: float | None = None
     major_escalated: int | None = None
@@ -184,14 +186,18 @@ def sentences(f: BriefFigures) -> list[str]:
     if f.major_open is not None:
         new = f"本月新发生重大集体劳动人事争议{f.major_new}起" if f.major_new else "本月未新发生重大集体劳动人事争议"
         if f.major_open:
-            out.append(f"{new}；目前未化解{f.major_open}起，涉及劳动者{count(f.major_workers)}人、金额{money_wan(f.major_amount)}"
+            parts = ""
+            if f.major_not_started is not None and f.major_in_progress is not None:
+                parts = (f"（{labels.DISPUTE_OPEN}{f.major_not_started}起、"
+                         f"{labels.DISPUTE_IN_PROGRESS}{f.major_in_progress}起）")
+            out.append(f"{new}；目前{labels.DISPUTE_UNRESOLVED}{f.major_open}起{parts}，涉及劳动者{count(f.major_workers)}人、金额{money_wan(f.major_amount)}"
                        + (f"，其中有激化行为的{f.major_escalated}起" if f.major_escalated else "") + "。")
         else:
-            out.append(f"{new}，目前无未化解的重大集体争议。")
+            out.append(f"{new}，目前无{labels.DISPUTE_UNRESOLVED}的重大集体争议。")
     if f.units_due:
         text = f"报送方面，本月应报单位{f.units_due}个，按时报送{f.units_on_time}个"
         if f.units_late:
-            text += f"，逾期报送{len(f.units_late)}个（{'、'.join(f.units_late)}）"
+            text += f"，{labels.LATE}{len(f.units_late)}个（{'、'.join(f.units_late)}）"
         if f.units_missing:
             text += f"，尚未报送{len(f.units_missing)}个（{'、'.join(f.units_missing)}）"
         out.append(text + "。")
@@ -212,8 +218,11 @@ def _int(value):
     return None if value is None else int(value)
 
 
-def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Brief:
-    """The brief of one month for the chosen region, within the viewer's scope."""
+def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start: str | None = None) -> Brief:
+    """The brief of one month for the chosen region, within the viewer's scope.
+
+    ``start`` is the first month of the window the unresolved major disputes are counted in, as on 总览's tile
+    (its 统计期间 slider); by default the year to date, 总览's default window (dashboard.state.default_start)."""
     sel = q.selection(wh, viewer, region)
     area = sel.name
     prev = shift_period(period, -1)
@@ -252,8 +261,10 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
             f.ranking_label = f"{range_label(ytd_start, period)}累计协商调解解决占比"
             pairs = list(zip(shares["unit_name"].to_list(), shares["rate"].to_list()))
             f.top_units, f.bottom_units = pairs[:3], pairs[-2:][::-1]
-    major = q.open_major_count(wh, viewer, region)
+    window = start or ytd_start  # the 总览 tile's window: the same count on the page and in the brief
+    major = q.open_major_count(wh, viewer, region, period, window)
     f.major_open, f.major_workers = major["incidents"], major["workers"]
+    f.major_not_started, f.major_in_progress = major["open"], major["in_progress"]
     f.major_amount, f.major_escalated = major["amount_wan"], major["escalated"]
     f.major_new = new_major_disputes(wh, viewer, region, period)
     cells = subs.grid(wh, viewer, period, period, "A")
@@ -265,7 +276,7 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
         f.units_late = cells.filter(pl.col("status") == "late")["unit_name"].to_list()
         f.units_missing = cells.filter(pl.col("status") == "missing")["unit_name"].to_list()
     fresh = common.freshness(wh)
-    disputes = q.open_major_disputes(wh, viewer, region, 50)
+    disputes = q.open_major_disputes(wh, viewer, region, 50, period, window)
     return Brief(
         figures=f, sentences=sentences(f), key_figures=key_figures(kp, f), units=q.ranking_table(ranking)
         if ranking.height else pl.DataFrame(), disputes=disputes,
@@ -313,7 +324,7 @@ def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
             "分子": _int(r["numerator"]), "分母": _int(r["denominator"]),
         })
     if f.major_open is not None:
-        rows.append({"指标": "未化解重大集体争议", "单位": "起", "本月": float(f.major_open), "上月": None, "环比": "—",
+        rows.append({"指标": f"{labels.DISPUTE_UNRESOLVED}重大集体争议", "单位": "起", "本月": float(f.major_open), "上月": None, "环比": "—",
                      "目标（%）": None, "差距（百分点）": None, "达标情况": "—", "分子": None, "分母": None})
     return pl.DataFrame(rows, schema=KEY_FIGURE_SCHEMA)
 

@@ -60,10 +60,10 @@ class WordBrief:
 
 
 # ------------------------------------------------------------------ gathering
-def gather(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> WordBrief:
+def gather(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start: str | None = None) -> WordBrief:
     """The xlsx brief of the month plus the tiles' figures, signals and the 总览 charts, within the viewer's scope."""
     chart_images.warm_up()  # Chromium starts (about 2 s) while the queries run
-    b = brief_mod.build(wh, viewer, region, period)
+    b = brief_mod.build(wh, viewer, region, period, start)
     start = b.figures.ytd_start or period
     kpis = q.kpis(wh, viewer, region, period)
     return WordBrief(

@@ -34,12 +34,12 @@ if missing and sel.level == "province":
 top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
 top_left.markdown(f"#### {sel.name} · {fmt.period_label(end)}")
 with top_right:
-    st.download_button("月度简报（Excel）", data=lambda: brief.brief_xlsx(brief.build(wh, viewer, flt.region, end)),
+    st.download_button("月度简报（Excel）", data=lambda: brief.brief_xlsx(brief.build(wh, viewer, flt.region, end, start)),
                        file_name=brief.file_name(sel.name, end), mime=brief.XLSX_MIME, icon=":material/summarize:",
                        on_click="ignore", type="primary", key="brief_download",
                        help="本月关键数字与自动生成的文字说明，可直接用于简报")
     st.download_button("月度简报（Word）",
-                       data=lambda: brief_docx.brief_docx(brief_docx.gather(wh, viewer, flt.region, end)),
+                       data=lambda: brief_docx.brief_docx(brief_docx.gather(wh, viewer, flt.region, end, start)),
                        file_name=brief_docx.file_name(sel.name, end), mime=brief_docx.DOCX_MIME,
                        icon=":material/description:", on_click="ignore", key="brief_docx_download",
                        help="Word 文档：关键数字（环比、同比、目标差距）、文字说明、总览图表、各单位表格，便于印发传阅")
