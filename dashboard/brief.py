@@ -24,6 +24,7 @@ from dashboard.export import file_name as safe_file_name
 from dashboard.export import neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
 from warehouse import config
+from warehouse.labels import LATE
 from warehouse.db import Warehouse
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -190,7 +191,7 @@ def sentences(f: BriefFigures) -> list[str]:
     if f.units_due:
         text = f"报送方面，本月应报单位{f.units_due}个，按时报送{f.units_on_time}个"
         if f.units_late:
-            text += f"，逾期报送{len(f.units_late)}个（{'、'.join(f.units_late)}）"
+            text += f"，{LATE}{len(f.units_late)}个（{'、'.join(f.units_late)}）"
         if f.units_missing:
             text += f"，尚未报送{len(f.units_missing)}个（{'、'.join(f.units_missing)}）"
         out.append(text + "。")
@@ -211,8 +212,12 @@ def _int(value):
     return None if value is None else int(value)
 
 
-def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Brief:
-    """The brief of one month for the chosen region, within the viewer's scope."""
+def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start: str | None = None) -> Brief:
+    """The brief of one month for the chosen region, within the viewer's scope.
+
+    Unresolved major disputes are counted over [start, period] like 总览's tile (start: the year's first month by
+    default, dashboard.state.default_start)."""
+    window_start = start or period[:4] + "-01"
     sel = q.selection(wh, viewer, region)
     area = sel.name
     prev = shift_period(period, -1)
@@ -251,7 +256,7 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
             f.ranking_label = f"{range_label(ytd_start, period)}累计协商调解解决占比"
             pairs = list(zip(shares["unit_name"].to_list(), shares["rate"].to_list()))
             f.top_units, f.bottom_units = pairs[:3], pairs[-2:][::-1]
-    major = q.open_major_count(wh, viewer, region)
+    major = q.open_major_count(wh, viewer, region, period, window_start)
     f.major_open, f.major_workers = major["incidents"], major["workers"]
     f.major_amount, f.major_escalated = major["amount_wan"], major["escalated"]
     f.major_new = new_major_disputes(wh, viewer, region, period)
@@ -264,7 +269,7 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> Bri
         f.units_late = cells.filter(pl.col("status") == "late")["unit_name"].to_list()
         f.units_missing = cells.filter(pl.col("status") == "missing")["unit_name"].to_list()
     fresh = common.freshness(wh)
-    disputes = q.open_major_disputes(wh, viewer, region, 50)
+    disputes = q.open_major_disputes(wh, viewer, region, 50, period, window_start)
     return Brief(
         figures=f, sentences=sentences(f), key_figures=key_figures(kp, f), units=q.ranking_table(ranking)
         if ranking.height else pl.DataFrame(), disputes=disputes,

@@ -34,7 +34,7 @@ if missing and sel.level == "province":
 top_left, top_right = st.columns([4, 1], vertical_alignment="bottom")
 top_left.markdown(f"#### {sel.name} · {fmt.period_label(end)}")
 with top_right:
-    st.download_button("月度简报（Excel）", data=lambda: brief.brief_xlsx(brief.build(wh, viewer, flt.region, end)),
+    st.download_button("月度简报（Excel）", data=lambda: brief.brief_xlsx(brief.build(wh, viewer, flt.region, end, start)),
                        file_name=brief.file_name(sel.name, end), mime=brief.XLSX_MIME, icon=":material/summarize:",
                        on_click="ignore", type="primary", key="brief_download",
                        help="本月关键数字与自动生成的文字说明，可直接用于简报")

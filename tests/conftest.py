@@ -26,7 +26,7 @@ def empty_warehouse(tmp_path):
 # second in a measured full run (`pytest --durations=0`, 2 cores). `make test` runs everything; CI too.
 SLOW_MODULES = {
     "test_serve.py", "test_app_smoke.py", "test_security.py", "test_hostile.py", "test_scope_leaks.py",
-    "test_auth_pages.py", "test_cli.py", "test_samples.py", "test_consistency.py",
+    "test_auth_pages.py", "test_cli.py", "test_samples.py", "test_consistency.py", "test_cross_page.py",
 }
 SLOW_TESTS = {
     "hostile/test_hostile_upload.py::test_a_far_cell_upload_is_refused_while_another_session_keeps_rendering_pages",
