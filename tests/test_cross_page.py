@@ -113,3 +113,25 @@ def test_brief_workbook_key_figures_sheet_holds_the_briefs_key_figures(demo, vie
                     (column, cell, value)
             else:
                 assert cell == value, (column, cell, value)
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_brief_and_overview_coverage_equal_the_coverage_pages_totals(demo, viewer, region):
+    from dashboard import coverage as cov
+    totals = cov.totals(demo, viewer, LAST, region)
+    assert totals.height  # every viewer may see the region its pages open on
+    page = {r["measure"]: (r["rate"], r["numerator"], r["denominator"]) for r in totals.to_dicts()}
+    kp = {r["key"]: r for r in q.kpis(demo, viewer, region, LAST).to_dicts()}
+    for m in q.coverage_measures():
+        rate, num, den = page[m["key"]]
+        assert (kp[m["key"]]["numerator"], kp[m["key"]]["denominator"]) == (num, den), m["key"]
+        assert kp[m["key"]]["value"] == pytest.approx(rate), m["key"]
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_overview_latest_warnings_are_the_risk_pages_open_red_and_orange_signals(demo, viewer, region):
+    from dashboard import signals as sq
+    overview = q.open_signals(demo, viewer, region, limit=10_000)
+    page = sq.signal_list(demo, viewer, period=LAST, region=region)
+    page = page.filter((pl.col("status") != "closed") & pl.col("level").is_in(["red", "orange"]))
+    assert sorted(zip(overview["region_code"], overview["title"])) == sorted(zip(page["region_code"], page["title"]))
