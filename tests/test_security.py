@@ -225,6 +225,7 @@ def argument_sets(wh, fn) -> list[dict]:
         "version_id": wh.query("select version_id from version_regions where region_code like '2201%' limit 1").rows(),
     }
     fixed = {"start": "2025-02", "since": "2025-02", "end": "2025-03", "until": "2025-03", "period": "2025-03",
+             "first": "2025-02", "last": "2025-03",
              "industry": "C", "form": "A", "form_code": "A", "kind": "disputes", "measure": None, "year": 2025}
     out = [{}]
     for param in list(inspect.signature(fn).parameters.values())[2:]:
