@@ -135,3 +135,31 @@ def test_overview_latest_warnings_are_the_risk_pages_open_red_and_orange_signals
     page = sq.signal_list(demo, viewer, period=LAST, region=region)
     page = page.filter((pl.col("status") != "closed") & pl.col("level").is_in(["red", "orange"]))
     assert sorted(zip(overview["region_code"], overview["title"])) == sorted(zip(page["region_code"], page["title"]))
+
+
+def _assert_workbook_holds(frame: pl.DataFrame, content: bytes) -> None:
+    """Every value of the frame is in the workbook's rows under its header, as the same number or the same text."""
+    from dashboard import export
+    rows = list(load_workbook(io.BytesIO(content), data_only=True).active.iter_rows(values_only=True))
+    header = export.chinese_headers(frame.columns)
+    at = next(i for i, r in enumerate(rows) if list(r[:len(header)]) == header)
+    body = [r[:len(header)] for r in rows[at + 1:at + 1 + frame.height]]
+    assert len(body) == frame.height
+    for got, want in zip(body, frame.rows()):
+        for cell, value in zip(got, want):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                assert cell == pytest.approx(value), (cell, value)
+            elif value is None:
+                assert cell in (None, ""), cell
+            else:
+                assert str(cell) == str(value), (cell, value)
+
+
+@pytest.mark.parametrize(("viewer", "region"), VIEWERS)
+def test_coverage_pages_detail_download_holds_the_frame_it_shows(demo, viewer, region):
+    from dashboard import coverage as cov
+    from dashboard import export
+    detail = cov.unit_rates(demo, viewer, LAST) if region == "220000" else cov.county_rates(demo, viewer, LAST, region)
+    frame = cov.export_table(detail)
+    assert frame.height
+    _assert_workbook_holds(frame, export.xlsx_bytes(frame))
