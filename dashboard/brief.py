@@ -24,8 +24,8 @@ from dashboard.export import file_name as safe_file_name
 from dashboard.export import neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
 from warehouse import config
-from warehouse.labels import LATE
 from warehouse.db import Warehouse
+from warehouse.labels import LATE
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
