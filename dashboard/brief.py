@@ -25,6 +25,7 @@ from dashboard.export import neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
 from warehouse import config, labels
 from warehouse.db import Warehouse
+from warehouse.labels import LATE
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

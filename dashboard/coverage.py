@@ -18,6 +18,10 @@ from auth import scoping
 from auth.viewer import Viewer
 from dashboard import targets as campaign  # the target rules (coverage.targets below lists config rows)
 from dashboard.format import period_label
+from dashboard.periods import index as month_index
+from dashboard.periods import months as month_range
+from dashboard.periods import shift as shift_month
+from dashboard.scope import Scope, scope_of  # noqa: F401  (ledger, disputes import scope_of from here)
 from etl.regions import PROVINCE_CODE
 from warehouse import labels
 from warehouse.db import Warehouse, measures, quote_ident
@@ -27,17 +31,6 @@ WINDOW = 6  # months of history the projection's pace is fitted on
 
 
 # ------------------------------------------------------------------ scope
-
-@dataclass(frozen=True)
-class Scope:
-    """What a viewer may see: detail regions and unit totals (None = all) and whether the province total."""
-    detail: list[str] | None
-    units: list[str] | None
-    province: bool
-
-    def params(self) -> dict:
-        return {"detail": self.detail, "units": self.units}
-
 
 def detail_sql(column: str) -> str:
     """Keep rows whose ``column`` is a region the viewer may see in detail (auth.scoping; bind ``detail``)."""
@@ -63,17 +56,6 @@ def run(wh: Warehouse, sql: str, params: dict) -> pl.DataFrame:
         params.update(scope_unit_all=units is None, scope_unit_regions=sorted(units or []))
     used = set(re.findall(r"\$([a-z_]+)", sql))
     return wh.query(sql, {k: v for k, v in params.items() if k in used})
-
-
-def scope_of(wh: Warehouse, viewer: Viewer) -> Scope:
-    index = wh.region_index()
-    detail = viewer.detail_regions(index)
-    units = viewer.visible_units(index)
-    return Scope(
-        detail=None if detail is None else sorted(detail),
-        units=None if units is None else sorted(units),
-        province=scoping.sees_province_totals(viewer, index),
-    )
 
 
 def may_see(wh: Warehouse, viewer: Viewer, region_code: str) -> bool:
@@ -394,7 +376,7 @@ def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: s
     if found is None:
         raise ValueError(f"未知的覆盖指标 {measure}")
     scope = scope_of(wh, viewer)
-    since = since or add_months(until, -(months - 1))
+    since = since or shift_month(until, -(months - 1))
     numerator, denominator = quote_ident(found["numerator"]), quote_ident(found["denominator"])
     return run(wh, f"""
         with org as (
@@ -425,16 +407,6 @@ def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: s
         order by (not s.is_province), region_code, s.period
     """, {"until": until, "since": since, "units": scope.units, "province": scope.province,
           "province_code": PROVINCE_CODE, "province_name": PROVINCE_NAME})
-
-
-def add_months(period: str, months: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_index(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
 
 
 @dataclass(frozen=True)
@@ -485,7 +457,7 @@ def project(points: list[tuple[str, float | None]], target: float | None, target
         sxx = sum((x - mx) ** 2 for x in xs)
         pace = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
         if pace > 1e-9:
-            projected = add_months(current_period, math.ceil(round((target - rate) / pace, 6)))
+            projected = shift_month(current_period, math.ceil(round((target - rate) / pace, 6)))
     status = campaign.status(rate, target, target_date, judged, fitted=True, pace=pace, projected=projected)
     if pace is None:
         outlook = "数据不足，无法测算进度"
@@ -511,7 +483,7 @@ def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window
     A unit that did not report form B this month is judged on its latest report (``as_of``, macro report_as_of,
     as the ranking and the table show it), and its message says so: '2026年10月未报送；按2026年9月数据：已达标'.
     """
-    since = add_months(period, -(window - 1))
+    since = shift_month(period, -(window - 1))
     series = trajectory(wh, viewer, measure, period, since)
     now = unit_target(wh, measure, period)
     latest = dict(wh.query("select distinct unit_code, unit_period from report_as_of('B', $period)",
@@ -554,7 +526,7 @@ def unit_target(wh: Warehouse, measure: str, period: str) -> tuple[float | None,
 def target_months(wh: Warehouse, viewer: Viewer | None, measure: str, first: str, last: str) -> pl.DataFrame:
     """The target in force for every month from ``first`` to ``last`` (the dashed line of the trajectories):
     period, target_date, rate. (Configuration, the same for every viewer.)"""
-    months = _month_range(first, last) if first <= last else []
+    months = month_range(first, last) if first <= last else []
     return campaign.in_force(wh, months).filter((pl.col("measure") == measure) & pl.col("rate").is_not_null()) \
         .select("period", "target_date", "rate")
 
@@ -564,7 +536,7 @@ def target_line(wh: Warehouse, viewer: Viewer | None, measure: str, until: str, 
     and on to the measure's last deadline when that is later."""
     deadlines = targets(wh, viewer, measure)["target_date"].to_list()
     last = max([until, *(d.strftime("%Y-%m") for d in deadlines)])
-    return target_months(wh, viewer, measure, add_months(until, -(months - 1)), last)
+    return target_months(wh, viewer, measure, shift_month(until, -(months - 1)), last)
 
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
@@ -689,15 +661,15 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
             hovertemplate="%{x}：%{y:.1f}%（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>",
             showlegend=i == 0), row=r, col=c)
         if line and periods:
-            xs = [p for p in _month_range(periods[0], x_end) if p in line]
+            xs = [p for p in month_range(periods[0], x_end) if p in line]
             fig.add_trace(go.Scatter(
                 x=xs, y=[100 * line[p] for p in xs], mode="lines",
                 line=dict(color=TARGET_COLOR, dash="dash", width=1.6, shape="hv"), name="目标值",
                 hovertemplate="目标：%{y:.0f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
         if v and v["status"] in ("on_track", "late", "overdue") and v["projected"] and v["rate"] is not None:
             start = v.get("as_of") or last
-            end = min(v["projected"], add_months(v["deadline"] or v["projected"], horizon))
-            xs = _month_range(start, end)
+            end = min(v["projected"], shift_month(v["deadline"] or v["projected"], horizon))
+            xs = month_range(start, end)
             ys = [100 * min(v["target"], v["rate"] + v["pace"] * (month_index(p) - month_index(start))) for p in xs]
             fig.add_trace(go.Scatter(
                 x=xs, y=ys, mode="lines", line=dict(color=color, dash="dot", width=1.6), name="按当前进度推算",
@@ -754,10 +726,6 @@ def _laggards(regions: list[tuple], verdict: dict, limit: int) -> list[tuple]:
 
     keep = {r[0] for r in sorted(units, key=key)[: limit - len(province)]}
     return province + [r for r in units if r[0] in keep]
-
-
-def _month_range(first: str, last: str) -> list[str]:
-    return [add_months(first, k) for k in range(month_index(last) - month_index(first) + 1)]
 
 
 def _font() -> str:

@@ -17,7 +17,8 @@ import polars as pl
 
 from auth.viewer import Viewer
 from warehouse import labels
-from dashboard.coverage import PROVINCE_NAME, add_months, detail_sql, may_see, run, scope_of, units_sql
+from dashboard import periods
+from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
 from dashboard.ledger import focus_members
 from etl.regions import PROVINCE_CODE
 from warehouse.db import Warehouse
@@ -52,7 +53,7 @@ def span_start(end: str, span: str) -> str | None:
     """First month of a span ending at ``end`` ('3' → two months earlier; 'all' → None)."""
     if span == "all" or not span.isdigit():
         return None
-    return add_months(end, -(int(span) - 1))
+    return periods.shift(end, -(int(span) - 1))
 
 
 # the focus region's rows: regions under $region (warehouse macro focus_children, the one drill-down rule)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from dashboard.periods import shift as shift_period  # noqa: F401  (the one month arithmetic, dashboard/periods.py)
+
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
@@ -68,12 +70,6 @@ def range_label(start: str | None, end: str | None) -> str:
     if start[:4] == end[:4]:
         return f"{int(start[:4])}年{int(start[5:7])}—{int(end[5:7])}月"
     return f"{period_label(start)}—{period_label(end)}"
-
-
-def shift_period(period: str, months: int) -> str:
-    """'2025-01' shifted by -1 → '2024-12'."""
-    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def percent(value, digits: int = 1) -> str:

@@ -19,11 +19,11 @@ from functools import lru_cache
 
 import polars as pl
 
-from auth import scoping
 from auth.viewer import Viewer
-from dashboard import disputes
+from dashboard import disputes, periods
 from dashboard import targets as campaign
 from dashboard.format import shift_period
+from dashboard.scope import Scope, scope_of  # noqa: F401  (pages and brief call q.scope_of)
 from etl.formdefs import all_sheets
 from warehouse import config, labels
 from warehouse.db import Warehouse, measures, quote_ident
@@ -141,25 +141,6 @@ def _sums(keys: list[tuple[str, str]], alias: str = "m") -> str:
 
 
 # ------------------------------------------------------------------ scope
-@dataclass(frozen=True)
-class Scope:
-    detail: frozenset[str] | None  # regions whose own rows may be seen; None = all
-    units: frozenset[str] | None  # units whose totals may be seen; None = all
-    province: bool  # the province total may be seen
-
-    def sees_region(self, code: str) -> bool:
-        return self.detail is None or code in self.detail
-
-    def sees_unit(self, code: str) -> bool:
-        return self.units is None or code in self.units
-
-
-def scope_of(wh: Warehouse, viewer: Viewer) -> Scope:
-    """The viewer's scope (auth/viewer.py, auth/scoping.py): detail regions, visible units, province totals."""
-    index = wh.region_index()
-    return Scope(viewer.detail_regions(index), viewer.visible_units(index), scoping.sees_province_totals(viewer, index))
-
-
 @dataclass(frozen=True)
 class Selection:
     """The region a page shows: its totals sum `members`; its breakdown rows are `children`."""
@@ -287,16 +268,12 @@ def mediation_totals(wh: Warehouse, viewer: Viewer, region: str | None, start: s
         select count(distinct period) as months from page_mediation as m
         where m.period between ? and ? and {where}
     """, [shift_period(start, -12), shift_period(end, -12), *params])["months"][0]
-    span = _span_months(start, end)
+    span = periods.span(start, end)
     return {
         "current": current.to_dicts()[0] if current.height else None,
         # a year-earlier comparison only when every month of that span has figures
         "last_year": last.to_dicts()[0] if last.height and months == span else None,
     }
-
-
-def _span_months(start: str, end: str) -> int:
-    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7]) + 1
 
 
 def mediation_by_child(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:

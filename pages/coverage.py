@@ -55,7 +55,7 @@ index = wh.region_index()
 level = "province" if focus == PROVINCE_CODE else ("unit" if index.get(focus) and index.get(focus).unit_code == focus else "region")
 unit = None if level == "province" else index.get(focus).unit_code
 focus_name = "全省" if level == "province" else index.get(focus).name
-previous = cov.add_months(period, -1)
+previous = fmt.shift_period(period, -1)
 prev_totals = q(cov.totals, previous, focus) if previous in periods else focus_totals.head(0)
 prev_rate = dict(zip(prev_totals["measure"].to_list(), prev_totals["rate"].to_list()))
 

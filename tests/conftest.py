@@ -29,7 +29,7 @@ def empty_warehouse(tmp_path):
 SLOW_MODULES = {
     "test_serve.py", "test_app_smoke.py", "test_security.py", "test_hostile.py", "test_scope_leaks.py",
     "test_auth_pages.py", "test_cli.py", "test_samples.py", "test_consistency.py", "test_lake.py", "test_lake_ops.py",
-    "test_lake_concurrency.py", "test_quack_service.py", "test_remote.py", "test_brief_docx.py", "test_cross_page.py",
+    "test_lake_concurrency.py", "test_quack_service.py", "test_remote.py", "test_brief_docx.py", "test_cross_page.py", "test_cross_page_exports.py",
 }
 SLOW_TESTS = {
     "hostile/test_hostile_upload.py::test_a_far_cell_upload_is_refused_while_another_session_keeps_rendering_pages",

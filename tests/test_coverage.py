@@ -229,8 +229,6 @@ def test_target_in_force_and_month_arithmetic(coverage_warehouse):
     assert line.height == 15
     assert cov.unit_target(coverage_warehouse, "union_100_committee", "2024-12") == (0.8, dt.date(2024, 12, 31))
     assert cov.unit_target(coverage_warehouse, "park_org", "2025-01") == (None, None)
-    assert cov.add_months("2025-11", 3) == "2026-02"
-    assert cov.add_months("2025-01", -1) == "2024-12"
 
 
 def test_figures_are_specs(coverage_warehouse):
