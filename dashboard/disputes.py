@@ -58,35 +58,16 @@ def span_start(end: str, span: str) -> str | None:
 # the focus region's rows: regions under $region (warehouse macro focus_children, the one drill-down rule)
 _FOCUS = "region_code in (select region_code from focus_children($region))"
 
-# One pass over the reports up to ``$end`` (serving tables of mart_major_dispute_reports / mart_risk_warning_reports,
-# warehouse/models/serving): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
-# v_risk_warnings), keep the latest report's fields (arg_max) and the months reported. ``$members`` (region codes,
-# NULL = all) narrows the scan.
+# The as-of rule is the warehouse macro reports_as_of over the serving tables of mart_major_dispute_reports /
+# mart_risk_warning_reports (warehouse/models/serving), keyed by the incident's / warning's id (forms.md identity,
+# the ids of v_major_disputes / v_risk_warnings). ``$members`` (region codes, NULL = all) narrows the items.
 def _incidents(wh: Warehouse) -> str:
     return f"""
     grouped as (
-        select
-            incident_id,
-            region_code,
-            min(period) as first_period,
-            max(period) as reported_period,
-            -- the latest report's fields (one arg_max each, so a query that needs few reads few)
-            arg_max(occurred_on, period) as occurred_on,
-            arg_max(employer, period) as employer,
-            arg_max(credit_code, period) as credit_code,
-            arg_max(industry, period) as industry,
-            arg_max(workers, period) as workers,
-            arg_max(amount_wan, period) as amount_wan,
-            arg_max(dispute_type, period) as dispute_type,
-            arg_max(escalated, period) as escalated,
-            arg_max(status, period) as status,
-            arg_max(resolved_on, period) as resolved_on,
-            arg_max(notes, period) as notes
-        from page_dispute_reports
-        where period <= $end
-          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
-        group by incident_id, region_code
-        having cast($start as varchar) is null or max(period) >= $start
+        -- each incident's latest report at or before $end, reported within [$start, $end] (macro reports_as_of)
+        select *
+        from reports_as_of('page_dispute_reports', 'incident_id', $start, $end)
+        where cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code)
     ),
     judged as (
         select
@@ -126,25 +107,10 @@ def _incidents(wh: Warehouse) -> str:
 def _warnings(wh: Warehouse) -> str:
     return f"""
     grouped as (
-        select
-            warning_id,
-            region_code,
-            max(period) as reported_period,
-            arg_max(found_on, period) as found_on,
-            arg_max(risk_type, period) as risk_type,
-            arg_max(employer, period) as employer,
-            arg_max(industry, period) as industry,
-            arg_max(workers, period) as workers,
-            arg_max(amount_wan, period) as amount_wan,
-            arg_max(level, period) as level,
-            arg_max(owner, period) as owner,
-            arg_max(status, period) as status,
-            arg_max(closed_on, period) as closed_on
-        from page_warning_reports
-        where period <= $end
-          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
-        group by warning_id, region_code
-        having cast($start as varchar) is null or max(period) >= $start
+        -- each warning's latest report at or before $end, reported within [$start, $end] (macro reports_as_of)
+        select *
+        from reports_as_of('page_warning_reports', 'warning_id', $start, $end)
+        where cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code)
     ),
     items as (
         select
