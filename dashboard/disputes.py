@@ -61,22 +61,33 @@ _FOCUS = "region_code in (select region_code from focus_children($region))"
 # The as-of rule is the warehouse macro reports_as_of over the serving tables of mart_major_dispute_reports /
 # mart_risk_warning_reports (warehouse/models/serving), keyed by the incident's / warning's id (forms.md identity,
 # the ids of v_major_disputes / v_risk_warnings). ``$members`` (region codes, NULL = all) narrows the items.
+# Where an item is: its region and the region's unit (v_region), the same columns for incidents and warnings.
+_REGION_COLUMNS = "g.region_code, r.region_name, r.kind, r.unit_code, r.unit_name"
+
+# The latest reports with their region and industry, narrowed by the page's 行业 and 状态 filters.
+_FROM_GROUPED = """from grouped as g
+        join v_region as r using (region_code)
+        left join ref_industry as ind on ind.code = g.industry
+        where (cast($industry as varchar) is null or g.industry = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))"""
+
+
+def _latest(table: str, key: str) -> str:
+    """The CTE ``grouped``: each item's latest report at or before $end, reported within [$start, $end], in $members."""
+    return f"""grouped as (
+        select *
+        from reports_as_of('{table}', '{key}', $start, $end)
+        where cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code)
+    )"""
+
+
 def _incidents(wh: Warehouse) -> str:
     return f"""
-    grouped as (
-        -- each incident's latest report at or before $end, reported within [$start, $end] (macro reports_as_of)
-        select *
-        from reports_as_of('page_dispute_reports', 'incident_id', $start, $end)
-        where cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code)
-    ),
+    {_latest("page_dispute_reports", "incident_id")},
     judged as (
         select
             g.incident_id,
-            g.region_code,
-            r.region_name,
-            r.kind,
-            r.unit_code,
-            r.unit_name,
+            {_REGION_COLUMNS},
             g.occurred_on as occurred_on,
             g.employer as employer,
             g.credit_code as credit_code,
@@ -92,11 +103,7 @@ def _incidents(wh: Warehouse) -> str:
             g.first_period,
             g.reported_period,
             g.notes as notes
-        from grouped as g
-        join v_region as r using (region_code)
-        left join ref_industry as ind on ind.code = g.industry
-        where (cast($industry as varchar) is null or g.industry = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
+        {_FROM_GROUPED}
     ),
     items as (
         select * from judged where not $major_only or is_major
@@ -106,20 +113,11 @@ def _incidents(wh: Warehouse) -> str:
 
 def _warnings(wh: Warehouse) -> str:
     return f"""
-    grouped as (
-        -- each warning's latest report at or before $end, reported within [$start, $end] (macro reports_as_of)
-        select *
-        from reports_as_of('page_warning_reports', 'warning_id', $start, $end)
-        where cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code)
-    ),
+    {_latest("page_warning_reports", "warning_id")},
     items as (
         select
             g.warning_id,
-            g.region_code,
-            r.region_name,
-            r.kind,
-            r.unit_code,
-            r.unit_name,
+            {_REGION_COLUMNS},
             g.found_on as found_on,
             g.employer as employer,
             g.industry as industry_code,
@@ -132,11 +130,7 @@ def _warnings(wh: Warehouse) -> str:
             g.status as status,
             g.closed_on as closed_on,
             g.reported_period
-        from grouped as g
-        join v_region as r using (region_code)
-        left join ref_industry as ind on ind.code = g.industry
-        where (cast($industry as varchar) is null or g.industry = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
+        {_FROM_GROUPED}
           and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), g.level))
     )
     """
