@@ -32,6 +32,7 @@ from dashboard import chart_images, charts, common, targets
 from dashboard import queries as q
 from dashboard.brief import Brief
 from dashboard.format import change_pct, count, money_wan, percent, period_label, points, range_label, shift_period
+from dashboard.panels import measure_panels
 from warehouse import config, labels
 from warehouse.db import Warehouse
 
@@ -115,29 +116,9 @@ def overview_charts(wh: Warehouse, viewer: Viewer, region: str | None, start: st
 
 def _measure_panels(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str,
                     coverage_keys: list[str], share: dict) -> list[dict]:
-    """The small multiples of 总览's 各项指标进展: mediation share, success rate, then each coverage measure."""
-    med = q.trend(wh, viewer, region, start, end)
-    cov = q.coverage_trend(wh, viewer, region, start, end)
-    panels = []
-    if med.height:
-        for key, title, targets in (
-                ("mediation_share", "协商调解解决占比",
-                 [(share["target"], f"目标 {percent(share['target'])}")] if share["target"] else []),
-                ("success_rate", "调解成功率", [])):
-            panels.append({"title": title, "period": med["period"].to_list(), "rate": med[key].to_list(),
-                           "numerator": med[f"{key}_num"].to_list(), "denominator": med[f"{key}_den"].to_list(),
-                           "targets": targets})
-    targets_all = q.targets(wh)
-    for key in coverage_keys:
-        part = cov.filter(pl.col("measure") == key)
-        if not part.height:
-            continue
-        marks = [(t["rate"], f"{t['target_date'].year}年底 {percent(t['rate'])}")
-                 for t in targets_all.filter(pl.col("measure") == key).to_dicts() if t["rate"] is not None]
-        panels.append({"title": q.TILE_LABELS.get(key, key), "period": part["period"].to_list(),
-                       "rate": part["rate"].to_list(), "numerator": part["numerator"].to_list(),
-                       "denominator": part["denominator"].to_list(), "targets": marks})
-    return panels
+    """The small multiples of 总览's 各项指标进展 for the selection (assembled by dashboard/panels.py, as on the page)."""
+    return measure_panels(q.trend(wh, viewer, region, start, end),
+                          q.coverage_trend(wh, viewer, region, start, end), q.targets(wh), coverage_keys, share)
 
 
 # ------------------------------------------------------------------ figures and sentences the document adds

@@ -59,44 +59,36 @@ def span_start(end: str, span: str) -> str | None:
 # the focus region's rows: regions under $region (warehouse macro focus_children, the one drill-down rule)
 _FOCUS = "region_code in (select region_code from focus_children($region))"
 
-# One pass over the reports up to ``$end`` (serving tables of mart_major_dispute_reports / mart_risk_warning_reports,
-# warehouse/models/serving): group by the incident's / warning's id (forms.md identity, the ids of v_major_disputes /
-# v_risk_warnings), keep the latest report's fields (arg_max) and the months reported. ``$members`` (region codes,
-# NULL = all) narrows the scan.
+# The as-of rule is the warehouse macro reports_as_of over the serving tables of mart_major_dispute_reports /
+# mart_risk_warning_reports (warehouse/models/serving), keyed by the incident's / warning's id (forms.md identity,
+# the ids of v_major_disputes / v_risk_warnings). ``$members`` (region codes, NULL = all) narrows the items.
+# Where an item is: its region and the region's unit (v_region), the same columns for incidents and warnings.
+_REGION_COLUMNS = "g.region_code, r.region_name, r.kind, r.unit_code, r.unit_name"
+
+# The latest reports with their region and industry, narrowed by the page's 行业 and 状态 filters.
+_FROM_GROUPED = """from grouped as g
+        join v_region as r using (region_code)
+        left join ref_industry as ind on ind.code = g.industry
+        where (cast($industry as varchar) is null or g.industry = $industry)
+          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))"""
+
+
+def _latest(table: str, key: str) -> str:
+    """The CTE ``grouped``: each item's latest report at or before $end, reported within [$start, $end], in $members."""
+    return f"""grouped as (
+        select *
+        from reports_as_of('{table}', '{key}', $start, $end)
+        where cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code)
+    )"""
+
+
 def _incidents(wh: Warehouse) -> str:
     return f"""
-    grouped as (
-        select
-            incident_id,
-            region_code,
-            min(period) as first_period,
-            max(period) as reported_period,
-            -- the latest report's fields (one arg_max each, so a query that needs few reads few)
-            arg_max(occurred_on, period) as occurred_on,
-            arg_max(employer, period) as employer,
-            arg_max(credit_code, period) as credit_code,
-            arg_max(industry, period) as industry,
-            arg_max(workers, period) as workers,
-            arg_max(amount_wan, period) as amount_wan,
-            arg_max(dispute_type, period) as dispute_type,
-            arg_max(escalated, period) as escalated,
-            arg_max(status, period) as status,
-            arg_max(resolved_on, period) as resolved_on,
-            arg_max(notes, period) as notes
-        from page_dispute_reports
-        where period <= $end
-          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
-        group by incident_id, region_code
-        having cast($start as varchar) is null or max(period) >= $start
-    ),
+    {_latest("page_dispute_reports", "incident_id")},
     judged as (
         select
             g.incident_id,
-            g.region_code,
-            r.region_name,
-            r.kind,
-            r.unit_code,
-            r.unit_name,
+            {_REGION_COLUMNS},
             g.occurred_on as occurred_on,
             g.employer as employer,
             g.credit_code as credit_code,
@@ -112,11 +104,7 @@ def _incidents(wh: Warehouse) -> str:
             g.first_period,
             g.reported_period,
             g.notes as notes
-        from grouped as g
-        join v_region as r using (region_code)
-        left join ref_industry as ind on ind.code = g.industry
-        where (cast($industry as varchar) is null or g.industry = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
+        {_FROM_GROUPED}
     ),
     items as (
         select * from judged where not $major_only or is_major
@@ -126,35 +114,11 @@ def _incidents(wh: Warehouse) -> str:
 
 def _warnings(wh: Warehouse) -> str:
     return f"""
-    grouped as (
-        select
-            warning_id,
-            region_code,
-            max(period) as reported_period,
-            arg_max(found_on, period) as found_on,
-            arg_max(risk_type, period) as risk_type,
-            arg_max(employer, period) as employer,
-            arg_max(industry, period) as industry,
-            arg_max(workers, period) as workers,
-            arg_max(amount_wan, period) as amount_wan,
-            arg_max(level, period) as level,
-            arg_max(owner, period) as owner,
-            arg_max(status, period) as status,
-            arg_max(closed_on, period) as closed_on
-        from page_warning_reports
-        where period <= $end
-          and (cast($members as varchar[]) is null or list_contains(cast($members as varchar[]), region_code))
-        group by warning_id, region_code
-        having cast($start as varchar) is null or max(period) >= $start
-    ),
+    {_latest("page_warning_reports", "warning_id")},
     items as (
         select
             g.warning_id,
-            g.region_code,
-            r.region_name,
-            r.kind,
-            r.unit_code,
-            r.unit_name,
+            {_REGION_COLUMNS},
             g.found_on as found_on,
             g.employer as employer,
             g.industry as industry_code,
@@ -167,11 +131,7 @@ def _warnings(wh: Warehouse) -> str:
             g.status as status,
             g.closed_on as closed_on,
             g.reported_period
-        from grouped as g
-        join v_region as r using (region_code)
-        left join ref_industry as ind on ind.code = g.industry
-        where (cast($industry as varchar) is null or g.industry = $industry)
-          and (cast($statuses as varchar[]) is null or list_contains(cast($statuses as varchar[]), g.status))
+        {_FROM_GROUPED}
           and (cast($levels as varchar[]) is null or list_contains(cast($levels as varchar[]), g.level))
     )
     """

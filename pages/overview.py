@@ -6,6 +6,7 @@ from dashboard import brief, brief_docx, charts, common, layout, state, targets
 from dashboard import format as fmt
 from dashboard import queries as q
 from dashboard.layout import cached
+from dashboard.panels import measure_panels
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from warehouse import config, labels
@@ -160,28 +161,8 @@ campaign_start = max(periods[0], config.settings()["reporting"]["first_period"])
 layout.section("各项指标进展", f"{sel.name} · {fmt.range_label(campaign_start, end)} 逐月变化，红色虚线为目标值。")
 cov_trend = cached(q.coverage_trend, wh, viewer, flt.region, campaign_start, end)
 med_trend = cached(q.trend, wh, viewer, flt.region, campaign_start, end)
-panels = []
 share = rows["mediation_share"]
-if med_trend.height:
-    panels.append({"title": "协商调解解决占比", "period": med_trend["period"].to_list(),
-                   "rate": med_trend["mediation_share"].to_list(),
-                   "numerator": med_trend["mediation_share_num"].to_list(),
-                   "denominator": med_trend["mediation_share_den"].to_list(),
-                   "targets": [(share["target"], f"目标 {fmt.percent(share['target'])}")] if share["target"] else []})
-    panels.append({"title": "调解成功率", "period": med_trend["period"].to_list(),
-                   "rate": med_trend["success_rate"].to_list(),
-                   "numerator": med_trend["success_rate_num"].to_list(),
-                   "denominator": med_trend["success_rate_den"].to_list(), "targets": []})
-targets_all = cached(q.targets, wh, None)
-for key in coverage_keys:
-    part = cov_trend.filter(pl.col("measure") == key)
-    if not part.height:
-        continue
-    marks = [(t["rate"], f"{t['target_date'].year}年底 {fmt.percent(t['rate'])}")
-             for t in targets_all.filter(pl.col("measure") == key).to_dicts() if t["rate"] is not None]
-    panels.append({"title": q.TILE_LABELS.get(key, key), "period": part["period"].to_list(),
-                   "rate": part["rate"].to_list(), "numerator": part["numerator"].to_list(),
-                   "denominator": part["denominator"].to_list(), "targets": marks})
+panels = measure_panels(med_trend, cov_trend, cached(q.targets, wh, None), coverage_keys, share)
 if panels:
     layout.chart(charts.measure_panels(panels, cols=4), f"各项指标进展_{sel.name}_{end}")
 else:

@@ -144,3 +144,21 @@ def test_a_settings_change_rebuilds_the_serving_tables_on_the_next_open(tmp_path
     wh = Warehouse(tmp_path / "wh.duckdb")
     assert wh.scalar("select count(*) from page_major_disputes") == 0
     wh.close()
+
+
+def test_reports_as_of_keeps_each_items_latest_report_up_to_a_month_reported_within_the_window():
+    import duckdb
+    con = duckdb.connect()
+    con.execute((ROOT / "warehouse" / "models" / "macros" / "reports_as_of.sql").read_text(encoding="utf-8"))
+    con.execute("create table reports as select * from (values "
+                "('I1', '220523', '2025-03', '未化解'), ('I1', '220523', '2025-04', '处置中'), "
+                "('I1', '220523', '2025-05', '已化解'), ('I1', '220500', '2025-03', '处置中'), "
+                "('I2', '220500', '2025-01', '处置中')) as t(incident_id, region_code, period, status)")
+    rows = con.sql("select incident_id, region_code, status, first_period, reported_period "
+                   "from reports_as_of('reports', 'incident_id', '2025-02', '2025-04') "
+                   "order by all").fetchall()
+    # I1 of 220523 as of 2025-04 (its 05 report is later); same id in another region is another item;
+    # I2's latest report (2025-01) is before the window's start: left out
+    assert rows == [("I1", "220500", "处置中", "2025-03", "2025-03"),
+                    ("I1", "220523", "处置中", "2025-03", "2025-04")]
+    assert len(con.sql("select * from reports_as_of('reports', 'incident_id', null, '2025-04')").fetchall()) == 3

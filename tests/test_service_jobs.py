@@ -71,15 +71,21 @@ def test_a_failing_job_is_recorded_and_does_not_raise(loaded, monkeypatch):
     assert jobs.failed_jobs(loaded) == ["backup"]
 
 
-def test_a_failed_job_is_shown_to_the_administrator_on_the_settings_page(loaded, monkeypatch):
-    from auth.viewer import PROVINCE_ADMIN
+@pytest.fixture
+def settings_page_after_a_failed_backup(loaded, monkeypatch):
+    """The settings page (not yet run) over a warehouse whose last backup run failed with 磁盘已满."""
     def broken(wh, now):
         raise OSError("磁盘已满")
     monkeypatch.setitem(jobs.JOBS, "backup", jobs.Job("backup", "整库备份（保留最近若干份）", broken))
     jobs.run_job(loaded, "backup")
     loaded.close()
     monkeypatch.setenv("MEDIATION_DB", str(loaded.path))
-    at = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+    return AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+
+
+def test_a_failed_job_is_shown_to_the_administrator_on_the_settings_page(settings_page_after_a_failed_backup):
+    from auth.viewer import PROVINCE_ADMIN
+    at = settings_page_after_a_failed_backup
     at.session_state["viewer"] = PROVINCE_ADMIN
     at.run()
     assert not at.exception, at.exception
@@ -90,15 +96,9 @@ def test_a_failed_job_is_shown_to_the_administrator_on_the_settings_page(loaded,
     assert (backup["结果"], backup["说明"], backup["下次运行"]) == ("失败", "失败原因：OSError: 磁盘已满", "—")
 
 
-def test_a_clerk_does_not_get_the_run_buttons_or_the_failure_banner(loaded, monkeypatch):
+def test_a_clerk_does_not_get_the_run_buttons_or_the_failure_banner(settings_page_after_a_failed_backup):
     from auth.viewer import Viewer
-    def broken(wh, now):
-        raise OSError("磁盘已满")
-    monkeypatch.setitem(jobs.JOBS, "backup", jobs.Job("backup", "整库备份（保留最近若干份）", broken))
-    jobs.run_job(loaded, "backup")
-    loaded.close()
-    monkeypatch.setenv("MEDIATION_DB", str(loaded.path))
-    at = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+    at = settings_page_after_a_failed_backup
     at.session_state["viewer"] = Viewer(name="tonghua_city", role="city", region_code="220500")
     at.run()
     assert (len(at.error), [b.label for b in at.button if b.label.startswith("立即运行")]) == (0, [])
