@@ -275,7 +275,7 @@ def single_threaded(wh: Warehouse) -> None:
     """Run the warehouse's DuckDB on one thread from now on: a batch is hundreds of tiny statements.
 
     DuckDB's worker threads cost more than they save on statements that touch a few hundred rows (measured on a
-    province month: ≈ 24 % less CPU for the batch, its refresh and the closing checkpoint, same wall time). The
+    province month: ≈ 20 % less CPU for the checks, writing, refresh and closing checkpoint; docs/performance.md). The
     setting is the database's, not the cursor's, and stays until the warehouse is closed: a Batch belongs to a
     process that loads (`python -m etl ingest`, the benchmarks), never to the app's shared warehouse.
     """
