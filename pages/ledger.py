@@ -129,7 +129,9 @@ if level != "region" and children.height:
 # ---------------------------------------------------------------- 三、任务清单
 st.subheader("三、任务清单（逾期任务置顶）")
 SHOW_WORDS = {"live": "在账任务", "overdue": f"只看{lg.OVERDUE}", "stale": f"只看{lg.STALE}"}
-SHOW_COUNTS = {"live": total["total"], "overdue": total["overdue"], "stale": total["stale"]}
+# the counts of the list below: the tasks this viewer may see in detail (a county clerk looking at its city sees
+# the city's totals above but only its own county's tasks here), so a count never promises rows the list hides
+SHOW_COUNTS = {v: q(lg.tasks, period, focus, show=v, limit=None).height for v in lg.SHOW}
 url_show = st.query_params.get("show") or ("overdue" if st.query_params.get("overdue") == "1" else "live")
 st.query_params.pop("overdue", None)  # the old key of 只看逾期任务: links keep working, the URL says show=overdue
 f1, f2 = st.columns([2, 3])
@@ -150,6 +152,8 @@ else:
     st.query_params["show"] = show
 step_filter = sorted(chosen_steps) or None
 tasks = q(lg.tasks, period, focus, show=show, steps=step_filter, limit=lg.TASK_LIMIT + 1)
+if SHOW_COUNTS["live"] + SHOW_COUNTS["stale"] < total["total"] + total["stale"]:
+    st.caption(f"任务清单只列出您可查看明细的地区的任务；{focus_name}其他地区的任务只计入上方合计。")
 if tasks.height == 0:
     st.info("没有符合条件的任务。", icon=":material/list_alt:")
 else:

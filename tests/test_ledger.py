@@ -217,6 +217,9 @@ def test_page_county_clerk(ledger_warehouse, monkeypatch):
     assert at.metric[0].value == "4 项"  # its unit's totals
     assert at.dataframe[0].value["region_name"].tolist() == ["辉南县"]
     assert at.dataframe[1].value["任务编号"].tolist() == ["H-02", "H-01"]
+    # the list's filter counts the rows the list can show (its own county), not the unit's totals above it
+    assert at.radio(key="ledger_show").options == ["在账任务（2）", "只看逾期（1）", "只看未更新（0）"]
+    assert any("只列出您可查看明细的地区" in c.value for c in at.caption)
 
 
 def test_page_on_empty_warehouse(empty_warehouse, monkeypatch):
