@@ -219,7 +219,10 @@ def test_choropleth_units_with_marker():
     assert data.featureidkey == "properties.code"
     assert len(data.locations) == 9  # 10 polygons minus the null 辽源
     assert "220400" not in data.locations and "229901" not in data.locations
-    assert len(_trace(fig, "no-data").locations) == 10
+    assert list(_trace(fig, "no-data").locations) == ["220400"]
+    # every boundary is sent once: the grey layer carries only the regions without a value
+    shipped = [f["properties"]["code"] for t in fig.data if t.type == "choropleth" for f in t.geojson["features"]]
+    assert sorted(shipped) == sorted(_codes(geo.load_units_geojson()))
     mk = _trace(fig, "markers")
     assert mk is not None and list(mk.marker.color) == [60.0]
     assert mk.lon[0] == geo.load_markers()["229901"]["lon"]
