@@ -136,6 +136,16 @@ def choropleth(
         cols = [label_col, value_col, *hover_cols]
         return [list(r) for r in rows.select(cols).iter_rows()]
 
+    # Each polygon goes to exactly one trace: plotly serialises a trace's whole
+    # geojson, so a grey layer under the data layer sent every boundary twice
+    # (issue 13: the boundaries were most of the map pages' payload).
+    with_data = set(poly[CODE_COL].to_list())
+    grey_feats = [f for f in feats if str(f["properties"]["code"]) not in with_data]
+    data_feats = [f for f in feats if str(f["properties"]["code"]) in with_data]
+
+    def subset(features: list) -> dict:
+        return {"type": "FeatureCollection", "features": features}
+
     fig = go.Figure()
     # Offline anchor: plotly.js fetches a world topojson from cdn.plot.ly when
     # the FIRST trace of a geo subplot has a ``locationmode`` (every choropleth
@@ -143,14 +153,14 @@ def choropleth(
     # lon/lat Scattergeo has none, so nothing is fetched (geo.visible=False
     # needs no base map).  tests/test_geo.py renders with the CDN blocked.
     fig.add_trace(go.Scattergeo(lon=[], lat=[], mode="markers", hoverinfo="skip", showlegend=False, name="offline-anchor"))
-    # Grey base layer: every polygon, so regions without data stay visible.
+    # Grey layer: the polygons without a value, so those regions stay visible.
     fig.add_trace(
         go.Choropleth(
-            geojson=geojson,
+            geojson=subset(grey_feats),
             featureidkey="properties.code",
-            locations=poly_codes,
-            z=[0] * len(poly_codes),
-            customdata=[f["properties"].get("name", "") for f in feats],
+            locations=[str(f["properties"]["code"]) for f in grey_feats],
+            z=[0] * len(grey_feats),
+            customdata=[f["properties"].get("name", "") for f in grey_feats],
             colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
             showscale=False,
             marker_line_color=BORDER_COLOR,
@@ -161,7 +171,7 @@ def choropleth(
     )
     fig.add_trace(
         go.Choropleth(
-            geojson=geojson,
+            geojson=subset(data_feats),
             featureidkey="properties.code",
             locations=poly[CODE_COL].to_list(),
             z=poly[value_col].to_list(),

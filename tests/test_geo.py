@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -54,6 +55,34 @@ def test_file_sizes(name):
     path = REF / name
     assert path.exists(), f"run tools/build_geo.py to create {name}"
     assert path.stat().st_size < MAX_BYTES
+
+
+# Issue 13: the boundaries were most of the map pages' payload (17,620 unit
+# vertices, 734-820 KiB a visit).  The province map is ~800 px over ~10°, so
+# ~0.01° simplification is below a pixel; these budgets keep it that way.
+UNITS_MAX_VERTICES, UNITS_MAX_BYTES = 4_000, 80_000
+COUNTIES_MAX_VERTICES, COUNTIES_MAX_BYTES = 12_000, 260_000
+
+
+def _vertices(fc: dict) -> int:
+    return sum(len(ring) for f in fc["features"] for _, ring in _rings(f["geometry"]))
+
+
+@pytest.mark.parametrize(
+    ("name", "max_vertices", "max_bytes"),
+    [
+        ("geo_units.geojson", UNITS_MAX_VERTICES, UNITS_MAX_BYTES),
+        ("geo_counties.geojson", COUNTIES_MAX_VERTICES, COUNTIES_MAX_BYTES),
+    ],
+)
+def test_boundaries_within_payload_budget(name, max_vertices, max_bytes):
+    path = REF / name
+    fc = json.loads(path.read_text(encoding="utf-8"))
+    assert _vertices(fc) <= max_vertices
+    assert path.stat().st_size <= max_bytes
+    # 4 decimals (~10 m) is finer than any screen shows; more digits are bytes for nothing.
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"\d\.\d{5,}", text)
 
 
 def test_units_are_the_ten_polygon_units():
@@ -190,7 +219,10 @@ def test_choropleth_units_with_marker():
     assert data.featureidkey == "properties.code"
     assert len(data.locations) == 9  # 10 polygons minus the null 辽源
     assert "220400" not in data.locations and "229901" not in data.locations
-    assert len(_trace(fig, "no-data").locations) == 10
+    assert list(_trace(fig, "no-data").locations) == ["220400"]
+    # every boundary is sent once: the grey layer carries only the regions without a value
+    shipped = [f["properties"]["code"] for t in fig.data if t.type == "choropleth" for f in t.geojson["features"]]
+    assert sorted(shipped) == sorted(_codes(geo.load_units_geojson()))
     mk = _trace(fig, "markers")
     assert mk is not None and list(mk.marker.color) == [60.0]
     assert mk.lon[0] == geo.load_markers()["229901"]["lon"]
