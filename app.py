@@ -1,9 +1,9 @@
 """吉林省劳动人事争议调解组织建设监测平台 — Streamlit entry point: page navigation over the warehouse."""
+
+import time
 from pathlib import Path
 
 import streamlit as st
-
-import time
 
 from auth import gate, login_view
 from dashboard.runtime import warehouse
@@ -46,8 +46,11 @@ def build_navigation(viewer=None) -> dict[str, list]:
     nav = {}
     admin = viewer is not None and viewer.can_manage_accounts
     for section, pages in SECTIONS.items():
-        entries = [st.Page(str(ROOT / f), title=t, icon=i, url_path=u) for f, t, i, u in pages
-                   if (ROOT / f).exists() and (admin or f not in ADMIN_ONLY)]
+        entries = [
+            st.Page(str(ROOT / f), title=t, icon=i, url_path=u)
+            for f, t, i, u in pages
+            if (ROOT / f).exists() and (admin or f not in ADMIN_ONLY)
+        ]
         if entries:
             nav[section] = entries
     return nav
@@ -80,5 +83,9 @@ else:
     page = st.navigation(build_navigation(viewer), expanded=True)  # every section visible, 账号与审计 too
     page.run()
     if sessions.store() is not None:  # one structured log line per page run of the service (service/logs.py)
-        logs.event("page", user=viewer.name, page=page.url_path or "overview",
-                   duration_ms=(time.perf_counter() - started) * 1000)
+        logs.event(
+            "page",
+            user=viewer.name,
+            page=page.url_path or "overview",
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )

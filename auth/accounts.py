@@ -7,6 +7,7 @@ Used by the CLI (`python -m etl user …`, `ingest --user`), the login page and 
 scope is the same wherever it acts: `load_scope(viewer, index)` is what both an app upload and
 `ingest --user NAME` apply.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,8 +46,9 @@ DEMO_ACCOUNTS = (
     ("demo_county", "county", "220502", "演示·通化市东昌区填报员"),
 )
 
-_PUBLIC_COLUMNS = ("name, display_name, role, region_code, is_demo, disabled, created_at, failed_attempts, "
-                   "locked_until, last_login_at")
+_PUBLIC_COLUMNS = (
+    "name, display_name, role, region_code, is_demo, disabled, created_at, failed_attempts, locked_until, last_login_at"
+)
 
 
 class AccountError(ValueError):
@@ -87,8 +89,13 @@ class LoginResult:
 
 # ---------------------------------------------------------------- settings and small helpers
 def account_settings() -> dict:
-    values = {"session_minutes": 120, "max_failed_logins": 5, "lockout_minutes": 15, "min_password_length": 8,
-              "sso_claim": "preferred_username"}
+    values = {
+        "session_minutes": 120,
+        "max_failed_logins": 5,
+        "lockout_minutes": 15,
+        "min_password_length": 8,
+        "sso_claim": "preferred_username",
+    }
     values.update(config.settings().get("accounts", {}))
     return values
 
@@ -130,7 +137,9 @@ def check_password_policy(password: str, name: str = "") -> None:
 def check_name(name: str) -> str:
     name = normalise_name(name)
     if not NAME_PATTERN.fullmatch(name):
-        raise AccountError(f"账号名“{name}”不合规：请用 2–32 个小写英文字母、数字或 _ . -，以字母或数字开头（例如 tonghua_city）。")
+        raise AccountError(
+            f"账号名“{name}”不合规：请用 2–32 个小写英文字母、数字或 _ . -，以字母或数字开头（例如 tonghua_city）。"
+        )
     return name
 
 
@@ -141,7 +150,9 @@ def _unit_list(index: RegionIndex) -> str:
 def check_region(index: RegionIndex, role: str, region_code: str | None) -> Region | None:
     """The account's region, validated against its role; AccountError (Chinese) when they do not fit."""
     if role not in ROLES:
-        raise AccountError(f"未知角色“{role}”：只能是 admin（省级管理员）、leader（省级领导）、city（市级填报员）、county（县级填报员）。")
+        raise AccountError(
+            f"未知角色“{role}”：只能是 admin（省级管理员）、leader（省级领导）、city（市级填报员）、county（县级填报员）。"
+        )
     code = (region_code or "").strip()
     if role in ("admin", "leader"):
         if code:
@@ -153,11 +164,15 @@ def check_region(index: RegionIndex, role: str, region_code: str | None) -> Regi
     if region is None:
         raise AccountError(f"未知的地区代码 {code}：请使用 6 位行政区划代码（见 warehouse/ref/regions.csv）。")
     if role == "city" and not (region.code == region.unit_code and region.kind != "province"):
-        raise AccountError(f"市级填报员的地区必须是报送单位（市、州及梅河口市、长白山管委会）的代码，"
-                           f"{code}（{region.name}）不是。可用的代码：{_unit_list(index)}。")
+        raise AccountError(
+            f"市级填报员的地区必须是报送单位（市、州及梅河口市、长白山管委会）的代码，"
+            f"{code}（{region.name}）不是。可用的代码：{_unit_list(index)}。"
+        )
     if role == "county" and region.kind not in COUNTY_KINDS:
-        raise AccountError(f"县级填报员的地区必须是县级地区（县、市辖区、县级市或开发区）的代码，"
-                           f"{code}（{region.name}）不是；市（州）一级请用 city 角色。")
+        raise AccountError(
+            f"县级填报员的地区必须是县级地区（县、市辖区、县级市或开发区）的代码，"
+            f"{code}（{region.name}）不是；市（州）一级请用 city 角色。"
+        )
     return region
 
 
@@ -196,26 +211,47 @@ def default_display_name(index: RegionIndex, role: str, region_code: str | None)
 def load_scope(viewer: Viewer, index: RegionIndex) -> LoadScope:
     """What this viewer may load — the same for an app upload and `python -m etl ingest --user NAME`."""
     if viewer.role == "admin":
-        return LoadScope(user_name=viewer.name, allowed_regions=None, scope_name="全省", city=None,
-                         review_state=review_state_for(viewer))
+        return LoadScope(
+            user_name=viewer.name,
+            allowed_regions=None,
+            scope_name="全省",
+            city=None,
+            review_state=review_state_for(viewer),
+        )
     if viewer.role == "leader":
-        return LoadScope(user_name=viewer.name, allowed_regions=set(), scope_name="只读",
-                         error=f"账号“{viewer.name}”是省级领导（只读），不能上报或入库数据。")
+        return LoadScope(
+            user_name=viewer.name,
+            allowed_regions=set(),
+            scope_name="只读",
+            error=f"账号“{viewer.name}”是省级领导（只读），不能上报或入库数据。",
+        )
     allowed = viewer.load_regions(index)
     unit = index.get(viewer.unit_code(index) or "")
     if not allowed or unit is None:
-        return LoadScope(user_name=viewer.name, allowed_regions=set(), scope_name="",
-                         error=f"账号“{viewer.name}”的地区 {viewer.region_code} 在地区表中不存在，无法确定填报范围。")
-    return LoadScope(user_name=viewer.name, allowed_regions=set(allowed), scope_name=scope_name(viewer, index),
-                     city=unit, review_state=review_state_for(viewer))
+        return LoadScope(
+            user_name=viewer.name,
+            allowed_regions=set(),
+            scope_name="",
+            error=f"账号“{viewer.name}”的地区 {viewer.region_code} 在地区表中不存在，无法确定填报范围。",
+        )
+    return LoadScope(
+        user_name=viewer.name,
+        allowed_regions=set(allowed),
+        scope_name=scope_name(viewer, index),
+        city=unit,
+        review_state=review_state_for(viewer),
+    )
 
 
 def scope_for_user(wh, user: str) -> LoadScope:
     """The load scope of a named account (etl/scope.py's resolve_user_scope calls this)."""
     account = get_account(wh, user)
     if account is None:
-        return LoadScope(user_name=normalise_name(user), allowed_regions=set(),
-                         error=f"没有名为“{normalise_name(user)}”的账号。请用 python -m etl user list 查看现有账号。")
+        return LoadScope(
+            user_name=normalise_name(user),
+            allowed_regions=set(),
+            error=f"没有名为“{normalise_name(user)}”的账号。请用 python -m etl user list 查看现有账号。",
+        )
     if account.disabled:
         return LoadScope(user_name=account.name, allowed_regions=set(), error=f"账号“{account.name}”已停用，不能入库。")
     return load_scope(account.viewer(), wh.region_index())
@@ -223,10 +259,18 @@ def scope_for_user(wh, user: str) -> LoadScope:
 
 # ---------------------------------------------------------------- reading
 def _account(row: dict) -> Account:
-    return Account(name=row["name"], display_name=row["display_name"], role=row["role"], region_code=row["region_code"],
-                   is_demo=bool(row["is_demo"]), disabled=bool(row["disabled"]), created_at=row["created_at"],
-                   failed_attempts=int(row["failed_attempts"] or 0), locked_until=row["locked_until"],
-                   last_login_at=row["last_login_at"])
+    return Account(
+        name=row["name"],
+        display_name=row["display_name"],
+        role=row["role"],
+        region_code=row["region_code"],
+        is_demo=bool(row["is_demo"]),
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+        failed_attempts=int(row["failed_attempts"] or 0),
+        locked_until=row["locked_until"],
+        last_login_at=row["last_login_at"],
+    )
 
 
 def get_account(wh, name: str) -> Account | None:
@@ -235,9 +279,11 @@ def get_account(wh, name: str) -> Account | None:
 
 
 def list_accounts(wh) -> list[Account]:
-    rows = wh.query(f"select {_PUBLIC_COLUMNS} from accounts order by is_demo, "
-                     "case role when 'admin' then 1 when 'leader' then 2 when 'city' then 3 else 4 end, "
-                     "region_code nulls first, name").to_dicts()
+    rows = wh.query(
+        f"select {_PUBLIC_COLUMNS} from accounts order by is_demo, "
+        "case role when 'admin' then 1 when 'leader' then 2 when 'city' then 3 else 4 end, "
+        "region_code nulls first, name"
+    ).to_dicts()
     return [_account(r) for r in rows]
 
 
@@ -254,19 +300,35 @@ def account_rows(wh, now: dt.datetime | None = None) -> list[dict]:
     out = []
     for a in list_accounts(wh):
         status = "已停用" if a.disabled else (f"锁定至 {a.locked_until:%H:%M}" if a.locked(now) else "正常")
-        out.append({"账号": a.name, "名称": a.display_name, "角色": ROLE_LABELS.get(a.role, a.role),
-                    "地区": region_label(index, a.region_code), "状态": status, "演示账号": "是" if a.is_demo else "",
-                    "创建时间": f"{a.created_at:%Y-%m-%d %H:%M}",
-                    "最近登录": f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录"})
+        out.append(
+            {
+                "账号": a.name,
+                "名称": a.display_name,
+                "角色": ROLE_LABELS.get(a.role, a.role),
+                "地区": region_label(index, a.region_code),
+                "状态": status,
+                "演示账号": "是" if a.is_demo else "",
+                "创建时间": f"{a.created_at:%Y-%m-%d %H:%M}",
+                "最近登录": f"{a.last_login_at:%Y-%m-%d %H:%M}" if a.last_login_at else "从未登录",
+            }
+        )
     return out
 
 
 def demo_accounts(wh) -> list[dict]:
     """Enabled demo accounts with their known password, for the login page."""
     index = wh.region_index()
-    return [{"name": a.name, "password": DEMO_PASSWORD, "display_name": a.display_name,
-             "role": ROLE_LABELS.get(a.role, a.role), "region": region_label(index, a.region_code)}
-            for a in list_accounts(wh) if a.is_demo and not a.disabled]
+    return [
+        {
+            "name": a.name,
+            "password": DEMO_PASSWORD,
+            "display_name": a.display_name,
+            "role": ROLE_LABELS.get(a.role, a.role),
+            "region": region_label(index, a.region_code),
+        }
+        for a in list_accounts(wh)
+        if a.is_demo and not a.disabled
+    ]
 
 
 def has_accounts(wh) -> bool:
@@ -274,8 +336,18 @@ def has_accounts(wh) -> bool:
 
 
 # ---------------------------------------------------------------- changing accounts
-def add_account(wh, name: str, *, role: str, password: str, actor: str, region_code: str | None = None,
-                display_name: str | None = None, is_demo: bool = False, now: dt.datetime | None = None) -> Account:
+def add_account(
+    wh,
+    name: str,
+    *,
+    role: str,
+    password: str,
+    actor: str,
+    region_code: str | None = None,
+    display_name: str | None = None,
+    is_demo: bool = False,
+    now: dt.datetime | None = None,
+) -> Account:
     name = check_name(name)
     index = wh.region_index()
     region = check_region(index, role, region_code)
@@ -288,11 +360,18 @@ def add_account(wh, name: str, *, role: str, password: str, actor: str, region_c
     password_hash = hash_password(password)
     now = now or _now()
     with wh.write() as cur:
-        cur.execute("insert into accounts (name, display_name, role, region_code, password_hash, is_demo, disabled, "
-                    "created_at, failed_attempts) values (?, ?, ?, ?, ?, ?, false, ?, 0)",
-                    [name, display, role, region.code if region else None, password_hash, is_demo, now]).fetchall()
-        wh.audit(cur, actor, "account_add", name, {"role": role, "region_code": region.code if region else None,
-                                                   "display_name": display, "is_demo": is_demo})
+        cur.execute(
+            "insert into accounts (name, display_name, role, region_code, password_hash, is_demo, disabled, "
+            "created_at, failed_attempts) values (?, ?, ?, ?, ?, ?, false, ?, 0)",
+            [name, display, role, region.code if region else None, password_hash, is_demo, now],
+        ).fetchall()
+        wh.audit(
+            cur,
+            actor,
+            "account_add",
+            name,
+            {"role": role, "region_code": region.code if region else None, "display_name": display, "is_demo": is_demo},
+        )
     return get_account(wh, name)
 
 
@@ -317,7 +396,9 @@ def disable_account(wh, name: str, *, actor: str) -> Account:
         raise AccountError("不能停用最后一个可用的省级管理员账号：请先创建另一个管理员账号。")
     with wh.write() as cur:
         cur.execute("update accounts set disabled = true where name = ?", [account.name]).fetchall()
-        wh.audit(cur, actor, "account_disable", account.name, {"role": account.role, "region_code": account.region_code})
+        wh.audit(
+            cur, actor, "account_disable", account.name, {"role": account.role, "region_code": account.region_code}
+        )
     sessions.revoke_user(account.name, "account_disabled")  # signed out everywhere at once (cookie sessions)
     return get_account(wh, account.name)
 
@@ -327,8 +408,10 @@ def enable_account(wh, name: str, *, actor: str) -> Account:
     if not account.disabled:
         raise AccountError(f"账号“{account.name}”没有停用，无需启用。")
     with wh.write() as cur:
-        cur.execute("update accounts set disabled = false, failed_attempts = 0, locked_until = null where name = ?",
-                    [account.name]).fetchall()
+        cur.execute(
+            "update accounts set disabled = false, failed_attempts = 0, locked_until = null where name = ?",
+            [account.name],
+        ).fetchall()
         wh.audit(cur, actor, "account_enable", account.name, {"role": account.role, "region_code": account.region_code})
     return get_account(wh, account.name)
 
@@ -339,8 +422,11 @@ def reset_password(wh, name: str, password: str, *, actor: str) -> Account:
     check_password_policy(password, account.name)
     password_hash = hash_password(password)
     with wh.write() as cur:
-        cur.execute("update accounts set password_hash = ?, failed_attempts = 0, locked_until = null, is_demo = false "
-                    "where name = ?", [password_hash, account.name]).fetchall()
+        cur.execute(
+            "update accounts set password_hash = ?, failed_attempts = 0, locked_until = null, is_demo = false "
+            "where name = ?",
+            [password_hash, account.name],
+        ).fetchall()
         wh.audit(cur, actor, "password_reset", account.name, {"was_demo": account.is_demo})
     sessions.revoke_user(account.name, "password_reset")  # whoever knew the old password is signed out now
     return get_account(wh, account.name)
@@ -349,22 +435,33 @@ def reset_password(wh, name: str, password: str, *, actor: str) -> Account:
 def unlock_account(wh, name: str, *, actor: str) -> Account:
     account = _require(wh, name)
     with wh.write() as cur:
-        cur.execute("update accounts set failed_attempts = 0, locked_until = null where name = ?", [account.name]).fetchall()
+        cur.execute(
+            "update accounts set failed_attempts = 0, locked_until = null where name = ?", [account.name]
+        ).fetchall()
         wh.audit(cur, actor, "account_unlock", account.name, {})
     return get_account(wh, account.name)
 
 
 def ensure_demo_accounts(wh, *, actor: str) -> tuple[list[str], str | None]:
     """Create the missing demo accounts (idempotent). Refused on a real installation (an enabled non-demo admin)."""
-    real_admins = wh.query("select name from accounts where role = 'admin' and not is_demo and not disabled "
-                           "order by name")["name"].to_list()
+    real_admins = wh.query(
+        "select name from accounts where role = 'admin' and not is_demo and not disabled order by name"
+    )["name"].to_list()
     if real_admins:
         return [], (f"此数据仓库已有正式管理员账号（{'、'.join(real_admins)}），视为正式安装，不创建演示账号。")
     created = []
     for name, role, region, display in DEMO_ACCOUNTS:
         if get_account(wh, name) is None:
-            add_account(wh, name, role=role, region_code=region, password=DEMO_PASSWORD, display_name=display,
-                        is_demo=True, actor=actor)
+            add_account(
+                wh,
+                name,
+                role=role,
+                region_code=region,
+                password=DEMO_PASSWORD,
+                display_name=display,
+                is_demo=True,
+                actor=actor,
+            )
             created.append(name)
     return created, None
 
@@ -387,35 +484,68 @@ def authenticate(wh, name: str, password: str, *, now: dt.datetime | None = None
     account = _account(rows[0])
     if account.locked(now):
         with wh.write() as cur:
-            wh.audit(cur, account.name, "login_refused", account.name, {"reason": "locked", "until": account.locked_until, "via": via})
-        return LoginResult("locked", f"该账号因连续输错密码已被锁定，请在 {account.locked_until:%H:%M} 之后再试，或请省级管理员解除锁定。",
-                           locked_until=account.locked_until)
+            wh.audit(
+                cur,
+                account.name,
+                "login_refused",
+                account.name,
+                {"reason": "locked", "until": account.locked_until, "via": via},
+            )
+        return LoginResult(
+            "locked",
+            f"该账号因连续输错密码已被锁定，请在 {account.locked_until:%H:%M} 之后再试，或请省级管理员解除锁定。",
+            locked_until=account.locked_until,
+        )
     if not _verify(password_hash, password):
         attempts = account.failed_attempts + 1
         limit = int(settings["max_failed_logins"])
         with wh.write() as cur:
             if attempts >= limit:
                 until = now + dt.timedelta(minutes=int(settings["lockout_minutes"]))
-                cur.execute("update accounts set failed_attempts = 0, locked_until = ? where name = ?", [until, account.name]).fetchall()
-                wh.audit(cur, account.name, "account_locked", account.name, {"attempts": attempts, "until": until, "via": via})
+                cur.execute(
+                    "update accounts set failed_attempts = 0, locked_until = ? where name = ?", [until, account.name]
+                ).fetchall()
+                wh.audit(
+                    cur,
+                    account.name,
+                    "account_locked",
+                    account.name,
+                    {"attempts": attempts, "until": until, "via": via},
+                )
             else:
-                cur.execute("update accounts set failed_attempts = ? where name = ?", [attempts, account.name]).fetchall()
+                cur.execute(
+                    "update accounts set failed_attempts = ? where name = ?", [attempts, account.name]
+                ).fetchall()
                 wh.audit(cur, account.name, "login_failed", account.name, {"attempt": attempts, "via": via})
         if attempts >= limit:
-            return LoginResult("locked", f"连续 {limit} 次密码错误，账号已锁定 {settings['lockout_minutes']} 分钟"
-                                         f"（至 {until:%H:%M}）。如忘记密码，请联系省级管理员重置。", locked_until=until)
-        return LoginResult("invalid", f"{GENERIC_FAILURE}连续输错 {limit} 次将锁定 {settings['lockout_minutes']} 分钟。")
+            return LoginResult(
+                "locked",
+                f"连续 {limit} 次密码错误，账号已锁定 {settings['lockout_minutes']} 分钟"
+                f"（至 {until:%H:%M}）。如忘记密码，请联系省级管理员重置。",
+                locked_until=until,
+            )
+        return LoginResult(
+            "invalid", f"{GENERIC_FAILURE}连续输错 {limit} 次将锁定 {settings['lockout_minutes']} 分钟。"
+        )
     if account.disabled:
         with wh.write() as cur:
             wh.audit(cur, account.name, "login_refused", account.name, {"reason": "disabled", "via": via})
         return LoginResult("disabled", "该账号已停用。如需继续使用，请联系省级管理员。")
     new_hash = hash_password(password) if _HASHER.check_needs_rehash(password_hash) else None
     with wh.write() as cur:
-        cur.execute("update accounts set failed_attempts = 0, locked_until = null, last_login_at = ? where name = ?",
-                    [now, account.name]).fetchall()
+        cur.execute(
+            "update accounts set failed_attempts = 0, locked_until = null, last_login_at = ? where name = ?",
+            [now, account.name],
+        ).fetchall()
         if new_hash:
             cur.execute("update accounts set password_hash = ? where name = ?", [new_hash, account.name]).fetchall()
-        wh.audit(cur, account.name, "login", account.name, {"via": via, "role": account.role, "region_code": account.region_code})
+        wh.audit(
+            cur,
+            account.name,
+            "login",
+            account.name,
+            {"via": via, "role": account.role, "region_code": account.region_code},
+        )
     return LoginResult("ok", viewer=account.viewer())
 
 
@@ -433,7 +563,13 @@ def sso_sign_in(wh, claim_value: str | None) -> LoginResult:
         return LoginResult("disabled", "该账号已停用。如需继续使用，请联系省级管理员。")
     with wh.write() as cur:
         cur.execute("update accounts set last_login_at = ? where name = ?", [_now(), account.name]).fetchall()
-        wh.audit(cur, account.name, "login", account.name, {"via": "sso", "role": account.role, "region_code": account.region_code})
+        wh.audit(
+            cur,
+            account.name,
+            "login",
+            account.name,
+            {"via": "sso", "role": account.role, "region_code": account.region_code},
+        )
     return LoginResult("ok", viewer=account.viewer())
 
 

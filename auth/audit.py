@@ -9,6 +9,7 @@ Action keys used across the project (label shown to administrators):
   job_run                                                                 — scheduled jobs (service/jobs.py)
 The Chinese word of each action and of each detail key lives in warehouse/labels.py (AUDIT_*).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,13 +19,25 @@ import polars as pl
 import xlsxwriter
 
 from auth.sanitize import neutralise_cell
-from warehouse.labels import (AUDIT_ACTIONS, AUDIT_DETAIL_KEYS, AUDIT_DETAIL_VALUES, FORM_SHORT, SIGNAL_LEVEL,
-                              SIGNAL_STATUS)
+from warehouse.labels import (
+    AUDIT_ACTIONS,
+    AUDIT_DETAIL_KEYS,
+    AUDIT_DETAIL_VALUES,
+    FORM_SHORT,
+    SIGNAL_LEVEL,
+    SIGNAL_STATUS,
+)
 
 ACTION_LABELS = AUDIT_ACTIONS  # the catalogue lives in warehouse/labels.py
 
-COLUMNS = {"logged_at": "时间", "actor": "操作人", "action_label": "操作", "target": "对象", "summary": "说明",
-           "detail": "原始记录"}
+COLUMNS = {
+    "logged_at": "时间",
+    "actor": "操作人",
+    "action_label": "操作",
+    "target": "对象",
+    "summary": "说明",
+    "detail": "原始记录",
+}
 
 _VALUE_LABELS = AUDIT_DETAIL_VALUES
 _KEY_LABELS = AUDIT_DETAIL_KEYS
@@ -33,6 +46,7 @@ _SKIP_KEYS = {"sha256"}
 
 def _region(code) -> str:
     from etl.regions import reference_index
+
     region = reference_index().get(str(code))
     return f"{region.name}（{code}）" if region else str(code)
 
@@ -41,6 +55,7 @@ def _value(key: str, value) -> str:
     """One detail value in words: codes named (role, region, form, level, status, rule), structures flattened."""
     from auth.viewer import ROLE_LABELS
     from warehouse.signals import RULES
+
     if key == "role":
         return ROLE_LABELS.get(value, value)
     if key in ("region_code", "region"):
@@ -54,8 +69,12 @@ def _value(key: str, value) -> str:
     if key == "rule":
         return f"{value} {RULES[value]}" if value in RULES else str(value)
     if key == "now_shown" and isinstance(value, dict):  # region → the version shown after a return (None = nothing)
-        return "，".join(f"{_region(code)} {'上一审核通过版本' if version else '暂无数据'}"
-                        for code, version in value.items()) or "无变化"
+        return (
+            "，".join(
+                f"{_region(code)} {'上一审核通过版本' if version else '暂无数据'}" for code, version in value.items()
+            )
+            or "无变化"
+        )
     if key == "regions" and isinstance(value, list):
         names = [_region(v) for v in value]
         return "、".join(names) if len(names) <= 3 else f"{names[0]} 等 {len(names)} 个"
@@ -77,6 +96,7 @@ def _value(key: str, value) -> str:
 def describe(detail: str | None) -> str:
     """A Chinese one-line reading of an audit detail (JSON object): keys and coded values in words."""
     import json
+
     try:
         values = json.loads(detail) if detail else {}
     except ValueError:
@@ -103,10 +123,18 @@ def actions(wh) -> list[str]:
     return wh.query("select distinct action from audit_log order by action")["action"].to_list()
 
 
-def query_audit(wh, *, start: dt.date | None = None, end: dt.date | None = None, actor: str | None = None,
-                action: str | None = None, limit: int = 5000) -> pl.DataFrame:
+def query_audit(
+    wh,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 5000,
+) -> pl.DataFrame:
     """Audit rows, newest first, filtered by day range (inclusive), actor and action (all bound parameters)."""
-    frame = wh.query("""
+    frame = wh.query(
+        """
         select logged_at, actor, action, target, detail
         from audit_log
         where ($start::date is null or logged_at >= $start::date)
@@ -115,10 +143,13 @@ def query_audit(wh, *, start: dt.date | None = None, end: dt.date | None = None,
           and ($action::varchar is null or action = $action)
         order by logged_at desc, actor, action
         limit $limit
-    """, {"start": start, "end": end, "actor": actor or None, "action": action or None, "limit": int(limit)})
+    """,
+        {"start": start, "end": end, "actor": actor or None, "action": action or None, "limit": int(limit)},
+    )
     return frame.with_columns(
         pl.col("action").map_elements(action_label, return_dtype=pl.Utf8).alias("action_label"),
-        pl.col("detail").map_elements(describe, return_dtype=pl.Utf8).alias("summary"))
+        pl.col("detail").map_elements(describe, return_dtype=pl.Utf8).alias("summary"),
+    )
 
 
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -130,8 +161,9 @@ def audit_xlsx(frame: pl.DataFrame) -> bytes:
     """The filtered audit rows as an .xlsx (every text cell neutralised against formula injection)."""
     shown = display_frame(frame)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     sheet = book.add_worksheet("审计日志")
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})

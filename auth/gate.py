@@ -12,6 +12,7 @@ Run as the service (serve.py), sign-in is the service's /login route and its ses
 the gate finds the account by the cookie on every run, so F5, a new tab or a pasted link stay signed in; signing
 out is a POST to /logout. Under `streamlit run app.py` and AppTest the per-connection sign-in below still applies.
 """
+
 from __future__ import annotations
 
 import time
@@ -149,12 +150,15 @@ def _cookie_viewer(wh, store: sessions.SessionStore) -> Viewer | None:
 def login_url(path: str = "", params: dict | None = None) -> str:
     """/login?next=<this page with its filters> (the service's sign-in page)."""
     from urllib.parse import quote, urlencode
+
     target = "/" + path.strip("/") + (f"?{urlencode(params)}" if params else "")
     return f"/login?next={quote(sessions.safe_next(target), safe='')}"
 
 
 def login_page(root: Path) -> st.Page:
-    return st.Page(str(root / "pages" / "login.py"), title="登录", icon=":material/login:", url_path="login", default=True)
+    return st.Page(
+        str(root / "pages" / "login.py"), title="登录", icon=":material/login:", url_path="login", default=True
+    )
 
 
 def sidebar(wh, viewer: Viewer) -> None:
@@ -167,8 +171,14 @@ def sidebar(wh, viewer: Viewer) -> None:
         if session is not None:  # the service: a real POST to /logout carrying the session's CSRF token
             st.html(_logout_form(session.csrf))
         else:
-            st.button("退出登录", icon=":material/logout:", key="auth_logout", use_container_width=True,
-                      on_click=sign_out, args=(wh, "user"))  # a callback: signed out before anything is drawn
+            st.button(
+                "退出登录",
+                icon=":material/logout:",
+                key="auth_logout",
+                use_container_width=True,
+                on_click=sign_out,
+                args=(wh, "user"),
+            )  # a callback: signed out before anything is drawn
         if viewer.can_manage_accounts:
             _failed_jobs(wh)
         _idle_watch()
@@ -177,19 +187,25 @@ def sidebar(wh, viewer: Viewer) -> None:
 
 def _logout_form(csrf: str) -> str:
     from html import escape
-    return ('<form method="post" action="/logout" style="margin:0">'
-            f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
-            '<button type="submit" style="width:100%;padding:6px 12px;border:1px solid rgba(49,51,63,0.2);'
-            'border-radius:8px;background:#fff;cursor:pointer;font-size:15px">退出登录</button></form>')
+
+    return (
+        '<form method="post" action="/logout" style="margin:0">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        '<button type="submit" style="width:100%;padding:6px 12px;border:1px solid rgba(49,51,63,0.2);'
+        'border-radius:8px;background:#fff;cursor:pointer;font-size:15px">退出登录</button></form>'
+    )
 
 
 def _failed_jobs(wh) -> None:
     """Administrators see a failed scheduled job on every page until a later run succeeds."""
     from service import jobs
+
     failed = jobs.failed_jobs(wh)
     if failed:
-        st.error("定时任务失败：" + "、".join(jobs.JOBS[j].label for j in failed) + "。详见“参数设置”页的任务列表。",
-                 icon=":material/error:")
+        st.error(
+            "定时任务失败：" + "、".join(jobs.JOBS[j].label for j in failed) + "。详见“参数设置”页的任务列表。",
+            icon=":material/error:",
+        )
 
 
 @st.fragment(run_every=60)
@@ -201,6 +217,7 @@ def _idle_watch() -> None:
             st.rerun(scope="app")
         return
     info = st.session_state.get(LOGIN_KEY)
-    if isinstance(info, dict) and is_expired(info["last_seen"], time.time(),
-                                              float(accounts.account_settings()["session_minutes"])):
+    if isinstance(info, dict) and is_expired(
+        info["last_seen"], time.time(), float(accounts.account_settings()["session_minutes"])
+    ):
         st.rerun(scope="app")

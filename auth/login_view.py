@@ -1,5 +1,6 @@
 """The sign-in form and the demo accounts: the 登录 page, and what app.py shows a signed-out visitor
 whatever page their URL names (the URL stays, so the same view opens right after signing in)."""
+
 import streamlit as st
 
 from auth import accounts, gate
@@ -18,13 +19,11 @@ def render(wh) -> None:
         _, middle, _ = st.columns([1, 1.6, 1])
         side = None
 
-
     def _signed_in(result: accounts.LoginResult) -> None:
         if result.ok:
             gate.sign_in(result.viewer)
             st.rerun()
         st.error(result.message, icon=":material/lock:")
-
 
     with middle:
         notice = gate.pop_notice()
@@ -38,8 +37,10 @@ def render(wh) -> None:
             submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
         if submitted:
             _signed_in(accounts.authenticate(wh, name, password))
-        st.caption(f"连续输错 {accounts.account_settings()['max_failed_logins']} 次密码，账号将锁定 "
-                   f"{accounts.account_settings()['lockout_minutes']} 分钟。忘记密码请联系省级管理员重置。")
+        st.caption(
+            f"连续输错 {accounts.account_settings()['max_failed_logins']} 次密码，账号将锁定 "
+            f"{accounts.account_settings()['lockout_minutes']} 分钟。忘记密码请联系省级管理员重置。"
+        )
 
         if gate.sso_configured():
             refused = st.session_state.get("auth_sso_refused")
@@ -49,23 +50,35 @@ def render(wh) -> None:
                     st.session_state.pop("auth_sso_refused", None)
                     st.logout()
             else:
-                st.button("使用统一身份认证登录", key="sso_login", on_click=st.login, use_container_width=True,
-                          icon=":material/badge:")
+                st.button(
+                    "使用统一身份认证登录",
+                    key="sso_login",
+                    on_click=st.login,
+                    use_container_width=True,
+                    icon=":material/badge:",
+                )
 
         if not demo and not accounts.has_accounts(wh):
-            st.info("尚未创建任何账号。请在服务器上运行以下命令创建第一个省级管理员账号，然后用它登录并创建其他账号：",
-                    icon=":material/person_add:")
+            st.info(
+                "尚未创建任何账号。请在服务器上运行以下命令创建第一个省级管理员账号，然后用它登录并创建其他账号：",
+                icon=":material/person_add:",
+            )
             st.code("python -m etl user add 账号名 --role admin", language="bash")
 
     if side is not None:
         with side, st.container(border=True):
             st.subheader("演示账号")
-            st.warning(f"以下为**演示账号**，密码公开（均为 `{accounts.DEMO_PASSWORD}`），只在演示数据上使用。"
-                       "正式使用前请由管理员在“账号与审计”页面停用。", icon=":material/science:")
+            st.warning(
+                f"以下为**演示账号**，密码公开（均为 `{accounts.DEMO_PASSWORD}`），只在演示数据上使用。"
+                "正式使用前请由管理员在“账号与审计”页面停用。",
+                icon=":material/science:",
+            )
             for i, row in enumerate(demo):
                 c1, c2 = st.columns([3, 2], vertical_alignment="center")
-                c1.markdown(f":orange-badge[演示账号] **{md_escape(row['role'])}** · {md_escape(row['region'])}  \n"
-                            f"账号 `{row['name']}`　密码 `{row['password']}`")
+                c1.markdown(
+                    f":orange-badge[演示账号] **{md_escape(row['role'])}** · {md_escape(row['region'])}  \n"
+                    f"账号 `{row['name']}`　密码 `{row['password']}`"
+                )
                 if c2.button("以此身份登录", key=f"demo_login_{i}", use_container_width=True):
                     with middle:
                         _signed_in(accounts.authenticate(wh, row["name"], row["password"], via="demo_button"))

@@ -7,6 +7,7 @@
   HTML in an employer name or note show as the characters typed. Prefer st.dataframe / st.text, which never
   interpret their content; never pass user text with unsafe_allow_html=True.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,8 @@ def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
     pattern = "^[=+\\-@\t\r]"
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text_columns)
+        for c in text_columns
+    )
 
 
 def md_escape(text) -> str:

@@ -24,6 +24,7 @@ The SQL text never depends on the viewer (the scope is bound as parameters), so 
 
 For `$name` (dict) parameters use `region_filter_named()` / `region_named_params()` (and the unit variants).
 """
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 
 Scopes are enforced where data is read and loaded (query layer, ingest), never only by hiding widgets.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -22,6 +22,7 @@ Goals: sign-in → settled 总览 ≤ 2.5 s (idle machine) and ≤ 0.8 × the ba
 a filter change ≤ 1 s. Results: bench/results/<name>.json. Timings depend on the machine's load: the load
 average is recorded with them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,11 +38,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, RESULTS, machine
+from common import RESULTS, ROOT, machine
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PAGES = ["组织建设", "调解成效", "重大集体争议", "风险预警", "工作台账", "报送情况", "总览"]
 GOALS = {"sign_in_s": 2.5, "sign_in_vs_bare": 0.8, "page_click_s": 1.5, "filter_change_s": 1.0}
 TIMEOUT_MS = 60_000
@@ -107,9 +115,27 @@ class Server:
     def __init__(self, script: Path, port: int, env: dict | None = None, health: str = "/_stcore/health"):
         self.port, self.lines = port, []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.headless",
-             "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -118,7 +144,7 @@ class Server:
                 return
             except Exception:  # noqa: BLE001 - not up yet
                 if self.proc.poll() is not None:
-                    raise SystemExit(f"server {script.name} stopped:\n" + "\n".join(self.lines[-30:]))
+                    raise SystemExit(f"server {script.name} stopped:\n" + "\n".join(self.lines[-30:])) from None
                 time.sleep(0.3)
         self.stop()
         raise SystemExit(f"server {script.name} did not answer on port {port}")
@@ -178,8 +204,11 @@ def bare_open(browser, url: str) -> dict:
     started = time.perf_counter()
     probe.page.goto(url, wait_until="commit")
     seconds = probe.settle("空白页面", started)
-    result = {"cold_open_s": round(seconds, 3), "ws_kib": round(probe.received / 1024, 1),
-              "phases": probe.page.evaluate(PHASES)}
+    result = {
+        "cold_open_s": round(seconds, 3),
+        "ws_kib": round(probe.received / 1024, 1),
+        "phases": probe.page.evaluate(PHASES),
+    }
     context.close()
     return result
 
@@ -208,12 +237,16 @@ def app_session(browser, base: str, server: Server) -> dict:
         started = time.perf_counter()
         link.click()
         seconds = probe.settle(title, started)
-        out["pages"][title] = {"click_s": round(seconds, 3), "ws_kib": round(probe.received / 1024, 1),
-                               "script_ms": [e.get("duration_ms") for e in server.page_events(mark)],
-                               "charts": page.locator('[data-testid="stPlotlyChart"]').count()}
+        out["pages"][title] = {
+            "click_s": round(seconds, 3),
+            "ws_kib": round(probe.received / 1024, 1),
+            "script_ms": [e.get("duration_ms") for e in server.page_events(mark)],
+            "charts": page.locator('[data-testid="stPlotlyChart"]').count(),
+        }
     # a filter change on 总览: 地区 → 长春市 (the sidebar selectbox; the page reruns with the new scope)
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has=page.locator('[data-testid="stWidgetLabel"]', has_text="地区"))
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text="地区")
+    )
     box.click()
     page.keyboard.type("长春市")
     option = page.locator('[role="option"]').filter(has_text="长春市").first
@@ -235,15 +268,24 @@ def summarise(bare: list[dict], sessions: list[dict]) -> dict:
     sign_in = med(s["sign_in_s"] for s in sessions)
     pages = {t: med(s["pages"][t]["click_s"] for s in sessions) for t in PAGES}
     filt = med(s["filter_change_s"] for s in sessions)
-    return {"bare_cold_open_s": round(bare_s, 3), "sign_in_s": round(sign_in, 3),
-            "sign_in_vs_bare": round(sign_in / bare_s, 2), "page_click_s": {t: round(v, 3) for t, v in pages.items()},
-            "page_click_max_s": round(max(pages.values()), 3), "filter_change_s": round(filt, 3),
-            "first_run": {"sign_in_s": sessions[0]["sign_in_s"],
-                          "page_click_max_s": max(p["click_s"] for p in sessions[0]["pages"].values())},
-            "goals_met": {"sign_in_s": sign_in <= GOALS["sign_in_s"],
-                          "sign_in_vs_bare": sign_in / bare_s <= GOALS["sign_in_vs_bare"],
-                          "page_click_s": max(pages.values()) <= GOALS["page_click_s"],
-                          "filter_change_s": filt <= GOALS["filter_change_s"]}}
+    return {
+        "bare_cold_open_s": round(bare_s, 3),
+        "sign_in_s": round(sign_in, 3),
+        "sign_in_vs_bare": round(sign_in / bare_s, 2),
+        "page_click_s": {t: round(v, 3) for t, v in pages.items()},
+        "page_click_max_s": round(max(pages.values()), 3),
+        "filter_change_s": round(filt, 3),
+        "first_run": {
+            "sign_in_s": sessions[0]["sign_in_s"],
+            "page_click_max_s": max(p["click_s"] for p in sessions[0]["pages"].values()),
+        },
+        "goals_met": {
+            "sign_in_s": sign_in <= GOALS["sign_in_s"],
+            "sign_in_vs_bare": sign_in / bare_s <= GOALS["sign_in_vs_bare"],
+            "page_click_s": max(pages.values()) <= GOALS["page_click_s"],
+            "filter_change_s": filt <= GOALS["filter_change_s"],
+        },
+    }
 
 
 def main() -> None:
@@ -254,8 +296,11 @@ def main() -> None:
     parser.add_argument("--bare-port", type=int, default=8762)
     parser.add_argument("--name", default="browser", help="results file bench/results/<name>.json")
     parser.add_argument("--label", default="demo warehouse", help="what the warehouse is, for the results")
-    parser.add_argument("--without-preload", action="store_true",
-                        help="start the service with MEDIATION_PRELOAD=0 (no prefetch / modulepreload hints), to compare")
+    parser.add_argument(
+        "--without-preload",
+        action="store_true",
+        help="start the service with MEDIATION_PRELOAD=0 (no prefetch / modulepreload hints), to compare",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -263,9 +308,16 @@ def main() -> None:
     (work / "bare.py").write_text(BARE_APP, encoding="utf-8")
     load_before = os.getloadavg()
     bare_server = Server(work / "bare.py", args.bare_port)
-    app_server = Server(ROOT / "serve.py", args.port, health="/healthz",
-                        env={"MEDIATION_DEMO": "1", "MEDIATION_DB": str(Path(args.db).resolve()),
-                             "MEDIATION_PRELOAD": "0" if args.without_preload else "1"})
+    app_server = Server(
+        ROOT / "serve.py",
+        args.port,
+        health="/healthz",
+        env={
+            "MEDIATION_DEMO": "1",
+            "MEDIATION_DB": str(Path(args.db).resolve()),
+            "MEDIATION_PRELOAD": "0" if args.without_preload else "1",
+        },
+    )
     bare, sessions = [], []
     try:
         with sync_playwright() as pw:
@@ -274,22 +326,36 @@ def main() -> None:
                 bare.append(bare_open(browser, f"http://127.0.0.1:{args.bare_port}/"))
                 sessions.append(app_session(browser, f"http://127.0.0.1:{args.port}", app_server))
                 s = sessions[-1]
-                print(f"  run {n + 1}: bare {bare[-1]['cold_open_s']:.2f} s · sign-in → 总览 {s['sign_in_s']:.2f} s · "
-                      + " · ".join(f"{t} {p['click_s']:.2f}" for t, p in s["pages"].items())
-                      + f" · filter {s['filter_change_s']:.2f} s (load {os.getloadavg()[0]:.2f})", flush=True)
+                print(
+                    f"  run {n + 1}: bare {bare[-1]['cold_open_s']:.2f} s · sign-in → 总览 {s['sign_in_s']:.2f} s · "
+                    + " · ".join(f"{t} {p['click_s']:.2f}" for t, p in s["pages"].items())
+                    + f" · filter {s['filter_change_s']:.2f} s (load {os.getloadavg()[0]:.2f})",
+                    flush=True,
+                )
             browser.close()
     finally:
         app_server.stop()
         bare_server.stop()
     summary = summarise(bare, sessions)
-    result = {"benchmark": args.name, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-              "command": f"python bench/browser.py --db {args.db} --runs {args.runs} --name {args.name}"
-                         + (" --without-preload" if args.without_preload else ""),
-              "warehouse": args.label, "preload_hints": not args.without_preload, "goals": GOALS, "summary": summary, "bare": bare, "sessions": sessions,
-              "load_average_before": [round(x, 2) for x in load_before],
-              "load_average_after": [round(x, 2) for x in os.getloadavg()], "machine": machine()}
+    result = {
+        "benchmark": args.name,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "command": f"python bench/browser.py --db {args.db} --runs {args.runs} --name {args.name}"
+        + (" --without-preload" if args.without_preload else ""),
+        "warehouse": args.label,
+        "preload_hints": not args.without_preload,
+        "goals": GOALS,
+        "summary": summary,
+        "bare": bare,
+        "sessions": sessions,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "machine": machine(),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{args.name}.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(json.dumps(summary, ensure_ascii=False, indent=1))
 
 

@@ -15,6 +15,7 @@ once by `python -m etl demo`, as bench/ingest_month.py does). Median of the runs
 rotates between runs so no one of them always meets a warm or cold page cache.
 Goal: (c) at least 3× faster than (a). Results: bench/results/ingest_baseline.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,7 @@ def naive(db: Path, paths: list[Path]) -> tuple[float, float, int]:
     """(a) pandas + openpyxl, every sheet inserted into DuckDB as read: no checks at all."""
     import duckdb
     import pandas as pd
+
     started, cpu = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(db))
     rows = 0
@@ -58,6 +60,7 @@ def naive(db: Path, paths: list[Path]) -> tuple[float, float, int]:
 def calamine(paths: list[Path]) -> tuple[float, float, int]:
     """(b) python-calamine: every sheet of every file read into lists of values, nothing else."""
     import python_calamine
+
     started, cpu = time.perf_counter(), time.process_time()
     rows = 0
     for path in paths:
@@ -80,8 +83,25 @@ def main() -> None:
     first, last = shift(args.month, -12), shift(args.month, -1)
     if not base.exists():
         print(f"building the previous 12 months ({first} … {last}) with python -m etl demo …", flush=True)
-        subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(base), "--from", first, "--to", last,
-                        "--seed", str(args.seed), "--quiet"], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "demo",
+                "--db",
+                str(base),
+                "--from",
+                first,
+                "--to",
+                last,
+                "--seed",
+                str(args.seed),
+                "--quiet",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     folder = work / "month"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -91,7 +111,8 @@ def main() -> None:
 
     # Imports are outside every clock: the naive script's pandas/openpyxl as much as the numpy/pandas/pyarrow that
     # duckdb's Python API loads on the first query with parameters (≈ 0.35 s of CPU, paid once per process).
-    import numpy, openpyxl, pandas, pyarrow, python_calamine  # noqa: F401,E401
+    import numpy  # noqa: F401,E401
+
     from etl import ingest  # noqa: F401
 
     def fresh(name: str) -> Path:
@@ -106,7 +127,7 @@ def main() -> None:
     rows = {}
     order = ["naive", "calamine", "ours"]
     for n in range(args.runs):
-        for name in order[n % 3:] + order[:n % 3]:
+        for name in order[n % 3 :] + order[: n % 3]:
             if name == "naive":
                 seconds, used, rows["naive"] = naive(fresh("naive"), paths)
             elif name == "calamine":
@@ -118,30 +139,47 @@ def main() -> None:
                 rows["ours"], used = outcome["rows"], outcome["cpu_s"]
             times[name].append(seconds)
             cpu[name].append(used)
-        print("  run {}: naive {:.3f} s ({:.3f} CPU), calamine {:.3f} s ({:.3f}), ours {:.3f} s ({:.3f})".format(
-            n + 1, times["naive"][-1], cpu["naive"][-1], times["calamine"][-1], cpu["calamine"][-1],
-            times["ours"][-1], cpu["ours"][-1]), flush=True)
+        print(
+            "  run {}: naive {:.3f} s ({:.3f} CPU), calamine {:.3f} s ({:.3f}), ours {:.3f} s ({:.3f})".format(
+                n + 1,
+                times["naive"][-1],
+                cpu["naive"][-1],
+                times["calamine"][-1],
+                cpu["calamine"][-1],
+                times["ours"][-1],
+                cpu["ours"][-1],
+            ),
+            flush=True,
+        )
     median = {k: statistics.median(v) for k, v in times.items()}
     vs_naive = median["naive"] / median["ours"]
     vs_calamine = median["ours"] / median["calamine"]
     result = write_result(
-        "ingest_baseline", times["ours"], median["naive"] / GOAL_RATIO,
+        "ingest_baseline",
+        times["ours"],
+        median["naive"] / GOAL_RATIO,
         command=f"python bench/ingest_baseline.py --month {args.month} --runs {args.runs}",
         what=f"33 workbooks of {args.month} (11 units × forms A with 4 sheets, B, C); (a) pandas+openpyxl read "
-             f"every sheet and insert into DuckDB, no checks; (b) python-calamine reads every sheet; (c) our ingest "
-             f"(etl.ingest.ingest, batched) into a warehouse holding {first} … {last}",
-        files=len(paths), workbook_kib=round(size / 1024), rows=rows,
+        f"every sheet and insert into DuckDB, no checks; (b) python-calamine reads every sheet; (c) our ingest "
+        f"(etl.ingest.ingest, batched) into a warehouse holding {first} … {last}",
+        files=len(paths),
+        workbook_kib=round(size / 1024),
+        rows=rows,
         runs_by_method={k: [round(x, 3) for x in v] for k, v in times.items()},
         median={k: round(v, 3) for k, v in median.items()},
         cpu_s_by_method={k: [round(x, 3) for x in v] for k, v in cpu.items()},
         cpu_median={k: round(statistics.median(v), 3) for k, v in cpu.items()},
         ours_faster_than_naive_by_cpu=round(statistics.median(cpu["naive"]) / statistics.median(cpu["ours"]), 2),
-        ours_faster_than_naive=round(vs_naive, 2), goal_faster_than_naive=GOAL_RATIO,
+        ours_faster_than_naive=round(vs_naive, 2),
+        goal_faster_than_naive=GOAL_RATIO,
         ours_slower_than_calamine=round(vs_calamine, 1),
-        note="target_s is the naive median / 3: meets_target means ours is at least 3× faster than (a)")
-    print(f"median: naive {median['naive']:.3f} s, calamine {median['calamine']:.3f} s, ours {median['ours']:.3f} s "
-          f"→ ours {vs_naive:.2f}× faster than naive (goal ≥ {GOAL_RATIO:g}×: "
-          f"{'met' if result['meets_target'] else 'MISSED'}), {vs_calamine:.0f}× the calamine read")
+        note="target_s is the naive median / 3: meets_target means ours is at least 3× faster than (a)",
+    )
+    print(
+        f"median: naive {median['naive']:.3f} s, calamine {median['calamine']:.3f} s, ours {median['ours']:.3f} s "
+        f"→ ours {vs_naive:.2f}× faster than naive (goal ≥ {GOAL_RATIO:g}×: "
+        f"{'met' if result['meets_target'] else 'MISSED'}), {vs_calamine:.0f}× the calamine read"
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -11,6 +11,7 @@ CLI time (with interpreter start-up and imports) is measured once as well, for r
 
 Target: < 2 s. Results: bench/results/ingest_month.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ def month_submissions(period: str, seed: int) -> list:
     month of a run and drops one or two random (unit, month, form) combinations, so the run ends a month
     later and starts early enough that no combination of `period` is dropped (figures do not depend on it)."""
     from etl.demo_data import simulate
+
     for back in range(1, 13):
         subs = [s for s in simulate(shift(period, -back), shift(period, 1), seed=seed) if s.period == period]
         if len(subs) == 33:
@@ -49,6 +51,7 @@ def write_workbooks(subs, folder: Path) -> list[Path]:
     from etl.formdefs import load_form
     from etl.regions import reference_index
     from etl.template import template_file_name, write_workbook
+
     index = reference_index()
     paths = []
     for sub in subs:
@@ -63,13 +66,15 @@ def ingest_all(db: Path, paths: list[Path], *, signals: bool = True) -> tuple[fl
     """Open the warehouse and ingest every file; signals=False skips the per-load early-warning refresh
     (a diagnostic: how much of the time the signal rules take)."""
     import contextlib
+
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     try:
         from warehouse.signals import deferred
     except ImportError:
         deferred = contextlib.nullcontext
-    with (contextlib.nullcontext() if signals else deferred()):
+    with contextlib.nullcontext() if signals else deferred():
         return _ingest_all(db, paths, ingest, Warehouse)
 
 
@@ -79,6 +84,7 @@ def _ingest_all(db: Path, paths: list[Path], ingest, Warehouse) -> tuple[float, 
     opened = time.perf_counter()
     outcome = {"loaded": 0, "rejected": [], "rows": 0, "warnings": 0, "open_s": opened - started}
     from warehouse.signals import batched
+
     try:
         from etl.ingest import Batch
     except ImportError:  # before the one-transaction batch (for comparing commits)
@@ -114,8 +120,25 @@ def main() -> None:
     first, last = shift(args.month, -12), shift(args.month, -1)
     if not base.exists():
         print(f"building the previous 12 months ({first} … {last}) with python -m etl demo …", flush=True)
-        subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(base), "--from", first, "--to", last,
-                        "--seed", str(args.seed), "--quiet"], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "demo",
+                "--db",
+                str(base),
+                "--from",
+                first,
+                "--to",
+                last,
+                "--seed",
+                str(args.seed),
+                "--quiet",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     folder = work / "month"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -132,8 +155,11 @@ def main() -> None:
         runs.append(seconds)
         cpu.append(outcome["cpu_s"])
         opens.append(outcome["open_s"])
-        print(f"  run {n + 1}: {seconds:.3f} s wall, {outcome['cpu_s']:.3f} s CPU, of which opening the warehouse "
-              f"{outcome['open_s']:.3f} s ({outcome['loaded']} files, {outcome['rows']} rows)", flush=True)
+        print(
+            f"  run {n + 1}: {seconds:.3f} s wall, {outcome['cpu_s']:.3f} s CPU, of which opening the warehouse "
+            f"{outcome['open_s']:.3f} s ({outcome['loaded']} files, {outcome['rows']} rows)",
+            flush=True,
+        )
         db.unlink()
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
     db = work / "nosignals.duckdb"
@@ -143,24 +169,38 @@ def main() -> None:
     db = work / "cli.duckdb"
     shutil.copy(base, db)
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "etl", "ingest", *map(str, paths), "--db", str(db), "--json"], cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "etl", "ingest", *map(str, paths), "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     cli_s = time.perf_counter() - started
     statuses = [json.loads(line)["status"] for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or statuses != ["loaded"] * len(paths):
         raise SystemExit(f"CLI run failed: {proc.returncode} {proc.stderr[-2000:]}")
     result = write_result(
-        "ingest_month", runs, TARGET_S,
+        "ingest_month",
+        runs,
+        TARGET_S,
         command="python bench/ingest_month.py --month " + args.month,
         what=f"33 workbooks of {args.month} (11 units × forms A with 4 sheets, B, C) into a warehouse holding "
-             f"{first} … {last}; timed in process: open warehouse + ingest all files",
-        month=args.month, files=len(paths), workbook_kib=round(size / 1024), rows=outcome["rows"],
-        warnings=outcome["warnings"], cpu_s_median=round(statistics.median(cpu), 3),
-        open_warehouse_s_median=round(statistics.median(opens), 3), cli_end_to_end_s=round(cli_s, 3),
+        f"{first} … {last}; timed in process: open warehouse + ingest all files",
+        month=args.month,
+        files=len(paths),
+        workbook_kib=round(size / 1024),
+        rows=outcome["rows"],
+        warnings=outcome["warnings"],
+        cpu_s_median=round(statistics.median(cpu), 3),
+        open_warehouse_s_median=round(statistics.median(opens), 3),
+        cli_end_to_end_s=round(cli_s, 3),
         without_signal_refresh={"wall_s": round(no_signals_s, 3), "cpu_s": round(no_signals["cpu_s"], 3)},
-        cli_command="python -m etl ingest month/*.xlsx --db copy.duckdb --json")
-    print(f"median {result['median_s']} s (target < {TARGET_S} s: {'met' if result['meets_target'] else 'MISSED'}); "
-          f"CLI end to end {cli_s:.2f} s; median of {statistics.median(runs) / len(paths) * 1000:.0f} ms per file")
+        cli_command="python -m etl ingest month/*.xlsx --db copy.duckdb --json",
+    )
+    print(
+        f"median {result['median_s']} s (target < {TARGET_S} s: {'met' if result['meets_target'] else 'MISSED'}); "
+        f"CLI end to end {cli_s:.2f} s; median of {statistics.median(runs) / len(paths) * 1000:.0f} ms per file"
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

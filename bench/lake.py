@@ -11,6 +11,7 @@
    times, each run into a fresh copy of the file / a fresh lake migrated from it.
 Results: bench/results/lake.json and the "## 数据湖与文件" section of docs/performance.md (written by hand).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,26 @@ def build_base(scale: int, first: str, last: str) -> Path:
         OUT.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("MEDIATION_CATALOG", "MEDIATION_DATA_PATH")}
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "etl", "demo", "--db", str(db), "--scale", str(scale), "--from", first,
-                        "--to", last, "--quiet"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "demo",
+                "--db",
+                str(db),
+                "--scale",
+                str(scale),
+                "--from",
+                first,
+                "--to",
+                last,
+                "--quiet",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         print(f"demo built in {time.perf_counter() - started:.0f} s", flush=True)
     return db
 
@@ -56,6 +75,7 @@ def build_base(scale: int, first: str, last: str) -> Path:
 def new_lake(cluster: Cluster, work: Path, base: Path, name: str):
     from warehouse.db import Warehouse
     from warehouse.lake import Lake, migrate
+
     lake = Lake("postgres:" + cluster.create_database(name), str(work / name / "data"))
     started = time.perf_counter()
     wh = Warehouse(work / name / "wh.duckdb", lake=lake)
@@ -67,11 +87,14 @@ def new_lake(cluster: Cluster, work: Path, base: Path, name: str):
 def summary(rows: list[dict]) -> dict:
     timed = [r for r in rows if "p95_ms" in r]
     worst = max(timed, key=lambda r: r["p95_ms"]) if timed else None
-    return {"queries": len(timed), "over_target": sum(not r["meets_target"] for r in timed),
-            "worst_p95_ms": worst["p95_ms"] if worst else None,
-            "worst": f"{worst['function']} ({worst['viewer']})" if worst else None,
-            "median_of_p95_ms": round(statistics.median(r["p95_ms"] for r in timed), 1) if timed else None,
-            "errors": [r for r in rows if "error" in r]}
+    return {
+        "queries": len(timed),
+        "over_target": sum(not r["meets_target"] for r in timed),
+        "worst_p95_ms": worst["p95_ms"] if worst else None,
+        "worst": f"{worst['function']} ({worst['viewer']})" if worst else None,
+        "median_of_p95_ms": round(statistics.median(r["p95_ms"] for r in timed), 1) if timed else None,
+        "errors": [r for r in rows if "error" in r],
+    }
 
 
 def main() -> int:
@@ -83,18 +106,28 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     import ingest_month
+
     import pages
+
     file_env()
     base = build_base(args.scale, args.first, args.last)
     work = Path(tempfile.mkdtemp(prefix="bench_lake_"))
     cluster = Cluster(port=55439).start()
-    result = {"benchmark": "lake", "scale": args.scale, "months": f"{args.first} … {args.last}",
-              "command": "bench/lake.py " + " ".join(sys.argv[1:]), "machine": machine()}
+    result = {
+        "benchmark": "lake",
+        "scale": args.scale,
+        "months": f"{args.first} … {args.last}",
+        "command": "bench/lake.py " + " ".join(sys.argv[1:]),
+        "machine": machine(),
+    }
     try:
         lake, migrate_s, counts = new_lake(cluster, work, base, "pages")
         result["migrate_s"] = round(migrate_s, 1)
-        result["migrated"] = {"versions": counts.get("versions"), "tables": len(counts),
-                              "raw_rows": sum(n for t, n in counts.items() if t.startswith("raw_"))}
+        result["migrated"] = {
+            "versions": counts.get("versions"),
+            "tables": len(counts),
+            "raw_rows": sum(n for t, n in counts.items() if t.startswith("raw_")),
+        }
         print(f"migrated into the lake in {migrate_s:.1f} s: {result['migrated']}", flush=True)
 
         copy = work / "file.duckdb"
@@ -106,8 +139,11 @@ def main() -> int:
         lake_env(lake)
         on_lake = pages.time_queries(work / "pages" / "wh.duckdb", args.repeat)
         file_env()
-        result["page_queries"] = {"file": summary(on_file), "lake": summary(on_lake),
-                                  "target_ms": pages.QUERY_TARGET_MS}
+        result["page_queries"] = {
+            "file": summary(on_file),
+            "lake": summary(on_lake),
+            "target_ms": pages.QUERY_TARGET_MS,
+        }
         result["page_query_rows"] = {"file": on_file, "lake": on_lake}
 
         month = ingest_month.shift(args.last, 1)
@@ -129,16 +165,23 @@ def main() -> int:
             runs["lake"].append(round(seconds, 2))
             assert outcome["loaded"] == len(paths), outcome["rejected"]
             print(f"  month {month}: file {runs['file'][-1]} s, lake {runs['lake'][-1]} s", flush=True)
-        result["ingest_month"] = {"month": month, "files": len(paths), "runs_s": runs,
-                                  "median_s": {k: statistics.median(v) for k, v in runs.items()}}
+        result["ingest_month"] = {
+            "month": month,
+            "files": len(paths),
+            "runs_s": runs,
+            "median_s": {k: statistics.median(v) for k, v in runs.items()},
+        }
     finally:
         file_env()
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "lake.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({k: v for k, v in result.items() if k not in ("page_query_rows", "machine")}, ensure_ascii=False,
-                     indent=2))
+    print(
+        json.dumps(
+            {k: v for k, v in result.items() if k not in ("page_query_rows", "machine")}, ensure_ascii=False, indent=2
+        )
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ lake); each reader opens the lake read-only and queries the `v_` views for the w
 are loaded into a single DuckDB file and the views compared. The harness is the suite's
 (tests/test_lake_concurrency.py, which runs it small); results: bench/results/lake_concurrency.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,12 +32,19 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
     from warehouse.lake import Lake
+
     cluster = Cluster(port=55438).start()
     try:
         with tempfile.TemporaryDirectory() as folder:
             lake = Lake("postgres:" + cluster.create_database("bench"), str(Path(folder) / "data"))
-            report = run_concurrency(Path(folder), lake, uploaders=args.uploaders, files_each=args.files,
-                                     readers=args.readers, seconds=args.seconds)
+            report = run_concurrency(
+                Path(folder),
+                lake,
+                uploaders=args.uploaders,
+                files_each=args.files,
+                readers=args.readers,
+                seconds=args.seconds,
+            )
     finally:
         cluster.stop()
     report["reader_errors_count"] = len(report["reader_errors"])
@@ -44,11 +52,16 @@ def main() -> int:
     report["command"] = "bench/lake_concurrency.py " + " ".join(sys.argv[1:])
     report["machine"] = machine()
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "lake_concurrency.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                                                   encoding="utf-8")
+    (RESULTS / "lake_concurrency.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(json.dumps({k: v for k, v in report.items() if k != "machine"}, ensure_ascii=False, indent=2))
-    ok = (report["loaded"] == report["versions"] == args.uploaders * args.files and not report["reader_errors_count"]
-          and report["files_loaded_more_than_once"] == 0 and all(report["views_equal"].values()))
+    ok = (
+        report["loaded"] == report["versions"] == args.uploaders * args.files
+        and not report["reader_errors_count"]
+        and report["files_loaded_more_than_once"] == 0
+        and all(report["views_equal"].values())
+    )
     return 0 if ok else 1
 
 

@@ -7,6 +7,7 @@ through the service's /cli route); each reader queries the `v_` views over Quack
 `--think` seconds after every three queries, for at least `--seconds` and until the last upload is done. Afterwards the same files are loaded into a single file without a service and the views compared.
 The harness is the suite's (tests/test_quack_service.py, which runs it small); results: bench/results/one_server.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,16 +31,26 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.1, help="a reader's pause after its three queries")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        report = run_concurrency(Path(folder), uploaders=args.uploaders, files_each=args.files, readers=args.readers,
-                                 seconds=args.seconds, think=args.think, ports=(8789, 9489))
+        report = run_concurrency(
+            Path(folder),
+            uploaders=args.uploaders,
+            files_each=args.files,
+            readers=args.readers,
+            seconds=args.seconds,
+            think=args.think,
+            ports=(8789, 9489),
+        )
     report["reader_errors_count"] = len(report["reader_errors"])
     report["reader_errors"] = report["reader_errors"][:20]
     report["machine"] = machine()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "one_server.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "machine"}, ensure_ascii=False, indent=2))
-    ok = (report["loaded"] == report["versions"] == args.uploaders * args.files and not report["reader_errors"]
-          and all(report["views_equal"].values()))
+    ok = (
+        report["loaded"] == report["versions"] == args.uploaders * args.files
+        and not report["reader_errors"]
+        and all(report["views_equal"].values())
+    )
     return 0 if ok else 1
 
 

@@ -13,6 +13,7 @@
    `--reruns` times; target: median warm rerun < 1.5 s.
 Results: bench/results/pages.json and the "## Pages" section of docs/performance.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,24 +31,65 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, RESULTS, machine
+from common import RESULTS, ROOT, machine
 
 QUERY_TARGET_MS = 300.0
 RERUN_TARGET_S = 1.5
 FIRST, LAST, SCALE = "2017-01", "2026-10", 40
 DEFAULT_DB = ROOT / "bench" / "out" / "pages_scale40.duckdb"
 PERF_DOC = ROOT / "docs" / "performance.md"
-SKIP_MODULES = {"layout", "state", "charts", "export", "format", "runtime", "session", "geo", "forms_doc", "brief",
-                "upload"}
+SKIP_MODULES = {
+    "layout",
+    "state",
+    "charts",
+    "export",
+    "format",
+    "runtime",
+    "session",
+    "geo",
+    "forms_doc",
+    "brief",
+    "upload",
+}
 # never call anything that writes (acknowledge, restore, load…): only read functions are timed
-WRITE_WORDS = ("restore", "load", "ack", "act", "save", "delete", "remove", "add", "set_", "update", "close",
-               "approve", "return", "submit", "record", "write", "refresh", "make_")
+WRITE_WORDS = (
+    "restore",
+    "load",
+    "ack",
+    "act",
+    "save",
+    "delete",
+    "remove",
+    "add",
+    "set_",
+    "update",
+    "close",
+    "approve",
+    "return",
+    "submit",
+    "record",
+    "write",
+    "refresh",
+    "make_",
+)
 
 
 # ------------------------------------------------------------------ building the warehouse
 def build_with_cli(db: Path) -> bool:
-    command = [sys.executable, "-m", "etl", "demo", "--scale", str(SCALE), "--from", FIRST, "--to", LAST,
-               "--db", str(db)]
+    command = [
+        sys.executable,
+        "-m",
+        "etl",
+        "demo",
+        "--scale",
+        str(SCALE),
+        "--from",
+        FIRST,
+        "--to",
+        LAST,
+        "--db",
+        str(db),
+    ]
     print("$ " + " ".join(command[1:]), flush=True)
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode == 0:
@@ -76,6 +118,7 @@ def ensure_warehouse(db: Path, rebuild: bool) -> dict:
 def query_functions() -> list:
     """Every public (wh, viewer, …) function of the dashboard package, except page chrome."""
     import dashboard
+
     found = []
     for info in pkgutil.iter_modules(dashboard.__path__):
         if info.name in SKIP_MODULES or info.name.startswith("_"):
@@ -126,8 +169,9 @@ def p95(samples: list[float]) -> float:
 
 def time_queries(db: Path, repeat: int) -> list[dict]:
     from auth.viewer import Viewer
-    from warehouse.db import Warehouse
     from warehouse import build
+    from warehouse.db import Warehouse
+
     wh = Warehouse(db)
     started = time.perf_counter()
     with wh.write() as cur:  # a whole rebuild, as an open after a definition or settings change does
@@ -138,13 +182,34 @@ def time_queries(db: Path, repeat: int) -> list[dict]:
     print(f"  serving tables rebuilt in {refresh_s:.1f} s", flush=True)
     periods = [r[0] for r in wh.query("select distinct period from current_versions order by 1").rows()]
     end = periods[-1]
-    values = {"region": "220000", "period": end, "end": end, "until": end, "start": end[:4] + "-01",
-              "industry": "C", "unit_code": "220500", "measure": "union_100_committee", "kind": "disputes",
-              "limit": 10, "form": None, "incident_id": "none", "warning_id": "none", "task_id": "none",
-              "region_code": "220502"}
-    viewers = {"省级领导": Viewer("bench_leader", "leader"), "市级填报员（通化）": Viewer("bench_city", "city", "220500")}
-    results = [{"function": "build (serving tables, whole)", "seconds": round(refresh_s, 1),
-                "note": "serving tables rebuilt whole (on open after a definition or settings change)"}]
+    values = {
+        "region": "220000",
+        "period": end,
+        "end": end,
+        "until": end,
+        "start": end[:4] + "-01",
+        "industry": "C",
+        "unit_code": "220500",
+        "measure": "union_100_committee",
+        "kind": "disputes",
+        "limit": 10,
+        "form": None,
+        "incident_id": "none",
+        "warning_id": "none",
+        "task_id": "none",
+        "region_code": "220502",
+    }
+    viewers = {
+        "省级领导": Viewer("bench_leader", "leader"),
+        "市级填报员（通化）": Viewer("bench_city", "city", "220500"),
+    }
+    results = [
+        {
+            "function": "build (serving tables, whole)",
+            "seconds": round(refresh_s, 1),
+            "note": "serving tables rebuilt whole (on open after a definition or settings change)",
+        }
+    ]
     for fn in query_functions():
         name = f"{fn.__module__.removeprefix('dashboard.')}.{fn.__name__}"
         made = arguments(fn, values)
@@ -165,12 +230,20 @@ def time_queries(db: Path, repeat: int) -> list[dict]:
                 t = time.perf_counter()
                 fn(wh, viewer, *args, **kwargs)
                 samples.append(1000 * (time.perf_counter() - t))
-            row = {"function": name, "viewer": who, "p95_ms": round(p95(samples), 1),
-                   "median_ms": round(statistics.median(samples), 1), "runs": repeat,
-                   "meets_target": p95(samples) < QUERY_TARGET_MS}
+            row = {
+                "function": name,
+                "viewer": who,
+                "p95_ms": round(p95(samples), 1),
+                "median_ms": round(statistics.median(samples), 1),
+                "runs": repeat,
+                "meets_target": p95(samples) < QUERY_TARGET_MS,
+            }
             results.append(row)
-            print(f"  {name:<40} {who:<12} p95 {row['p95_ms']:>7.1f} ms  median {row['median_ms']:>7.1f} ms"
-                  f"{'' if row['meets_target'] else '  ← over target'}", flush=True)
+            print(
+                f"  {name:<40} {who:<12} p95 {row['p95_ms']:>7.1f} ms  median {row['median_ms']:>7.1f} ms"
+                f"{'' if row['meets_target'] else '  ← over target'}",
+                flush=True,
+            )
     wh.close()
     return results
 
@@ -187,6 +260,7 @@ def data_pages() -> list[tuple[str, str]]:
 
 def time_pages(db: Path, reruns: int) -> list[dict]:
     from streamlit.testing.v1 import AppTest
+
     os.environ["MEDIATION_DB"] = str(db)
     results = []
     for file, title in data_pages():
@@ -203,29 +277,41 @@ def time_pages(db: Path, reruns: int) -> list[dict]:
             t = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t)
-        row = {"page": title, "file": file, "cold_s": round(cold, 2), "warm_median_s": round(statistics.median(warm), 3),
-               "warm_max_s": round(max(warm), 3), "reruns": reruns,
-               "meets_target": statistics.median(warm) < RERUN_TARGET_S}
+        row = {
+            "page": title,
+            "file": file,
+            "cold_s": round(cold, 2),
+            "warm_median_s": round(statistics.median(warm), 3),
+            "warm_max_s": round(max(warm), 3),
+            "reruns": reruns,
+            "meets_target": statistics.median(warm) < RERUN_TARGET_S,
+        }
         results.append(row)
-        print(f"  {title:<8} cold {cold:6.2f} s   warm median {row['warm_median_s']:.3f} s   max {row['warm_max_s']:.3f} s",
-              flush=True)
+        print(
+            f"  {title:<8} cold {cold:6.2f} s   warm median {row['warm_median_s']:.3f} s   max {row['warm_max_s']:.3f} s",
+            flush=True,
+        )
     return results
 
 
 # ------------------------------------------------------------------ report
 def warehouse_size(db: Path) -> dict:
     import duckdb
+
     con = duckdb.connect(str(db), read_only=True)
     try:
         one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
-        return {"periods": one("select count(distinct period) from current_versions"),
-                "first_period": one("select min(period) from current_versions"),
-                "last_period": one("select max(period) from current_versions"),
-                "regions": one("select count(*) from ref_region"), "versions": one("select count(*) from versions"),
-                "mediation_rows": one("select count(*) from raw_mediation"),
-                "industry_rows": one("select count(*) from raw_mediation_industry"),
-                "ledger_rows": one("select count(*) from raw_ledger"),
-                "size_mb": round(db.stat().st_size / 1024 / 1024, 1)}
+        return {
+            "periods": one("select count(distinct period) from current_versions"),
+            "first_period": one("select min(period) from current_versions"),
+            "last_period": one("select max(period) from current_versions"),
+            "regions": one("select count(*) from ref_region"),
+            "versions": one("select count(*) from versions"),
+            "mediation_rows": one("select count(*) from raw_mediation"),
+            "industry_rows": one("select count(*) from raw_mediation_industry"),
+            "ledger_rows": one("select count(*) from raw_ledger"),
+            "size_mb": round(db.stat().st_size / 1024 / 1024, 1),
+        }
     finally:
         con.close()
 
@@ -233,54 +319,82 @@ def warehouse_size(db: Path) -> dict:
 def write_doc(result: dict) -> None:
     """Replace (or append) the '## Pages' section of docs/performance.md, leaving other sections alone."""
     size = result["warehouse"]
-    lines = ["## Pages", "",
-             f"Measured by `bench/pages.py` on {result['measured_at'][:10]} (commit {result['machine']['commit']}, "
-             f"{result['machine']['nproc']} cores): a warehouse of {size['regions']:,} regions (the province × {SCALE}), "
-             f"{size['periods']} months {size['first_period']} … {size['last_period']}, {size['versions']:,} versions, "
-             f"{size['mediation_rows']:,} 调解情况 rows, {size['industry_rows']:,} 分行业 rows ({size['size_mb']} MB). "
-             f"Built: {result['build'].get('built')}.", "",
-             f"Machine load while measuring: {result['machine']['load_average_1m']} (1-minute load average on "
-             f"{result['machine']['nproc']} cores; other work was running).", ""]
+    lines = [
+        "## Pages",
+        "",
+        f"Measured by `bench/pages.py` on {result['measured_at'][:10]} (commit {result['machine']['commit']}, "
+        f"{result['machine']['nproc']} cores): a warehouse of {size['regions']:,} regions (the province × {SCALE}), "
+        f"{size['periods']} months {size['first_period']} … {size['last_period']}, {size['versions']:,} versions, "
+        f"{size['mediation_rows']:,} 调解情况 rows, {size['industry_rows']:,} 分行业 rows ({size['size_mb']} MB). "
+        f"Built: {result['build'].get('built')}.",
+        "",
+        f"Machine load while measuring: {result['machine']['load_average_1m']} (1-minute load average on "
+        f"{result['machine']['nproc']} cores; other work was running).",
+        "",
+    ]
     timed = [r for r in result["queries"] if "p95_ms" in r]
     over = sorted({r["function"] for r in timed if not r["meets_target"]})
-    lines += [f"Summary: {len(timed)} timings of {len({r['function'] for r in timed})} read functions; worst p95 "
-              f"{result['worst_query_p95_ms']} ms; over the {QUERY_TARGET_MS:.0f} ms target: "
-              + (", ".join(f"`{f}`" for f in over) if over else "none") + ".", "",
-              f"Query functions (each called {result['repeat']}× without the Streamlit cache; target p95 < "
-              f"{QUERY_TARGET_MS:.0f} ms; helpers answering in under 1 ms are left out):", "",
-              "| function | viewer | p95 ms | median ms | |", "|---|---|---:|---:|---|"]
+    lines += [
+        f"Summary: {len(timed)} timings of {len({r['function'] for r in timed})} read functions; worst p95 "
+        f"{result['worst_query_p95_ms']} ms; over the {QUERY_TARGET_MS:.0f} ms target: "
+        + (", ".join(f"`{f}`" for f in over) if over else "none")
+        + ".",
+        "",
+        f"Query functions (each called {result['repeat']}× without the Streamlit cache; target p95 < "
+        f"{QUERY_TARGET_MS:.0f} ms; helpers answering in under 1 ms are left out):",
+        "",
+        "| function | viewer | p95 ms | median ms | |",
+        "|---|---|---:|---:|---|",
+    ]
     for row in result["queries"]:
         if "seconds" in row or ("p95_ms" in row and row["p95_ms"] < 1.0):
             continue
         if "p95_ms" in row:
-            lines.append(f"| `{row['function']}` | {row['viewer']} | {row['p95_ms']} | {row['median_ms']} | "
-                         f"{'✓' if row['meets_target'] else '✗ over target'} |")
+            lines.append(
+                f"| `{row['function']}` | {row['viewer']} | {row['p95_ms']} | {row['median_ms']} | "
+                f"{'✓' if row['meets_target'] else '✗ over target'} |"
+            )
         else:
-            lines.append(f"| `{row['function']}` | {row.get('viewer', '—')} | — | — | "
-                         f"{row.get('skipped') or row.get('error')} |")
+            lines.append(
+                f"| `{row['function']}` | {row.get('viewer', '—')} | — | — | {row.get('skipped') or row.get('error')} |"
+            )
     refresh = next((r["seconds"] for r in result["queries"] if "seconds" in r), None)
-    lines += ["", f"Rebuilding the serving tables whole (`warehouse/build.py`, on open after a definition or settings "
-              f"change; a load refreshes only its form × month, in its own transaction): {refresh} s on this "
-              f"warehouse."]
-    lines += ["", f"Warm page reruns in AppTest (cache warm, median of {result['reruns']}; target < {RERUN_TARGET_S} s):", "",
-              "| page | cold s | warm median s | warm max s | |", "|---|---:|---:|---:|---|"]
+    lines += [
+        "",
+        f"Rebuilding the serving tables whole (`warehouse/build.py`, on open after a definition or settings "
+        f"change; a load refreshes only its form × month, in its own transaction): {refresh} s on this "
+        f"warehouse.",
+    ]
+    lines += [
+        "",
+        f"Warm page reruns in AppTest (cache warm, median of {result['reruns']}; target < {RERUN_TARGET_S} s):",
+        "",
+        "| page | cold s | warm median s | warm max s | |",
+        "|---|---:|---:|---:|---|",
+    ]
     for row in result["pages"]:
         if "warm_median_s" in row:
-            lines.append(f"| {row['page']} | {row['cold_s']} | {row['warm_median_s']} | {row['warm_max_s']} | "
-                         f"{'✓' if row['meets_target'] else '✗ over target'} |")
+            lines.append(
+                f"| {row['page']} | {row['cold_s']} | {row['warm_median_s']} | {row['warm_max_s']} | "
+                f"{'✓' if row['meets_target'] else '✗ over target'} |"
+            )
         else:
             lines.append(f"| {row['page']} | — | — | — | {row['error']} |")
-    lines += ["", "How the pages stay fast: each page query aggregates in DuckDB and returns a small frame; pages call "
-              "them through `layout.cached` (st.cache_data, ttl 15 min, at most 512 entries, keyed on the warehouse "
-              "file, its generation — bumped by every load — the viewer and the arguments), so a rerun after a "
-              "widget change costs only the figures that changed; chart-plus-selector groups are `st.fragment`s; "
-              "downloads are built only when clicked.", ""]
+    lines += [
+        "",
+        "How the pages stay fast: each page query aggregates in DuckDB and returns a small frame; pages call "
+        "them through `layout.cached` (st.cache_data, ttl 15 min, at most 512 entries, keyed on the warehouse "
+        "file, its generation — bumped by every load — the viewer and the arguments), so a rerun after a "
+        "widget change costs only the figures that changed; chart-plus-selector groups are `st.fragment`s; "
+        "downloads are built only when clicked.",
+        "",
+    ]
     section = "\n".join(lines)
     text = PERF_DOC.read_text(encoding="utf-8") if PERF_DOC.exists() else "# Performance\n"
     start = text.find("\n## Pages\n")
     if start >= 0:
         nxt = text.find("\n## ", start + 1)
-        text = text[:start + 1] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
+        text = text[: start + 1] + section + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     PERF_DOC.parent.mkdir(parents=True, exist_ok=True)
@@ -304,15 +418,25 @@ def main() -> None:
     print("page reruns:", flush=True)
     pages = time_pages(db, args.reruns)
     timed = [q for q in queries if "p95_ms" in q]
-    result = {"benchmark": "pages", "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
-              "query_target_ms": QUERY_TARGET_MS, "rerun_target_s": RERUN_TARGET_S, "repeat": args.repeat,
-              "reruns": args.reruns, "build": build, "warehouse": size, "machine": machine(),
-              "queries": queries, "pages": pages,
-              "worst_query_p95_ms": max((q["p95_ms"] for q in timed), default=None),
-              "meets_target": all(q["meets_target"] for q in timed) and all(p.get("meets_target") for p in pages)}
+    result = {
+        "benchmark": "pages",
+        "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "query_target_ms": QUERY_TARGET_MS,
+        "rerun_target_s": RERUN_TARGET_S,
+        "repeat": args.repeat,
+        "reruns": args.reruns,
+        "build": build,
+        "warehouse": size,
+        "machine": machine(),
+        "queries": queries,
+        "pages": pages,
+        "worst_query_p95_ms": max((q["p95_ms"] for q in timed), default=None),
+        "meets_target": all(q["meets_target"] for q in timed) and all(p.get("meets_target") for p in pages),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pages.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n",
-                                        encoding="utf-8")
+    (RESULTS / "pages.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     if not args.no_doc:
         write_doc(result)
     print(f"worst query p95 {result['worst_query_p95_ms']} ms; all targets met: {result['meets_target']}")

@@ -1,5 +1,6 @@
 """`make bench`: the ingest and demo benchmarks, results in bench/results/*.json (see docs/performance.md); the
 browser benchmark needs a demo warehouse and runs on its own: `python bench/browser.py --db DEMO.duckdb`."""
+
 from __future__ import annotations
 
 import subprocess

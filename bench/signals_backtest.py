@@ -7,6 +7,7 @@ Writes bench/results/signals_backtest.json and bench/results/signals_backtest.md
 "new" counts each signal once, in the month its condition first held, at its level then; "in force" counts the
 signals whose condition held in the month (a major dispute unresolved for three months counts in each of them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,11 @@ def backtest(wh: Warehouse) -> dict:
         group by all
     """).rows()
     in_force = wh.query("select period, level, count(*) from signal_periods group by all").rows()
-    periods = sorted({p for p, *_ in new} | {p for p, *_ in in_force}
-                     | set(wh.query("select distinct period from current_versions")["period"].to_list()))
+    periods = sorted(
+        {p for p, *_ in new}
+        | {p for p, *_ in in_force}
+        | set(wh.query("select distinct period from current_versions")["period"].to_list())
+    )
     months = []
     for period in periods:
         by_rule = {rule: {lv: 0 for lv in engine.LEVELS} for rule in engine.RULES}
@@ -48,9 +52,15 @@ def backtest(wh: Warehouse) -> dict:
         for p, level, n in in_force:
             if p == period:
                 force[level] += n
-        months.append({"period": period, "new": by_rule,
-                       "new_total": sum(sum(v.values()) for v in by_rule.values()),
-                       "in_force": force, "in_force_total": sum(force.values())})
+        months.append(
+            {
+                "period": period,
+                "new": by_rule,
+                "new_total": sum(sum(v.values()) for v in by_rule.values()),
+                "in_force": force,
+                "in_force_total": sum(force.values()),
+            }
+        )
     totals = [m["new_total"] for m in months]
     forces = [m["in_force_total"] for m in months]
     open_now = engine.open_level_counts(wh)
@@ -71,22 +81,30 @@ def backtest(wh: Warehouse) -> dict:
 
 def markdown(result: dict) -> str:
     rules = list(engine.RULES)
-    head = ("| 月份 | " + " | ".join(f"{r} {engine.RULES[r]}" for r in rules)
-            + " | 新出现合计 | 当月成立（红/橙/黄/蓝） |")
+    head = (
+        "| 月份 | " + " | ".join(f"{r} {engine.RULES[r]}" for r in rules) + " | 新出现合计 | 当月成立（红/橙/黄/蓝） |"
+    )
     lines = [head, "|" + "---|" * (len(rules) + 3)]
 
     def cell(levels: dict) -> str:
         parts = [f"{LEVEL_SHORT[lv]}{n}" for lv, n in levels.items() if n]
         return " ".join(parts) if parts else "·"
+
     for m in result["months"]:
         force = "/".join(str(m["in_force"][lv]) for lv in engine.LEVELS)
-        lines.append(f"| {m['period']} | " + " | ".join(cell(m["new"][r]) for r in rules)
-                     + f" | **{m['new_total']}** | {m['in_force_total']}（{force}） |")
+        lines.append(
+            f"| {m['period']} | "
+            + " | ".join(cell(m["new"][r]) for r in rules)
+            + f" | **{m['new_total']}** | {m['in_force_total']}（{force}） |"
+        )
     s = result["summary"]
     by_rule = "，".join(f"{r} {n}" for r, n in s["new_by_rule"].items())
-    lines += ["", f"{s['months']} 个月：每月新出现 {s['new_per_month']['mean']} 条（{s['new_per_month']['min']}–"
-              f"{s['new_per_month']['max']}），每月条件成立 {s['in_force_per_month']['mean']} 条"
-              f"（{s['in_force_per_month']['min']}–{s['in_force_per_month']['max']}）；按规则合计：{by_rule}。"]
+    lines += [
+        "",
+        f"{s['months']} 个月：每月新出现 {s['new_per_month']['mean']} 条（{s['new_per_month']['min']}–"
+        f"{s['new_per_month']['max']}），每月条件成立 {s['in_force_per_month']['mean']} 条"
+        f"（{s['in_force_per_month']['min']}–{s['in_force_per_month']['max']}）；按规则合计：{by_rule}。",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -102,14 +120,16 @@ def main(argv: list[str] | None = None) -> int:
             engine.refresh_all(wh)  # the rules and thresholds in force now, over every month
         else:
             from etl.demo import build_demo
+
             print(build_demo(copy, progress=True), file=sys.stderr)
             wh = Warehouse(copy)
         result = backtest(wh)
         result["warehouse"] = args.db or "fresh demo (python -m etl demo)"
         wh.close()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "signals_backtest.json").write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str),
-                                                   encoding="utf-8")
+    (RESULTS / "signals_backtest.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+    )
     table = markdown(result)
     (RESULTS / "signals_backtest.md").write_text(table, encoding="utf-8")
     print(table)

@@ -5,6 +5,7 @@ see); `sentences()` is a pure function of those figures (tested with hand-checka
 writes the workbook: 简报 (sentences + key figures), 各单位 (ranking), 重大集体争议, 口径说明.
 The Word document (dashboard/brief_docx.py) renders this same Brief, adding the 总览 charts and 同比.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,6 @@ from dashboard.export import neutralise, write_sheet
 from dashboard.format import count, money_wan, percent, period_label, range_label, shift_period
 from warehouse import config, labels
 from warehouse.db import Warehouse
-from warehouse.labels import LATE
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,6 +45,7 @@ class Coverage:
 @dataclass
 class BriefFigures:
     """Everything the sentences talk about; None where there is no figure."""
+
     area: str  # 全省 / 通化市 / 集安市
     period: str
     accepted: int | None = None
@@ -133,19 +134,36 @@ def sentences(f: BriefFigures) -> list[str]:
     out = []
     when = period_label(f.period)
     if f.accepted is not None:
-        first = _join([f"{when}，{f.area}各类调解组织受理劳动人事争议案件{count(f.accepted)}件",
-                       _change(f.accepted, f.accepted_prev), _yoy(f.accepted, f.accepted_last_year)])
-        second = _join([f"调解结案{count(f.closed)}件", f"调解成功{count(f.succeeded)}件",
-                        f"调解成功率{percent(f.success_rate)}" if f.success_rate is not None else "",
-                        _points(f.success_rate, f.success_rate_prev)])
+        first = _join(
+            [
+                f"{when}，{f.area}各类调解组织受理劳动人事争议案件{count(f.accepted)}件",
+                _change(f.accepted, f.accepted_prev),
+                _yoy(f.accepted, f.accepted_last_year),
+            ]
+        )
+        second = _join(
+            [
+                f"调解结案{count(f.closed)}件",
+                f"调解成功{count(f.succeeded)}件",
+                f"调解成功率{percent(f.success_rate)}" if f.success_rate is not None else "",
+                _points(f.success_rate, f.success_rate_prev),
+            ]
+        )
         out.append(f"{first}；{second}。")
     else:
         out.append(f"{when}，{f.area}暂无调解情况报表数据。")
     if f.share is not None:
-        text = _join([f"协商调解解决占比为{percent(f.share)}"
-                      + (f"（调解成功{count(f.share_num)}件 ÷ 调解受理与仲裁立案合计{count(f.share_den)}件）"
-                         if f.share_den else ""),
-                      _points(f.share, f.share_prev)])
+        text = _join(
+            [
+                f"协商调解解决占比为{percent(f.share)}"
+                + (
+                    f"（调解成功{count(f.share_num)}件 ÷ 调解受理与仲裁立案合计{count(f.share_den)}件）"
+                    if f.share_den
+                    else ""
+                ),
+                _points(f.share, f.share_prev),
+            ]
+        )
         if f.share_target is not None:
             goal = f"{f.share_target_year or ''}年底目标{percent(f.share_target)}"
             if f.share_baseline is not None:
@@ -156,9 +174,16 @@ def sentences(f: BriefFigures) -> list[str]:
             text += f"，{phrase}" if phrase else ""
         out.append(text + "。")
     if f.ytd_accepted is not None and f.ytd_start and f.ytd_start != f.period:
-        out.append(_join([f"{range_label(f.ytd_start, f.period)}累计受理{count(f.ytd_accepted)}件",
-                          f"调解成功{count(f.ytd_succeeded)}件",
-                          f"累计协商调解解决占比{percent(f.ytd_share)}" if f.ytd_share is not None else ""]) + "。")
+        out.append(
+            _join(
+                [
+                    f"{range_label(f.ytd_start, f.period)}累计受理{count(f.ytd_accepted)}件",
+                    f"调解成功{count(f.ytd_succeeded)}件",
+                    f"累计协商调解解决占比{percent(f.ytd_share)}" if f.ytd_share is not None else "",
+                ]
+            )
+            + "。"
+        )
     measured = [c for c in f.coverage if c.rate is not None]
     if measured:
         status = {id(c): _coverage_status(c, f.period) for c in measured}
@@ -169,13 +194,22 @@ def sentences(f: BriefFigures) -> list[str]:
         if met:
             parts.append("已达到目标的有" + "、".join(f"{c.label}（{percent(c.rate)}）" for c in met))
         if overdue:
-            parts.append(f"{campaign.label('overdue')}的有" + "、".join(
-                f"{c.label}（{percent(c.rate)}，{c.target_year or ''}年底目标{percent(c.target)}已逾期，"
-                f"尚差{campaign.gap_points(c.rate, c.target):.1f}个百分点）" for c in overdue))
+            parts.append(
+                f"{campaign.label('overdue')}的有"
+                + "、".join(
+                    f"{c.label}（{percent(c.rate)}，{c.target_year or ''}年底目标{percent(c.target)}已逾期，"
+                    f"尚差{campaign.gap_points(c.rate, c.target):.1f}个百分点）"
+                    for c in overdue
+                )
+            )
         if behind:
-            parts.append("尚未达到目标的有" + "、".join(
-                f"{c.label}（{percent(c.rate)}，目标{percent(c.target)}，差{campaign.gap_points(c.rate, c.target):.1f}个百分点）"
-                for c in behind))
+            parts.append(
+                "尚未达到目标的有"
+                + "、".join(
+                    f"{c.label}（{percent(c.rate)}，目标{percent(c.target)}，差{campaign.gap_points(c.rate, c.target):.1f}个百分点）"
+                    for c in behind
+                )
+            )
         if not parts:
             parts.append("、".join(f"{c.label}{percent(c.rate)}" for c in measured))
         out.append("组织建设方面，" + "；".join(parts) + "。")
@@ -189,10 +223,15 @@ def sentences(f: BriefFigures) -> list[str]:
         if f.major_open:
             parts = ""
             if f.major_not_started is not None and f.major_in_progress is not None:
-                parts = (f"（{labels.DISPUTE_OPEN}{f.major_not_started}起、"
-                         f"{labels.DISPUTE_IN_PROGRESS}{f.major_in_progress}起）")
-            out.append(f"{new}；目前{labels.DISPUTE_UNRESOLVED}{f.major_open}起{parts}，涉及劳动者{count(f.major_workers)}人、金额{money_wan(f.major_amount)}"
-                       + (f"，其中有激化行为的{f.major_escalated}起" if f.major_escalated else "") + "。")
+                parts = (
+                    f"（{labels.DISPUTE_OPEN}{f.major_not_started}起、"
+                    f"{labels.DISPUTE_IN_PROGRESS}{f.major_in_progress}起）"
+                )
+            out.append(
+                f"{new}；目前{labels.DISPUTE_UNRESOLVED}{f.major_open}起{parts}，涉及劳动者{count(f.major_workers)}人、金额{money_wan(f.major_amount)}"
+                + (f"，其中有激化行为的{f.major_escalated}起" if f.major_escalated else "")
+                + "。"
+            )
         else:
             out.append(f"{new}，目前无{labels.DISPUTE_UNRESOLVED}的重大集体争议。")
     if f.units_due:
@@ -235,11 +274,19 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start:
     ytd = q.mediation_totals(wh, viewer, region, ytd_start, period)["current"]
     f = BriefFigures(area=area, period=period)
     if cur:
-        f.accepted, f.closed, f.succeeded = _int(cur["accepted_total"]), _int(cur["closed_total"]), _int(cur["succeeded_total"])
+        f.accepted, f.closed, f.succeeded = (
+            _int(cur["accepted_total"]),
+            _int(cur["closed_total"]),
+            _int(cur["succeeded_total"]),
+        )
         f.success_rate, f.share = cur["success_rate"], cur["mediation_share"]
         f.share_num, f.share_den = cur["mediation_share_num"], cur["mediation_share_den"]
     if last:
-        f.accepted_prev, f.success_rate_prev, f.share_prev = _int(last["accepted_total"]), last["success_rate"], last["mediation_share"]
+        f.accepted_prev, f.success_rate_prev, f.share_prev = (
+            _int(last["accepted_total"]),
+            last["success_rate"],
+            last["mediation_share"],
+        )
     if last_year:
         f.accepted_last_year = _int(last_year["accepted_total"])
     f.share_target, f.share_baseline = share["target"], share["baseline"]
@@ -247,17 +294,33 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start:
     f.share_target_date = share["target_date"]
     if ytd:
         f.ytd_start = ytd_start
-        f.ytd_accepted, f.ytd_succeeded, f.ytd_share = _int(ytd["accepted_total"]), _int(ytd["succeeded_total"]), ytd["mediation_share"]
+        f.ytd_accepted, f.ytd_succeeded, f.ytd_share = (
+            _int(ytd["accepted_total"]),
+            _int(ytd["succeeded_total"]),
+            ytd["mediation_share"],
+        )
     for m in q.coverage_measures():
         r = kp[m["key"]]
-        f.coverage.append(Coverage(m["label"], r["value"], _int(r["numerator"]), _int(r["denominator"]), r["target"],
-                                   r["target_date"].year if r["target_date"] else None, r["target_date"],
-                                   r["status"]))
+        f.coverage.append(
+            Coverage(
+                m["label"],
+                r["value"],
+                _int(r["numerator"]),
+                _int(r["denominator"]),
+                r["target"],
+                r["target_date"].year if r["target_date"] else None,
+                r["target_date"],
+                r["status"],
+            )
+        )
     ranking = pl.DataFrame()
     if sel.level == "province" or (sel.level == "unit" and scope_sees_all_units(wh, viewer)):
         ranking = q.unit_ranking(wh, viewer, ytd_start, period, True)
-        shares = ranking.filter((pl.col("measure") == "mediation_share") & pl.col("rate").is_not_null()
-                                & (pl.col("unit_code") != q.PROVINCE_CODE)).sort("rate", descending=True)
+        shares = ranking.filter(
+            (pl.col("measure") == "mediation_share")
+            & pl.col("rate").is_not_null()
+            & (pl.col("unit_code") != q.PROVINCE_CODE)
+        ).sort("rate", descending=True)
         if shares.height >= 4:
             f.ranking_label = f"{range_label(ytd_start, period)}累计协商调解解决占比"
             pairs = list(zip(shares["unit_name"].to_list(), shares["rate"].to_list()))
@@ -279,11 +342,15 @@ def build(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start:
     fresh = common.freshness(wh)
     disputes = q.open_major_disputes(wh, viewer, region, 50, period, window)
     return Brief(
-        figures=f, sentences=sentences(f), key_figures=key_figures(kp, f), units=q.ranking_table(ranking)
-        if ranking.height else pl.DataFrame(), disputes=disputes,
+        figures=f,
+        sentences=sentences(f),
+        key_figures=key_figures(kp, f),
+        units=q.ranking_table(ranking) if ranking.height else pl.DataFrame(),
+        disputes=disputes,
         freshness=f"数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位",
         title=f"{'吉林省' if sel.level == 'province' else area}劳动人事争议调解工作月度简报（{period_label(period)}）",
-        ranking=ranking)
+        ranking=ranking,
+    )
 
 
 def scope_sees_all_units(wh: Warehouse, viewer: Viewer) -> bool:
@@ -294,8 +361,10 @@ def new_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None, period
     """Major incidents first reported in `period`, in the selection (a count, so totals scope)."""
     sel = q.selection(wh, viewer, region)
     where, params = ("true", []) if sel.members is None else ("list_contains(?, region_code)", [list(sel.members)])
-    return int(wh.scalar(f"select count(*) from page_major_disputes where first_period = ? and {where}",
-                         [period, *params]) or 0)
+    return int(
+        wh.scalar(f"select count(*) from page_major_disputes where first_period = ? and {where}", [period, *params])
+        or 0
+    )
 
 
 def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
@@ -316,23 +385,50 @@ def key_figures(kp: dict, f: BriefFigures) -> pl.DataFrame:
             change = f"{'提高' if delta > 0 else '下降'}{abs(delta):.1f}个百分点"
         else:
             change = f"{'上升' if delta > 0 else '下降'}{abs(delta):.1f}%"
-        rows.append({
-            "指标": r["label"], "单位": "%" if is_rate else "件",
-            "本月": _figure(r["value"], is_rate), "上月": _figure(r["previous"], is_rate), "环比": change,
-            "目标（%）": _figure(r["target"], True),
-            "差距（百分点）": None if r["gap"] is None else round(100 * r["gap"], 1),
-            "达标情况": campaign.label(r["status"]) if r["status"] and r["target"] is not None else "—",
-            "分子": _int(r["numerator"]), "分母": _int(r["denominator"]),
-        })
+        rows.append(
+            {
+                "指标": r["label"],
+                "单位": "%" if is_rate else "件",
+                "本月": _figure(r["value"], is_rate),
+                "上月": _figure(r["previous"], is_rate),
+                "环比": change,
+                "目标（%）": _figure(r["target"], True),
+                "差距（百分点）": None if r["gap"] is None else round(100 * r["gap"], 1),
+                "达标情况": campaign.label(r["status"]) if r["status"] and r["target"] is not None else "—",
+                "分子": _int(r["numerator"]),
+                "分母": _int(r["denominator"]),
+            }
+        )
     if f.major_open is not None:
-        rows.append({"指标": f"{labels.DISPUTE_UNRESOLVED}重大集体争议", "单位": "起", "本月": float(f.major_open), "上月": None, "环比": "—",
-                     "目标（%）": None, "差距（百分点）": None, "达标情况": "—", "分子": None, "分母": None})
+        rows.append(
+            {
+                "指标": f"{labels.DISPUTE_UNRESOLVED}重大集体争议",
+                "单位": "起",
+                "本月": float(f.major_open),
+                "上月": None,
+                "环比": "—",
+                "目标（%）": None,
+                "差距（百分点）": None,
+                "达标情况": "—",
+                "分子": None,
+                "分母": None,
+            }
+        )
     return pl.DataFrame(rows, schema=KEY_FIGURE_SCHEMA)
 
 
-KEY_FIGURE_SCHEMA = {"指标": pl.Utf8, "单位": pl.Utf8, "本月": pl.Float64, "上月": pl.Float64, "环比": pl.Utf8,
-                     "目标（%）": pl.Float64, "差距（百分点）": pl.Float64, "达标情况": pl.Utf8, "分子": pl.Int64,
-                     "分母": pl.Int64}
+KEY_FIGURE_SCHEMA = {
+    "指标": pl.Utf8,
+    "单位": pl.Utf8,
+    "本月": pl.Float64,
+    "上月": pl.Float64,
+    "环比": pl.Utf8,
+    "目标（%）": pl.Float64,
+    "差距（百分点）": pl.Float64,
+    "达标情况": pl.Utf8,
+    "分子": pl.Int64,
+    "分母": pl.Int64,
+}
 # Excel number formats of the key-figure cells: whole numbers with separators, percent values with one decimal.
 COUNT_FORMAT, PERCENT_FORMAT = "#,##0", "0.0"
 
@@ -350,9 +446,14 @@ def _format_key_figures(ws, frame: pl.DataFrame, header_row: int) -> None:
     for offset, row in enumerate(frame.iter_rows(named=True), start=1):
         for name in ("本月", "上月"):
             ws.cell(row=header_row + offset, column=columns[name]).number_format = (
-                PERCENT_FORMAT if row["单位"] == "%" else COUNT_FORMAT)
-        for name, number_format in (("目标（%）", PERCENT_FORMAT), ("差距（百分点）", PERCENT_FORMAT),
-                                    ("分子", COUNT_FORMAT), ("分母", COUNT_FORMAT)):
+                PERCENT_FORMAT if row["单位"] == "%" else COUNT_FORMAT
+            )
+        for name, number_format in (
+            ("目标（%）", PERCENT_FORMAT),
+            ("差距（百分点）", PERCENT_FORMAT),
+            ("分子", COUNT_FORMAT),
+            ("分母", COUNT_FORMAT),
+        ):
             ws.cell(row=header_row + offset, column=columns[name]).number_format = number_format
 
 
@@ -377,29 +478,50 @@ def brief_xlsx(brief: Brief) -> bytes:
     row += 1
     ws.cell(row=row, column=1, value="二、关键数字").font = Font(bold=True, size=13)
     figures = book.create_sheet("关键数字")
-    write_sheet(figures, brief.key_figures, title=f"关键数字（{period_label(brief.figures.period)}）",
-                notes=["比率以百分数表示（72.5 即 72.5%），件数、起数为整数；差距为负表示低于目标。"])
+    write_sheet(
+        figures,
+        brief.key_figures,
+        title=f"关键数字（{period_label(brief.figures.period)}）",
+        notes=["比率以百分数表示（72.5 即 72.5%），件数、起数为整数；差距为负表示低于目标。"],
+    )
     _format_key_figures(figures, brief.key_figures, header_row=3)
     ws.cell(row=row + 1, column=1, value="见“关键数字”工作表；各单位情况见“各单位”工作表。")
     if brief.units.height:
-        write_sheet(book.create_sheet("各单位"), brief.units, title="各单位主要指标",
-                    notes=["调解成效为年初至本月累计，组织建设为本月期末数；比率 = 合计分子 ÷ 合计分母。"])
+        write_sheet(
+            book.create_sheet("各单位"),
+            brief.units,
+            title="各单位主要指标",
+            notes=["调解成效为年初至本月累计，组织建设为本月期末数；比率 = 合计分子 ÷ 合计分母。"],
+        )
     if brief.disputes.height:
         d = brief.disputes.select(
-            pl.col("occurred_on").alias("发生日期"), pl.col("unit_name").alias("单位"), pl.col("region_name").alias("地区"),
-            pl.col("employer").alias("用人单位"), pl.col("workers").alias("涉及人数"),
-            pl.col("amount_wan").alias("涉案金额（万元）"), pl.col("dispute_type").alias("争议类型"),
-            pl.col("status").alias("处置状态"))
+            pl.col("occurred_on").alias("发生日期"),
+            pl.col("unit_name").alias("单位"),
+            pl.col("region_name").alias("地区"),
+            pl.col("employer").alias("用人单位"),
+            pl.col("workers").alias("涉及人数"),
+            pl.col("amount_wan").alias("涉案金额（万元）"),
+            pl.col("dispute_type").alias("争议类型"),
+            pl.col("status").alias("处置状态"),
+        )
         write_sheet(book.create_sheet("重大集体争议"), d, title="未化解的重大集体劳动人事争议")
     notes = book.create_sheet("口径说明")
     settings = config.settings()
-    rows = [("调解成功率", settings["measures"]["success_rate"] + "（附件1 调解成功数 ÷ 调解结案数）"),
-            ("协商调解解决占比", settings["measures"]["mediation_share"] + "（附件1 调解成功数 ÷（受理数 + 仲裁立案受理数））"),
-            ("汇总口径", "各单位、全省的比率均由分子、分母分别合计后相除，不对比率求平均。"),
-            ("组织建设", "附件2 存量指标，取本月期末数。"),
-            ("重大集体争议", f"涉及劳动者 ≥ {settings['major_dispute']['workers_min']} 人，或金额 ≥ "
-                          f"{settings['major_dispute']['amount_wan_min']:g} 万元，或有激化行为。"),
-            ("报送截止", f"次月{settings['reporting']['due_day']}日。")]
+    rows = [
+        ("调解成功率", settings["measures"]["success_rate"] + "（附件1 调解成功数 ÷ 调解结案数）"),
+        (
+            "协商调解解决占比",
+            settings["measures"]["mediation_share"] + "（附件1 调解成功数 ÷（受理数 + 仲裁立案受理数））",
+        ),
+        ("汇总口径", "各单位、全省的比率均由分子、分母分别合计后相除，不对比率求平均。"),
+        ("组织建设", "附件2 存量指标，取本月期末数。"),
+        (
+            "重大集体争议",
+            f"涉及劳动者 ≥ {settings['major_dispute']['workers_min']} 人，或金额 ≥ "
+            f"{settings['major_dispute']['amount_wan_min']:g} 万元，或有激化行为。",
+        ),
+        ("报送截止", f"次月{settings['reporting']['due_day']}日。"),
+    ]
     write_sheet(notes, pl.DataFrame({"项目": [r[0] for r in rows], "说明": [r[1] for r in rows]}), title="口径说明")
     buffer = io.BytesIO()
     book.save(buffer)
@@ -407,4 +529,6 @@ def brief_xlsx(brief: Brief) -> bytes:
 
 
 def file_name(area: str, period: str, ext: str = "xlsx") -> str:
-    return safe_file_name(f"{'吉林省' if area == q.PROVINCE_NAME else area}调解工作月度简报_{period_label(period)}", ext)
+    return safe_file_name(
+        f"{'吉林省' if area == q.PROVINCE_NAME else area}调解工作月度简报_{period_label(period)}", ext
+    )

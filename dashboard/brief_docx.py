@@ -9,6 +9,7 @@ through the viewer's scoped queries: a clerk's document holds only their scope, 
 Charts are rendered by `dashboard.chart_images` (kaleido + the system Chromium); without a browser the document
 is still produced, with a Chinese note where the charts would be.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,13 +69,18 @@ def gather(wh: Warehouse, viewer: Viewer, region: str | None, period: str, start
     start = b.figures.ytd_start or period
     kpis = q.kpis(wh, viewer, region, period)
     return WordBrief(
-        brief=b, start=start, kpis=kpis, kpis_last_year=q.kpis(wh, viewer, region, shift_period(period, -12)),
+        brief=b,
+        start=start,
+        kpis=kpis,
+        kpis_last_year=q.kpis(wh, viewer, region, shift_period(period, -12)),
         signals=q.open_signals(wh, viewer, region, limit=1000),
-        charts=overview_charts(wh, viewer, region, start, period, b.ranking, kpis))
+        charts=overview_charts(wh, viewer, region, start, period, b.ranking, kpis),
+    )
 
 
-def overview_charts(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str,
-                    ranking: pl.DataFrame, kpis: pl.DataFrame) -> list[Chart]:
+def overview_charts(
+    wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str, ranking: pl.DataFrame, kpis: pl.DataFrame
+) -> list[Chart]:
     """总览's four charts for the selection with `start`…`end` as the page's 统计期间: 各项目标完成情况, the unit
     ranking by 协商调解解决占比 (when more than one unit is visible), 各项指标进展, 受理与调解趋势. `ranking` is
     q.unit_ranking over the same window, `kpis` q.kpis of `end` (both from the brief)."""
@@ -82,43 +88,92 @@ def overview_charts(wh: Warehouse, viewer: Viewer, region: str | None, start: st
     coverage_keys = [m["key"] for m in q.coverage_measures()]
     out = []
     progress = q.target_progress(wh, viewer, region, start, end)
-    targeted = progress.filter(pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null())
+    targeted = progress.filter(
+        pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null()
+    )
     if targeted.height and targeted["value"].is_not_null().any():
-        out.append(Chart("各项目标完成情况", charts.target_bullets(targeted, "各项目标完成情况", subtitle=(
-            f"{sel.name} · 协商调解解决占比为 {range_label(start, end)} 累计，组织建设为 {period_label(end)} 期末数"
-            " · 红色虚线为目标值"))))
+        out.append(
+            Chart(
+                "各项目标完成情况",
+                charts.target_bullets(
+                    targeted,
+                    "各项目标完成情况",
+                    subtitle=(
+                        f"{sel.name} · 协商调解解决占比为 {range_label(start, end)} 累计，组织建设为 {period_label(end)} 期末数"
+                        " · 红色虚线为目标值"
+                    ),
+                ),
+            )
+        )
     units = ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE) if ranking.height else ranking
     if units.height and units["unit_code"].n_unique() >= 2:
         data = units.filter(pl.col("measure") == "mediation_share")
         province = ranking.filter((pl.col("unit_code") == q.PROVINCE_CODE) & (pl.col("measure") == "mediation_share"))
         title = f"各单位{data['label'][0]}"
-        out.append(Chart(title, charts.ranking_bars(
-            data, "unit_name", "rate", title, subtitle=f"{range_label(start, end)} · 竖线为各单位目标（2024年均值+10个百分点）",
-            target_col="target", average=province["rate"][0] if province.height else None, num_col="numerator",
-            den_col="denominator", highlight=sel.name if sel.level == "unit" else None)))
+        out.append(
+            Chart(
+                title,
+                charts.ranking_bars(
+                    data,
+                    "unit_name",
+                    "rate",
+                    title,
+                    subtitle=f"{range_label(start, end)} · 竖线为各单位目标（2024年均值+10个百分点）",
+                    target_col="target",
+                    average=province["rate"][0] if province.height else None,
+                    num_col="numerator",
+                    den_col="denominator",
+                    highlight=sel.name if sel.level == "unit" else None,
+                ),
+            )
+        )
     periods = common.periods(wh)
     campaign_start = max(periods[0] if periods else end, config.settings()["reporting"]["first_period"])
     share = kpis.filter(pl.col("key") == "mediation_share").row(0, named=True)
     panels = _measure_panels(wh, viewer, region, campaign_start, end, coverage_keys, share)
     if panels:
-        out.append(Chart("各项指标进展", charts.measure_panels(
-            panels, "各项指标进展", cols=3, subtitle=f"{sel.name} · {range_label(campaign_start, end)} 逐月变化，红色虚线为目标值")))
+        out.append(
+            Chart(
+                "各项指标进展",
+                charts.measure_panels(
+                    panels,
+                    "各项指标进展",
+                    cols=3,
+                    subtitle=f"{sel.name} · {range_label(campaign_start, end)} 逐月变化，红色虚线为目标值",
+                ),
+            )
+        )
     trend_start = max(periods[0] if periods else end, min(start, shift_period(end, -23)))
     trend = q.trend(wh, viewer, region, trend_start, end)
     if trend.height:
-        targets = {"mediation_share": (share["target"], f"占比目标 {percent(share['target'])}")} if share["target"] else None
-        out.append(Chart("受理、结案、调解成功与成功率", charts.cases_and_rates(
-            trend, "受理、结案、调解成功与成功率",
-            subtitle=f"{sel.name} · {range_label(trend_start, end)} · 柱：件数（左轴）· 线：比率（右轴）",
-            rate_targets=targets)))
+        targets = (
+            {"mediation_share": (share["target"], f"占比目标 {percent(share['target'])}")} if share["target"] else None
+        )
+        out.append(
+            Chart(
+                "受理、结案、调解成功与成功率",
+                charts.cases_and_rates(
+                    trend,
+                    "受理、结案、调解成功与成功率",
+                    subtitle=f"{sel.name} · {range_label(trend_start, end)} · 柱：件数（左轴）· 线：比率（右轴）",
+                    rate_targets=targets,
+                ),
+            )
+        )
     return out
 
 
-def _measure_panels(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str,
-                    coverage_keys: list[str], share: dict) -> list[dict]:
+def _measure_panels(
+    wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str, coverage_keys: list[str], share: dict
+) -> list[dict]:
     """The small multiples of 总览's 各项指标进展 for the selection (assembled by dashboard/panels.py, as on the page)."""
-    return measure_panels(q.trend(wh, viewer, region, start, end),
-                          q.coverage_trend(wh, viewer, region, start, end), q.targets(wh), coverage_keys, share)
+    return measure_panels(
+        q.trend(wh, viewer, region, start, end),
+        q.coverage_trend(wh, viewer, region, start, end),
+        q.targets(wh),
+        coverage_keys,
+        share,
+    )
 
 
 # ------------------------------------------------------------------ figures and sentences the document adds
@@ -141,10 +196,20 @@ def key_figure_rows(kpis: pl.DataFrame, last_year: pl.DataFrame) -> list[dict[st
         if r["target"] is not None:
             target = percent(r["target"]) + (f"（{r['target_date'].year}年底）" if r["target_date"] else "")
         gap = targets.gap_note(r.get("status"), r["value"], r["target"])  # the tiles' note (one status rule)
-        rows.append({"key": r["key"], "指标": r["label"], "本月": show(r["value"]), "上月": show(r["previous"]),
-                     "环比": month_on_month, "上年同月": show(ly), "同比": year_on_year, "目标": target, "差距": gap,
-                     "分子/分母": f"{count(r['numerator'])}/{count(r['denominator'])}"
-                     if r["numerator"] is not None else ""})
+        rows.append(
+            {
+                "key": r["key"],
+                "指标": r["label"],
+                "本月": show(r["value"]),
+                "上月": show(r["previous"]),
+                "环比": month_on_month,
+                "上年同月": show(ly),
+                "同比": year_on_year,
+                "目标": target,
+                "差距": gap,
+                "分子/分母": f"{count(r['numerator'])}/{count(r['denominator'])}" if r["numerator"] is not None else "",
+            }
+        )
     return rows
 
 
@@ -161,11 +226,15 @@ def behind_target_sentences(ranking: pl.DataFrame) -> list[str]:
         if not rows.height:
             continue
         rows = rows.with_columns((pl.col("target") - pl.col("rate")).alias("gap")).sort(
-            ["gap", "unit_code"], descending=[True, False])
+            ["gap", "unit_code"], descending=[True, False]
+        )
         per_unit = measure == "mediation_share"  # each unit's own target: its 2024 average + 10 points
         names = "、".join(
-            f"{r['unit_name']}（{percent(r['rate'])}" + (f"，目标{percent(r['target'])}" if per_unit else "")
-            + f"，差{100 * r['gap']:.1f}个百分点）" for r in rows.to_dicts())
+            f"{r['unit_name']}（{percent(r['rate'])}"
+            + (f"，目标{percent(r['target'])}" if per_unit else "")
+            + f"，差{100 * r['gap']:.1f}个百分点）"
+            for r in rows.to_dicts()
+        )
         goal = "本单位目标" if per_unit else f"目标{percent(rows['target'][0])}"
         out.append(f"{rows['label'][0]}未达到{goal}的有{rows.height}个单位：{names}。")
     return out or ["各单位已有数据的指标均已达到现行目标。"]
@@ -176,10 +245,15 @@ def signal_sentences(signals: pl.DataFrame, shown: int = 3) -> list[str]:
     each level, and the first `shown` with their region and month."""
     if not signals.height:
         return [f"风险预警方面，目前没有{labels.SIGNAL_OPEN}的红色、橙色预警信号。"]
-    counts = [f"{labels.SIGNAL_LEVEL[level]}预警{n}条" for level in ("red", "orange")
-              if (n := signals.filter(pl.col("level") == level).height)]
-    first = "；".join(f"{r['title']}（{labels.SIGNAL_LEVEL.get(r['level'], '')}预警，{period_label(r['period'])}）"
-                     for r in signals.head(shown).to_dicts())
+    counts = [
+        f"{labels.SIGNAL_LEVEL[level]}预警{n}条"
+        for level in ("red", "orange")
+        if (n := signals.filter(pl.col("level") == level).height)
+    ]
+    first = "；".join(
+        f"{r['title']}（{labels.SIGNAL_LEVEL.get(r['level'], '')}预警，{period_label(r['period'])}）"
+        for r in signals.head(shown).to_dicts()
+    )
     more = "，其中" if signals.height > shown else "，即"
     return [f"风险预警方面，目前有{labels.SIGNAL_OPEN}的{'、'.join(counts)}{more}：{first}。"]
 
@@ -252,8 +326,7 @@ def _page_field(run) -> None:
         run._r.append(element)
 
 
-def _para(doc, text: str, *, indent: bool = True, size: float | None = None, color: RGBColor | None = None,
-          align=None):
+def _para(doc, text: str, *, indent: bool = True, size: float | None = None, color: RGBColor | None = None, align=None):
     p = doc.add_paragraph()
     if indent:
         p.paragraph_format.first_line_indent = Pt(24)  # two characters, as Chinese paragraphs start
@@ -275,8 +348,15 @@ def _shade(cell, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _table(doc, headers, rows: list[list], *, widths_cm: list[float], size: float = 9.5,
-           colors: list[list[RGBColor | None]] | None = None):
+def _table(
+    doc,
+    headers,
+    rows: list[list],
+    *,
+    widths_cm: list[float],
+    size: float = 9.5,
+    colors: list[list[RGBColor | None]] | None = None,
+):
     """A grid table: shaded bold header (repeated on every page), text left, figures right-aligned."""
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
@@ -316,8 +396,14 @@ def _table(doc, headers, rows: list[list], *, widths_cm: list[float], size: floa
 def _charts(doc, pictures: list[tuple[Chart, bytes | None]], note: str | None, state: dict) -> None:
     """The charts as pictures, or the note where they would be (in full the first time, briefly after that)."""
     if note:
-        _para(doc, note if not state.get("noted") else "（图表未附，原因见上文说明。）", indent=False, size=10.5,
-              color=GREY, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _para(
+            doc,
+            note if not state.get("noted") else "（图表未附，原因见上文说明。）",
+            indent=False,
+            size=10.5,
+            color=GREY,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+        )
         state["noted"] = True
         return
     for chart, png in pictures:
@@ -336,8 +422,7 @@ def for_print(fig: go.Figure) -> go.Figure:
     # the screen's narrow margins rely on the browser's automargin; a fixed-size image needs room for tick labels
     out.update_layout(margin=dict(l=60, r=30, b=50))
     if out.layout.showlegend is not False:
-        out.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
-                          margin=dict(b=70))
+        out.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0), margin=dict(b=70))
     return out
 
 
@@ -365,8 +450,14 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
     doc.core_properties.title = _text(b.title)
     doc.core_properties.language = "zh-CN"
     doc.add_paragraph(_text(b.title), style="Title")
-    _para(doc, f"统计期：{period_label(f.period)} · {b.freshness} · 生成于 {dt.datetime.now():%Y-%m-%d %H:%M}",
-          indent=False, size=10.5, color=GREY, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(
+        doc,
+        f"统计期：{period_label(f.period)} · {b.freshness} · 生成于 {dt.datetime.now():%Y-%m-%d %H:%M}",
+        indent=False,
+        size=10.5,
+        color=GREY,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+    )
 
     doc.add_heading("一、总体情况", level=1)
     for text in b.sentences:
@@ -374,13 +465,29 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
 
     doc.add_heading("二、关键数字", level=1)
     rows = key_figure_rows(wb.kpis, wb.kpis_last_year)
-    _table(doc, KEY_FIGURE_HEADERS,
-           [[r["指标"], (r["本月"], r["分子/分母"]) if r["分子/分母"] else r["本月"], *(r[h] for h in KEY_FIGURE_HEADERS[2:])]
-            for r in rows],
-           widths_cm=[3.8, 2.0, 1.7, 2.1, 1.7, 2.1, 1.6, 1.9], size=9,
-           colors=[[None] * 7 + [ORANGE if r["差距"].startswith("差") else None] for r in rows])
-    _para(doc, f"注：本月为{period_label(f.period)}（组织建设取期末数）；环比对上月、同比对上年同月，件数为增减百分比，"
-               "比率为增减百分点；比率均由分子、分母分别合计后相除，单元格下方小字为分子/分母。", indent=False, size=9, color=GREY)
+    _table(
+        doc,
+        KEY_FIGURE_HEADERS,
+        [
+            [
+                r["指标"],
+                (r["本月"], r["分子/分母"]) if r["分子/分母"] else r["本月"],
+                *(r[h] for h in KEY_FIGURE_HEADERS[2:]),
+            ]
+            for r in rows
+        ],
+        widths_cm=[3.8, 2.0, 1.7, 2.1, 1.7, 2.1, 1.6, 1.9],
+        size=9,
+        colors=[[None] * 7 + [ORANGE if r["差距"].startswith("差") else None] for r in rows],
+    )
+    _para(
+        doc,
+        f"注：本月为{period_label(f.period)}（组织建设取期末数）；环比对上月、同比对上年同月，件数为增减百分比，"
+        "比率为增减百分点；比率均由分子、分母分别合计后相除，单元格下方小字为分子/分母。",
+        indent=False,
+        size=9,
+        color=GREY,
+    )
 
     doc.add_heading("三、目标进展", level=1)
     for text in behind_target_sentences(b.ranking):
@@ -390,23 +497,42 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
     unit_rows = b.ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE) if b.ranking.height else b.ranking
     if unit_rows.height:
         doc.add_heading("四、各单位情况", level=1)
-        _para(doc, f"调解成效为{range_label(wb.start, f.period)}累计，组织建设为{period_label(f.period)}期末数；"
-                   "排名为名次/参与排名的单位数，未报送的单位不参与排名。")
+        _para(
+            doc,
+            f"调解成效为{range_label(wb.start, f.period)}累计，组织建设为{period_label(f.period)}期末数；"
+            "排名为名次/参与排名的单位数，未报送的单位不参与排名。",
+        )
         charts_for(*(c.title for c in wb.charts if c.title.startswith("各单位")))
-        _unit_tables(doc, b.ranking, f.period,
-                     {r["key"]: r["target_date"] for r in wb.kpis.to_dicts()})
+        _unit_tables(doc, b.ranking, f.period, {r["key"]: r["target_date"] for r in wb.kpis.to_dicts()})
 
     doc.add_heading(f"{'五' if unit_rows.height else '四'}、风险提示", level=1)
     for text in signal_sentences(wb.signals):
         _para(doc, text)
     if b.disputes.height:
         shown = b.disputes.head(10)
-        _para(doc, f"{labels.DISPUTE_UNRESOLVED}（{labels.DISPUTE_OPEN}、{labels.DISPUTE_IN_PROGRESS}）的重大集体劳动人事争议"
-                   f"{'（最新10起）' if b.disputes.height > 10 else ''}：", indent=False)
-        _table(doc, ("发生日期", "地区", "用人单位", "涉及人数", "涉案金额", "处置状态"),
-               [[str(r["occurred_on"] or "—"), r["region_name"], r["employer"], count(r["workers"], " 人"),
-                 money_wan(r["amount_wan"]), r["status"]] for r in shown.to_dicts()],
-               widths_cm=[2.2, 3.0, 5.0, 1.8, 2.6, 1.6], size=9)
+        _para(
+            doc,
+            f"{labels.DISPUTE_UNRESOLVED}（{labels.DISPUTE_OPEN}、{labels.DISPUTE_IN_PROGRESS}）的重大集体劳动人事争议"
+            f"{'（最新10起）' if b.disputes.height > 10 else ''}：",
+            indent=False,
+        )
+        _table(
+            doc,
+            ("发生日期", "地区", "用人单位", "涉及人数", "涉案金额", "处置状态"),
+            [
+                [
+                    str(r["occurred_on"] or "—"),
+                    r["region_name"],
+                    r["employer"],
+                    count(r["workers"], " 人"),
+                    money_wan(r["amount_wan"]),
+                    r["status"],
+                ]
+                for r in shown.to_dicts()
+            ],
+            widths_cm=[2.2, 3.0, 5.0, 1.8, 2.6, 1.6],
+            size=9,
+        )
 
     trend_titles = [c.title for c in wb.charts if c.title.startswith("受理")]
     if trend_titles:
@@ -421,7 +547,9 @@ def brief_docx(wb: WordBrief, images: chart_images.Images | None = None) -> byte
 def _unit_tables(doc, ranking: pl.DataFrame, period: str, deadlines: dict) -> None:
     """One small table per unit: each measure's value, fraction, target, gap and rank among the units."""
     units = ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE)
-    ranked = dict(units.filter(pl.col("rate").is_not_null()).group_by("measure").len().iter_rows())  # 名次/参与排名的单位数
+    ranked = dict(
+        units.filter(pl.col("rate").is_not_null()).group_by("measure").len().iter_rows()
+    )  # 名次/参与排名的单位数
     order = {m: i for i, m in enumerate((*q.RANKING_MEASURES, *(c["key"] for c in q.coverage_measures())))}
     for code in sorted(units["unit_code"].unique().to_list()):
         rows = sorted(units.filter(pl.col("unit_code") == code).to_dicts(), key=lambda r: order.get(r["measure"], 99))
@@ -431,11 +559,19 @@ def _unit_tables(doc, ranking: pl.DataFrame, period: str, deadlines: dict) -> No
             continue
         body, colors = [], []
         for r in rows:
-            gap = targets.gap_note(targets.status(r["rate"], r["target"], deadlines.get(r["measure"]), period),
-                                   r["rate"], r["target"])
-            body.append([r["label"], percent(r["rate"]) if r["rate"] is not None else "未报送",
-                         f"{count(r['numerator'])}/{count(r['denominator'])}" if r["denominator"] is not None else "—",
-                         percent(r["target"]), gap, f"{r['rank']}/{ranked[r['measure']]}" if r["rank"] is not None else "—"])
+            gap = targets.gap_note(
+                targets.status(r["rate"], r["target"], deadlines.get(r["measure"]), period), r["rate"], r["target"]
+            )
+            body.append(
+                [
+                    r["label"],
+                    percent(r["rate"]) if r["rate"] is not None else "未报送",
+                    f"{count(r['numerator'])}/{count(r['denominator'])}" if r["denominator"] is not None else "—",
+                    percent(r["target"]),
+                    gap,
+                    f"{r['rank']}/{ranked[r['measure']]}" if r["rank"] is not None else "—",
+                ]
+            )
             colors.append([None] * 4 + [ORANGE if "差" in gap else None, None])
         _table(doc, UNIT_TABLE_HEADERS, body, widths_cm=[5.4, 1.9, 2.8, 1.9, 2.8, 1.4], size=9, colors=colors)
 

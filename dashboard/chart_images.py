@@ -6,6 +6,7 @@ plotly.js comes from the installed plotly package and MathJax is switched off, s
 network. Without Chromium (or when a render fails) `render()` says why in Chinese instead of raising: the caller
 puts that note where the charts would have been.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,6 +30,7 @@ _server_started = False
 @dataclass
 class Images:
     """PNG bytes per figure, in order; `note` (Chinese) says why there are none."""
+
     png: list[bytes] = field(default_factory=list)
     note: str | None = None
 
@@ -52,6 +54,7 @@ def warm_up() -> None:
         return
     try:
         import kaleido
+
         with _lock:
             _start_server(kaleido)
     except Exception:  # render() reports it, in Chinese, when the charts are asked for
@@ -63,8 +66,10 @@ def render(figures: list[go.Figure], *, width: int = 900, scale: float = 2.0) ->
     if not figures:
         return Images()
     if browser_path() is None:
-        return Images(note="本机未安装 Chromium 浏览器，无法把图表导出为图片，本简报未附图表；"
-                           "文字和表格中的数字不受影响。安装 Chromium 后重新生成即可附上图表。")
+        return Images(
+            note="本机未安装 Chromium 浏览器，无法把图表导出为图片，本简报未附图表；"
+            "文字和表格中的数字不受影响。安装 Chromium 后重新生成即可附上图表。"
+        )
     try:
         import kaleido
     except ImportError:
@@ -73,9 +78,15 @@ def render(figures: list[go.Figure], *, width: int = 900, scale: float = 2.0) ->
     try:
         with _lock:
             _start_server(kaleido)
-            return Images(png=[kaleido.calc_fig_sync(
-                fig.to_dict(), opts={"format": "png", "width": width, "height": fig.layout.height or 400,
-                                     "scale": scale}) for fig in figures])
+            return Images(
+                png=[
+                    kaleido.calc_fig_sync(
+                        fig.to_dict(),
+                        opts={"format": "png", "width": width, "height": fig.layout.height or 400, "scale": scale},
+                    )
+                    for fig in figures
+                ]
+            )
     except Exception:  # a browser that will not start or a render that fails: the brief goes out without charts
         log.exception("图表导出为图片失败")
         with _lock:  # start afresh next time rather than reuse a server in an unknown state
@@ -85,5 +96,7 @@ def render(figures: list[go.Figure], *, width: int = 900, scale: float = 2.0) ->
                     kaleido.stop_sync_server(silence_warnings=True)
                 except Exception:
                     log.exception("关闭图表导出服务失败")
-        return Images(note="图表导出为图片时出错，本简报未附图表；文字和表格中的数字不受影响。请稍后重新生成，"
-                           "或联系系统管理员查看日志。")
+        return Images(
+            note="图表导出为图片时出错，本简报未附图表；文字和表格中的数字不受影响。请稍后重新生成，"
+            "或联系系统管理员查看日志。"
+        )

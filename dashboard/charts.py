@@ -5,6 +5,7 @@ Builders take polars frames and return `go.Figure`s (tested as specs, no browser
 Conventions: rates are fractions on a percent axis (`tickformat=".0%"`); counts have thousands separators;
 a target is a dashed dark-red line labelled "目标 …"; green = target met, orange = not yet, blue = no target.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,10 +31,18 @@ GREY = "#9aa3ad"
 TARGET = "#a61b1b"
 # One colour per series, the same on every page.
 SERIES_COLORS = {
-    "accepted_total": BLUE, "accepted": BLUE, "closed_total": LIGHT_BLUE, "succeeded_total": GREEN, "succeeded": GREEN,
-    "success_rate": ORANGE, "mediation_share": PURPLE, "arbitration_filed": GREY,
+    "accepted_total": BLUE,
+    "accepted": BLUE,
+    "closed_total": LIGHT_BLUE,
+    "succeeded_total": GREEN,
+    "succeeded": GREEN,
+    "success_rate": ORANGE,
+    "mediation_share": PURPLE,
+    "arbitration_filed": GREY,
     # the four channels share one chart: four clearly different hues (blue, amber, purple, red)
-    "court_entrusted": "#0072b2", "online_accepted": "#e69f00", "arbitration_review": "#7b4fa0",
+    "court_entrusted": "#0072b2",
+    "online_accepted": "#e69f00",
+    "arbitration_review": "#7b4fa0",
     "judicial_confirmation": "#cc3311",
 }
 QUALITATIVE = [BLUE, ORANGE, GREEN, PURPLE, "#17a2b8", RED, "#8c564b", "#e377c2", GREY, "#bcbd22", "#2ca02c"]
@@ -50,8 +59,9 @@ def plotly_config(filename: str) -> dict:
     }
 
 
-def style(fig: go.Figure, title: str | None = None, *, height: int = 380, legend: bool = True,
-          subtitle: str | None = None) -> go.Figure:
+def style(
+    fig: go.Figure, title: str | None = None, *, height: int = 380, legend: bool = True, subtitle: str | None = None
+) -> go.Figure:
     """The house style: CJK font, left-aligned title (with an optional grey subtitle), light grid, legend on top."""
     text = title or ""
     if subtitle:
@@ -85,21 +95,37 @@ def month_dates(periods: Iterable[str]) -> list[dt.date]:
 def month_axis(fig: go.Figure, count: int, **kwargs) -> None:
     """Ticks on a month axis: '2025年3月', every 1/3/6/12 months depending on how many months are shown."""
     step = 1 if count <= 8 else 3 if count <= 30 else 6 if count <= 60 else 12
-    fig.update_xaxes(type="date", dtick=f"M{step}", tickformat="%Y年%-m月", hoverformat="%Y年%-m月", tickangle=0,
-                     **kwargs)
+    fig.update_xaxes(
+        type="date", dtick=f"M{step}", tickformat="%Y年%-m月", hoverformat="%Y年%-m月", tickangle=0, **kwargs
+    )
 
 
 def _pct(value) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.1f}%"
 
 
-def add_target_line(fig: go.Figure, value: float | None, label: str, *, axis: str = "y", row=None, col=None,
-                    secondary_y: bool | None = None, horizontal: bool = True) -> None:
+def add_target_line(
+    fig: go.Figure,
+    value: float | None,
+    label: str,
+    *,
+    axis: str = "y",
+    row=None,
+    col=None,
+    secondary_y: bool | None = None,
+    horizontal: bool = True,
+) -> None:
     """A dashed dark-red target line with its label ('目标 80%')."""
     if value is None:
         return
-    kwargs = dict(line_dash="dash", line_color=TARGET, line_width=1.6, opacity=0.9,
-                  annotation_text=label, annotation_font=dict(color=TARGET, size=11))
+    kwargs = dict(
+        line_dash="dash",
+        line_color=TARGET,
+        line_width=1.6,
+        opacity=0.9,
+        annotation_text=label,
+        annotation_font=dict(color=TARGET, size=11),
+    )
     if row is not None:
         kwargs.update(row=row, col=col)
     if secondary_y is not None:
@@ -111,61 +137,125 @@ def add_target_line(fig: go.Figure, value: float | None, label: str, *, axis: st
 
 
 # ------------------------------------------------------------------ trends
-def cases_and_rates(trend: pl.DataFrame, title: str, *, subtitle: str | None = None, bars: Sequence[str] = (
-        "accepted_total", "closed_total", "succeeded_total"), rates: Sequence[str] = ("success_rate", "mediation_share"),
-        labels: dict[str, str] | None = None, rate_targets: dict[str, tuple[float, str]] | None = None,
-        height: int = 400) -> go.Figure:
+def cases_and_rates(
+    trend: pl.DataFrame,
+    title: str,
+    *,
+    subtitle: str | None = None,
+    bars: Sequence[str] = ("accepted_total", "closed_total", "succeeded_total"),
+    rates: Sequence[str] = ("success_rate", "mediation_share"),
+    labels: dict[str, str] | None = None,
+    rate_targets: dict[str, tuple[float, str]] | None = None,
+    height: int = 400,
+) -> go.Figure:
     """Monthly counts as grouped bars (left axis) and rates as lines (right axis, percent).
     rate_targets: {rate column: (target value, label)} drawn as dashed lines on the right axis."""
     labels = {**DEFAULT_LABELS, **(labels or {})}
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     x = _months(trend)
     for key in bars:
-        fig.add_trace(go.Bar(x=x, y=trend[key].to_list(), name=labels[key], marker_color=SERIES_COLORS.get(key, BLUE),
-                             hovertemplate="%{x}<br>" + labels[key] + "：%{y:,} 件<extra></extra>"), secondary_y=False)
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=trend[key].to_list(),
+                name=labels[key],
+                marker_color=SERIES_COLORS.get(key, BLUE),
+                hovertemplate="%{x}<br>" + labels[key] + "：%{y:,} 件<extra></extra>",
+            ),
+            secondary_y=False,
+        )
     for key in rates:
         num, den = trend.get_column(f"{key}_num", default=None), trend.get_column(f"{key}_den", default=None)
         custom = list(zip(num.to_list(), den.to_list())) if num is not None and den is not None else None
         hover = "%{x}<br>" + labels[key] + "：%{y:.1%}"
         if custom:
             hover += "（%{customdata[0]:,.0f}/%{customdata[1]:,.0f}）"
-        fig.add_trace(go.Scatter(x=x, y=trend[key].to_list(), name=labels[key], mode="lines+markers",
-                                 line=dict(color=SERIES_COLORS.get(key, ORANGE), width=2.5), marker=dict(size=6),
-                                 customdata=custom, hovertemplate=hover + "<extra></extra>"), secondary_y=True)
-    for key, (value, label) in (rate_targets or {}).items():
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=trend[key].to_list(),
+                name=labels[key],
+                mode="lines+markers",
+                line=dict(color=SERIES_COLORS.get(key, ORANGE), width=2.5),
+                marker=dict(size=6),
+                customdata=custom,
+                hovertemplate=hover + "<extra></extra>",
+            ),
+            secondary_y=True,
+        )
+    for _key, (value, label) in (rate_targets or {}).items():
         if value is not None and x:
-            fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[value, value], mode="lines", name=label,
-                                     line=dict(color=TARGET, dash="dash", width=1.6),
-                                     hovertemplate=label + "<extra></extra>"), secondary_y=True)
+            fig.add_trace(
+                go.Scatter(
+                    x=[x[0], x[-1]],
+                    y=[value, value],
+                    mode="lines",
+                    name=label,
+                    line=dict(color=TARGET, dash="dash", width=1.6),
+                    hovertemplate=label + "<extra></extra>",
+                ),
+                secondary_y=True,
+            )
     style(fig, title, subtitle=subtitle, height=height)
     fig.update_layout(barmode="group", bargap=0.25, hovermode="x unified")
     month_axis(fig, len(x))
     fig.update_yaxes(title_text="件数", tickformat=",", secondary_y=False, rangemode="tozero")
-    top = max([v for k in rates for v in trend[k].to_list() if v is not None] +
-              [v for v, _ in (rate_targets or {}).values() if v is not None] + [0.0])
-    fig.update_yaxes(title_text="比率", tickformat=".0%", secondary_y=True, range=[0, 1.05 if top > 0.5 else 0.63],
-                     dtick=0.2 if top > 0.5 else 0.1, showgrid=False)
+    top = max(
+        [v for k in rates for v in trend[k].to_list() if v is not None]
+        + [v for v, _ in (rate_targets or {}).values() if v is not None]
+        + [0.0]
+    )
+    fig.update_yaxes(
+        title_text="比率",
+        tickformat=".0%",
+        secondary_y=True,
+        range=[0, 1.05 if top > 0.5 else 0.63],
+        dtick=0.2 if top > 0.5 else 0.1,
+        showgrid=False,
+    )
     return fig
 
 
 DEFAULT_LABELS = {
-    "accepted_total": "受理", "closed_total": "结案", "succeeded_total": "调解成功", "success_rate": "调解成功率",
-    "mediation_share": "协商调解解决占比", "arbitration_filed": "仲裁立案", "court_entrusted": "法院委派委托",
-    "online_accepted": "线上调解受理", "arbitration_review": "申请仲裁审查", "judicial_confirmation": "申请司法确认",
-    "accepted": "受理", "succeeded": "调解成功",
+    "accepted_total": "受理",
+    "closed_total": "结案",
+    "succeeded_total": "调解成功",
+    "success_rate": "调解成功率",
+    "mediation_share": "协商调解解决占比",
+    "arbitration_filed": "仲裁立案",
+    "court_entrusted": "法院委派委托",
+    "online_accepted": "线上调解受理",
+    "arbitration_review": "申请仲裁审查",
+    "judicial_confirmation": "申请司法确认",
+    "accepted": "受理",
+    "succeeded": "调解成功",
 }
 
 
-def count_lines(trend: pl.DataFrame, keys: Sequence[str], title: str, *, subtitle: str | None = None,
-                labels: dict[str, str] | None = None, height: int = 360) -> go.Figure:
+def count_lines(
+    trend: pl.DataFrame,
+    keys: Sequence[str],
+    title: str,
+    *,
+    subtitle: str | None = None,
+    labels: dict[str, str] | None = None,
+    height: int = 360,
+) -> go.Figure:
     """Monthly counts as lines, one per key."""
     labels = {**DEFAULT_LABELS, **(labels or {})}
     fig = go.Figure()
     x = _months(trend)
     for i, key in enumerate(keys):
-        fig.add_trace(go.Scatter(x=x, y=trend[key].to_list(), name=labels.get(key, key), mode="lines+markers",
-                                 line=dict(color=SERIES_COLORS.get(key, QUALITATIVE[i % len(QUALITATIVE)]), width=2.2),
-                                 hovertemplate="%{x}<br>" + labels.get(key, key) + "：%{y:,} 件<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=trend[key].to_list(),
+                name=labels.get(key, key),
+                mode="lines+markers",
+                line=dict(color=SERIES_COLORS.get(key, QUALITATIVE[i % len(QUALITATIVE)]), width=2.2),
+                hovertemplate="%{x}<br>" + labels.get(key, key) + "：%{y:,} 件<extra></extra>",
+            )
+        )
     style(fig, title, subtitle=subtitle, height=height)
     fig.update_layout(hovermode="x unified")
     month_axis(fig, len(x))
@@ -176,16 +266,22 @@ def count_lines(trend: pl.DataFrame, keys: Sequence[str], title: str, *, subtitl
 TARGET_LABEL_BELOW = 0.85  # a target at or above this rate gets its label below the dashed line
 
 
-def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 4, subtitle: str | None = None,
-                   panel_height: int = 210) -> go.Figure:
+def measure_panels(
+    panels: list[dict], title: str | None = None, *, cols: int = 4, subtitle: str | None = None, panel_height: int = 210
+) -> go.Figure:
     """Small multiples of rates over time, one panel per measure, each with its dashed target line(s).
 
     panels: [{"title": str, "period": [...], "rate": [...], "numerator": [...], "denominator": [...],
               "targets": [(value, label), ...]}]
     """
     rows = max(1, math.ceil(len(panels) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"<b>{p['title']}</b>" for p in panels],
-                        horizontal_spacing=0.05, vertical_spacing=0.22 if rows > 1 else 0.1)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[f"<b>{p['title']}</b>" for p in panels],
+        horizontal_spacing=0.05,
+        vertical_spacing=0.22 if rows > 1 else 0.1,
+    )
     # traces, axes and labels are collected and set in one go: per-subplot update calls are slow in plotly
     traces, axes, labels = [], {}, []
     for i, panel in enumerate(panels):
@@ -198,20 +294,50 @@ def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 
         last = next((v for v in reversed(values) if v is not None), None)
         if met and last is not None:
             color = GREEN if last >= met[-1][0] - 1e-12 else ORANGE
-        traces.append(go.Scatter(x=x, y=values, mode="lines", line=dict(color=color, width=2.4), showlegend=False,
-                                 customdata=custom, name=panel["title"], xaxis=f"x{n}", yaxis=f"y{n}",
-                                 hovertemplate="%{x}<br>%{y:.1%}（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>"))
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=values,
+                mode="lines",
+                line=dict(color=color, width=2.4),
+                showlegend=False,
+                customdata=custom,
+                name=panel["title"],
+                xaxis=f"x{n}",
+                yaxis=f"y{n}",
+                hovertemplate="%{x}<br>%{y:.1%}（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>",
+            )
+        )
         for j, (value, label) in enumerate(met):
-            traces.append(go.Scatter(x=[x[0], x[-1]] if x else [], y=[value, value], mode="lines",
-                                     line=dict(color=TARGET, dash="dash", width=1.4), showlegend=False,
-                                     hovertemplate=f"{label}<extra></extra>", name=label, xaxis=f"x{n}", yaxis=f"y{n}"))
+            traces.append(
+                go.Scatter(
+                    x=[x[0], x[-1]] if x else [],
+                    y=[value, value],
+                    mode="lines",
+                    line=dict(color=TARGET, dash="dash", width=1.4),
+                    showlegend=False,
+                    hovertemplate=f"{label}<extra></extra>",
+                    name=label,
+                    xaxis=f"x{n}",
+                    yaxis=f"y{n}",
+                )
+            )
             if x:
                 # near the top of the panel the label goes under its line, so it never runs into the panel title;
                 # a second target's label sits at the other end, so two close targets never print over each other
-                labels.append(dict(x=x[0] if j % 2 == 0 else x[-1], y=value, xref=f"x{n}", yref=f"y{n}", text=label,
-                                   showarrow=False, xanchor="left" if j % 2 == 0 else "right",
-                                   yanchor="top" if value >= TARGET_LABEL_BELOW else "bottom",
-                                   font=dict(size=10, color=TARGET)))
+                labels.append(
+                    dict(
+                        x=x[0] if j % 2 == 0 else x[-1],
+                        y=value,
+                        xref=f"x{n}",
+                        yref=f"y{n}",
+                        text=label,
+                        showarrow=False,
+                        xanchor="left" if j % 2 == 0 else "right",
+                        yanchor="top" if value >= TARGET_LABEL_BELOW else "bottom",
+                        font=dict(size=10, color=TARGET),
+                    )
+                )
         lo = min([v for v in values if v is not None] + [t[0] for t in met] + [1.0])
         step = 12 if len(x) <= 48 else 24 if len(x) <= 96 else 36
         axes[f"yaxis{n}"] = dict(tickformat=".0%", range=[max(0.0, lo - 0.12), 1.04])
@@ -225,11 +351,25 @@ def measure_panels(panels: list[dict], title: str | None = None, *, cols: int = 
 
 
 # ------------------------------------------------------------------ comparisons
-def ranking_bars(frame: pl.DataFrame, name_col: str, value_col: str, title: str, *, subtitle: str | None = None,
-                 percent: bool = True, target_col: str | None = None, target: float | None = None,
-                 target_label: str | None = None, average: float | None = None, average_label: str = "全省",
-                 num_col: str | None = None, den_col: str | None = None, highlight: str | None = None,
-                 unit: str = "件", height: int | None = None) -> go.Figure:
+def ranking_bars(
+    frame: pl.DataFrame,
+    name_col: str,
+    value_col: str,
+    title: str,
+    *,
+    subtitle: str | None = None,
+    percent: bool = True,
+    target_col: str | None = None,
+    target: float | None = None,
+    target_label: str | None = None,
+    average: float | None = None,
+    average_label: str = "全省",
+    num_col: str | None = None,
+    den_col: str | None = None,
+    highlight: str | None = None,
+    unit: str = "件",
+    height: int | None = None,
+) -> go.Figure:
     """Horizontal bars sorted best first (top). Bars are green when they meet their target (per row via target_col
     or one common target), orange when not, blue without a target; the target is a dashed line (common) or a
     dashed tick per bar (target_col); the average is a dotted grey line. Rows without a value are listed as
@@ -240,7 +380,7 @@ def ranking_bars(frame: pl.DataFrame, name_col: str, value_col: str, title: str,
     values = data[value_col].to_list()
     targets = data[target_col].to_list() if target_col else [target] * len(values)
     colors = []
-    for v, t, n in zip(values, targets, data[name_col].to_list()):
+    for v, t, _name in zip(values, targets, data[name_col].to_list()):
         base = BLUE if t is None else (GREEN if v >= t - 1e-12 else ORANGE)
         colors.append(base)
     text = [_pct(v) if percent else f"{v:,.0f}" for v in values]
@@ -251,30 +391,68 @@ def ranking_bars(frame: pl.DataFrame, name_col: str, value_col: str, title: str,
         hover += "（%{customdata[0]:,.0f}/%{customdata[1]:,.0f}）"
         if any(t is not None for t in targets):
             hover += "<br>目标：%{customdata[2]:.1%}"
-    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors, text=text,
-                           textposition="outside", cliponaxis=False, customdata=custom,
-                           hovertemplate=hover + "<extra></extra>", name=title))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=colors,
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=custom,
+            hovertemplate=hover + "<extra></extra>",
+            name=title,
+        )
+    )
     if highlight:
-        fig.update_traces(marker_line_color=["#111827" if n == highlight else "rgba(0,0,0,0)"
-                                             for n in data[name_col].to_list()], marker_line_width=2)
+        fig.update_traces(
+            marker_line_color=["#111827" if n == highlight else "rgba(0,0,0,0)" for n in data[name_col].to_list()],
+            marker_line_width=2,
+        )
     if target_col and any(t is not None for t in targets):
-        fig.add_trace(go.Scatter(x=targets, y=names, mode="markers", name="目标",
-                                 marker=dict(symbol="line-ns", size=18, line=dict(width=2.5, color=TARGET)),
-                                 hovertemplate="<b>%{y}</b><br>目标：%{x:.1%}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=targets,
+                y=names,
+                mode="markers",
+                name="目标",
+                marker=dict(symbol="line-ns", size=18, line=dict(width=2.5, color=TARGET)),
+                hovertemplate="<b>%{y}</b><br>目标：%{x:.1%}<extra></extra>",
+            )
+        )
     elif target is not None:
         add_target_line(fig, target, target_label or f"目标 {_pct(target)}", horizontal=False)
     if average is not None:
-        fig.add_vline(x=average, line_dash="dot", line_color=GREY, line_width=1.5,
-                      annotation_text=f"{average_label} {_pct(average) if percent else f'{average:,.0f}'}",
-                      annotation_position="bottom right", annotation_font=dict(color="#4b5563", size=11))
+        fig.add_vline(
+            x=average,
+            line_dash="dot",
+            line_color=GREY,
+            line_width=1.5,
+            annotation_text=f"{average_label} {_pct(average) if percent else f'{average:,.0f}'}",
+            annotation_position="bottom right",
+            annotation_font=dict(color="#4b5563", size=11),
+        )
     if empty.height:
         missing = [short_name(n) for n in empty[name_col].to_list()]
-        fig.add_trace(go.Bar(x=[0] * len(missing), y=missing, orientation="h", name="未报送", marker_color=GREY,
-                             text=["未报送"] * len(missing), textposition="outside", cliponaxis=False,
-                             hovertemplate="<b>%{y}</b><br>本期未报送<extra></extra>", showlegend=False))
+        fig.add_trace(
+            go.Bar(
+                x=[0] * len(missing),
+                y=missing,
+                orientation="h",
+                name="未报送",
+                marker_color=GREY,
+                text=["未报送"] * len(missing),
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="<b>%{y}</b><br>本期未报送<extra></extra>",
+                showlegend=False,
+            )
+        )
         fig.update_yaxes(categoryorder="array", categoryarray=missing + names)
-    style(fig, title, subtitle=subtitle, height=height or max(300, 34 * (len(values) + empty.height) + 110),
-          legend=False)
+    style(
+        fig, title, subtitle=subtitle, height=height or max(300, 34 * (len(values) + empty.height) + 110), legend=False
+    )
     top = max([v for v in values] + [t for t in targets if t is not None] + [0.0])
     if percent:
         fig.update_xaxes(tickformat=".0%", range=[0, min(1.12, max(top * 1.12, 0.1))])
@@ -298,13 +476,29 @@ def target_bullets(kpis: pl.DataFrame, title: str, *, subtitle: str | None = Non
     colors = [BLUE if t is None else (GREEN if v >= t - 1e-12 else ORANGE) for v, t in zip(values, targets)]
     statuses = data["status"].to_list() if "status" in data.columns else [None] * data.height
     custom = list(zip(data["numerator"].to_list(), data["denominator"].to_list(), data["target_text"].to_list()))
-    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors, textposition="none",
-                           customdata=custom, name="当前值",
-                           hovertemplate="<b>%{y}</b><br>%{x:.1%}（%{customdata[0]:,.0f}/%{customdata[1]:,.0f}）"
-                                         "<br>目标：%{customdata[2]}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=targets, y=names, mode="markers", name="目标",
-                             marker=dict(symbol="line-ns", size=24, line=dict(width=3, color=TARGET)),
-                             hovertemplate="<b>%{y}</b><br>目标：%{x:.1%}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=colors,
+            textposition="none",
+            customdata=custom,
+            name="当前值",
+            hovertemplate="<b>%{y}</b><br>%{x:.1%}（%{customdata[0]:,.0f}/%{customdata[1]:,.0f}）"
+            "<br>目标：%{customdata[2]}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=targets,
+            y=names,
+            mode="markers",
+            name="目标",
+            marker=dict(symbol="line-ns", size=24, line=dict(width=3, color=TARGET)),
+            hovertemplate="<b>%{y}</b><br>目标：%{x:.1%}<extra></extra>",
+        )
+    )
     for name, v, t, color, status in zip(names, values, targets, colors, statuses):
         if t is None:
             label = _pct(v)
@@ -314,39 +508,81 @@ def target_bullets(kpis: pl.DataFrame, title: str, *, subtitle: str | None = Non
             label = f"<b>{_pct(v)}</b>  差{abs(100 * (v - t)):.1f}个百分点"
             if status == "overdue":  # a second line: the bar's row has room, the plot's right margin has not
                 label += f"<br>{labels.TARGET_STATUS['overdue']}"
-        fig.add_annotation(x=max(v, t or 0) + 0.03, y=name, text=label, showarrow=False, xanchor="left", align="left",
-                           font=dict(size=12, color=GREEN if color == GREEN else ("#b45309" if color == ORANGE else "#1f2937")))
+        fig.add_annotation(
+            x=max(v, t or 0) + 0.03,
+            y=name,
+            text=label,
+            showarrow=False,
+            xanchor="left",
+            align="left",
+            font=dict(size=12, color=GREEN if color == GREEN else ("#b45309" if color == ORANGE else "#1f2937")),
+        )
     style(fig, title, subtitle=subtitle, height=max(280, 46 * len(names) + 100), legend=False)
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.75], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], showgrid=True,
-                     gridcolor="#eef0f3")
+    fig.update_xaxes(
+        tickformat=".0%", range=[0, 1.75], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], showgrid=True, gridcolor="#eef0f3"
+    )
     fig.update_yaxes(showgrid=False)
     fig.update_layout(bargap=0.45)
     return fig
 
 
-def grouped_bars(frame: pl.DataFrame, category_col: str, series: dict[str, str], title: str, *,
-                 subtitle: str | None = None, rate_col: str | None = None, rate_label: str | None = None,
-                 horizontal: bool = False, height: int = 360) -> go.Figure:
+def grouped_bars(
+    frame: pl.DataFrame,
+    category_col: str,
+    series: dict[str, str],
+    title: str,
+    *,
+    subtitle: str | None = None,
+    rate_col: str | None = None,
+    rate_label: str | None = None,
+    horizontal: bool = False,
+    height: int = 360,
+) -> go.Figure:
     """Counts per category as grouped bars (series: {column: label}), optionally a rate as markers on a right axis."""
     fig = make_subplots(specs=[[{"secondary_y": bool(rate_col)}]])
     cats = [short_name(c) for c in frame[category_col].to_list()]
     if rate_col and not horizontal:  # the rate is read under its category, never printed over the bars
-        cats = [f"{c}<br><span style='color:{ORANGE}'>{_pct(v)}</span>"
-                for c, v in zip(cats, frame[rate_col].to_list())]
+        cats = [
+            f"{c}<br><span style='color:{ORANGE}'>{_pct(v)}</span>" for c, v in zip(cats, frame[rate_col].to_list())
+        ]
     for i, (col, label) in enumerate(series.items()):
         values = frame[col].to_list()
         kwargs = dict(x=values, y=cats, orientation="h") if horizontal else dict(x=cats, y=values)
-        fig.add_trace(go.Bar(name=label, marker_color=SERIES_COLORS.get(col, QUALITATIVE[i % len(QUALITATIVE)]),
-                             hovertemplate="%{" + ("y" if horizontal else "x") + "}<br>" + label + "：%{"
-                             + ("x" if horizontal else "y") + ":,}<extra></extra>", **kwargs),
-                      secondary_y=False if rate_col else None)
+        fig.add_trace(
+            go.Bar(
+                name=label,
+                marker_color=SERIES_COLORS.get(col, QUALITATIVE[i % len(QUALITATIVE)]),
+                hovertemplate="%{"
+                + ("y" if horizontal else "x")
+                + "}<br>"
+                + label
+                + "：%{"
+                + ("x" if horizontal else "y")
+                + ":,}<extra></extra>",
+                **kwargs,
+            ),
+            secondary_y=False if rate_col else None,
+        )
     if rate_col:
-        fig.add_trace(go.Scatter(x=cats, y=frame[rate_col].to_list(), name=rate_label or rate_col, mode="markers",
-                                 marker=dict(color=ORANGE, size=11, symbol="diamond"),
-                                 hovertemplate="%{x}<br>" + (rate_label or "") + "：%{y:.1%}<extra></extra>"),
-                      secondary_y=True)
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.1], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0], secondary_y=True,
-                         showgrid=False, title_text=rate_label)
+        fig.add_trace(
+            go.Scatter(
+                x=cats,
+                y=frame[rate_col].to_list(),
+                name=rate_label or rate_col,
+                mode="markers",
+                marker=dict(color=ORANGE, size=11, symbol="diamond"),
+                hovertemplate="%{x}<br>" + (rate_label or "") + "：%{y:.1%}<extra></extra>",
+            ),
+            secondary_y=True,
+        )
+        fig.update_yaxes(
+            tickformat=".0%",
+            range=[0, 1.1],
+            tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0],
+            secondary_y=True,
+            showgrid=False,
+            title_text=rate_label,
+        )
     style(fig, title, subtitle=subtitle, height=height)
     fig.update_layout(barmode="group", bargap=0.3)
     if horizontal:
@@ -357,22 +593,50 @@ def grouped_bars(frame: pl.DataFrame, category_col: str, series: dict[str, str],
     return fig
 
 
-def heatmap(frame: pl.DataFrame, x_col: str, y_col: str, z_col: str, title: str, *, subtitle: str | None = None,
-            percent: bool = False, x_order: Iterable[str] | None = None, y_order: Iterable[str] | None = None,
-            colorscale: str | list = "Blues", z_label: str = "件数", text: bool = True,
-            height: int | None = None) -> go.Figure:
+def heatmap(
+    frame: pl.DataFrame,
+    x_col: str,
+    y_col: str,
+    z_col: str,
+    title: str,
+    *,
+    subtitle: str | None = None,
+    percent: bool = False,
+    x_order: Iterable[str] | None = None,
+    y_order: Iterable[str] | None = None,
+    colorscale: str | list = "Blues",
+    z_label: str = "件数",
+    text: bool = True,
+    height: int | None = None,
+) -> go.Figure:
     """A matrix (e.g. unit × industry) with the value written in each cell; empty cells stay blank."""
     xs = list(x_order) if x_order is not None else sorted(set(frame[x_col].to_list()))
     ys = list(y_order) if y_order is not None else sorted(set(frame[y_col].to_list()))
     lookup = {(r[x_col], r[y_col]): r[z_col] for r in frame.select(x_col, y_col, z_col).to_dicts()}
     z = [[lookup.get((x, y)) for x in xs] for y in ys]
-    fmt = (lambda v: "" if v is None else f"{100 * v:.0f}%") if percent else (lambda v: "" if v is None else f"{v:,.0f}")
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[short_name(x) for x in xs], y=[short_name(y) for y in ys], colorscale=colorscale, xgap=2, ygap=2,
-        text=[[fmt(v) for v in row] for row in z] if text else None, texttemplate="%{text}" if text else None,
-        textfont=dict(size=11), hoverongaps=False,
-        colorbar=dict(title=dict(text=z_label), tickformat=".0%" if percent else ",", thickness=12),
-        hovertemplate="%{y} · %{x}<br>" + z_label + "：" + ("%{z:.1%}" if percent else "%{z:,}") + "<extra></extra>"))
+    fmt = (
+        (lambda v: "" if v is None else f"{100 * v:.0f}%") if percent else (lambda v: "" if v is None else f"{v:,.0f}")
+    )
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[short_name(x) for x in xs],
+            y=[short_name(y) for y in ys],
+            colorscale=colorscale,
+            xgap=2,
+            ygap=2,
+            text=[[fmt(v) for v in row] for row in z] if text else None,
+            texttemplate="%{text}" if text else None,
+            textfont=dict(size=11),
+            hoverongaps=False,
+            colorbar=dict(title=dict(text=z_label), tickformat=".0%" if percent else ",", thickness=12),
+            hovertemplate="%{y} · %{x}<br>"
+            + z_label
+            + "："
+            + ("%{z:.1%}" if percent else "%{z:,}")
+            + "<extra></extra>",
+        )
+    )
     style(fig, title, subtitle=subtitle, height=height or max(320, 30 * len(ys) + 150), legend=False)
     fig.update_xaxes(side="top", tickangle=0, showgrid=False, tickfont=dict(size=11))
     fig.update_yaxes(autorange="reversed", showgrid=False)
@@ -380,8 +644,14 @@ def heatmap(frame: pl.DataFrame, x_col: str, y_col: str, z_col: str, title: str,
     return fig
 
 
-def status_grid(cells: pl.DataFrame, title: str, *, subtitle: str | None = None, y_order: Sequence[str] | None = None,
-                height: int | None = None) -> go.Figure:
+def status_grid(
+    cells: pl.DataFrame,
+    title: str,
+    *,
+    subtitle: str | None = None,
+    y_order: Sequence[str] | None = None,
+    height: int | None = None,
+) -> go.Figure:
     """Submissions: units (rows) × months (columns), one colour per status (labels.SUBMISSION_STATUS), hover with who and
     when. cells needs: period, unit_name, cell_status, status_label, first_loaded_at, first_loaded_by, versions,
     days_late (one form, or several forms with `form_label` — then each column is month · form)."""
@@ -409,43 +679,85 @@ def status_grid(cells: pl.DataFrame, title: str, *, subtitle: str | None = None,
             when = r["first_loaded_at"].strftime("%Y-%m-%d %H:%M") if r.get("first_loaded_at") else "—"
             extra = f"<br>{labels.LATE} {r['days_late']} 天" if r.get("days_late") else ""
             if r.get("replaced"):
-                extra += f"<br>已更正：{r['replaced']} 个旧版本被替换（最近 {r.get('last_loaded_by') or '—'}，" \
-                         f"{r['last_loaded_at'].strftime('%Y-%m-%d %H:%M') if r.get('last_loaded_at') else '—'}）"
+                extra += (
+                    f"<br>已更正：{r['replaced']} 个旧版本被替换（最近 {r.get('last_loaded_by') or '—'}，"
+                    f"{r['last_loaded_at'].strftime('%Y-%m-%d %H:%M') if r.get('last_loaded_at') else '—'}）"
+                )
             form = f" · {r['form_label']}" if r.get("form_label") else ""
-            hr.append(f"<b>{y}</b> · {period_label(r['period'])}{form}<br>{r['status_label']}"
-                      f"<br>首次报送：{when}（{who}）{extra}")
+            hr.append(
+                f"<b>{y}</b> · {period_label(r['period'])}{form}<br>{r['status_label']}"
+                f"<br>首次报送：{when}（{who}）{extra}"
+            )
         z.append(zr), text.append(tr), hover.append(hr)
     n = len(codes)
     scale = []
     for status, i in codes.items():
         scale += [[i / n, STATUS_COLORS[status]], [(i + 1) / n, STATUS_COLORS[status]]]
     xlabels = [(f"{int(x[5:7])}月" + (f"<br>{x[8:]}" if multi else "")) if len(x) >= 7 else x for x in xs]
-    fig = go.Figure(go.Heatmap(z=z, x=list(range(len(xs))), y=[short_name(y) for y in ys], zmin=0, zmax=n,
-                               colorscale=scale, showscale=False, xgap=2, ygap=2, text=text, texttemplate="%{text}",
-                               textfont=dict(color="white", size=12), customdata=hover,
-                               hovertemplate="%{customdata}<extra></extra>", hoverongaps=False))
-    for status, i in codes.items():  # legend entries
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{symbols[status]} {_STATUS_NAMES[status]}",
-                                 marker=dict(size=12, color=STATUS_COLORS[status], symbol="square")))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(range(len(xs))),
+            y=[short_name(y) for y in ys],
+            zmin=0,
+            zmax=n,
+            colorscale=scale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(color="white", size=12),
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            hoverongaps=False,
+        )
+    )
+    for status in codes:  # legend entries
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"{symbols[status]} {_STATUS_NAMES[status]}",
+                marker=dict(size=12, color=STATUS_COLORS[status], symbol="square"),
+            )
+        )
     style(fig, title, subtitle=subtitle, height=height or max(300, 30 * len(ys) + 170))
     years = sorted({x[:4] for x in xs})
-    fig.update_xaxes(tickmode="array", tickvals=list(range(len(xs))), ticktext=xlabels, side="top", showgrid=False,
-                     title_text=" / ".join(f"{y}年" for y in years))
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(range(len(xs))),
+        ticktext=xlabels,
+        side="top",
+        showgrid=False,
+        title_text=" / ".join(f"{y}年" for y in years),
+    )
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_layout(legend=dict(y=-0.02, yanchor="top", x=0, xanchor="left"),
-                      margin=dict(t=120 if subtitle else 100, b=40))
+    fig.update_layout(
+        legend=dict(y=-0.02, yanchor="top", x=0, xanchor="left"), margin=dict(t=120 if subtitle else 100, b=40)
+    )
     return fig
 
 
 _STATUS_NAMES = labels.SUBMISSION_STATUS
 
 
-def share_donut(frame: pl.DataFrame, label_col: str, value_col: str, title: str, *, subtitle: str | None = None,
-                height: int = 340) -> go.Figure:
+def share_donut(
+    frame: pl.DataFrame, label_col: str, value_col: str, title: str, *, subtitle: str | None = None, height: int = 340
+) -> go.Figure:
     """Shares of a whole (e.g. cases by kind of organization)."""
-    fig = go.Figure(go.Pie(labels=[short_name(v) for v in frame[label_col].to_list()], values=frame[value_col].to_list(),
-                           hole=0.55, sort=False, marker=dict(colors=QUALITATIVE), textinfo="percent",
-                           hovertemplate="%{label}<br>%{value:,} 件（%{percent}）<extra></extra>"))
+    fig = go.Figure(
+        go.Pie(
+            labels=[short_name(v) for v in frame[label_col].to_list()],
+            values=frame[value_col].to_list(),
+            hole=0.55,
+            sort=False,
+            marker=dict(colors=QUALITATIVE),
+            textinfo="percent",
+            hovertemplate="%{label}<br>%{value:,} 件（%{percent}）<extra></extra>",
+        )
+    )
     style(fig, title, subtitle=subtitle, height=height)
     fig.update_layout(legend=dict(orientation="v", y=0.5, yanchor="middle", x=1.02, xanchor="left"))
     return fig
@@ -515,8 +827,9 @@ def _lines(text: str) -> int:
 def _regrid(fig: go.Figure, columns: int) -> None:
     """Lay small multiples (make_subplots panels) out `columns` per row: axis domains, subplot titles, shared y
     tick labels and the figure height follow."""
-    names = sorted((k for k in fig.layout.to_plotly_json() if re.fullmatch(r"xaxis\d*", k)),
-                   key=lambda k: int(k[5:] or 1))
+    names = sorted(
+        (k for k in fig.layout.to_plotly_json() if re.fullmatch(r"xaxis\d*", k)), key=lambda k: int(k[5:] or 1)
+    )
     panels = [(x, "yaxis" + x[5:]) for x in names if fig.layout[x].domain and fig.layout["yaxis" + x[5:]].domain]
     cols_before = len({tuple(fig.layout[x].domain) for x, _ in panels})
     if cols_before <= columns or len(panels) <= columns:
@@ -588,7 +901,7 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
     margin = layout.margin
     top = margin.t if margin.t is not None else 80
     if layout.title and layout.title.text:
-        size = (layout.title.font.size if layout.title.font and layout.title.font.size else 16)
+        size = layout.title.font.size if layout.title.font and layout.title.font.size else 16
         before = _text_height(layout.title.text, size)
         layout.title.text = _wrap(layout.title.text, size, width - 16)
         after = _text_height(layout.title.text, size)
@@ -610,8 +923,18 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
         bars.append(layout.coloraxis.colorbar)  # maps share one colour axis
     if bars and not any(t.showlegend for t in fig.data if t.type not in _SCALED):
         for bar in bars:  # the colour bar under the map or matrix: the plot gets the whole width
-            bar.update(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
-                       yref="container", thickness=10, len=min(1.0, 270 / width), title_side="right")
+            bar.update(
+                orientation="h",
+                x=0,
+                xanchor="left",
+                xref="container",
+                y=0,
+                yanchor="bottom",
+                yref="container",
+                thickness=10,
+                len=min(1.0, 270 / width),
+                title_side="right",
+            )
         layout.height = (layout.height or 450) + 60
         layout.margin.b = (layout.margin.b or 0) + 60
     names = [str(label) for t in fig.data if t.type == "pie" for label in (t.labels or ())]
@@ -619,8 +942,18 @@ def phone_layout(fig: go.Figure, width: int = PHONE_WIDTH) -> go.Figure:
     if layout.showlegend is not False and names:
         # plotly packs a horizontal legend into the plot area's width (about 3/4 of the figure's here)
         entry = max(_visible_width(n) for n in names) * 11 + 50  # symbol, text at 11 px, gap
-        layout.legend = dict(orientation="h", xref="container", x=0, xanchor="left", yref="container", y=0,
-                             yanchor="bottom", title_text="", font=dict(size=11), traceorder="normal")
+        layout.legend = dict(
+            orientation="h",
+            xref="container",
+            x=0,
+            xanchor="left",
+            yref="container",
+            y=0,
+            yanchor="bottom",
+            title_text="",
+            font=dict(size=11),
+            traceorder="normal",
+        )
         rows = math.ceil(len(set(names)) / max(1, int(width * 0.75 // entry)))
         layout.height = (layout.height or 450) + 22 * rows  # the plot keeps its height above the legend
     fig.update_xaxes(automargin=True)

@@ -1,4 +1,5 @@
 """Queries every page needs: available periods, freshness, region choices. Testable without Streamlit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ def region_choices(wh: Warehouse, viewer: Viewer) -> list[tuple[str, str, str]]:
 def pending_note(wh: Warehouse, viewer: Viewer) -> str:
     """'含待审核数据：…' for the figures this viewer sees that still await review ('' when none)."""
     from warehouse import review
+
     if not review.pending_counts():
         return ""  # pending figures are not on the dashboards at all
     return review.pending_note(wh, regions=viewer.detail_regions(wh.region_index()))

@@ -5,6 +5,7 @@ county rows leave the query only for regions in ``viewer.detail_regions``; unit 
 ``viewer.visible_units``; the province total only for province viewers and city clerks (rankings).
 Roll-ups are sums of numerators and denominators; rates are recomputed from the sums, never averaged.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,6 +32,7 @@ WINDOW = 6  # months of history the projection's pace is fitted on
 
 
 # ------------------------------------------------------------------ scope
+
 
 def detail_sql(column: str) -> str:
     """Keep rows whose ``column`` is a region the viewer may see in detail (auth.scoping; bind ``detail``)."""
@@ -73,6 +75,7 @@ def may_see(wh: Warehouse, viewer: Viewer, region_code: str) -> bool:
 
 # ------------------------------------------------------------------ catalog
 
+
 def catalog() -> list[dict]:
     """The coverage measures of forms.md in order: key, label, definition, numerator/denominator keys."""
     return [m for m in measures() if m["kind"] == "coverage"]
@@ -82,9 +85,14 @@ def measure_labels() -> dict[str, str]:
     return {m["key"]: m["label"] for m in catalog()}
 
 
-SHORT_LABELS = {"above_scale_committee": "规上企业调委会", "union_100_committee": "工会百人以上企业调委会",
-                "park_org": "园区调解组织", "township_center": "乡镇（街道）调解中心",
-                "arbitration_center": "仲裁院调解中心", "chamber_org": "商（协）会调解组织"}
+SHORT_LABELS = {
+    "above_scale_committee": "规上企业调委会",
+    "union_100_committee": "工会百人以上企业调委会",
+    "park_org": "园区调解组织",
+    "township_center": "乡镇（街道）调解中心",
+    "arbitration_center": "仲裁院调解中心",
+    "chamber_org": "商（协）会调解组织",
+}
 
 
 def short_label(measure: str) -> str:
@@ -99,12 +107,15 @@ def definition(measure: str) -> str:
 def targets(wh: Warehouse, viewer: Viewer | None = None, measure: str | None = None) -> pl.DataFrame:
     """Campaign targets in force (config [[targets]]): measure, target_date, rate; by measure and date.
     (Configuration, the same for every viewer.)"""
-    return wh.query("""
+    return wh.query(
+        """
         select measure, target_date, rate
         from cfg_target
         where rate is not null and (cast($measure as varchar) is null or measure = $measure)
         order by measure, target_date
-    """, {"measure": measure})
+    """,
+        {"measure": measure},
+    )
 
 
 # ------------------------------------------------------------------ roll-ups
@@ -126,16 +137,20 @@ def _coverage_ctes(wh: Warehouse, where: str, as_of: str | None = None) -> str:
         source_rows = f"select *, period as as_of from {source} where period = $period and {where}"
     else:
         month = {"unit": "unit_period", "region": "region_period"}[as_of]
-        source_rows = (f"select * from (select o.*, o.period as as_of from {source} as o "
-                       f"join report_as_of('B', $period) as a on a.region_code = o.region_code "
-                       f"and o.period = a.{month}) where {where}")
+        source_rows = (
+            f"select * from (select o.*, o.period as as_of from {source} as o "
+            f"join report_as_of('B', $period) as a on a.region_code = o.region_code "
+            f"and o.period = a.{month}) where {where}"
+        )
     parts = []
     for m in catalog():
         if not _MEASURE_KEY.match(m["key"]):
             raise ValueError(f"measures.toml: 指标键 {m['key']!r} 不合法")
-        parts.append(f"select as_of, region_code, unit_code, '{m['key']}' as measure, "
-                     f"{quote_ident(m['numerator'])} as numerator, {quote_ident(m['denominator'])} as denominator "
-                     f"from source_rows")
+        parts.append(
+            f"select as_of, region_code, unit_code, '{m['key']}' as measure, "
+            f"{quote_ident(m['numerator'])} as numerator, {quote_ident(m['denominator'])} as denominator "
+            f"from source_rows"
+        )
     union = "\n        union all\n        ".join(parts)
     return f"""
     goals as (
@@ -210,9 +225,11 @@ def unit_rates(wh: Warehouse, viewer: Viewer, period: str) -> pl.DataFrame:
     ``regions_reported`` of ``regions_total`` regions of the unit are in that report.
     """
     scope = scope_of(wh, viewer)
-    return run(wh, _UNIT_ROLLUP.format(ctes=_coverage_ctes(wh, "true", as_of="unit"),
-                                       units_pred=units_sql("region_code")),
-               {"period": period, "units": scope.units, "measures": [m["key"] for m in catalog()]})
+    return run(
+        wh,
+        _UNIT_ROLLUP.format(ctes=_coverage_ctes(wh, "true", as_of="unit"), units_pred=units_sql("region_code")),
+        {"period": period, "units": scope.units, "measures": [m["key"] for m in catalog()]},
+    )
 
 
 def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE) -> pl.DataFrame:
@@ -230,9 +247,13 @@ def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CO
         level, name = "unit", info.name
     else:
         level, name = "region", info.name if info else region
-    focus = ("($level = 'province' or ($level = 'unit' and unit_code = $region)"
-             " or ($level = 'region' and region_code = $region))")
-    frame = run(wh, f"""
+    focus = (
+        "($level = 'province' or ($level = 'unit' and unit_code = $region)"
+        " or ($level = 'region' and region_code = $region))"
+    )
+    frame = run(
+        wh,
+        f"""
         with {_coverage_ctes(wh, focus)}
         select
             measure,
@@ -244,15 +265,33 @@ def totals(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CO
             count(distinct region_code) as regions_reported
         from cov
         group by measure
-    """, {"period": period, "level": level, "region": region})
+    """,
+        {"period": period, "level": level, "region": region},
+    )
     order = {m["key"]: i for i, m in enumerate(catalog())}
     labels = measure_labels()
-    return (frame.with_columns(pl.lit(region).alias("region_code"), pl.lit(name).alias("region_name"),
-                               pl.col("measure").replace_strict(labels, default=None).alias("label"),
-                               pl.col("measure").replace_strict(order, default=99).alias("_order"))
-            .sort("_order").drop("_order")
-            .select("region_code", "region_name", "measure", "label", "numerator", "denominator", "rate", "target",
-                    "target_date", "regions_reported"))
+    return (
+        frame.with_columns(
+            pl.lit(region).alias("region_code"),
+            pl.lit(name).alias("region_name"),
+            pl.col("measure").replace_strict(labels, default=None).alias("label"),
+            pl.col("measure").replace_strict(order, default=99).alias("_order"),
+        )
+        .sort("_order")
+        .drop("_order")
+        .select(
+            "region_code",
+            "region_name",
+            "measure",
+            "label",
+            "numerator",
+            "denominator",
+            "rate",
+            "target",
+            "target_date",
+            "regions_reported",
+        )
+    )
 
 
 def latest_report(wh: Warehouse, viewer: Viewer, period: str, region: str) -> str | None:
@@ -261,23 +300,39 @@ def latest_report(wh: Warehouse, viewer: Viewer, period: str, region: str) -> st
     see the region."""
     if not may_see(wh, viewer, region):
         return None
-    return wh.scalar("""
+    return wh.scalar(
+        """
         select max(region_period) from report_as_of('B', ?)
         where ? = ? or unit_code = ? or region_code = ?
-    """, [period, region, PROVINCE_CODE, region, region])
+    """,
+        [period, region, PROVINCE_CODE, region, region],
+    )
 
 
 def _empty_totals() -> pl.DataFrame:
-    return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "measure": pl.Utf8, "label": pl.Utf8,
-                                "numerator": pl.Int64, "denominator": pl.Int64, "rate": pl.Float64,
-                                "target": pl.Float64, "target_date": pl.Date, "regions_reported": pl.Int64})
+    return pl.DataFrame(
+        schema={
+            "region_code": pl.Utf8,
+            "region_name": pl.Utf8,
+            "measure": pl.Utf8,
+            "label": pl.Utf8,
+            "numerator": pl.Int64,
+            "denominator": pl.Int64,
+            "rate": pl.Float64,
+            "target": pl.Float64,
+            "target_date": pl.Date,
+            "regions_reported": pl.Int64,
+        }
+    )
 
 
 def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> pl.DataFrame:
     """One row per region of the unit that the viewer may see in detail × measure (市本级 included), as of
     ``period``: a region missing from the month's report shows its latest one, ``as_of`` naming its month."""
     scope = scope_of(wh, viewer)
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with {_coverage_ctes(wh, "unit_code = $unit", as_of="region")}
         select
             c.region_code,
@@ -295,7 +350,9 @@ def county_rates(wh: Warehouse, viewer: Viewer, period: str, unit_code: str) -> 
         join v_region as r using (region_code)
         where {detail_sql("c.region_code")}
         order by (r.region_code <> r.unit_code), c.region_code, c.measure
-    """, {"period": period, "unit": unit_code, "detail": scope.detail})
+    """,
+        {"period": period, "unit": unit_code, "detail": scope.detail},
+    )
 
 
 def wide(frame: pl.DataFrame) -> pl.DataFrame:
@@ -333,6 +390,7 @@ def export_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------ map data
 
+
 def unit_map_frame(wh: Warehouse, viewer: Viewer, period: str, measure: str) -> pl.DataFrame:
     """Visible units' rate of one measure as of ``period`` for the province map and ranking: region_code, 地区,
     比率（%）, 分子, 分母, 数据月份 (未报 when none) and 标注 ('（2026-10数据）' / '（未报）' / '')."""
@@ -358,15 +416,18 @@ def _map_columns(frame: pl.DataFrame, period: str) -> pl.DataFrame:
         pl.col("numerator").alias("分子"),
         pl.col("denominator").alias("分母"),
         data_month_column(),
-        pl.col("as_of").map_elements(lambda a: data_month_mark(a, period), return_dtype=pl.Utf8,
-                                     skip_nulls=False).alias("标注"),
+        pl.col("as_of")
+        .map_elements(lambda a: data_month_mark(a, period), return_dtype=pl.Utf8, skip_nulls=False)
+        .alias("标注"),
     )
 
 
 # ------------------------------------------------------------------ trajectories
 
-def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: str | None = None,
-               months: int = 36) -> pl.DataFrame:
+
+def trajectory(
+    wh: Warehouse, viewer: Viewer, measure: str, until: str, since: str | None = None, months: int = 36
+) -> pl.DataFrame:
     """Monthly rate of one measure per visible unit (and 全省 when visible), from ``since`` (default: the
     ``months`` months ending at ``until``) to ``until``; one pass over the form B figures.
 
@@ -378,7 +439,9 @@ def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: s
     scope = scope_of(wh, viewer)
     since = since or shift_month(until, -(months - 1))
     numerator, denominator = quote_ident(found["numerator"]), quote_ident(found["denominator"])
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with org as (
             select o.period, o.unit_code, o.{numerator} as numerator, o.{denominator} as denominator
             from page_org_building as o
@@ -405,8 +468,16 @@ def trajectory(wh: Warehouse, viewer: Viewer, measure: str, until: str, since: s
         left join v_region as u on u.region_code = s.unit_code
         where (s.is_province and $province) or (not s.is_province and {units_sql("s.unit_code")})
         order by (not s.is_province), region_code, s.period
-    """, {"until": until, "since": since, "units": scope.units, "province": scope.province,
-          "province_code": PROVINCE_CODE, "province_name": PROVINCE_NAME})
+    """,
+        {
+            "until": until,
+            "since": since,
+            "units": scope.units,
+            "province": scope.province,
+            "province_code": PROVINCE_CODE,
+            "province_name": PROVINCE_NAME,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -417,6 +488,7 @@ class Projection:
     月度简报 share): reached · overdue (逾期未达标, whatever the pace) · on_track · late · stalled · no_target ·
     no_data.
     """
+
     status: str
     rate: float | None
     target: float | None
@@ -426,8 +498,13 @@ class Projection:
     message: str
 
 
-def project(points: list[tuple[str, float | None]], target: float | None, target_date: date | None,
-            window: int = WINDOW, period: str | None = None) -> Projection:
+def project(
+    points: list[tuple[str, float | None]],
+    target: float | None,
+    target_date: date | None,
+    window: int = WINDOW,
+    period: str | None = None,
+) -> Projection:
     """Project a monthly rate series onto its target.
 
     ``points`` are (period, rate) oldest first; the last one is the latest report. The pace is the
@@ -470,9 +547,12 @@ def project(points: list[tuple[str, float | None]], target: float | None, target
         message = f"{campaign.label('overdue')}，{tail}"
         # too few months to fit a pace still says what the status is; only the outlook is missing
         return Projection("overdue", rate, target, deadline, pace, projected, message)
-    message = {"no_data": outlook, "stalled": "按当前进度无法在期限前达标（近期无提升）",
-               "on_track": outlook, "late": f"按当前进度无法在期限前达标（预计{period_label(projected or '')}）"
-               if projected else outlook}[status]
+    message = {
+        "no_data": outlook,
+        "stalled": "按当前进度无法在期限前达标（近期无提升）",
+        "on_track": outlook,
+        "late": f"按当前进度无法在期限前达标（预计{period_label(projected or '')}）" if projected else outlook,
+    }[status]
     return Projection(status, rate, target, deadline, pace, projected, message)
 
 
@@ -486,8 +566,9 @@ def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window
     since = shift_month(period, -(window - 1))
     series = trajectory(wh, viewer, measure, period, since)
     now = unit_target(wh, measure, period)
-    latest = dict(wh.query("select distinct unit_code, unit_period from report_as_of('B', $period)",
-                           {"period": period}).rows())
+    latest = dict(
+        wh.query("select distinct unit_code, unit_period from report_as_of('B', $period)", {"period": period}).rows()
+    )
     latest[PROVINCE_CODE] = max(latest.values(), default=None)
     # plain Python over the few points per unit: a polars filter per unit costs ~0.5 ms, × 440 units at scale
     units: dict[tuple[str, str], list[dict]] = {}
@@ -503,17 +584,38 @@ def projections(wh: Warehouse, viewer: Viewer, measure: str, period: str, window
         message = proj.message
         if as_of != period:
             message = f"{period_label(period)}未报送；按{period_label(as_of)}数据：{message}"
-        rows.append({
-            "region_code": code, "region_name": name,
-            "numerator": last["numerator"] if last else None,
-            "denominator": last["denominator"] if last else None,
-            "rate": proj.rate, "pace": proj.pace, "target": proj.target, "deadline": proj.deadline,
-            "projected": proj.projected, "status": proj.status, "message": message, "as_of": as_of,
-            "period": period,
-        })
-    schema = {"region_code": pl.Utf8, "region_name": pl.Utf8, "numerator": pl.Int64, "denominator": pl.Int64,
-              "rate": pl.Float64, "pace": pl.Float64, "target": pl.Float64, "deadline": pl.Utf8,
-              "projected": pl.Utf8, "status": pl.Utf8, "message": pl.Utf8, "as_of": pl.Utf8, "period": pl.Utf8}
+        rows.append(
+            {
+                "region_code": code,
+                "region_name": name,
+                "numerator": last["numerator"] if last else None,
+                "denominator": last["denominator"] if last else None,
+                "rate": proj.rate,
+                "pace": proj.pace,
+                "target": proj.target,
+                "deadline": proj.deadline,
+                "projected": proj.projected,
+                "status": proj.status,
+                "message": message,
+                "as_of": as_of,
+                "period": period,
+            }
+        )
+    schema = {
+        "region_code": pl.Utf8,
+        "region_name": pl.Utf8,
+        "numerator": pl.Int64,
+        "denominator": pl.Int64,
+        "rate": pl.Float64,
+        "pace": pl.Float64,
+        "target": pl.Float64,
+        "deadline": pl.Utf8,
+        "projected": pl.Utf8,
+        "status": pl.Utf8,
+        "message": pl.Utf8,
+        "as_of": pl.Utf8,
+        "period": pl.Utf8,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -527,8 +629,11 @@ def target_months(wh: Warehouse, viewer: Viewer | None, measure: str, first: str
     """The target in force for every month from ``first`` to ``last`` (the dashed line of the trajectories):
     period, target_date, rate. (Configuration, the same for every viewer.)"""
     months = month_range(first, last) if first <= last else []
-    return campaign.in_force(wh, months).filter((pl.col("measure") == measure) & pl.col("rate").is_not_null()) \
+    return (
+        campaign.in_force(wh, months)
+        .filter((pl.col("measure") == measure) & pl.col("rate").is_not_null())
         .select("period", "target_date", "rate")
+    )
 
 
 def target_line(wh: Warehouse, viewer: Viewer | None, measure: str, until: str, months: int = 36) -> pl.DataFrame:
@@ -541,30 +646,57 @@ def target_line(wh: Warehouse, viewer: Viewer | None, measure: str, until: str, 
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
-STATUS_COLORS = {"reached": "#1a9850", "on_track": "#1a9850", "late": "#f46d43", "stalled": "#d73027",
-                 "overdue": "#d73027", "behind": "#f46d43", "no_target": "#4575b4", "no_data": "#999999"}
+STATUS_COLORS = {
+    "reached": "#1a9850",
+    "on_track": "#1a9850",
+    "late": "#f46d43",
+    "stalled": "#d73027",
+    "overdue": "#d73027",
+    "behind": "#f46d43",
+    "no_target": "#4575b4",
+    "no_data": "#999999",
+}
 STATUS_LABELS = labels.TARGET_STATUS
 TARGET_COLOR = "#c0392b"
 LINE_COLOR = "#2166ac"
 STALE_OPACITY = 0.45  # a bar whose figure is from an earlier report than the month looked at
 
 
-def map_figure(frame: pl.DataFrame, label: str, *, unit_code: str | None = None, title: str = "",
-               target: float | None = None, visible: frozenset[str] | None = None):
+def map_figure(
+    frame: pl.DataFrame,
+    label: str,
+    *,
+    unit_code: str | None = None,
+    title: str = "",
+    target: float | None = None,
+    visible: frozenset[str] | None = None,
+):
     """Choropleth of a measure's rate (%) over the units (or one unit's counties) via dashboard.geo
     (offline; 长白山 as a marker). With a target the colours turn from red (far below) through yellow (at the
     target) to green (above); the scale starts a little below the lowest value so differences stay visible."""
     from dashboard import geo
+
     geojson = geo.load_units_geojson() if unit_code is None else geo.load_counties_geojson(unit_code)
     if visible is not None and unit_code is not None:  # a county's map names no neighbour (interfaces.md §4)
         geojson = {**geojson, "features": [f for f in geojson["features"] if f["properties"]["code"] in visible]}
-    data = frame.with_columns(pl.col("比率").cast(pl.Float64), pl.col("分子").cast(pl.Int64),
-                              pl.col("分母").cast(pl.Int64))
+    data = frame.with_columns(
+        pl.col("比率").cast(pl.Float64), pl.col("分子").cast(pl.Int64), pl.col("分母").cast(pl.Int64)
+    )
     low, scale = color_scale(data["比率"].drop_nulls().to_list(), target)
     hover = ["分子", "分母", *([labels.DATA_MONTH] if labels.DATA_MONTH in data.columns else [])]
-    fig = geo.choropleth(data, geojson, "比率", "地区", title, "比率", hover_cols=hover,
-                         markers=None if unit_code is None else data.head(0), range_color=(low, 100),
-                         value_suffix="%", colorscale=scale)
+    fig = geo.choropleth(
+        data,
+        geojson,
+        "比率",
+        "地区",
+        title,
+        "比率",
+        hover_cols=hover,
+        markers=None if unit_code is None else data.head(0),
+        range_color=(low, 100),
+        value_suffix="%",
+        colorscale=scale,
+    )
     fig.update_layout(height=460, clickmode="event+select", dragmode=False)
     return fig
 
@@ -592,6 +724,7 @@ def ranking_figure(frame: pl.DataFrame, label: str, target: float | None, limit:
     import plotly.graph_objects as go
 
     from dashboard.format import short_name
+
     mark = frame["标注"] if "标注" in frame.columns else pl.Series([""] * frame.height)
     data = frame.with_columns(mark.fill_null("").alias("标注")).sort("比率", nulls_last=False)
     title = f"{label}排名"
@@ -602,26 +735,54 @@ def ranking_figure(frame: pl.DataFrame, label: str, target: float | None, limit:
     values = [None if v is None else float(v) for v in data["比率"].to_list()]
     colors = [LINE_COLOR if v is None or target is None or v >= 100 * target - 1e-9 else "#f46d43" for v in values]
     opacity = [STALE_OPACITY if m else 1.0 for m in data["标注"].to_list()]
-    text = [labels.SUBMISSION_STATUS["missing"] if v is None else f"{v:.1f}%（{n:,}/{d:,}）"
-            for v, n, d in zip(values, data["分子"].to_list(), data["分母"].to_list())]
-    fig = go.Figure(go.Bar(x=[0.0 if v is None else v for v in values], y=names, orientation="h",
-                           marker=dict(color=colors, opacity=opacity), text=text,
-                           textposition=["outside" if v is None else "inside" for v in values],
-                           insidetextanchor="end", textfont=dict(color=["#555555" if v is None else "white"
-                                                                        for v in values], size=11),
-                           hovertemplate="%{y}：%{text}<extra></extra>"))
+    text = [
+        labels.SUBMISSION_STATUS["missing"] if v is None else f"{v:.1f}%（{n:,}/{d:,}）"
+        for v, n, d in zip(values, data["分子"].to_list(), data["分母"].to_list())
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=[0.0 if v is None else v for v in values],
+            y=names,
+            orientation="h",
+            marker=dict(color=colors, opacity=opacity),
+            text=text,
+            textposition=["outside" if v is None else "inside" for v in values],
+            insidetextanchor="end",
+            textfont=dict(color=["#555555" if v is None else "white" for v in values], size=11),
+            hovertemplate="%{y}：%{text}<extra></extra>",
+        )
+    )
     if target is not None:
-        fig.add_vline(x=100 * target, line_dash="dash", line_color=TARGET_COLOR, line_width=2,
-                      annotation_text=f"目标 {100 * target:.0f}%", annotation_position="top",
-                      annotation_font_color=TARGET_COLOR)
-    fig.update_layout(height=max(260, 34 * len(names) + 80), margin=dict(l=8, r=16, t=40, b=30),
-                      xaxis=dict(range=[0, 100], ticksuffix="%", title=None), yaxis=dict(title=None),
-                      showlegend=False, font=dict(family=_font()), title=dict(text=title, x=0, font_size=14))
+        fig.add_vline(
+            x=100 * target,
+            line_dash="dash",
+            line_color=TARGET_COLOR,
+            line_width=2,
+            annotation_text=f"目标 {100 * target:.0f}%",
+            annotation_position="top",
+            annotation_font_color=TARGET_COLOR,
+        )
+    fig.update_layout(
+        height=max(260, 34 * len(names) + 80),
+        margin=dict(l=8, r=16, t=40, b=30),
+        xaxis=dict(range=[0, 100], ticksuffix="%", title=None),
+        yaxis=dict(title=None),
+        showlegend=False,
+        font=dict(family=_font()),
+        title=dict(text=title, x=0, font_size=14),
+    )
     return fig
 
 
-def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: list[dict], label: str,
-                      columns: int = 4, horizon: int = 12, limit: int = PANEL_LIMIT):
+def trajectory_figure(
+    series: pl.DataFrame,
+    proj: pl.DataFrame,
+    target_rows: list[dict],
+    label: str,
+    columns: int = 4,
+    horizon: int = 12,
+    limit: int = PANEL_LIMIT,
+):
     """Small multiples, one panel per region of ``series`` (全省 first): the monthly rate (%), the target in
     force (``target_rows``: period, target_date, rate per month, from :func:`target_months`) as a dashed red line and, when not yet reached, a dotted projection at the current pace up to the
     projected month (at most ``horizon`` months beyond the deadline). Panel titles carry the verdict.
@@ -630,6 +791,7 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
     from plotly.subplots import make_subplots
 
     from dashboard.format import short_name
+
     regions = series.select("region_code", "region_name").unique(maintain_order=True).rows()
     verdict = {r["region_code"]: r for r in proj.iter_rows(named=True)}
     capped = len(regions) > limit
@@ -640,10 +802,18 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
     for code, name in regions:
         v = verdict.get(code)
         color = STATUS_COLORS.get(v["status"], "#555") if v else "#555"
-        titles.append(f"<b>{short_name(name)}</b><br><span style='font-size:11px;color:{color}'>"
-                      f"{panel_verdict(v) if v else ''}</span>")
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, shared_yaxes=True,
-                        vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.03)
+        titles.append(
+            f"<b>{short_name(name)}</b><br><span style='font-size:11px;color:{color}'>"
+            f"{panel_verdict(v) if v else ''}</span>"
+        )
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles,
+        shared_yaxes=True,
+        vertical_spacing=0.16 if rows > 1 else 0.1,
+        horizontal_spacing=0.03,
+    )
     periods = sorted(series["period"].unique().to_list())
     last = periods[-1] if periods else None
     deadlines = [t["target_date"].strftime("%Y-%m") for t in target_rows]
@@ -655,35 +825,73 @@ def trajectory_figure(series: pl.DataFrame, proj: pl.DataFrame, target_rows: lis
         v = verdict.get(code)
         color = STATUS_COLORS.get(v["status"], LINE_COLOR) if v else LINE_COLOR
         ys = [None if x is None else 100 * x for x in part["rate"].to_list()]
-        fig.add_trace(go.Scatter(
-            x=part["period"].to_list(), y=ys, mode="lines", line=dict(color=color, width=2.2), name="比率",
-            customdata=list(zip(part["numerator"].to_list(), part["denominator"].to_list())),
-            hovertemplate="%{x}：%{y:.1f}%（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>",
-            showlegend=i == 0), row=r, col=c)
+        fig.add_trace(
+            go.Scatter(
+                x=part["period"].to_list(),
+                y=ys,
+                mode="lines",
+                line=dict(color=color, width=2.2),
+                name="比率",
+                customdata=list(zip(part["numerator"].to_list(), part["denominator"].to_list())),
+                hovertemplate="%{x}：%{y:.1f}%（%{customdata[0]:,}/%{customdata[1]:,}）<extra></extra>",
+                showlegend=i == 0,
+            ),
+            row=r,
+            col=c,
+        )
         if line and periods:
             xs = [p for p in month_range(periods[0], x_end) if p in line]
-            fig.add_trace(go.Scatter(
-                x=xs, y=[100 * line[p] for p in xs], mode="lines",
-                line=dict(color=TARGET_COLOR, dash="dash", width=1.6, shape="hv"), name="目标值",
-                hovertemplate="目标：%{y:.0f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=[100 * line[p] for p in xs],
+                    mode="lines",
+                    line=dict(color=TARGET_COLOR, dash="dash", width=1.6, shape="hv"),
+                    name="目标值",
+                    hovertemplate="目标：%{y:.0f}%<extra></extra>",
+                    showlegend=i == 0,
+                ),
+                row=r,
+                col=c,
+            )
         if v and v["status"] in ("on_track", "late", "overdue") and v["projected"] and v["rate"] is not None:
             start = v.get("as_of") or last
             end = min(v["projected"], shift_month(v["deadline"] or v["projected"], horizon))
             xs = month_range(start, end)
             ys = [100 * min(v["target"], v["rate"] + v["pace"] * (month_index(p) - month_index(start))) for p in xs]
-            fig.add_trace(go.Scatter(
-                x=xs, y=ys, mode="lines", line=dict(color=color, dash="dot", width=1.6), name="按当前进度推算",
-                hovertemplate="推算 %{x}：%{y:.1f}%<extra></extra>", showlegend=i == 0), row=r, col=c)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line=dict(color=color, dash="dot", width=1.6),
+                    name="按当前进度推算",
+                    hovertemplate="推算 %{x}：%{y:.1f}%<extra></extra>",
+                    showlegend=i == 0,
+                ),
+                row=r,
+                col=c,
+            )
             x_end = max(x_end, end)
     fig.update_yaxes(range=[0, 105], ticksuffix="%", gridcolor="#eeeeee")
-    fig.update_xaxes(range=[periods[0], x_end] if periods else None, tickformat="%Y.%m", showgrid=False,
-                     nticks=5)
+    fig.update_xaxes(range=[periods[0], x_end] if periods else None, tickformat="%Y.%m", showgrid=False, nticks=5)
     fig.update_annotations(font_size=13)
-    fig.update_layout(height=250 * rows + 110, margin=dict(l=10, r=10, t=110, b=20), font=dict(family=_font()),
-                      legend=dict(orientation="h", yref="container", y=0.995, yanchor="top", x=1, xanchor="right"),
-                      plot_bgcolor="white", title=dict(text=f"{label}：{'差距最大的单位' if capped else '各单位'}达标进度",
-                                                       x=0, y=1, yref="container",
-                                                       yanchor="top", pad=dict(t=12), font_size=15))
+    fig.update_layout(
+        height=250 * rows + 110,
+        margin=dict(l=10, r=10, t=110, b=20),
+        font=dict(family=_font()),
+        legend=dict(orientation="h", yref="container", y=0.995, yanchor="top", x=1, xanchor="right"),
+        plot_bgcolor="white",
+        title=dict(
+            text=f"{label}：{'差距最大的单位' if capped else '各单位'}达标进度",
+            x=0,
+            y=1,
+            yref="container",
+            yanchor="top",
+            pad=dict(t=12),
+            font_size=15,
+        ),
+    )
     return fig
 
 
@@ -711,8 +919,16 @@ def data_month_mark(as_of: str | None, period: str | None) -> str:
     return f"（{as_of}数据）" if as_of != period else ""
 
 
-SEVERITY = {"overdue": 0, "stalled": 1, "late": 2, "behind": 2, "no_data": 3, "on_track": 4, "no_target": 5,
-            "reached": 6}
+SEVERITY = {
+    "overdue": 0,
+    "stalled": 1,
+    "late": 2,
+    "behind": 2,
+    "no_data": 3,
+    "on_track": 4,
+    "no_target": 5,
+    "reached": 6,
+}
 
 
 def _laggards(regions: list[tuple], verdict: dict, limit: int) -> list[tuple]:
@@ -730,4 +946,5 @@ def _laggards(regions: list[tuple], verdict: dict, limit: int) -> list[tuple]:
 
 def _font() -> str:
     from dashboard.geo import FONT_FAMILY
+
     return FONT_FAMILY

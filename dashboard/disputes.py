@@ -9,6 +9,7 @@ Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in th
 warning rows only for regions in ``viewer.detail_regions``; counts by unit only for ``visible_units``.
 Employer names, owners and notes are user data: pages show them as plain text only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,25 +17,31 @@ from dataclasses import dataclass
 import polars as pl
 
 from auth.viewer import Viewer
-from warehouse import labels
 from dashboard import periods
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
 from dashboard.ledger import focus_members
 from etl.regions import PROVINCE_CODE
+from warehouse import labels
 from warehouse.db import Warehouse
 
 DISPUTE_STATUSES = labels.DISPUTE_STATUSES
 WARNING_STATUSES = labels.WARNING_STATUSES
 LEVELS = labels.WARNING_LEVELS
 LEVEL_COLORS = dict(zip(LEVELS, ("#d7301f", "#fc8d59", "#fdd049", "#4a90d9")))
-STATUS_COLORS = {labels.DISPUTE_OPEN: "#d7301f", labels.DISPUTE_IN_PROGRESS: "#fc8d59", labels.DISPUTE_RESOLVED: "#31a354",
-                 labels.WARNING_OPEN: "#d7301f", labels.WARNING_CLOSED: "#31a354"}
+STATUS_COLORS = {
+    labels.DISPUTE_OPEN: "#d7301f",
+    labels.DISPUTE_IN_PROGRESS: "#fc8d59",
+    labels.DISPUTE_RESOLVED: "#31a354",
+    labels.WARNING_OPEN: "#d7301f",
+    labels.WARNING_CLOSED: "#31a354",
+}
 SPANS = {"1": "当月", "3": "近3个月", "6": "近6个月", "12": "近12个月", "all": "全部"}
 
 
 @dataclass(frozen=True)
 class Query:
     """The page's filters: months [start, end], focus region, industry, statuses, levels, major only."""
+
     start: str | None
     end: str
     region: str = PROVINCE_CODE
@@ -44,9 +51,15 @@ class Query:
     major_only: bool = True  # incidents only
 
     def params(self) -> dict:
-        return {"start": self.start, "end": self.end, "region": self.region, "industry": self.industry,
-                "statuses": list(self.statuses) if self.statuses else None,
-                "levels": list(self.levels) if self.levels else None, "major_only": self.major_only}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "region": self.region,
+            "industry": self.industry,
+            "statuses": list(self.statuses) if self.statuses else None,
+            "levels": list(self.levels) if self.levels else None,
+            "major_only": self.major_only,
+        }
 
 
 def span_start(end: str, span: str) -> str | None:
@@ -163,7 +176,9 @@ def incidents(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_
     first, then the most workers. At most ``limit`` rows; ``limit=None`` for all (downloads)."""
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
     params.update(limit=limit, status_order=list(DISPUTE_STATUSES))
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with {_incidents(wh)}
         select * exclude (kind)
         from items
@@ -171,7 +186,9 @@ def incidents(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_
         order by list_position($status_order, status), escalated desc, workers desc, occurred_on desc,
                  incident_id
         limit cast($limit as bigint)
-    """, params)
+    """,
+        params,
+    )
 
 
 def warnings(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_LIMIT) -> pl.DataFrame:
@@ -179,21 +196,27 @@ def warnings(wh: Warehouse, viewer: Viewer, q: Query, limit: int | None = LIST_L
     At most ``limit`` rows; ``limit=None`` for all (downloads)."""
     params = _params(wh, viewer, q, _detail(wh, viewer, q))
     params.update(limit=limit, closed=labels.WARNING_CLOSED, level_order=list(LEVELS))
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with {_warnings(wh)}
         select * exclude (kind)
         from items
         where {detail_sql("region_code")} and {_FOCUS}
         order by (status = $closed), list_position($level_order, level), found_on desc, warning_id
         limit cast($limit as bigint)
-    """, params)
+    """,
+        params,
+    )
 
 
 def incident_history(wh: Warehouse, viewer: Viewer, incident_id: str, until: str | None = None) -> pl.DataFrame:
     """Every monthly report of one incident (oldest first) with ``changed`` when its status changed.
     Empty when the incident's region is outside the viewer's detail scope."""
     scope = scope_of(wh, viewer)
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with history as (
             select period, status, workers, amount_wan, escalated, resolved_on, notes
             from page_dispute_reports
@@ -203,12 +226,16 @@ def incident_history(wh: Warehouse, viewer: Viewer, incident_id: str, until: str
         select *, coalesce(status <> lag(status) over (order by period), true) as changed
         from history
         order by period
-    """, {"id": incident_id, "detail": scope.detail, "until": until})
+    """,
+        {"id": incident_id, "detail": scope.detail, "until": until},
+    )
 
 
 def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str | None = None) -> pl.DataFrame:
     scope = scope_of(wh, viewer)
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with history as (
             select period, level, status, workers, amount_wan, owner, closed_on
             from page_warning_reports
@@ -218,18 +245,29 @@ def warning_history(wh: Warehouse, viewer: Viewer, warning_id: str, until: str |
         select *, coalesce(status <> lag(status) over (order by period) or level <> lag(level) over (order by period), true) as changed
         from history
         order by period
-    """, {"id": warning_id, "detail": scope.detail, "until": until})
+    """,
+        {"id": warning_id, "detail": scope.detail, "until": until},
+    )
 
 
 def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
     """Incident totals of the very rows incidents() lists (the focus region, only regions the viewer may see in
     detail): count by status (open = 未化解, in_progress = 处置中; unresolved = both), workers, amount,
     escalated. Zeros when the focus is out of view."""
-    empty = {"incidents": 0, "open": 0, "in_progress": 0, "resolved": 0, "workers": 0, "amount_wan": 0.0,
-             "escalated": 0}
+    empty = {
+        "incidents": 0,
+        "open": 0,
+        "in_progress": 0,
+        "resolved": 0,
+        "workers": 0,
+        "amount_wan": 0.0,
+        "escalated": 0,
+    }
     if not may_see(wh, viewer, q.region):
         return empty
-    row = run(wh, f"""
+    row = run(
+        wh,
+        f"""
         with {_incidents(wh)}
         select
             count(*) as incidents,
@@ -241,8 +279,14 @@ def summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
             count(*) filter (where escalated) as escalated
         from items
         where {detail_sql("region_code")} and {_FOCUS}
-    """, {**_params(wh, viewer, q, _detail(wh, viewer, q)), "open_status": labels.DISPUTE_OPEN,
-          "in_progress_status": labels.DISPUTE_IN_PROGRESS, "resolved_status": labels.DISPUTE_RESOLVED}).row(0, named=True)
+    """,
+        {
+            **_params(wh, viewer, q, _detail(wh, viewer, q)),
+            "open_status": labels.DISPUTE_OPEN,
+            "in_progress_status": labels.DISPUTE_IN_PROGRESS,
+            "resolved_status": labels.DISPUTE_RESOLVED,
+        },
+    ).row(0, named=True)
     out = {k: (float(v) if k == "amount_wan" else int(v)) for k, v in row.items()}
     return {**out, "unresolved": out["open"] + out["in_progress"]}
 
@@ -253,7 +297,9 @@ def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
     empty = {"warnings": 0, "warnings_open": 0, "red": 0, "orange": 0, "yellow": 0, "blue": 0, "warning_workers": 0}
     if not may_see(wh, viewer, q.region):
         return empty
-    row = run(wh, f"""
+    row = run(
+        wh,
+        f"""
         with {_warnings(wh)}
         select
             count(*) as warnings,
@@ -265,8 +311,13 @@ def warning_summary(wh: Warehouse, viewer: Viewer, q: Query) -> dict:
             coalesce(sum(workers), 0) as warning_workers
         from items
         where {detail_sql("region_code")} and {_FOCUS}
-    """, {**_params(wh, viewer, q, _detail(wh, viewer, q)), "closed": labels.WARNING_CLOSED,
-          **dict(zip(("red", "orange", "yellow", "blue"), LEVELS))}).row(0, named=True)
+    """,
+        {
+            **_params(wh, viewer, q, _detail(wh, viewer, q)),
+            "closed": labels.WARNING_CLOSED,
+            **dict(zip(("red", "orange", "yellow", "blue"), LEVELS)),
+        },
+    ).row(0, named=True)
     return {k: int(v) for k, v in row.items()}
 
 
@@ -291,18 +342,28 @@ def by_region(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -
     """Counts per child of the focus region (全省 → units, unit → its regions) for the map: region_code,
     region_name, items, open_items, workers — every child the viewer may see, with 0 where there were none
     (so the map colours a quiet unit and 长白山's marker shows). ``kind`` is 'disputes' or 'warnings'."""
-    schema = {"region_code": pl.Utf8, "region_name": pl.Utf8, "items": pl.Int64, "open_items": pl.Int64,
-              "workers": pl.Int64}
+    schema = {
+        "region_code": pl.Utf8,
+        "region_name": pl.Utf8,
+        "items": pl.Int64,
+        "open_items": pl.Int64,
+        "workers": pl.Int64,
+    }
     if not may_see(wh, viewer, q.region):
         return pl.DataFrame(schema=schema)
     heat = unit_industry(wh, viewer, q, kind)
-    counted = (heat.group_by("region_code")
-               .agg(pl.col("items").sum(), pl.col("open_items").sum(), pl.col("workers").sum()))
-    children = pl.DataFrame(_children(wh, viewer, q.region), schema={"region_code": pl.Utf8, "region_name": pl.Utf8},
-                            orient="row")
-    return (children.join(counted, on="region_code", how="left")
-            .with_columns(pl.col("items", "open_items", "workers").fill_null(0).cast(pl.Int64))
-            .select(list(schema)).sort("region_code"))
+    counted = heat.group_by("region_code").agg(
+        pl.col("items").sum(), pl.col("open_items").sum(), pl.col("workers").sum()
+    )
+    children = pl.DataFrame(
+        _children(wh, viewer, q.region), schema={"region_code": pl.Utf8, "region_name": pl.Utf8}, orient="row"
+    )
+    return (
+        children.join(counted, on="region_code", how="left")
+        .with_columns(pl.col("items", "open_items", "workers").fill_null(0).cast(pl.Int64))
+        .select(list(schema))
+        .sort("region_code")
+    )
 
 
 def _children(wh: Warehouse, viewer: Viewer, region: str) -> list[tuple[str, str]]:
@@ -310,28 +371,45 @@ def _children(wh: Warehouse, viewer: Viewer, region: str) -> list[tuple[str, str
     visible units for 全省; the regions of a unit (市本级 for the city's own code) the viewer may see in detail;
     a region itself."""
     scope = scope_of(wh, viewer)
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         select distinct child_code, child_name
         from focus_children($region)
         where (child_level = 'unit' and {units_sql("child_code")})
            or (child_level = 'region' and {detail_sql("child_code")})
         order by child_code
-    """, {"region": region, "detail": scope.detail, "units": scope.units}).rows()
+    """,
+        {"region": region, "detail": scope.detail, "units": scope.units},
+    ).rows()
 
 
 def unit_industry(wh: Warehouse, viewer: Viewer, q: Query, kind: str = "disputes") -> pl.DataFrame:
     """Counts per (child region × industry) for the heat map: region_code, region_name, industry_code,
     industry_name, items, open_items (not resolved/closed), workers."""
     if not may_see(wh, viewer, q.region):
-        return pl.DataFrame(schema={"region_code": pl.Utf8, "region_name": pl.Utf8, "industry_code": pl.Utf8,
-                                    "industry_name": pl.Utf8, "items": pl.Int64, "open_items": pl.Int64,
-                                    "workers": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "region_code": pl.Utf8,
+                "region_name": pl.Utf8,
+                "industry_code": pl.Utf8,
+                "industry_name": pl.Utf8,
+                "items": pl.Int64,
+                "open_items": pl.Int64,
+                "workers": pl.Int64,
+            }
+        )
     done = labels.DISPUTE_RESOLVED if kind == "disputes" else labels.WARNING_CLOSED
     cte = _incidents(wh) if kind == "disputes" else _warnings(wh)
-    measures = ("count(*) as items, count(*) filter (where status <> $done) as open_items, "
-                "cast(coalesce(sum(workers), 0) as bigint) as workers")
-    return run(wh, _children_sql(cte, measures) + " order by region_code, industry_code",
-               {**_params(wh, viewer, q), "done": done})
+    measures = (
+        "count(*) as items, count(*) filter (where status <> $done) as open_items, "
+        "cast(coalesce(sum(workers), 0) as bigint) as workers"
+    )
+    return run(
+        wh,
+        _children_sql(cte, measures) + " order by region_code, industry_code",
+        {**_params(wh, viewer, q), "done": done},
+    )
 
 
 def focus_name(wh: Warehouse, region: str) -> str:
@@ -342,15 +420,35 @@ def focus_name(wh: Warehouse, region: str) -> str:
 
 
 INCIDENT_HEADERS = {
-    "region_name": "地区", "unit_name": "所属单位", "occurred_on": "发生日期", "employer": "用人单位名称",
-    "credit_code": "统一社会信用代码", "industry_name": "行业门类", "workers": "涉及劳动者人数（人）",
-    "amount_wan": "涉案金额（万元）", "dispute_type": "争议类型", "escalated": "有无激化行为", "status": "处置状态",
-    "resolved_on": "化解日期", "first_period": "首次报送期", "reported_period": "最近报送期", "notes": "处置情况",
+    "region_name": "地区",
+    "unit_name": "所属单位",
+    "occurred_on": "发生日期",
+    "employer": "用人单位名称",
+    "credit_code": "统一社会信用代码",
+    "industry_name": "行业门类",
+    "workers": "涉及劳动者人数（人）",
+    "amount_wan": "涉案金额（万元）",
+    "dispute_type": "争议类型",
+    "escalated": "有无激化行为",
+    "status": "处置状态",
+    "resolved_on": "化解日期",
+    "first_period": "首次报送期",
+    "reported_period": "最近报送期",
+    "notes": "处置情况",
 }
 WARNING_HEADERS = {
-    "region_name": "地区", "unit_name": "所属单位", "found_on": "发现日期", "employer": "用人单位名称",
-    "industry_name": "行业门类", "risk_type": "风险类型", "workers": "涉及人数（人）", "amount_wan": "涉及金额（万元）",
-    "level": "预警等级", "owner": "处置责任单位", "status": "处置状态", "closed_on": "办结日期",
+    "region_name": "地区",
+    "unit_name": "所属单位",
+    "found_on": "发现日期",
+    "employer": "用人单位名称",
+    "industry_name": "行业门类",
+    "risk_type": "风险类型",
+    "workers": "涉及人数（人）",
+    "amount_wan": "涉及金额（万元）",
+    "level": "预警等级",
+    "owner": "处置责任单位",
+    "status": "处置状态",
+    "closed_on": "办结日期",
     "reported_period": "最近报送期",
 }
 
@@ -366,11 +464,15 @@ def export_warnings(frame: pl.DataFrame) -> pl.DataFrame:
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
-KIND_WORDS = {"disputes": ("重大集体争议", "件", labels.DISPUTE_UNRESOLVED), "warnings": ("风险预警", "条", labels.WARNING_UNRESOLVED)}
+KIND_WORDS = {
+    "disputes": ("重大集体争议", "件", labels.DISPUTE_UNRESOLVED),
+    "warnings": ("风险预警", "条", labels.WARNING_UNRESOLVED),
+}
 
 
 def _font() -> str:
     from dashboard.geo import FONT_FAMILY
+
     return FONT_FAMILY
 
 
@@ -378,16 +480,30 @@ def map_figure(frame: pl.DataFrame, kind: str, *, unit_code: str | None = None, 
     """Choropleth of the count per unit (or per county of one unit) via dashboard.geo (offline; 长白山 as a
     marker); hover shows the open ones and the workers involved."""
     from dashboard import geo
+
     word, measure, open_word = KIND_WORDS[kind]
     geojson = geo.load_units_geojson() if unit_code is None else geo.load_counties_geojson(unit_code)
     data = frame.select(
-        "region_code", pl.col("region_name").alias("地区"), pl.col("items").cast(pl.Int64).alias("数量"),
-        pl.col("open_items").cast(pl.Int64).alias(f"其中{open_word}"), pl.col("workers").cast(pl.Int64).alias("涉及人数"))
+        "region_code",
+        pl.col("region_name").alias("地区"),
+        pl.col("items").cast(pl.Int64).alias("数量"),
+        pl.col("open_items").cast(pl.Int64).alias(f"其中{open_word}"),
+        pl.col("workers").cast(pl.Int64).alias("涉及人数"),
+    )
     top = max([1, *data["数量"].to_list()])
-    fig = geo.choropleth(data, geojson, "数量", "地区", title, f"{word}（{measure}）",
-                         hover_cols=[f"其中{open_word}", "涉及人数"],
-                         markers=None if unit_code is None else data.head(0), range_color=(0, top),
-                         value_format=",d", colorscale="OrRd")
+    fig = geo.choropleth(
+        data,
+        geojson,
+        "数量",
+        "地区",
+        title,
+        f"{word}（{measure}）",
+        hover_cols=[f"其中{open_word}", "涉及人数"],
+        markers=None if unit_code is None else data.head(0),
+        range_color=(0, top),
+        value_format=",d",
+        colorscale="OrRd",
+    )
     fig.update_layout(height=440, clickmode="event+select", dragmode=False, coloraxis_colorbar_title_text=measure)
     return fig
 
@@ -399,21 +515,30 @@ def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HE
     """Region × industry heat map of counts (only industries that occur), numbers written in the cells.
     More than ``limit`` regions: the ``limit`` with the most."""
     import plotly.graph_objects as go
+
     from dashboard.format import short_name
+
     word, measure, _ = KIND_WORDS[kind]
     if frame.height == 0:
         return go.Figure()
     regions = frame.select("region_code", "region_name").unique().sort("region_code")
     if regions.height > limit:
-        top = (frame.group_by("region_code").agg(pl.col("items").sum()).sort(["items", "region_code"], descending=[True, False])
-               .head(limit)["region_code"].to_list())
+        top = (
+            frame.group_by("region_code")
+            .agg(pl.col("items").sum())
+            .sort(["items", "region_code"], descending=[True, False])
+            .head(limit)["region_code"]
+            .to_list()
+        )
         regions = regions.filter(pl.col("region_code").is_in(top))
         frame = frame.filter(pl.col("region_code").is_in(top))
         title = f"{title}（数量最多的{limit}个地区）" if title else title
     industries = frame.select("industry_code", "industry_name").unique().sort("industry_code")
     industry_names = dict(industries.iter_rows())
-    lookup = {(r, i): (n, o, w) for r, i, n, o, w in frame.select(
-        "region_code", "industry_code", "items", "open_items", "workers").iter_rows()}
+    lookup = {
+        (r, i): (n, o, w)
+        for r, i, n, o, w in frame.select("region_code", "industry_code", "items", "open_items", "workers").iter_rows()
+    }
     z, text, custom = [], [], []
     for code, _ in regions.iter_rows():
         z_row, t_row, c_row = [], [], []
@@ -427,14 +552,35 @@ def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HE
         custom.append(c_row)
     x = [_short_industry(c, n) for c, n in industries.iter_rows()]
     y = [short_name(n) for n in regions["region_name"].to_list()]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=x, y=y, text=text, texttemplate="%{text}", customdata=custom, colorscale="OrRd", xgap=2, ygap=2,
-        colorbar=dict(title=dict(text=measure), thickness=12), hoverongaps=False,
-        hovertemplate="%{y} · %{customdata[2]}<br>" + word + "：%{z} " + measure + "（未结 %{customdata[0]}）<br>涉及人数：%{customdata[1]:,}<extra></extra>"))
-    fig.update_layout(height=max(280, 30 * len(y) + 150), margin=dict(l=8, r=8, t=50 if title else 10, b=10),
-                      xaxis=dict(side="top", tickangle=0, title=None, tickfont=dict(size=11)), yaxis=dict(autorange="reversed", title=None),
-                      font=dict(family=_font()), plot_bgcolor="white",
-                      title=dict(text=title, x=0, y=0.995, yanchor="top", font_size=15) if title else None)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=x,
+            y=y,
+            text=text,
+            texttemplate="%{text}",
+            customdata=custom,
+            colorscale="OrRd",
+            xgap=2,
+            ygap=2,
+            colorbar=dict(title=dict(text=measure), thickness=12),
+            hoverongaps=False,
+            hovertemplate="%{y} · %{customdata[2]}<br>"
+            + word
+            + "：%{z} "
+            + measure
+            + "（未结 %{customdata[0]}）<br>涉及人数：%{customdata[1]:,}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=max(280, 30 * len(y) + 150),
+        margin=dict(l=8, r=8, t=50 if title else 10, b=10),
+        xaxis=dict(side="top", tickangle=0, title=None, tickfont=dict(size=11)),
+        yaxis=dict(autorange="reversed", title=None),
+        font=dict(family=_font()),
+        plot_bgcolor="white",
+        title=dict(text=title, x=0, y=0.995, yanchor="top", font_size=15) if title else None,
+    )
     return fig
 
 
@@ -454,18 +600,47 @@ def _full_industry(code: str | None, name: str | None) -> str:
 def history_figure(history: pl.DataFrame, statuses: tuple[str, ...] = DISPUTE_STATUSES, title: str = ""):
     """A status per reported month: a step line over the statuses with coloured markers."""
     import plotly.graph_objects as go
+
     periods = history["period"].to_list()
     ys = [statuses.index(s) + 1 if s in statuses else None for s in history["status"].to_list()]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=periods, y=ys, mode="lines", line=dict(shape="hv", color="#999999", width=2),
-                             hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=periods, y=ys, mode="markers", showlegend=False,
-                             marker=dict(size=14, color=[STATUS_COLORS.get(s, "#999") for s in history["status"].to_list()],
-                                         line=dict(color="white", width=1.5)),
-                             customdata=history["status"].to_list(), hovertemplate="%{x}：%{customdata}<extra></extra>"))
-    fig.update_layout(height=220, margin=dict(l=8, r=8, t=40 if title else 10, b=30), plot_bgcolor="white",
-                      yaxis=dict(range=[0.5, len(statuses) + 0.5], tickvals=list(range(1, len(statuses) + 1)),
-                                 ticktext=list(statuses), gridcolor="#eeeeee"),
-                      xaxis=dict(type="category", title=None), font=dict(family=_font()),
-                      title=dict(text=title, x=0, font_size=14) if title else None)
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=ys,
+            mode="lines",
+            line=dict(shape="hv", color="#999999", width=2),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=ys,
+            mode="markers",
+            showlegend=False,
+            marker=dict(
+                size=14,
+                color=[STATUS_COLORS.get(s, "#999") for s in history["status"].to_list()],
+                line=dict(color="white", width=1.5),
+            ),
+            customdata=history["status"].to_list(),
+            hovertemplate="%{x}：%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=220,
+        margin=dict(l=8, r=8, t=40 if title else 10, b=30),
+        plot_bgcolor="white",
+        yaxis=dict(
+            range=[0.5, len(statuses) + 0.5],
+            tickvals=list(range(1, len(statuses) + 1)),
+            ticktext=list(statuses),
+            gridcolor="#eeeeee",
+        ),
+        xaxis=dict(type="category", title=None),
+        font=dict(family=_font()),
+        title=dict(text=title, x=0, font_size=14) if title else None,
+    )
     return fig

@@ -4,6 +4,7 @@
 Text cells that start with = + - @ (or a tab / carriage return) are written with a leading apostrophe so a
 spreadsheet never runs them as formulas (OWASP CSV/formula injection); numbers stay numbers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -71,8 +72,14 @@ def _number_format(header: str, dtype: pl.DataType, values: list) -> str | None:
     return None
 
 
-def write_sheet(ws, frame: pl.DataFrame, *, headers: dict[str, str] | None = None, title: str | None = None,
-                notes: Iterable[str] = ()) -> None:
+def write_sheet(
+    ws,
+    frame: pl.DataFrame,
+    *,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+    notes: Iterable[str] = (),
+) -> None:
     """Write a frame into an openpyxl worksheet: optional title row, bold header, formats, widths, notes below."""
     row = 1
     names = chinese_headers(frame.columns, headers)
@@ -118,8 +125,14 @@ def _width(value) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def xlsx_bytes(frame: pl.DataFrame, *, headers: dict[str, str] | None = None, sheet_name: str = "数据",
-               title: str | None = None, notes: Iterable[str] = ()) -> bytes:
+def xlsx_bytes(
+    frame: pl.DataFrame,
+    *,
+    headers: dict[str, str] | None = None,
+    sheet_name: str = "数据",
+    title: str | None = None,
+    notes: Iterable[str] = (),
+) -> bytes:
     """One frame as an .xlsx workbook (Chinese headers, numbers as numbers, rates as percent)."""
     book = Workbook()
     ws = book.active
@@ -141,11 +154,26 @@ def file_name(stem: str, ext: str = "xlsx") -> str:
     return f"{cleaned}.{ext}"
 
 
-def download_xlsx(frame: pl.DataFrame, stem: str, *, headers: dict[str, str] | None = None, title: str | None = None,
-                  notes: Iterable[str] = (), label: str = "下载 Excel", key: str | None = None) -> None:
+def download_xlsx(
+    frame: pl.DataFrame,
+    stem: str,
+    *,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+    notes: Iterable[str] = (),
+    label: str = "下载 Excel",
+    key: str | None = None,
+) -> None:
     """A download button for the frame as .xlsx; the workbook is built only when the button is clicked."""
     import streamlit as st
+
     notes = list(notes)
-    st.download_button(label, data=lambda: xlsx_bytes(frame, headers=headers, title=title or stem, notes=notes),
-                       file_name=file_name(stem), mime=XLSX_MIME, key=key or f"xlsx_{stem}",
-                       icon=":material/download:", on_click="ignore")
+    st.download_button(
+        label,
+        data=lambda: xlsx_bytes(frame, headers=headers, title=title or stem, notes=notes),
+        file_name=file_name(stem),
+        mime=XLSX_MIME,
+        key=key or f"xlsx_{stem}",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -1,4 +1,5 @@
 """Chinese number formatting: thousands separators, 万元, rates with one decimal and their fraction."""
+
 from __future__ import annotations
 
 import math
@@ -103,15 +104,33 @@ def short_name(name: str | None) -> str:
         return "—"
     for full, short in SHORT_NAMES.items():
         if name.startswith(full):
-            return short + name[len(full):]
+            return short + name[len(full) :]
     return name
 
 
 # Short industry names for narrow chart axes (GB/T 4754-2017 sections).
 INDUSTRY_SHORT = {
-    "A": "农林牧渔", "B": "采矿业", "C": "制造业", "D": "电力燃气", "E": "建筑业", "F": "批发零售", "G": "交通运输",
-    "H": "住宿餐饮", "I": "信息技术", "J": "金融业", "K": "房地产", "L": "租赁商务", "M": "科研技术", "N": "水利环境",
-    "O": "居民服务", "P": "教育", "Q": "卫生社工", "R": "文体娱乐", "S": "公共管理", "T": "国际组织", "~": "未分行业",
+    "A": "农林牧渔",
+    "B": "采矿业",
+    "C": "制造业",
+    "D": "电力燃气",
+    "E": "建筑业",
+    "F": "批发零售",
+    "G": "交通运输",
+    "H": "住宿餐饮",
+    "I": "信息技术",
+    "J": "金融业",
+    "K": "房地产",
+    "L": "租赁商务",
+    "M": "科研技术",
+    "N": "水利环境",
+    "O": "居民服务",
+    "P": "教育",
+    "Q": "卫生社工",
+    "R": "文体娱乐",
+    "S": "公共管理",
+    "T": "国际组织",
+    "~": "未分行业",
 }
 
 
@@ -169,6 +188,7 @@ COLUMN_LABELS = {
 def column_source(key: str, table: str = "mediation") -> str:
     """Where a figure comes from: '附件1“调解情况”表第21列“法院委派委托调解案件数（件）”（列代码 court_entrusted）'."""
     from etl.formdefs import all_sheets
+
     for form, sheet in all_sheets():
         if sheet.table != table:
             continue
@@ -181,6 +201,7 @@ def column_source(key: str, table: str = "mediation") -> str:
 
 def _measure(key: str) -> dict | None:
     from warehouse.db import measures
+
     return next((m for m in measures() if m["key"] == key), None)
 
 
@@ -199,6 +220,7 @@ def measure_help(key: str, target: str | None = None) -> str:
         text = f"**{found['label']}**：{found['definition']}"
     if key in ("success_rate", "mediation_share"):
         from warehouse import config
+
         formula = config.settings()["measures"][key]
         text += f"\n\n现行公式：{formula_words(formula)}；汇总时先合计分子、分母再相除。"
     elif found is not None and found.get("kind") == "coverage":
@@ -214,6 +236,7 @@ def formula_words(formula: str) -> str:
 
     def name(match: re.Match) -> str:
         return re.sub(r"（[^）]*）$", "", COLUMN_LABELS.get(match.group(0), match.group(0)))
+
     words = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", name, formula)
     words = words.replace("/", "÷").replace("*", "×")
     return re.sub(r"\s*\)", "）", re.sub(r"\s*\(\s*", "（", words))

@@ -152,7 +152,9 @@ def choropleth(
     # does), and the map stays blank if that fetch fails.  A first, empty
     # lon/lat Scattergeo has none, so nothing is fetched (geo.visible=False
     # needs no base map).  tests/test_geo.py renders with the CDN blocked.
-    fig.add_trace(go.Scattergeo(lon=[], lat=[], mode="markers", hoverinfo="skip", showlegend=False, name="offline-anchor"))
+    fig.add_trace(
+        go.Scattergeo(lon=[], lat=[], mode="markers", hoverinfo="skip", showlegend=False, name="offline-anchor")
+    )
     # Grey layer: the polygons without a value, so those regions stay visible.
     fig.add_trace(
         go.Choropleth(

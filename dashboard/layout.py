@@ -3,6 +3,7 @@ download, tables with an .xlsx download, KPI tiles, and the page-side query cach
 
 Every page starts with `header()`: it draws the title and the banner "数据截至 2025年10月 · 已报送 9/11 个单位".
 """
+
 from __future__ import annotations
 
 import importlib
@@ -23,8 +24,17 @@ CACHE_MAX_ENTRIES = 512
 
 # ------------------------------------------------------------------ cache
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _cached_call(_wh: Warehouse, module: str, name: str, path: str, generation: int, viewer_key: tuple,
-                 args: tuple, kwargs: tuple, _viewer=None):
+def _cached_call(
+    _wh: Warehouse,
+    module: str,
+    name: str,
+    path: str,
+    generation: int,
+    viewer_key: tuple,
+    args: tuple,
+    kwargs: tuple,
+    _viewer=None,
+):
     fn = getattr(importlib.import_module(module), name)
     if _viewer is None:
         return fn(_wh, *args, **dict(kwargs))
@@ -36,8 +46,17 @@ def cached(fn: Callable, wh: Warehouse, viewer, *args, **kwargs):
     file, its generation (bumped by every load), the viewer and the arguments. Results are small aggregates.
     Pass viewer=None for functions that take only (wh, *args)."""
     viewer_key = (viewer.name, viewer.role, viewer.region_code) if viewer is not None else ()
-    return _cached_call(wh, fn.__module__, fn.__name__, str(wh.path), wh.generation, viewer_key, args,
-                        tuple(sorted(kwargs.items())), _viewer=viewer)
+    return _cached_call(
+        wh,
+        fn.__module__,
+        fn.__name__,
+        str(wh.path),
+        wh.generation,
+        viewer_key,
+        args,
+        tuple(sorted(kwargs.items())),
+        _viewer=viewer,
+    )
 
 
 def clear_cache() -> None:
@@ -56,8 +75,10 @@ def freshness_banner(wh: Warehouse) -> common.Freshness:
             f"<div style='display:inline-block;padding:3px 12px;border-radius:12px;background:{background};"
             f"color:{color};font-size:0.9rem;margin:-0.4rem 0 0.6rem 0'>"
             f"数据截至 {period_label(fresh.period)} · 已报送 {fresh.units_reported}/{fresh.units_total} 个单位</div>",
-            unsafe_allow_html=True)
+            unsafe_allow_html=True,
+        )
         from dashboard.session import current_viewer
+
         note = cached(common.pending_note, wh, current_viewer())
         if note:  # config [review] pending_counts: figures awaiting review count, marked 待审核
             st.caption(f":material/hourglass_top: {note}")
@@ -74,7 +95,10 @@ def header(title: str, wh: Warehouse, subtitle: str | None = None) -> common.Fre
 
 def empty_state(what: str = "数据") -> None:
     """A friendly Chinese state for an empty warehouse, pointing to the upload page."""
-    st.info(f"暂无{what}。请先在“数据上报”页面上传各地报表，或运行 `python -m etl demo` 生成演示数据。", icon=":material/inbox:")
+    st.info(
+        f"暂无{what}。请先在“数据上报”页面上传各地报表，或运行 `python -m etl demo` 生成演示数据。",
+        icon=":material/inbox:",
+    )
     try:
         st.page_link("pages/upload.py", label="前往数据上报", icon=":material/upload_file:")
     except Exception:  # the upload page may not be part of this installation's navigation
@@ -108,11 +132,20 @@ def plotly_chart(fig: go.Figure, **kwargs):
     return st.plotly_chart(fig, **kwargs)
 
 
-def table(frame: pl.DataFrame, stem: str, *, headers: dict[str, str] | None = None, column_config: dict | None = None,
-          height: int | str = "auto", notes: tuple[str, ...] = (), key: str | None = None,
-          download_label: str = "下载 Excel") -> None:
+def table(
+    frame: pl.DataFrame,
+    stem: str,
+    *,
+    headers: dict[str, str] | None = None,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+    notes: tuple[str, ...] = (),
+    key: str | None = None,
+    download_label: str = "下载 Excel",
+) -> None:
     """A table with an .xlsx download (Chinese headers; the download is built on click)."""
     from dashboard.export import chinese_headers, download_xlsx
+
     names = dict(zip(frame.columns, chinese_headers(frame.columns, headers)))
     shown = frame.rename(names)
     config = {}
@@ -139,16 +172,32 @@ def percent_column(label: str | None = None, help: str | None = None):
     return st.column_config.NumberColumn(label, help=help, format="percent")
 
 
-def kpi(label: str, value: str, *, delta: str | None = None, delta_color: str = "normal", help: str | None = None,
-        note: str | None = None, progress: float | None = None, delta_description: str | None = None) -> None:
+def kpi(
+    label: str,
+    value: str,
+    *,
+    delta: str | None = None,
+    delta_color: str = "normal",
+    help: str | None = None,
+    note: str | None = None,
+    progress: float | None = None,
+    delta_description: str | None = None,
+) -> None:
     """A bordered KPI tile: the value, its change (a signed text such as '+1.2 个百分点', so the arrow follows the
     sign; delta_description says against what, e.g. '环比'), a note (target · gap · n/N) and a progress bar."""
     from dashboard.format import UNCHANGED
+
     unchanged = delta == UNCHANGED  # 持平: grey, no arrow (a rounded -0.0 must not point down)
     with st.container(border=True):
-        st.metric(label, value, delta=delta, delta_color="off" if unchanged else delta_color, help=help,
-                  delta_arrow="off" if unchanged else "auto",
-                  delta_description=delta_description if delta is not None else None)
+        st.metric(
+            label,
+            value,
+            delta=delta,
+            delta_color="off" if unchanged else delta_color,
+            help=help,
+            delta_arrow="off" if unchanged else "auto",
+            delta_description=delta_description if delta is not None else None,
+        )
         if progress is not None:
             st.progress(max(0.0, min(1.0, progress)))
         if note:
@@ -181,7 +230,8 @@ def uploader_css(max_file_mb: float) -> str:
         "font-size:0.875rem;line-height:1.6}"
         f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
         f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:"{note}";font-size:0.85rem}}'
-        "</style>")
+        "</style>"
+    )
 
 
 def chinese_file_uploader(max_file_mb: float) -> None:

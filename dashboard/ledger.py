@@ -11,6 +11,7 @@ module only selects through them:
 Every function takes ``(wh, viewer, ...)`` and enforces the viewer's scope in the query: task rows only for
 regions in ``viewer.detail_regions``; unit totals only for ``viewer.visible_units``.
 """
+
 from __future__ import annotations
 
 import polars as pl
@@ -81,7 +82,9 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
     if not may_see(wh, viewer, region):
         return _empty_counts()
     scope = scope_of(wh, viewer)
-    frame = run(wh, f"""
+    frame = run(
+        wh,
+        f"""
         with {_tasks_cte()},
         children as (
             select * from tasks
@@ -108,8 +111,15 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
         select *, closed / nullif(total, 0) as closure_rate
         from counted
         order by (level <> 'total'), region_code
-    """, {"period": period, "region": region, "region_name": _name(wh, region),
-          "detail": scope.detail, "units": scope.units})
+    """,
+        {
+            "period": period,
+            "region": region,
+            "region_name": _name(wh, region),
+            "detail": scope.detail,
+            "units": scope.units,
+        },
+    )
     if level_of(wh, region) == "region":
         frame = frame.filter(pl.col("level") == "total")
     return frame
@@ -117,12 +127,15 @@ def step_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
 
 def _count_columns() -> str:
     """Live tasks per step, in all, closed and overdue; stale tasks apart (a closed task is never stale)."""
-    steps = ",\n                ".join(f"count(*) filter (where step = {i} and not stale) as step_{i}"
-                                       for i in range(1, 6))
-    return (f"{steps},\n                count(*) filter (where not stale) as total,\n"
-            f"                count(*) filter (where step = 5) as closed,\n"
-            f"                count(*) filter (where overdue) as overdue,\n"
-            f"                count(*) filter (where stale) as stale")
+    steps = ",\n                ".join(
+        f"count(*) filter (where step = {i} and not stale) as step_{i}" for i in range(1, 6)
+    )
+    return (
+        f"{steps},\n                count(*) filter (where not stale) as total,\n"
+        f"                count(*) filter (where step = 5) as closed,\n"
+        f"                count(*) filter (where overdue) as overdue,\n"
+        f"                count(*) filter (where stale) as stale"
+    )
 
 
 def _name(wh: Warehouse, region: str) -> str:
@@ -135,8 +148,9 @@ def _name(wh: Warehouse, region: str) -> str:
 def _empty_counts() -> pl.DataFrame:
     schema = {"level": pl.Utf8, "region_code": pl.Utf8, "region_name": pl.Utf8}
     schema.update({f"step_{i}": pl.Int64 for i in range(1, 6)})
-    schema.update({"total": pl.Int64, "closed": pl.Int64, "overdue": pl.Int64, "stale": pl.Int64,
-                   "closure_rate": pl.Float64})
+    schema.update(
+        {"total": pl.Int64, "closed": pl.Int64, "overdue": pl.Int64, "stale": pl.Int64, "closure_rate": pl.Float64}
+    )
     return pl.DataFrame(schema=schema)
 
 
@@ -146,8 +160,16 @@ TASK_LIMIT = 500
 SHOW = ("live", "overdue", "stale")  # the task list: the live ledger, its overdue tasks, the stale (未更新) tasks
 
 
-def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE, *, show: str = "live",
-          steps: list[int] | None = None, limit: int | None = TASK_LIMIT) -> pl.DataFrame:
+def tasks(
+    wh: Warehouse,
+    viewer: Viewer,
+    period: str,
+    region: str = PROVINCE_CODE,
+    *,
+    show: str = "live",
+    steps: list[int] | None = None,
+    limit: int | None = TASK_LIMIT,
+) -> pl.DataFrame:
     """The tasks under ``region`` the viewer may see in detail, as of ``period``: ``show`` 'live' (the ledger:
     every task but the stale ones, as counted by :func:`step_counts`), 'overdue' (its overdue tasks) or 'stale'
     (未更新: missing from its region's latest ledger, warehouse macro ledger_stale). Overdue first (longest
@@ -163,7 +185,9 @@ def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_COD
         raise ValueError(f"show must be one of {SHOW}: {show!r}")
     scope = scope_of(wh, viewer)
     detail = scope.detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with {_tasks_cte()}
         select
             * exclude (period, child_code, child_name, child_level),
@@ -176,14 +200,20 @@ def tasks(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_COD
         order by overdue desc, days_overdue desc nulls last, case when stale then period end nulls last, step, due_on,
                  region_code, task_id
         limit cast($limit as bigint)
-    """, {"period": period, "limit": limit, "region": region, "detail": detail, "show": show, "steps": steps})
+    """,
+        {"period": period, "limit": limit, "region": region, "detail": detail, "show": show, "steps": steps},
+    )
 
 
-def task_history(wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, until: str | None = None) -> pl.DataFrame:
+def task_history(
+    wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, until: str | None = None
+) -> pl.DataFrame:
     """Every monthly snapshot of one task (oldest first): period, step, step_name, done/target, progress, and
     ``changed`` when the step differs from the month before. Empty outside the viewer's detail scope."""
     scope = scope_of(wh, viewer)
-    return run(wh, f"""
+    return run(
+        wh,
+        f"""
         with history as (
             select period, step, step_name, target_value, done_value, progress
             from page_ledger_snapshots
@@ -195,28 +225,52 @@ def task_history(wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, 
             coalesce(step <> lag(step) over (order by period), true) as changed
         from history
         order by period
-    """, {"region": region_code, "task": task_id, "detail": scope.detail, "until": until})
+    """,
+        {"region": region_code, "task": task_id, "detail": scope.detail, "until": until},
+    )
 
 
 def step_spans(history: pl.DataFrame) -> pl.DataFrame:
     """Months a task spent in each step it went through (from its history), in order of first entry:
     step, step_name, first period, last period, months."""
     if history.height == 0:
-        return pl.DataFrame(schema={"step": pl.Int32, "step_name": pl.Utf8, "from": pl.Utf8, "to": pl.Utf8,
-                                    "months": pl.UInt32})
+        return pl.DataFrame(
+            schema={"step": pl.Int32, "step_name": pl.Utf8, "from": pl.Utf8, "to": pl.Utf8, "months": pl.UInt32}
+        )
     runs = history.with_columns(pl.col("changed").cast(pl.Int32).cum_sum().alias("_run"))
-    return (runs.group_by("_run", maintain_order=True)
-            .agg(pl.col("step").first(), pl.col("step_name").first(), pl.col("period").first().alias("from"),
-                 pl.col("period").last().alias("to"), pl.len().alias("months"))
-            .drop("_run"))
+    return (
+        runs.group_by("_run", maintain_order=True)
+        .agg(
+            pl.col("step").first(),
+            pl.col("step_name").first(),
+            pl.col("period").first().alias("from"),
+            pl.col("period").last().alias("to"),
+            pl.len().alias("months"),
+        )
+        .drop("_run")
+    )
 
 
 EXPORT_HEADERS = {
-    "region_name": "地区", "task_id": "任务编号", "task": "任务事项", "category": "任务类别", "lead_unit": "牵头单位",
-    "responsible_unit": "责任单位", "task_force_lead": "专班负责人", "playbook": "操作手册/标准模板",
-    "target_value": "目标值", "done_value": "完成值", "completion": "完成率（%）", "due_on": "计划完成时限",
-    "step_name": "当前环节", "overdue": "是否逾期", "days_overdue": "逾期天数", "closed_on": "闭环日期",
-    "progress": "进展情况", "evidence": "佐证材料", "last_reported_period": "最近上报月份",
+    "region_name": "地区",
+    "task_id": "任务编号",
+    "task": "任务事项",
+    "category": "任务类别",
+    "lead_unit": "牵头单位",
+    "responsible_unit": "责任单位",
+    "task_force_lead": "专班负责人",
+    "playbook": "操作手册/标准模板",
+    "target_value": "目标值",
+    "done_value": "完成值",
+    "completion": "完成率（%）",
+    "due_on": "计划完成时限",
+    "step_name": "当前环节",
+    "overdue": "是否逾期",
+    "days_overdue": "逾期天数",
+    "closed_on": "闭环日期",
+    "progress": "进展情况",
+    "evidence": "佐证材料",
+    "last_reported_period": "最近上报月份",
     "stale_since": "未更新起始月份",
 }
 
@@ -225,11 +279,15 @@ def export_tasks(frame: pl.DataFrame) -> pl.DataFrame:
     """Task rows with Chinese headers for .xlsx download."""
     if frame.height == 0 and "task_id" not in frame.columns:
         return pl.DataFrame(schema={v: pl.Utf8 for v in EXPORT_HEADERS.values()})
-    out = frame.with_columns(
-        (pl.col("completion") * 100).round(1),
-        pl.col("step").cast(pl.Utf8) + " " + pl.col("step_name"),
-        pl.when(pl.col("overdue")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("overdue"),
-    ).drop("step_name").rename({"step": "step_name"})
+    out = (
+        frame.with_columns(
+            (pl.col("completion") * 100).round(1),
+            pl.col("step").cast(pl.Utf8) + " " + pl.col("step_name"),
+            pl.when(pl.col("overdue")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("overdue"),
+        )
+        .drop("step_name")
+        .rename({"step": "step_name"})
+    )
     return out.select([pl.col(k).alias(v) for k, v in EXPORT_HEADERS.items()])
 
 
@@ -237,16 +295,22 @@ def export_counts(frame: pl.DataFrame) -> pl.DataFrame:
     """Step counts with Chinese headers for .xlsx download."""
     cols = [pl.col("region_code").alias("地区代码"), pl.col("region_name").alias("地区")]
     cols += [pl.col(f"step_{i}").alias(f"{i} {name}") for i, name in enumerate(STEPS, start=1)]
-    cols += [pl.col("total").alias("任务总数"), pl.col("closed").alias("已闭环"),
-             (pl.col("closure_rate") * 100).round(1).alias("闭环率（%）"), pl.col("overdue").alias(f"{OVERDUE}任务"),
-             pl.col("stale").alias(f"{STALE}任务")]
+    cols += [
+        pl.col("total").alias("任务总数"),
+        pl.col("closed").alias("已闭环"),
+        (pl.col("closure_rate") * 100).round(1).alias("闭环率（%）"),
+        pl.col("overdue").alias(f"{OVERDUE}任务"),
+        pl.col("stale").alias(f"{STALE}任务"),
+    ]
     return frame.select(cols)
 
 
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
+
 def _font() -> str:
     from dashboard.geo import FONT_FAMILY
+
     return FONT_FAMILY
 
 
@@ -254,19 +318,37 @@ def pipeline_figure(total: dict):
     """One horizontal bar split into the five steps in order (任务部署 → 闭环销号), each segment labelled
     with its count: the focus region's whole ledger at a glance."""
     import plotly.graph_objects as go
+
     fig = go.Figure()
     whole = max(1, int(total["total"] or 0))
     for i, (name, color) in enumerate(zip(STEPS, STEP_COLORS), start=1):
         n = int(total[f"step_{i}"] or 0)
-        fig.add_trace(go.Bar(
-            x=[n], y=[""], orientation="h", name=f"{i} {name}", marker_color=color,
-            text=[f"{i} {name}<br><b>{n}</b> 项" if n / whole >= 0.06 else (f"<b>{n}</b>" if n else "")],
-            textposition="inside", insidetextanchor="middle", textfont=dict(size=13, color="white" if i in (2, 4, 5) else "#1f2d3d"),
-            hovertemplate=f"{i} {name}：%{{x}} 项（占 %{{customdata:.1%}}）<extra></extra>", customdata=[n / whole]))
-    fig.update_layout(barmode="stack", height=120, margin=dict(l=0, r=0, t=8, b=0), showlegend=True,
-                      legend=dict(orientation="h", y=-0.15, x=0, traceorder="normal"),
-                      xaxis=dict(visible=False, range=[0, whole]), yaxis=dict(visible=False),
-                      font=dict(family=_font()), plot_bgcolor="white")
+        fig.add_trace(
+            go.Bar(
+                x=[n],
+                y=[""],
+                orientation="h",
+                name=f"{i} {name}",
+                marker_color=color,
+                text=[f"{i} {name}<br><b>{n}</b> 项" if n / whole >= 0.06 else (f"<b>{n}</b>" if n else "")],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont=dict(size=13, color="white" if i in (2, 4, 5) else "#1f2d3d"),
+                hovertemplate=f"{i} {name}：%{{x}} 项（占 %{{customdata:.1%}}）<extra></extra>",
+                customdata=[n / whole],
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=120,
+        margin=dict(l=0, r=0, t=8, b=0),
+        showlegend=True,
+        legend=dict(orientation="h", y=-0.15, x=0, traceorder="normal"),
+        xaxis=dict(visible=False, range=[0, whole]),
+        yaxis=dict(visible=False),
+        font=dict(family=_font()),
+        plot_bgcolor="white",
+    )
     return fig
 
 
@@ -279,10 +361,13 @@ def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT)
     Each bar's customdata[0] is its region code (for click-to-drill). More than ``limit`` regions: the
     ``limit`` with the lowest 闭环率."""
     import plotly.graph_objects as go
+
     from dashboard.format import short_name
+
     # plotly draws the first category at the bottom: highest 闭环率 first puts the laggards on top
-    data = counts.filter(pl.col("level") == "child").sort(["closure_rate", "region_code"], descending=[True, True],
-                                                         nulls_last=False)
+    data = counts.filter(pl.col("level") == "child").sort(
+        ["closure_rate", "region_code"], descending=[True, True], nulls_last=False
+    )
     if data.height > limit:
         data = data.tail(limit)
         title = f"{title}（闭环率最低的{limit}个）" if title else title
@@ -292,11 +377,21 @@ def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT)
     fig = go.Figure()
     for i, (name, color) in enumerate(zip(STEPS, STEP_COLORS), start=1):
         values = data[f"step_{i}"].to_list()
-        fig.add_trace(go.Bar(
-            x=values, y=names, orientation="h", name=f"{i} {name}", marker_color=color,
-            text=[v if v else "" for v in values], textposition="inside", insidetextanchor="middle",
-            textfont=dict(size=11), customdata=[[c, name] for c in codes],
-            hovertemplate="%{y} · %{customdata[1]}：%{x} 项<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=values,
+                y=names,
+                orientation="h",
+                name=f"{i} {name}",
+                marker_color=color,
+                text=[v if v else "" for v in values],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont=dict(size=11),
+                customdata=[[c, name] for c in codes],
+                hovertemplate="%{y} · %{customdata[1]}：%{x} 项<extra></extra>",
+            )
+        )
     labels = []
     for row in data.iter_rows(named=True):
         rate = "—" if row["closure_rate"] is None else f"{100 * row['closure_rate']:.1f}%"
@@ -306,32 +401,73 @@ def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT)
         if row.get("stale"):
             text += f"  <span style='color:#737373'>{STALE} {row['stale']}</span>"
         labels.append(text)
-    fig.add_trace(go.Scatter(x=[top * 1.02] * len(names), y=names, mode="text", text=labels, textposition="middle right",
-                             textfont=dict(size=11, color="#333333"), hoverinfo="skip", showlegend=False))
-    fig.update_layout(barmode="stack", height=max(240, 30 * len(names) + 110),
-                      margin=dict(l=8, r=8, t=70 if title else 40, b=20),
-                      xaxis=dict(range=[0, top * 1.75], title=None, showgrid=True, gridcolor="#eeeeee", dtick=None),
-                      yaxis=dict(title=None), font=dict(family=_font()), plot_bgcolor="white",
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, traceorder="normal"),
-                      title=dict(text=title, x=0, font_size=15) if title else None, clickmode="event+select")
+    fig.add_trace(
+        go.Scatter(
+            x=[top * 1.02] * len(names),
+            y=names,
+            mode="text",
+            text=labels,
+            textposition="middle right",
+            textfont=dict(size=11, color="#333333"),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        barmode="stack",
+        height=max(240, 30 * len(names) + 110),
+        margin=dict(l=8, r=8, t=70 if title else 40, b=20),
+        xaxis=dict(range=[0, top * 1.75], title=None, showgrid=True, gridcolor="#eeeeee", dtick=None),
+        yaxis=dict(title=None),
+        font=dict(family=_font()),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, traceorder="normal"),
+        title=dict(text=title, x=0, font_size=15) if title else None,
+        clickmode="event+select",
+    )
     return fig
 
 
 def history_figure(history: pl.DataFrame, title: str = ""):
     """A task's step month by month: a step line over the five steps, markers coloured by step."""
     import plotly.graph_objects as go
+
     periods = history["period"].to_list()
     steps = history["step"].to_list()
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=periods, y=steps, mode="lines", line=dict(shape="hv", color="#999999", width=2),
-                             hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(
-        x=periods, y=steps, mode="markers", showlegend=False,
-        marker=dict(size=13, color=[STEP_COLORS[s - 1] for s in steps], line=dict(color="white", width=1.5)),
-        customdata=history["step_name"].to_list(), hovertemplate="%{x}：%{y} %{customdata}<extra></extra>"))
-    fig.update_layout(height=260, margin=dict(l=8, r=8, t=40 if title else 10, b=30), plot_bgcolor="white",
-                      yaxis=dict(range=[0.5, 5.5], tickvals=[1, 2, 3, 4, 5],
-                                 ticktext=[f"{i} {n}" for i, n in enumerate(STEPS, start=1)], gridcolor="#eeeeee"),
-                      xaxis=dict(type="category", title=None), font=dict(family=_font()),
-                      title=dict(text=title, x=0, font_size=14) if title else None)
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=steps,
+            mode="lines",
+            line=dict(shape="hv", color="#999999", width=2),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=steps,
+            mode="markers",
+            showlegend=False,
+            marker=dict(size=13, color=[STEP_COLORS[s - 1] for s in steps], line=dict(color="white", width=1.5)),
+            customdata=history["step_name"].to_list(),
+            hovertemplate="%{x}：%{y} %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=260,
+        margin=dict(l=8, r=8, t=40 if title else 10, b=30),
+        plot_bgcolor="white",
+        yaxis=dict(
+            range=[0.5, 5.5],
+            tickvals=[1, 2, 3, 4, 5],
+            ticktext=[f"{i} {n}" for i, n in enumerate(STEPS, start=1)],
+            gridcolor="#eeeeee",
+        ),
+        xaxis=dict(type="category", title=None),
+        font=dict(family=_font()),
+        title=dict(text=title, x=0, font_size=14) if title else None,
+    )
     return fig

@@ -1,4 +1,5 @@
 """Month arithmetic on 'YYYY-MM' periods: the one place dashboard/ shifts, counts and lists months."""
+
 from __future__ import annotations
 
 

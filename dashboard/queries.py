@@ -12,6 +12,7 @@ Values are always bound parameters; formulas are compiled by `warehouse.config.c
 accepts only column keys, numbers and arithmetic. The figures are read from the serving tables (warehouse/models/serving:
 the public views materialised with each region's unit_code, refreshed by every load's commit).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def split_ratio(formula: str) -> tuple[str, str | None]:
             cut = i
     if cut is None:
         return formula, None
-    num, den = formula[:cut].strip(), formula[cut + 1:].strip()
+    num, den = formula[:cut].strip(), formula[cut + 1 :].strip()
     if any(op in _top_level(den) for op in "+-*/"):
         return formula, None
     return num, den
@@ -137,13 +138,15 @@ def _rates_select() -> str:
 def _sums(keys: list[tuple[str, str]], alias: str = "m") -> str:
     return ", ".join(
         f"cast(sum({alias}.{quote_ident(k)}) as {'double' if t == 'decimal' else 'bigint'}) as {quote_ident(k)}"
-        for k, t in keys)
+        for k, t in keys
+    )
 
 
 # ------------------------------------------------------------------ scope
 @dataclass(frozen=True)
 class Selection:
     """The region a page shows: its totals sum `members`; its breakdown rows are `children`."""
+
     code: str
     level: str  # province | unit | region
     name: str
@@ -194,8 +197,10 @@ def _members_filter(sel: Selection, column: str = "region_code") -> tuple[str, l
 
 
 def _children_frame(sel: Selection) -> pl.DataFrame:
-    return pl.DataFrame({"code": [c for c, _ in sel.children], "name": [n for _, n in sel.children]},
-                        schema={"code": pl.Utf8, "name": pl.Utf8})
+    return pl.DataFrame(
+        {"code": [c for c, _ in sel.children], "name": [n for _, n in sel.children]},
+        schema={"code": pl.Utf8, "name": pl.Utf8},
+    )
 
 
 def _child_expr(sel: Selection) -> tuple[str, str, list]:
@@ -224,8 +229,11 @@ def target_text(target: dict | None, baseline: float | None = None) -> str:
     """'2025年底达到 90.0%' / '2025年底比2024年均值（61.2%）提高 10 个百分点（71.2%）'."""
     if not target:
         return labels.TARGET_STATUS["no_target"]
-    when = f"{target['target_date'].year}年底" if target["target_date"].month == 12 and target["target_date"].day == 31 \
+    when = (
+        f"{target['target_date'].year}年底"
+        if target["target_date"].month == 12 and target["target_date"].day == 31
         else target["target_date"].isoformat()
+    )
     if target.get("rate") is not None:
         return f"{when}达到 {100 * target['rate']:.1f}%"
     points = target.get("points_over_2024") or 0
@@ -235,8 +243,9 @@ def target_text(target: dict | None, baseline: float | None = None) -> str:
 
 
 # ------------------------------------------------------------------ mediation roll-ups
-def _mediation_grouped(wh: Warehouse, group: str, where: str, params: list, start: str, end: str,
-                       order: str = "1") -> pl.DataFrame:
+def _mediation_grouped(
+    wh: Warehouse, group: str, where: str, params: list, start: str, end: str, order: str = "1"
+) -> pl.DataFrame:
     sql = f"""
         with agg as (
             select {group}, count(distinct m.region_code) as regions_reported, {_sums(list(mediation_keys()))}
@@ -263,11 +272,16 @@ def mediation_totals(wh: Warehouse, viewer: Viewer, region: str | None, start: s
     sel = selection(wh, viewer, region)
     where, params = _members_filter(sel, "m.region_code")
     current = _mediation_grouped(wh, "'current' as span", where, params, start, end)
-    last = _mediation_grouped(wh, "'last_year' as span", where, params, shift_period(start, -12), shift_period(end, -12))
-    months = wh.query(f"""
+    last = _mediation_grouped(
+        wh, "'last_year' as span", where, params, shift_period(start, -12), shift_period(end, -12)
+    )
+    months = wh.query(
+        f"""
         select count(distinct period) as months from page_mediation as m
         where m.period between ? and ? and {where}
-    """, [shift_period(start, -12), shift_period(end, -12), *params])["months"][0]
+    """,
+        [shift_period(start, -12), shift_period(end, -12), *params],
+    )["months"][0]
     span = periods.span(start, end)
     return {
         "current": current.to_dicts()[0] if current.height else None,
@@ -286,24 +300,42 @@ def mediation_by_child(wh: Warehouse, viewer: Viewer, region: str | None, start:
     out = _children_frame(sel).join(frame, on="code", how="left")
     total = out["accepted_total"].sum() or 0
     return out.with_columns(
-        (pl.col("accepted_total") / total if total else pl.lit(None, dtype=pl.Float64)).alias("accepted_share"))
+        (pl.col("accepted_total") / total if total else pl.lit(None, dtype=pl.Float64)).alias("accepted_share")
+    )
 
 
 def org_kinds(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
     """Accepted and succeeded cases by kind of mediation organization (附件1 第4–8、11–15列) over [start, end]."""
     sel = selection(wh, viewer, region)
     where, params = _members_filter(sel, "region_code")
-    cols = ", ".join(f"cast(sum(accepted_{k}) as bigint) as a_{k}, cast(sum(succeeded_{k}) as bigint) as s_{k}"
-                     for k in ORG_KINDS)
-    row = wh.query(f"select {cols} from page_mediation where period between ? and ? and {where}",
-                   [start, end, *params]).row(0, named=True)
+    cols = ", ".join(
+        f"cast(sum(accepted_{k}) as bigint) as a_{k}, cast(sum(succeeded_{k}) as bigint) as s_{k}" for k in ORG_KINDS
+    )
+    row = wh.query(
+        f"select {cols} from page_mediation where period between ? and ? and {where}", [start, end, *params]
+    ).row(0, named=True)
     rows = []
     for k, label in ORG_KINDS.items():
         accepted, succeeded = row[f"a_{k}"], row[f"s_{k}"]
-        rows.append({"kind": k, "label": label, "accepted": accepted, "succeeded": succeeded,
-                     "success_share": (succeeded / accepted) if accepted else None})
-    return pl.DataFrame(rows, schema={"kind": pl.Utf8, "label": pl.Utf8, "accepted": pl.Int64,
-                                      "succeeded": pl.Int64, "success_share": pl.Float64})
+        rows.append(
+            {
+                "kind": k,
+                "label": label,
+                "accepted": accepted,
+                "succeeded": succeeded,
+                "success_share": (succeeded / accepted) if accepted else None,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "kind": pl.Utf8,
+            "label": pl.Utf8,
+            "accepted": pl.Int64,
+            "succeeded": pl.Int64,
+            "success_share": pl.Float64,
+        },
+    )
 
 
 # ------------------------------------------------------------------ industries
@@ -312,7 +344,8 @@ def industry_breakdown(wh: Warehouse, viewer: Viewer, region: str | None, start:
     positive. success_share = succeeded ÷ accepted (分行业 has no 结案数)."""
     sel = selection(wh, viewer, region)
     where, params = _members_filter(sel, "region_code")
-    frame = wh.query(f"""
+    frame = wh.query(
+        f"""
         select i.industry_code, any_value(i.industry_name) as industry_name,
                cast(sum(i.accepted) as bigint) as accepted, cast(sum(i.succeeded) as bigint) as succeeded,
                cast(sum(i.collective_cases) as bigint) as collective_cases, cast(sum(i.workers) as bigint) as workers
@@ -320,53 +353,86 @@ def industry_breakdown(wh: Warehouse, viewer: Viewer, region: str | None, start:
         where i.period between ? and ? and {where}
         group by i.industry_code
         order by accepted desc, i.industry_code
-    """, [start, end, *params])
-    totals = wh.query(f"""
+    """,
+        [start, end, *params],
+    )
+    totals = wh.query(
+        f"""
         select cast(sum(accepted_total) as bigint) as accepted, cast(sum(succeeded_total) as bigint) as succeeded
         from page_mediation where period between ? and ? and {where}
-    """, [start, end, *params]).row(0, named=True)
+    """,
+        [start, end, *params],
+    ).row(0, named=True)
     rest_a = (totals["accepted"] or 0) - (frame["accepted"].sum() or 0)
     rest_s = max((totals["succeeded"] or 0) - (frame["succeeded"].sum() or 0), 0)
     if rest_a > 0 and frame.height:
-        frame = pl.concat([frame, pl.DataFrame([{
-            "industry_code": UNCLASSIFIED[0], "industry_name": UNCLASSIFIED[1], "accepted": rest_a,
-            "succeeded": min(rest_s, rest_a), "collective_cases": None, "workers": None}], schema=frame.schema)])
+        frame = pl.concat(
+            [
+                frame,
+                pl.DataFrame(
+                    [
+                        {
+                            "industry_code": UNCLASSIFIED[0],
+                            "industry_name": UNCLASSIFIED[1],
+                            "accepted": rest_a,
+                            "succeeded": min(rest_s, rest_a),
+                            "collective_cases": None,
+                            "workers": None,
+                        }
+                    ],
+                    schema=frame.schema,
+                ),
+            ]
+        )
     total = frame["accepted"].sum() or 0
     return frame.with_columns(
         (pl.col("succeeded") / pl.col("accepted")).alias("success_share"),
-        (pl.col("accepted") / total if total else pl.lit(None, dtype=pl.Float64)).alias("accepted_share"))
+        (pl.col("accepted") / total if total else pl.lit(None, dtype=pl.Float64)).alias("accepted_share"),
+    )
 
 
-def industry_matrix(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str,
-                    industry: str | None = None) -> pl.DataFrame:
+def industry_matrix(
+    wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str, industry: str | None = None
+) -> pl.DataFrame:
     """Children (units or regions) × industry: accepted, succeeded, success_share over [start, end]; rows the viewer
     may see only. With `industry`, only that industry."""
     sel = selection(wh, viewer, region)
     key, where, params = _child_expr(sel)
     extra, extra_params = ("and m.industry_code = ?", [industry]) if industry else ("", [])
-    frame = wh.query(f"""
+    frame = wh.query(
+        f"""
         select {key} as code, m.industry_code, any_value(m.industry_name) as industry_name,
                cast(sum(m.accepted) as bigint) as accepted, cast(sum(m.succeeded) as bigint) as succeeded
         from page_mediation_industry as m
         where m.period between ? and ? and {where} {extra}
         group by all
-    """, [start, end, *params, *extra_params])
+    """,
+        [start, end, *params, *extra_params],
+    )
     names = _children_frame(sel)
-    return names.join(frame, on="code", how="inner").with_columns(
-        (pl.col("succeeded") / pl.col("accepted")).alias("success_share")).sort(["code", "industry_code"])
+    return (
+        names.join(frame, on="code", how="inner")
+        .with_columns((pl.col("succeeded") / pl.col("accepted")).alias("success_share"))
+        .sort(["code", "industry_code"])
+    )
 
 
-def industry_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str, industry: str) -> pl.DataFrame:
+def industry_trend(
+    wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str, industry: str
+) -> pl.DataFrame:
     """Monthly accepted/succeeded of one industry for the selection."""
     sel = selection(wh, viewer, region)
     where, params = _members_filter(sel, "region_code")
-    return wh.query(f"""
+    return wh.query(
+        f"""
         select period, cast(sum(accepted) as bigint) as accepted, cast(sum(succeeded) as bigint) as succeeded,
                cast(sum(collective_cases) as bigint) as collective_cases
         from page_mediation_industry
         where period between ? and ? and industry_code = ? and {where}
         group by period order by period
-    """, [start, end, industry, *params])
+    """,
+        [start, end, industry, *params],
+    )
 
 
 # ------------------------------------------------------------------ coverage (组织建设 stock at month end)
@@ -382,16 +448,31 @@ def _coverage_long(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Wide sums (m__num, m__den per measure) → one row per key × measure with the rate."""
     parts = []
     for m in coverage_measures():
-        parts.append(frame.select(
-            *keys, pl.lit(m["key"]).alias("measure"), pl.lit(m["label"]).alias("label"),
-            pl.col(f"{m['key']}__num").alias("numerator"), pl.col(f"{m['key']}__den").alias("denominator")))
-    schema = {**{k: pl.Utf8 for k in keys}, "measure": pl.Utf8, "label": pl.Utf8, "numerator": pl.Int64,
-              "denominator": pl.Int64}
+        parts.append(
+            frame.select(
+                *keys,
+                pl.lit(m["key"]).alias("measure"),
+                pl.lit(m["label"]).alias("label"),
+                pl.col(f"{m['key']}__num").alias("numerator"),
+                pl.col(f"{m['key']}__den").alias("denominator"),
+            )
+        )
+    schema = {
+        **{k: pl.Utf8 for k in keys},
+        "measure": pl.Utf8,
+        "label": pl.Utf8,
+        "numerator": pl.Int64,
+        "denominator": pl.Int64,
+    }
     if not parts:
         return pl.DataFrame(schema=schema | {"rate": pl.Float64})
     out = pl.concat(parts)
     return out.with_columns(
-        pl.when(pl.col("denominator") > 0).then(pl.col("numerator") / pl.col("denominator")).otherwise(None).alias("rate"))
+        pl.when(pl.col("denominator") > 0)
+        .then(pl.col("numerator") / pl.col("denominator"))
+        .otherwise(None)
+        .alias("rate")
+    )
 
 
 def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
@@ -399,12 +480,15 @@ def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
     period, measure, label, numerator, denominator, rate, target (the one in force that month), target_date."""
     sel = selection(wh, viewer, region)
     where, params = _members_filter(sel, "o.region_code")
-    wide = wh.query(f"""
+    wide = wh.query(
+        f"""
         select o.period, {_coverage_sums_sql()}
         from page_org_building as o
         where o.period between ? and ? and {where}
         group by o.period order by o.period
-    """, [start, end, *params])
+    """,
+        [start, end, *params],
+    )
     long = _coverage_long(wide, ["period"])
     return _with_targets(wh, long)
 
@@ -412,7 +496,8 @@ def coverage_trend(wh: Warehouse, viewer: Viewer, region: str | None, start: str
 def _with_targets(wh: Warehouse, long: pl.DataFrame) -> pl.DataFrame:
     """``long`` (period × measure) with the target in force each month (macro targets_in_force)."""
     goals = campaign.in_force(wh, long["period"].unique().to_list()).select(
-        "period", "measure", pl.col("rate").alias("target"), "target_date")
+        "period", "measure", pl.col("rate").alias("target"), "target_date"
+    )
     return long.join(goals, on=["period", "measure"], how="left")
 
 
@@ -425,8 +510,11 @@ def mediation_share_baseline(wh: Warehouse, viewer: Viewer, region: str | None, 
     if not frame.height:
         return {"rate": None, "numerator": None, "denominator": None}
     row = frame.row(0, named=True)
-    return {"rate": row["mediation_share"], "numerator": row["mediation_share_num"],
-            "denominator": row["mediation_share_den"]}
+    return {
+        "rate": row["mediation_share"],
+        "numerator": row["mediation_share_num"],
+        "denominator": row["mediation_share_den"],
+    }
 
 
 def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.DataFrame:
@@ -446,7 +534,18 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
     cur, last = by_period.get(period), by_period.get(prev)
     rows = []
 
-    def add(key, unit, value, num, den, previous, target=None, target_date=None, text=labels.TARGET_STATUS["no_target"], baseline=None):
+    def add(
+        key,
+        unit,
+        value,
+        num,
+        den,
+        previous,
+        target=None,
+        target_date=None,
+        text=labels.TARGET_STATUS["no_target"],
+        baseline=None,
+    ):
         if value is None or previous is None:
             change = None
         elif unit == "%":
@@ -454,36 +553,93 @@ def kpis(wh: Warehouse, viewer: Viewer, region: str | None, period: str) -> pl.D
         else:
             change = (value - previous) / previous if previous else None
         gap = (value - target) if (value is not None and target is not None) else None
-        rows.append({"key": key, "label": measure_label(key) if key != "accepted_total" else "受理案件数",
-                     "tile": TILE_LABELS.get(key, key), "unit": unit, "value": value, "numerator": num,
-                     "denominator": den, "previous": previous, "change": change, "target": target,
-                     "target_date": target_date, "target_text": text, "gap": gap,
-                     "met": (gap >= -campaign.EPS) if gap is not None else None, "baseline": baseline,
-                     "status": campaign.status(value, target, target_date, period) if unit == "%" else None})
+        rows.append(
+            {
+                "key": key,
+                "label": measure_label(key) if key != "accepted_total" else "受理案件数",
+                "tile": TILE_LABELS.get(key, key),
+                "unit": unit,
+                "value": value,
+                "numerator": num,
+                "denominator": den,
+                "previous": previous,
+                "change": change,
+                "target": target,
+                "target_date": target_date,
+                "target_text": text,
+                "gap": gap,
+                "met": (gap >= -campaign.EPS) if gap is not None else None,
+                "baseline": baseline,
+                "status": campaign.status(value, target, target_date, period) if unit == "%" else None,
+            }
+        )
 
     add("accepted_total", "件", _f(cur, "accepted_total"), None, None, _f(last, "accepted_total"))
-    add("success_rate", "%", _f(cur, "success_rate"), _f(cur, "success_rate_num"), _f(cur, "success_rate_den"),
-        _f(last, "success_rate"))
+    add(
+        "success_rate",
+        "%",
+        _f(cur, "success_rate"),
+        _f(cur, "success_rate_num"),
+        _f(cur, "success_rate_den"),
+        _f(last, "success_rate"),
+    )
     share_target = goals.get("mediation_share")
     base = mediation_share_baseline(wh, viewer, region)["rate"] if share_target else None
     target_value = None
     if share_target:
-        target_value = share_target["rate"] if share_target.get("rate") is not None else (
-            base + (share_target.get("points_over_2024") or 0) if base is not None else None)
-    add("mediation_share", "%", _f(cur, "mediation_share"), _f(cur, "mediation_share_num"),
-        _f(cur, "mediation_share_den"), _f(last, "mediation_share"), target_value,
-        share_target["target_date"] if share_target else None, target_text(share_target, base), base)
+        target_value = (
+            share_target["rate"]
+            if share_target.get("rate") is not None
+            else (base + (share_target.get("points_over_2024") or 0) if base is not None else None)
+        )
+    add(
+        "mediation_share",
+        "%",
+        _f(cur, "mediation_share"),
+        _f(cur, "mediation_share_num"),
+        _f(cur, "mediation_share_den"),
+        _f(last, "mediation_share"),
+        target_value,
+        share_target["target_date"] if share_target else None,
+        target_text(share_target, base),
+        base,
+    )
     cov_rows = {(r["period"], r["measure"]): r for r in cov.to_dicts()}
     for m in coverage_measures():
         now, before = cov_rows.get((period, m["key"]), {}), cov_rows.get((prev, m["key"]), {})
         found = goals.get(m["key"])
-        add(m["key"], "%", now.get("rate"), now.get("numerator"), now.get("denominator"), before.get("rate"),
-            found["rate"] if found else None, found["target_date"] if found else None, target_text(found))
-    return pl.DataFrame(rows, schema={
-        "key": pl.Utf8, "label": pl.Utf8, "tile": pl.Utf8, "unit": pl.Utf8, "value": pl.Float64,
-        "numerator": pl.Float64, "denominator": pl.Float64, "previous": pl.Float64, "change": pl.Float64,
-        "target": pl.Float64, "target_date": pl.Date, "target_text": pl.Utf8, "gap": pl.Float64, "met": pl.Boolean,
-        "baseline": pl.Float64, "status": pl.Utf8})
+        add(
+            m["key"],
+            "%",
+            now.get("rate"),
+            now.get("numerator"),
+            now.get("denominator"),
+            before.get("rate"),
+            found["rate"] if found else None,
+            found["target_date"] if found else None,
+            target_text(found),
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "key": pl.Utf8,
+            "label": pl.Utf8,
+            "tile": pl.Utf8,
+            "unit": pl.Utf8,
+            "value": pl.Float64,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "previous": pl.Float64,
+            "change": pl.Float64,
+            "target": pl.Float64,
+            "target_date": pl.Date,
+            "target_text": pl.Utf8,
+            "gap": pl.Float64,
+            "met": pl.Boolean,
+            "baseline": pl.Float64,
+            "status": pl.Utf8,
+        },
+    )
 
 
 def target_progress(wh: Warehouse, viewer: Viewer, region: str | None, start: str, end: str) -> pl.DataFrame:
@@ -529,9 +685,14 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
     units = [u for u in sorted(index.units, key=lambda r: r.code) if sc.sees_unit(u.code)]
     codes = [u.code for u in units]
     province = with_province and sc.province
-    names = pl.DataFrame({"unit_code": codes + ([PROVINCE_CODE] if province else []),
-                          "unit_name": [u.name for u in units] + ([PROVINCE_NAME] if province else [])},
-                         schema={"unit_code": pl.Utf8, "unit_name": pl.Utf8})
+    names = pl.DataFrame(
+        {
+            "unit_code": codes + ([PROVINCE_CODE] if province else []),
+            "unit_name": [u.name for u in units] + ([PROVINCE_NAME] if province else []),
+        },
+        schema={"unit_code": pl.Utf8, "unit_name": pl.Utf8},
+    )
+
     def by_unit(first: str, last: str) -> pl.DataFrame:
         """Units' sums and, with `province`, the grand total in the same scan (grouping sets)."""
         sql = f"""
@@ -544,6 +705,7 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
             select * replace (coalesce(unit_code, '{PROVINCE_CODE}') as unit_code), {_rates_select()} from agg
         """
         return wh.query(sql, [first, last, codes])
+
     med = by_unit(start, end)
     base = by_unit("2024-01", "2024-12")
     goals_now = campaign.in_force_by_measure(wh, end)
@@ -553,45 +715,91 @@ def unit_ranking(wh: Warehouse, viewer: Viewer, start: str, end: str, with_provi
     base_rate = {r["unit_code"]: r["mediation_share"] for r in base.to_dicts()}
     parts = []
     for key in RANKING_MEASURES:
-        part = med.select(pl.col("unit_code"), pl.lit(key).alias("measure"), pl.lit(measure_label(key)).alias("label"),
-                          pl.col(f"{key}_num").alias("numerator"), pl.col(f"{key}_den").alias("denominator"),
-                          pl.col(key).alias("rate"))
+        part = med.select(
+            pl.col("unit_code"),
+            pl.lit(key).alias("measure"),
+            pl.lit(measure_label(key)).alias("label"),
+            pl.col(f"{key}_num").alias("numerator"),
+            pl.col(f"{key}_den").alias("denominator"),
+            pl.col(key).alias("rate"),
+        )
         if key == "mediation_share" and share_target:
-            goal = {c: (fixed if fixed is not None else (b + points if b is not None and points is not None else None))
-                    for c, b in base_rate.items()}
-            part = part.with_columns(pl.col("unit_code").replace_strict(goal, default=None, return_dtype=pl.Float64)
-                                     .alias("target"))
+            goal = {
+                c: (fixed if fixed is not None else (b + points if b is not None and points is not None else None))
+                for c, b in base_rate.items()
+            }
+            part = part.with_columns(
+                pl.col("unit_code").replace_strict(goal, default=None, return_dtype=pl.Float64).alias("target")
+            )
         else:
             part = part.with_columns(pl.lit(None, dtype=pl.Float64).alias("target"))
         parts.append(part)
-    wide = wh.query(f"""
+    wide = wh.query(
+        f"""
         select coalesce(o.unit_code, '{PROVINCE_CODE}') as unit_code, {_coverage_sums_sql()}
         from page_org_building as o
         where o.period = ? and list_contains(?, o.unit_code)
         group by {"grouping sets ((o.unit_code), ())" if province else "o.unit_code"}
-    """, [end, codes])
+    """,
+        [end, codes],
+    )
     cov = _coverage_long(wide, ["unit_code"])
     goals = {m["key"]: (goals_now.get(m["key"]) or {}).get("rate") for m in coverage_measures()}
-    cov = cov.with_columns(pl.col("measure").replace_strict(goals, default=None, return_dtype=pl.Float64).alias("target"))
-    long = pl.concat([p.with_columns(pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64))
-                      for p in parts] + [cov.select(parts[0].columns).with_columns(
-                          pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64))])
-    grid = names.join(pl.DataFrame({"measure": list(RANKING_MEASURES) + [m["key"] for m in coverage_measures()]}),
-                      how="cross")
+    cov = cov.with_columns(
+        pl.col("measure").replace_strict(goals, default=None, return_dtype=pl.Float64).alias("target")
+    )
+    long = pl.concat(
+        [p.with_columns(pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64)) for p in parts]
+        + [
+            cov.select(parts[0].columns).with_columns(
+                pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64)
+            )
+        ]
+    )
+    grid = names.join(
+        pl.DataFrame({"measure": list(RANKING_MEASURES) + [m["key"] for m in coverage_measures()]}), how="cross"
+    )
     label_of = {m["key"]: m["label"] for m in measures()}
     out = grid.join(long.drop("label"), on=["unit_code", "measure"], how="left").with_columns(
         pl.col("measure").replace_strict(label_of, default=pl.col("measure")).alias("label"),
         pl.when(pl.col("target").is_not_null() & pl.col("rate").is_not_null())
-        .then(pl.col("rate") >= pl.col("target") - 1e-12).otherwise(None).alias("met"),
-        pl.when(pl.col("unit_code") != PROVINCE_CODE).then(pl.col("rate")).otherwise(None)
-        .rank("min", descending=True).over("measure").cast(pl.Int32).alias("rank"))
-    reported = set(wh.query("""
+        .then(pl.col("rate") >= pl.col("target") - 1e-12)
+        .otherwise(None)
+        .alias("met"),
+        pl.when(pl.col("unit_code") != PROVINCE_CODE)
+        .then(pl.col("rate"))
+        .otherwise(None)
+        .rank("min", descending=True)
+        .over("measure")
+        .cast(pl.Int32)
+        .alias("rank"),
+    )
+    reported = set(
+        wh.query(
+            """
         select distinct r.unit_code from current_versions as c join ref_region as r on r.code = c.region_code
         where c.form = 'A' and c.period = ?
-    """, [end])["unit_code"].to_list()) | {PROVINCE_CODE}
-    return out.with_columns(pl.col("unit_code").is_in(list(reported)).alias("reported")).select(
-        "unit_code", "unit_name", "measure", "label", "numerator", "denominator", "rate", "target", "met", "rank",
-        "reported").sort(["measure", "rank", "unit_code"], nulls_last=True)
+    """,
+            [end],
+        )["unit_code"].to_list()
+    ) | {PROVINCE_CODE}
+    return (
+        out.with_columns(pl.col("unit_code").is_in(list(reported)).alias("reported"))
+        .select(
+            "unit_code",
+            "unit_name",
+            "measure",
+            "label",
+            "numerator",
+            "denominator",
+            "rate",
+            "target",
+            "met",
+            "rank",
+            "reported",
+        )
+        .sort(["measure", "rank", "unit_code"], nulls_last=True)
+    )
 
 
 def ranking_table(long: pl.DataFrame) -> pl.DataFrame:
@@ -602,22 +810,28 @@ def ranking_table(long: pl.DataFrame) -> pl.DataFrame:
     order = [m for m in (*RANKING_MEASURES, *(c["key"] for c in coverage_measures())) if m in present]
     labels = dict(zip(long["measure"], long["label"]))
     wide = long.pivot(on="measure", index=["unit_code", "unit_name"], values="rate")
-    met = long.group_by("unit_code").agg(pl.col("met").fill_null(False).sum().cast(pl.Int32).alias("达标项数"),
-                                         pl.col("met").is_not_null().sum().cast(pl.Int32).alias("有目标项数"))
+    met = long.group_by("unit_code").agg(
+        pl.col("met").fill_null(False).sum().cast(pl.Int32).alias("达标项数"),
+        pl.col("met").is_not_null().sum().cast(pl.Int32).alias("有目标项数"),
+    )
     wide = wide.join(met, on="unit_code", how="left").sort("unit_code")
-    return wide.select(pl.col("unit_name").alias("单位"), *[pl.col(m).alias(labels[m]) for m in order],
-                       "达标项数", "有目标项数")
+    return wide.select(
+        pl.col("unit_name").alias("单位"), *[pl.col(m).alias(labels[m]) for m in order], "达标项数", "有目标项数"
+    )
 
 
 def missing_units(wh: Warehouse, period: str, form: str = "A") -> list[str]:
     """Names of the reporting units without a current `form` for `period` (a province-level fact)."""
-    frame = wh.query("""
+    frame = wh.query(
+        """
         select u.name from ref_region as u
         where u.code = u.unit_code and not exists (
             select 1 from current_versions as c join ref_region as r on r.code = c.region_code
             where c.form = ? and c.period = ? and r.unit_code = u.code)
         order by u.code
-    """, [form, period])
+    """,
+        [form, period],
+    )
     return frame["name"].to_list()
 
 
@@ -630,19 +844,28 @@ def _detail_filter(wh: Warehouse, viewer: Viewer, region: str | None, column: st
     """Rows of the selection that the viewer may see one by one (detail rows)."""
     sel = selection(wh, viewer, region)
     sc = scope_of(wh, viewer)
-    allowed = sel.members if sc.detail is None else tuple(
-        c for c in (sel.members if sel.members is not None else sorted(sc.detail)) if c in sc.detail)
+    allowed = (
+        sel.members
+        if sc.detail is None
+        else tuple(c for c in (sel.members if sel.members is not None else sorted(sc.detail)) if c in sc.detail)
+    )
     if allowed is None:
         return "true", []
     return f"list_contains(?, {column})", [list(allowed)]
 
 
-def open_signals(wh: Warehouse, viewer: Viewer, region: str | None = None, levels: tuple[str, ...] = ("red", "orange"),
-                 limit: int = 20) -> pl.DataFrame:
+def open_signals(
+    wh: Warehouse,
+    viewer: Viewer,
+    region: str | None = None,
+    levels: tuple[str, ...] = ("red", "orange"),
+    limit: int = 20,
+) -> pl.DataFrame:
     """Open early-warning signals (v_signals) of the given levels in the selection's regions the viewer may see,
     red first, newest first."""
     where, params = _detail_filter(wh, viewer, region, "s.region_code")
-    return wh.query(f"""
+    return wh.query(
+        f"""
         select s.level, s.period, s.region_code, coalesce(r.region_name, s.region_code) as region_name, s.title,
                s.explanation, s.status, s.last_seen
         from v_signals as s left join v_region as r using (region_code)
@@ -650,36 +873,66 @@ def open_signals(wh: Warehouse, viewer: Viewer, region: str | None = None, level
         order by case s.level when 'red' then 0 when 'orange' then 1 when 'yellow' then 2 else 3 end,
                  s.last_seen desc, s.signal_id
         limit ?
-    """, [list(levels), *params, limit])
+    """,
+        [list(levels), *params, limit],
+    )
 
 
-def open_major_disputes(wh: Warehouse, viewer: Viewer, region: str | None = None, limit: int = 10,
-                        end: str | None = None, start: str | None = None) -> pl.DataFrame:
+def open_major_disputes(
+    wh: Warehouse,
+    viewer: Viewer,
+    region: str | None = None,
+    limit: int = 10,
+    end: str | None = None,
+    start: str | None = None,
+) -> pl.DataFrame:
     """The newest unresolved (未化解 + 处置中) major collective disputes: the rows 重大集体争议 lists for the same
     filters (dashboard/disputes.incidents, so both pages count and list one scoped set), newest first."""
     frame = disputes.incidents(wh, viewer, _dispute_query(wh, viewer, region, start, end), None)
-    return frame.sort(["occurred_on", "incident_id"], descending=[True, False]).head(limit).select(
-        "occurred_on", "region_code", pl.col("region_name").fill_null(pl.col("region_code")),
-        pl.col("unit_name").fill_null(""), "employer", "industry_code", "workers",
-        pl.col("amount_wan").cast(pl.Float64), "dispute_type", "escalated", "status",
-        pl.col("reported_period").alias("last_period"))
+    return (
+        frame.sort(["occurred_on", "incident_id"], descending=[True, False])
+        .head(limit)
+        .select(
+            "occurred_on",
+            "region_code",
+            pl.col("region_name").fill_null(pl.col("region_code")),
+            pl.col("unit_name").fill_null(""),
+            "employer",
+            "industry_code",
+            "workers",
+            pl.col("amount_wan").cast(pl.Float64),
+            "dispute_type",
+            "escalated",
+            "status",
+            pl.col("reported_period").alias("last_period"),
+        )
+    )
 
 
-def open_major_count(wh: Warehouse, viewer: Viewer, region: str | None = None, end: str | None = None,
-                     start: str | None = None) -> dict:
+def open_major_count(
+    wh: Warehouse, viewer: Viewer, region: str | None = None, end: str | None = None, start: str | None = None
+) -> dict:
     """Unresolved major collective disputes of the selection, from dashboard/disputes.summary (the definition of
     重大集体争议): incidents (在办 = open + in_progress), open (未化解), in_progress (处置中), workers, amount_wan,
     escalated — over the rows the viewer may see in detail, reported in [start, end] (None: all up to the latest)."""
     row = disputes.summary(wh, viewer, _dispute_query(wh, viewer, region, start, end))
-    return {"incidents": row["unresolved"], "open": row["open"], "in_progress": row["in_progress"],
-            "workers": row["workers"], "amount_wan": row["amount_wan"], "escalated": row["escalated"]}
+    return {
+        "incidents": row["unresolved"],
+        "open": row["open"],
+        "in_progress": row["in_progress"],
+        "workers": row["workers"],
+        "amount_wan": row["amount_wan"],
+        "escalated": row["escalated"],
+    }
 
 
-def _dispute_query(wh: Warehouse, viewer: Viewer, region: str | None, start: str | None,
-                   end: str | None) -> "disputes.Query":
+def _dispute_query(
+    wh: Warehouse, viewer: Viewer, region: str | None, start: str | None, end: str | None
+) -> "disputes.Query":
     """The 重大集体争议 page's query for the overview's selection: unresolved only, as of `end`."""
     sel = selection(wh, viewer, region)  # ScopeError outside the viewer's scope, as everywhere on 总览
     if end is None:
         end = wh.scalar("select max(period) from page_dispute_reports") or "0000-00"
-    return disputes.Query(start=start, end=end, region=sel.code,
-                          statuses=(labels.DISPUTE_OPEN, labels.DISPUTE_IN_PROGRESS))
+    return disputes.Query(
+        start=start, end=end, region=sel.code, statuses=(labels.DISPUTE_OPEN, labels.DISPUTE_IN_PROGRESS)
+    )

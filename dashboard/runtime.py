@@ -1,4 +1,5 @@
 """The app's one warehouse connection (per process) and cache keys that change when data changes."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -30,5 +31,7 @@ def warehouse() -> Warehouse:
 def unavailable_page(problem: WarehouseUnavailable):
     """Stop the run with the reason, shown as typed (a path with _ or * is not Markdown)."""
     st.title("数据仓库暂时无法打开")
-    st.error(md_escape(str(problem) + (BUSY_HINT if isinstance(problem, WarehouseBusy) else "")), icon=":material/warning:")
+    st.error(
+        md_escape(str(problem) + (BUSY_HINT if isinstance(problem, WarehouseBusy) else "")), icon=":material/warning:"
+    )
     st.stop()

@@ -1,4 +1,5 @@
 """What a viewer may see (auth/viewer.py, auth/scoping.py): the one Scope of dashboard/'s queries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from warehouse.db import Warehouse
 @dataclass(frozen=True)
 class Scope:
     """Detail regions and units whose totals may be seen (sorted codes; None = all) and the province total."""
+
     detail: tuple[str, ...] | None
     units: tuple[str, ...] | None
     province: bool
@@ -29,5 +31,8 @@ def scope_of(wh: Warehouse, viewer: Viewer) -> Scope:
     """The viewer's scope in this warehouse's regions."""
     index = wh.region_index()
     detail, units = viewer.detail_regions(index), viewer.visible_units(index)
-    return Scope(None if detail is None else tuple(sorted(detail)), None if units is None else tuple(sorted(units)),
-                 scoping.sees_province_totals(viewer, index))
+    return Scope(
+        None if detail is None else tuple(sorted(detail)),
+        None if units is None else tuple(sorted(units)),
+        scoping.sees_province_totals(viewer, index),
+    )

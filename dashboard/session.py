@@ -1,4 +1,5 @@
 """The signed-in viewer of this browser session (set by the login page)."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -32,7 +33,9 @@ def current_viewer() -> Viewer:
 def _through_app() -> bool:
     """Whether this run started from app.py (the gate), not from a page file run on its own."""
     from pathlib import Path
+
     from streamlit.runtime.scriptrunner import get_script_run_ctx
+
     ctx = get_script_run_ctx()
     return ctx is not None and Path(ctx.pages_manager.main_script_path).name == "app.py"
 
@@ -42,6 +45,7 @@ def _leave_legacy_multipage_mode() -> bool:
     pages/<page>.py on its own because the folder is named pages/. Switching that off makes the next run go
     through app.py, exactly as every later request does. True when it was on."""
     from streamlit.runtime.pages_manager import PagesManager
+
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         return True

@@ -1,4 +1,5 @@
 """The configuration in force, as Chinese tables for the 参数设置 page."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -45,16 +46,38 @@ LABELS |= {
     "jobs.backup_keep": ("保留备份份数", "超出时删除最旧的备份"),
     "jobs.reminders": ("催报名单生成时间", "每月报送截止日当天"),
 }
-SIGNAL_RULES = {"r1": "R1 重大集体争议", "r2": "R2 受理量激增", "r3": "R3 集体争议聚集", "r4": "R4 调解成功率下降",
-                "r5": "R5 预警超期未办结", "r6": "R6 迟报未报", "r7": "R7 建设进度滞后"}
+SIGNAL_RULES = {
+    "r1": "R1 重大集体争议",
+    "r2": "R2 受理量激增",
+    "r3": "R3 集体争议聚集",
+    "r4": "R4 调解成功率下降",
+    "r5": "R5 预警超期未办结",
+    "r6": "R6 迟报未报",
+    "r7": "R7 建设进度滞后",
+}
 SIGNAL_PARAMS = {
-    "red_days": "红色预警天数", "orange_days": "橙色预警天数", "window_months": "观察窗口（月）",
-    "min_history_months": "最少历史月数", "min_cases": "最少案件数", "ratio_yellow": "黄色倍数", "ratio_orange": "橙色倍数",
-    "ratio_red": "红色倍数", "yoy_ratio": "同比倍数下限", "ratio_no_last_year": "无去年同期时的倍数",
-    "min_z": "显著性 z 值下限", "min_disputes": "橙色起点（件）", "red_disputes": "红色起点（件）",
-    "history_months": "对比历史（月）", "min_closed": "最少结案数", "drop_points": "下降幅度（百分点）",
-    "orange_points": "橙色下降幅度（百分点）", "lookback_days": "回看天数", "minor_late_days": "轻微迟报天数",
-    "pace_months": "进度测算月数", "min_pace_months": "最少测算月数", "tolerance_points": "允许差距（百分点）",
+    "red_days": "红色预警天数",
+    "orange_days": "橙色预警天数",
+    "window_months": "观察窗口（月）",
+    "min_history_months": "最少历史月数",
+    "min_cases": "最少案件数",
+    "ratio_yellow": "黄色倍数",
+    "ratio_orange": "橙色倍数",
+    "ratio_red": "红色倍数",
+    "yoy_ratio": "同比倍数下限",
+    "ratio_no_last_year": "无去年同期时的倍数",
+    "min_z": "显著性 z 值下限",
+    "min_disputes": "橙色起点（件）",
+    "red_disputes": "红色起点（件）",
+    "history_months": "对比历史（月）",
+    "min_closed": "最少结案数",
+    "drop_points": "下降幅度（百分点）",
+    "orange_points": "橙色下降幅度（百分点）",
+    "lookback_days": "回看天数",
+    "minor_late_days": "轻微迟报天数",
+    "pace_months": "进度测算月数",
+    "min_pace_months": "最少测算月数",
+    "tolerance_points": "允许差距（百分点）",
 }
 
 
@@ -89,6 +112,7 @@ def parameters(settings: dict, *, for_admin: bool = False) -> pl.DataFrame:
     read as 调解成功数 ÷ 调解结案数). Only an administrator, who changes the file, also gets the key and the value as
     written there (CONFIG_COLUMNS); everyone else reads the users' words only."""
     from dashboard.format import formula_words
+
     rows = []
     for key, value in _flatten(settings).items():
         if key.startswith("warehouse.") or (key in ADMIN_ONLY and not for_admin):
@@ -115,7 +139,9 @@ def targets(settings: dict) -> pl.DataFrame:
             goal = f"{100 * target['rate']:.0f}%"
         else:
             goal = f"比本地区2024年平均水平提高 {100 * target['points_over_2024']:.0f} 个百分点"
-        rows.append({"指标": labels.get(target["measure"], target["measure"]), "期限": str(target["date"]), "目标": goal})
+        rows.append(
+            {"指标": labels.get(target["measure"], target["measure"]), "期限": str(target["date"]), "目标": goal}
+        )
     return pl.DataFrame(rows)
 
 
@@ -125,19 +151,22 @@ OUTCOME_LABELS = {"ok": "成功", "failed": "失败"}
 def jobs_table(runs: dict[str, dict], next_runs: dict | None) -> pl.DataFrame:
     """定时任务: per job its schedule ([jobs]), last run, outcome and next run (None: not running as the service)."""
     from service import jobs
+
     schedules = jobs.schedules()
     rows = []
     for job_id, job in jobs.JOBS.items():
         run = runs.get(job_id) or {}
         nxt = (next_runs or {}).get(job_id)
-        rows.append({
-            "任务": job.label,
-            "时间安排": schedules[job_id]["text"],
-            "上次运行": f"{run['logged_at']:%Y-%m-%d %H:%M}" if run.get("logged_at") else "尚未运行",
-            "结果": OUTCOME_LABELS.get(run.get("outcome"), "—") if run else "—",
-            "说明": _job_summary(job_id, run),
-            "下次运行": f"{nxt:%Y-%m-%d %H:%M}" if nxt else ("—" if next_runs is None else "未排期"),
-        })
+        rows.append(
+            {
+                "任务": job.label,
+                "时间安排": schedules[job_id]["text"],
+                "上次运行": f"{run['logged_at']:%Y-%m-%d %H:%M}" if run.get("logged_at") else "尚未运行",
+                "结果": OUTCOME_LABELS.get(run.get("outcome"), "—") if run else "—",
+                "说明": _job_summary(job_id, run),
+                "下次运行": f"{nxt:%Y-%m-%d %H:%M}" if nxt else ("—" if next_runs is None else "未排期"),
+            }
+        )
     return pl.DataFrame(rows, schema={k: pl.Utf8 for k in ("任务", "时间安排", "上次运行", "结果", "说明", "下次运行")})
 
 

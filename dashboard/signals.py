@@ -3,6 +3,7 @@
 Every function takes (wh, viewer, ...) and filters rows by viewer.detail_regions(): a signal, an evidence row or
 an action outside the viewer's regions never leaves the query. Testable without Streamlit.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ import json
 import polars as pl
 
 from auth.viewer import Viewer
-from warehouse import labels
 from etl.regions import PROVINCE_CODE, RegionIndex, read_industries
+from warehouse import labels
 from warehouse import signals as engine
 from warehouse.db import Warehouse, measures, quote_ident
 
@@ -26,29 +27,99 @@ NO_INDUSTRY = "—"
 
 # Evidence a signal may link to: view → (key columns a link may filter on, columns shown with Chinese headers).
 EVIDENCE_VIEWS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-    "v_major_disputes": (("incident_id",), {
-        "region_code": "地区", "occurred_on": "发生日期", "employer": "用人单位", "industry_code": "行业",
-        "workers": "涉及人数", "amount_wan": "涉案金额（万元）", "dispute_type": "争议类型", "escalated": "有无激化",
-        "status": "处置状态", "resolved_on": "化解日期", "first_period": "首次报送", "last_period": "最近报送"}),
-    "mart_major_dispute_history": (("incident_id",), {
-        "period": "报送月份", "region_code": "地区", "status": "处置状态", "workers": "涉及人数",
-        "amount_wan": "涉案金额（万元）", "escalated": "有无激化", "resolved_on": "化解日期", "notes": "处置情况"}),
-    "v_risk_warnings": (("warning_id",), {
-        "region_code": "地区", "found_on": "发现日期", "employer": "用人单位", "industry_code": "行业",
-        "risk_type": "风险类型", "workers": "涉及人数", "amount_wan": "涉及金额（万元）", "level": "预警等级",
-        "owner": "处置责任单位", "status": "处置状态", "closed_on": "办结日期"}),
-    "v_mediation_industry": (("region_code", "industry_code", "period"), {
-        "period": "月份", "region_code": "地区", "industry_name": "行业", "accepted": "受理（件）",
-        "succeeded": "调解成功（件）", "collective_cases": "集体争议（件）", "workers": "涉及人数"}),
-    "v_mediation": (("region_code", "period"), {
-        "period": "月份", "region_code": "地区", "accepted_total": "受理（件）", "closed_total": "结案（件）",
-        "succeeded_total": "调解成功（件）", "success_rate": "调解成功率"}),
-    "v_coverage": (("region_code", "measure", "period"), {
-        "period": "月份", "region_code": "地区", "measure": "指标", "numerator": "已建（个）", "denominator": "应建（个）",
-        "rate": "覆盖率", "target": "目标", "target_date": "目标期限"}),
-    "v_submissions": (("region_code", "period"), {
-        "period": "月份", "region_code": "报送单位", "form": "报表", "loaded_at": "首次报送时间", "loaded_by": "报送人",
-        "status": "状态"}),
+    "v_major_disputes": (
+        ("incident_id",),
+        {
+            "region_code": "地区",
+            "occurred_on": "发生日期",
+            "employer": "用人单位",
+            "industry_code": "行业",
+            "workers": "涉及人数",
+            "amount_wan": "涉案金额（万元）",
+            "dispute_type": "争议类型",
+            "escalated": "有无激化",
+            "status": "处置状态",
+            "resolved_on": "化解日期",
+            "first_period": "首次报送",
+            "last_period": "最近报送",
+        },
+    ),
+    "mart_major_dispute_history": (
+        ("incident_id",),
+        {
+            "period": "报送月份",
+            "region_code": "地区",
+            "status": "处置状态",
+            "workers": "涉及人数",
+            "amount_wan": "涉案金额（万元）",
+            "escalated": "有无激化",
+            "resolved_on": "化解日期",
+            "notes": "处置情况",
+        },
+    ),
+    "v_risk_warnings": (
+        ("warning_id",),
+        {
+            "region_code": "地区",
+            "found_on": "发现日期",
+            "employer": "用人单位",
+            "industry_code": "行业",
+            "risk_type": "风险类型",
+            "workers": "涉及人数",
+            "amount_wan": "涉及金额（万元）",
+            "level": "预警等级",
+            "owner": "处置责任单位",
+            "status": "处置状态",
+            "closed_on": "办结日期",
+        },
+    ),
+    "v_mediation_industry": (
+        ("region_code", "industry_code", "period"),
+        {
+            "period": "月份",
+            "region_code": "地区",
+            "industry_name": "行业",
+            "accepted": "受理（件）",
+            "succeeded": "调解成功（件）",
+            "collective_cases": "集体争议（件）",
+            "workers": "涉及人数",
+        },
+    ),
+    "v_mediation": (
+        ("region_code", "period"),
+        {
+            "period": "月份",
+            "region_code": "地区",
+            "accepted_total": "受理（件）",
+            "closed_total": "结案（件）",
+            "succeeded_total": "调解成功（件）",
+            "success_rate": "调解成功率",
+        },
+    ),
+    "v_coverage": (
+        ("region_code", "measure", "period"),
+        {
+            "period": "月份",
+            "region_code": "地区",
+            "measure": "指标",
+            "numerator": "已建（个）",
+            "denominator": "应建（个）",
+            "rate": "覆盖率",
+            "target": "目标",
+            "target_date": "目标期限",
+        },
+    ),
+    "v_submissions": (
+        ("region_code", "period"),
+        {
+            "period": "月份",
+            "region_code": "报送单位",
+            "form": "报表",
+            "loaded_at": "首次报送时间",
+            "loaded_by": "报送人",
+            "status": "状态",
+        },
+    ),
 }
 SUBMISSION_STATUS = labels.SUBMISSION_STATUS
 FORM_NAMES = engine.FORM_NAMES
@@ -79,8 +150,9 @@ def scope_regions(wh: Warehouse, viewer: Viewer, region: str | None = None) -> l
     return sorted(set(detail) if chosen is None else set(detail) & chosen)
 
 
-def _where(wh: Warehouse, viewer: Viewer, *, region: str | None = None, industry: str | None = None,
-           alias: str = "s") -> tuple[str, dict]:
+def _where(
+    wh: Warehouse, viewer: Viewer, *, region: str | None = None, industry: str | None = None, alias: str = "s"
+) -> tuple[str, dict]:
     codes = scope_regions(wh, viewer, region)
     clauses = ["true"]
     params: dict = {}
@@ -96,16 +168,26 @@ def _where(wh: Warehouse, viewer: Viewer, *, region: str | None = None, industry
 def open_counts(wh: Warehouse, viewer: Viewer) -> dict[str, int]:
     """Signals not yet closed (new + acknowledged) in the viewer's scope, by level: {red, orange, yellow, blue}."""
     where, params = _where(wh, viewer)
-    frame = wh.query(f"select level, count(*) as n from signals as s where status <> 'closed' and {where} group by level",
-                     params or None)
+    frame = wh.query(
+        f"select level, count(*) as n from signals as s where status <> 'closed' and {where} group by level",
+        params or None,
+    )
     found = dict(frame.iter_rows()) if frame.height else {}
     return {level: int(found.get(level, 0)) for level in LEVELS}
 
 
 # ------------------------------------------------------------------ the list
-def signal_list(wh: Warehouse, viewer: Viewer, *, period: str | None = None, region: str | None = None,
-                industry: str | None = None, statuses: list[str] | None = None, levels: list[str] | None = None,
-                rules: list[str] | None = None) -> pl.DataFrame:
+def signal_list(
+    wh: Warehouse,
+    viewer: Viewer,
+    *,
+    period: str | None = None,
+    region: str | None = None,
+    industry: str | None = None,
+    statuses: list[str] | None = None,
+    levels: list[str] | None = None,
+    rules: list[str] | None = None,
+) -> pl.DataFrame:
     """Signals of a month, most severe first: those whose condition held in `period`, plus older ones not yet
     closed. Without a period: every signal. Columns include Chinese labels ready for display."""
     where, params = _where(wh, viewer, region=region, industry=industry)
@@ -118,7 +200,8 @@ def signal_list(wh: Warehouse, viewer: Viewer, *, period: str | None = None, reg
         if values is not None:
             where += f" and list_contains(${column}_values, s.{column})"
             params[f"{column}_values"] = list(values)
-    frame = wh.query(f"""
+    frame = wh.query(
+        f"""
         select s.signal_id, s.rule, s.level, s.period, s.first_period,
                coalesce(s.opened_period, s.first_period) as opened_period, s.region_code, s.industry_code, s.title,
                s.explanation, s.status, s.first_seen, s.last_seen, s.active, s.evidence
@@ -127,7 +210,9 @@ def signal_list(wh: Warehouse, viewer: Viewer, *, period: str | None = None, reg
         order by case s.level when 'red' then 1 when 'orange' then 2 when 'yellow' then 3 else 4 end,
                  case s.status when 'new' then 1 when 'acknowledged' then 2 else 3 end,
                  s.period desc, s.rule, s.region_code, s.signal_id
-    """, params or None)
+    """,
+        params or None,
+    )
     return _labelled(wh.region_index(), frame)
 
 
@@ -138,13 +223,22 @@ def _labelled(index: RegionIndex, frame: pl.DataFrame) -> pl.DataFrame:
     for row in rows:
         as_unit = row["rule"] in unit_rules
         row["region_label"] = (engine.unit_label if as_unit else engine.region_label)(index, row["region_code"])
-        row["industry_label"] = industries.get(row["industry_code"], NO_INDUSTRY) if row["industry_code"] else NO_INDUSTRY
+        row["industry_label"] = (
+            industries.get(row["industry_code"], NO_INDUSTRY) if row["industry_code"] else NO_INDUSTRY
+        )
         row["level_label"] = LEVEL_NAMES[row["level"]]
         row["rule_label"] = f"{row['rule']} {RULE_NAMES.get(row['rule'], '')}"
         row["status_label"] = STATUS_NAMES.get(row["status"], row["status"])
         row["period_label"] = engine.period_label(row["period"])
-    schema = {**frame.schema, "region_label": pl.Utf8, "industry_label": pl.Utf8, "level_label": pl.Utf8,
-              "rule_label": pl.Utf8, "status_label": pl.Utf8, "period_label": pl.Utf8}
+    schema = {
+        **frame.schema,
+        "region_label": pl.Utf8,
+        "industry_label": pl.Utf8,
+        "level_label": pl.Utf8,
+        "rule_label": pl.Utf8,
+        "status_label": pl.Utf8,
+        "period_label": pl.Utf8,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -152,13 +246,19 @@ def headline(wh: Warehouse, frame: pl.DataFrame) -> str | None:
     """One sentence on the open red and orange signals of a signal_list() frame: how many, of which rules, where.
 
     e.g. 红色 8 条、橙色 3 条：重大集体争议 5 条、预警超期未办结 4 条…；涉及长春市 6 条、梅河口市 3 条…"""
-    urgent = frame.filter((pl.col("status") != "closed") & pl.col("level").is_in(["red", "orange"])) \
-        if frame.height else frame
+    urgent = (
+        frame.filter((pl.col("status") != "closed") & pl.col("level").is_in(["red", "orange"]))
+        if frame.height
+        else frame
+    )
     if urgent.height == 0:
         return None
     index = wh.region_index()
-    levels = "、".join(f"{LEVEL_NAMES[lv]} {n} 条" for lv, n in
-                      ((lv, urgent.filter(pl.col("level") == lv).height) for lv in ("red", "orange")) if n)
+    levels = "、".join(
+        f"{LEVEL_NAMES[lv]} {n} 条"
+        for lv, n in ((lv, urgent.filter(pl.col("level") == lv).height) for lv in ("red", "orange"))
+        if n
+    )
     by_rule = urgent.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
     rules = "、".join(f"{RULE_NAMES[r]} {n} 条" for r, n in by_rule.iter_rows())
     units: dict[str, int] = {}
@@ -178,13 +278,15 @@ def level_counts(frame: pl.DataFrame, *, open_only: bool = True) -> dict[str, in
     return {level: int(counts.get(level, 0)) for level in LEVELS}
 
 
-def month_flow(wh: Warehouse, viewer: Viewer, *, period: str, region: str | None = None,
-               industry: str | None = None) -> dict[str, int]:
+def month_flow(
+    wh: Warehouse, viewer: Viewer, *, period: str, region: str | None = None, industry: str | None = None
+) -> dict[str, int]:
     """Signals that appeared in the month (raised or re-opened) and that were closed in it (反馈) or whose
     condition ended in it (条件解除), within the filters."""
     where, params = _where(wh, viewer, region=region, industry=industry)
     params["period"] = period
-    row = wh.query(f"""
+    row = wh.query(
+        f"""
         select
             (select count(distinct a.signal_id) from signal_actions as a join signals as s using (signal_id)
              where a.period = $period and a.action in ('raise', 'reopen') and {where}) as appeared,
@@ -192,21 +294,32 @@ def month_flow(wh: Warehouse, viewer: Viewer, *, period: str, region: str | None
              where a.period = $period and a.action = 'close' and {where}) as closed,
             (select count(distinct a.signal_id) from signal_actions as a join signals as s using (signal_id)
              where a.period = $period and a.action = 'resolve' and {where}) as resolved
-    """, params).row(0, named=True)
+    """,
+        params,
+    ).row(0, named=True)
     return {k: int(v or 0) for k, v in row.items()}
 
 
 # ------------------------------------------------------------------ heat and trend
-def heat(wh: Warehouse, viewer: Viewer, *, period: str | None = None, region: str | None = None,
-         industry: str | None = None) -> pl.DataFrame:
+def heat(
+    wh: Warehouse, viewer: Viewer, *, period: str | None = None, region: str | None = None, industry: str | None = None
+) -> pl.DataFrame:
     """Open signals by row × industry: rows are the reporting units (whole scope) or, once a unit is chosen, its
     regions. Columns: row_code, row_label, industry_code (None = 不分行业), industry_label, n, red…blue, score."""
     index = wh.region_index()
     frame = signal_list(wh, viewer, period=period, region=region, industry=industry, statuses=["new", "acknowledged"])
     if frame.height == 0:
-        return pl.DataFrame(schema={"row_code": pl.Utf8, "row_label": pl.Utf8, "industry_code": pl.Utf8,
-                                    "industry_label": pl.Utf8, "n": pl.Int64, **{lv: pl.Int64 for lv in LEVELS},
-                                    "score": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "row_code": pl.Utf8,
+                "row_label": pl.Utf8,
+                "industry_code": pl.Utf8,
+                "industry_label": pl.Utf8,
+                "n": pl.Int64,
+                **{lv: pl.Int64 for lv in LEVELS},
+                "score": pl.Int64,
+            }
+        )
     focus = index.get(region) if region and region != PROVINCE_CODE else None
     by_unit = focus is None or (focus.code == focus.unit_code and len(index.unit_regions(focus.code)) == 1)
     rows: dict[tuple, dict] = {}
@@ -217,45 +330,80 @@ def heat(wh: Warehouse, viewer: Viewer, *, period: str | None = None, region: st
             label = engine.unit_label(index, code)
         else:
             code = sig["region_code"]
-            label = (engine.unit_label(index, code) + "（全市）") if region_row and region_row.code == region_row.unit_code \
-                and sig["rule"] in ("R3", "R6", "R7") else engine.region_label(index, code)
+            label = (
+                (engine.unit_label(index, code) + "（全市）")
+                if region_row and region_row.code == region_row.unit_code and sig["rule"] in ("R3", "R6", "R7")
+                else engine.region_label(index, code)
+            )
         key = (code, label, sig["industry_code"])
-        row = rows.setdefault(key, {"row_code": code, "row_label": label, "industry_code": sig["industry_code"],
-                                    "industry_label": INDUSTRY_SHORT.get(sig["industry_code"], sig["industry_code"])
-                                    if sig["industry_code"] else "不分行业",
-                                    "n": 0, **{lv: 0 for lv in LEVELS}, "score": 0})
+        row = rows.setdefault(
+            key,
+            {
+                "row_code": code,
+                "row_label": label,
+                "industry_code": sig["industry_code"],
+                "industry_label": INDUSTRY_SHORT.get(sig["industry_code"], sig["industry_code"])
+                if sig["industry_code"]
+                else "不分行业",
+                "n": 0,
+                **{lv: 0 for lv in LEVELS},
+                "score": 0,
+            },
+        )
         row["n"] += 1
         row[sig["level"]] += 1
         row["score"] += engine.LEVEL_RANK[sig["level"]]
     present = {key[0] for key in rows}
     scope = scope_regions(wh, viewer, region)
     if by_unit:  # every unit in view gets a row, so a unit without signals shows as clear
-        candidates = [(u.code, engine.unit_label(index, u.code)) for u in index.units
-                      if scope is None or u.code in scope or any(index.get(c) and index.get(c).unit_code == u.code
-                                                                  for c in scope)]
+        candidates = [
+            (u.code, engine.unit_label(index, u.code))
+            for u in index.units
+            if scope is None or u.code in scope or any(index.get(c) and index.get(c).unit_code == u.code for c in scope)
+        ]
     else:
-        candidates = [(c, engine.region_label(index, c)) for c in (scope or [])
-                      if index.get(c) and index.get(c).code != index.get(c).unit_code]
+        candidates = [
+            (c, engine.region_label(index, c))
+            for c in (scope or [])
+            if index.get(c) and index.get(c).code != index.get(c).unit_code
+        ]
     for code, label in candidates:
         if code not in present:
-            rows[(code, label, None)] = {"row_code": code, "row_label": label, "industry_code": None,
-                                         "industry_label": "不分行业", "n": 0, **{lv: 0 for lv in LEVELS}, "score": 0}
+            rows[(code, label, None)] = {
+                "row_code": code,
+                "row_label": label,
+                "industry_code": None,
+                "industry_label": "不分行业",
+                "n": 0,
+                **{lv: 0 for lv in LEVELS},
+                "score": 0,
+            }
     return pl.DataFrame(list(rows.values())).sort(["row_code", "industry_code"], nulls_last=True)
 
 
-def trend(wh: Warehouse, viewer: Viewer, *, period: str, region: str | None = None, industry: str | None = None,
-          months: int = 24) -> pl.DataFrame:
+def trend(
+    wh: Warehouse,
+    viewer: Viewer,
+    *,
+    period: str,
+    region: str | None = None,
+    industry: str | None = None,
+    months: int = 24,
+) -> pl.DataFrame:
     """Signals whose condition held in each month (signal_periods), by level, for the `months` months up to period."""
     where, params = _where(wh, viewer, region=region, industry=industry)
     params.update({"last": period, "first": engine._shift(period, 1 - months)})
-    return wh.query(f"""
+    return wh.query(
+        f"""
         select p.period, p.level, count(*) as n
         from signal_periods as p
         join signals as s using (signal_id)
         where p.period between $first and $last and {where}
         group by p.period, p.level
         order by p.period, p.level
-    """, params)
+    """,
+        params,
+    )
 
 
 # ------------------------------------------------------------------ one signal: detail, evidence, history
@@ -263,12 +411,15 @@ def signal(wh: Warehouse, viewer: Viewer, sid: str) -> dict | None:
     """One signal with its labels, or None when it does not exist or lies outside the viewer's scope."""
     where, params = _where(wh, viewer)
     params["sid"] = sid
-    frame = wh.query(f"""
+    frame = wh.query(
+        f"""
         select s.signal_id, s.rule, s.level, s.period, s.first_period,
                coalesce(s.opened_period, s.first_period) as opened_period, s.region_code, s.industry_code, s.title,
                s.explanation, s.status, s.first_seen, s.last_seen, s.active, s.evidence, s.metric
         from signals as s where s.signal_id = $sid and {where}
-    """, params)
+    """,
+        params,
+    )
     if frame.height == 0:
         return None
     return _labelled(wh.region_index(), frame).row(0, named=True)
@@ -297,8 +448,11 @@ def evidence(wh: Warehouse, viewer: Viewer, sid: str) -> list[tuple[str, pl.Data
             if column == "unit_code":
                 clauses.append(f"region_code in (select code from ref_region where unit_code = ${name})")
             elif column in keys:
-                clauses.append(f"list_contains(${name}, {quote_ident(column)})" if isinstance(value, list)
-                               else f"{quote_ident(column)} = ${name}")
+                clauses.append(
+                    f"list_contains(${name}, {quote_ident(column)})"
+                    if isinstance(value, list)
+                    else f"{quote_ident(column)} = ${name}"
+                )
             else:
                 continue
             params[name] = value
@@ -309,8 +463,9 @@ def evidence(wh: Warehouse, viewer: Viewer, sid: str) -> list[tuple[str, pl.Data
             params["scope"] = sorted(scope)
         columns = ", ".join(quote_ident(c) for c in shown)
         order = "period, region_code" if "period" in shown else "region_code"
-        frame = wh.query(f"select {columns} from {quote_ident(link['view'])} where {' and '.join(clauses)} order by {order}",
-                         params)
+        frame = wh.query(
+            f"select {columns} from {quote_ident(link['view'])} where {' and '.join(clauses)} order by {order}", params
+        )
         out.append((link.get("label") or link["view"], _display(index, link["view"], frame)))
     return out
 
@@ -324,8 +479,10 @@ def _display(index: RegionIndex, view: str, frame: pl.DataFrame) -> pl.DataFrame
     for column in frame.columns:
         col = pl.col(column)
         if column == "region_code":
-            col = col.map_elements(lambda c: engine.region_label(index, c) if view != "v_submissions"
-                                   else engine.unit_label(index, c), return_dtype=pl.Utf8)
+            col = col.map_elements(
+                lambda c: engine.region_label(index, c) if view != "v_submissions" else engine.unit_label(index, c),
+                return_dtype=pl.Utf8,
+            )
         elif column == "industry_code":
             col = col.map_elements(lambda c: industries.get(c, c), return_dtype=pl.Utf8)
         elif column == "escalated":
@@ -355,11 +512,15 @@ def _display(index: RegionIndex, view: str, frame: pl.DataFrame) -> pl.DataFrame
 def history(wh: Warehouse, viewer: Viewer, sid: str) -> pl.DataFrame:
     """The signal's steps, oldest first: 时间, 操作, 操作人, 级别, 说明 (empty outside the viewer's scope)."""
     if signal(wh, viewer, sid) is None:
-        return pl.DataFrame(schema={"时间": pl.Datetime("us"), "操作": pl.Utf8, "操作人": pl.Utf8, "级别": pl.Utf8,
-                                    "说明": pl.Utf8})
-    frame = wh.query("""
+        return pl.DataFrame(
+            schema={"时间": pl.Datetime("us"), "操作": pl.Utf8, "操作人": pl.Utf8, "级别": pl.Utf8, "说明": pl.Utf8}
+        )
+    frame = wh.query(
+        """
         select acted_at, action, actor, level, note from signal_actions where signal_id = ? order by acted_at, action
-    """, [sid])
+    """,
+        [sid],
+    )
     return frame.select(
         pl.col("acted_at").alias("时间"),
         pl.col("action").replace_strict(engine.ACTION_NAMES, default=pl.col("action")).alias("操作"),
@@ -373,28 +534,57 @@ def history(wh: Warehouse, viewer: Viewer, sid: str) -> pl.DataFrame:
 def rules_in_force() -> pl.DataFrame:
     """One row per rule: what it watches and its thresholds from config [signals] (shown on the page)."""
     cfg = engine.signal_settings()
-    major, r1, r2, r3, r4, r5, r6, r7 = (cfg["major"], cfg["r1"], cfg["r2"], cfg["r3"], cfg["r4"], cfg["r5"],
-                                         cfg["r6"], cfg["r7"])
+    major, r1, r2, r3, r4, r5, r6, r7 = (
+        cfg["major"],
+        cfg["r1"],
+        cfg["r2"],
+        cfg["r3"],
+        cfg["r4"],
+        cfg["r5"],
+        cfg["r6"],
+        cfg["r7"],
+    )
     rows = [
-        ("R1", "重大集体争议（附件1“重大集体争议”表）",
-         f"重大：≥{major['workers_min']} 人，或 ≥{major['amount_wan_min']:g} 万元，或有激化行为。未化解为橙色；"
-         f"有激化行为或未化解超过 {r1['red_days']} 天为红色；化解后自动关闭。"),
-        ("R2", "县（市、区）× 行业受理量激增（“分行业”表）",
-         f"本月受理 ≥{r2['min_cases']} 件，且为近{r2['window_months']}个月均值的 {r2['ratio_yellow']:g} 倍以上"
-         f"（{r2['ratio_orange']:g} 倍橙色、{r2['ratio_red']:g} 倍红色），同时不低于去年同期的 {r2['yoy_ratio']:g} 倍"
-         f"（无去年同期数据时需达 {r2['ratio_no_last_year']:g} 倍），z ≥ {r2['min_z']:g}。节前季节性上升不预警。"),
-        ("R3", "集体争议聚集（“重大集体争议”表，单位 × 行业）",
-         f"{r3['window_months']} 个月内发生 ≥{r3['min_disputes']} 起集体争议为橙色，≥{r3['red_disputes']} 起为红色。"),
-        ("R4", "调解成功率下降（“调解情况”表）",
-         f"结案 ≥{r4['min_closed']} 件，成功率比本地区此前 {r4['history_months']} 个月合计下降 ≥{r4['drop_points']:g} "
-         f"个百分点且 z ≥ {r4['min_z']:g}；下降 ≥{r4['orange_points']:g} 个百分点为橙色，否则黄色。"),
-        ("R5", "红、橙色预警超期未办结（“预警信息”表）",
-         f"红色预警 {r5['red_days']} 天、橙色预警 {r5['orange_days']} 天仍未办结（按所报月份月末计）。"),
-        ("R6", "迟报、未报（附件1、附件2、工作台账）",
-         f"次月 {cfg['reporting']['due_day']} 日前未报为橙色；迟报超过 {r6['minor_late_days']} 天为黄色，以内为蓝色"
-         f"（只判断应报日在 {r6['lookback_days']} 天以内的月份）。"),
-        ("R7", "组织建设进度滞后（附件2，单位 × 指标）",
-         f"按近{r7['pace_months']}个月的月均进度推算，到目标期限低于目标超过 {r7['tolerance_points']:g} 个百分点为黄色；"
-         "期限已到仍未达标为橙色。"),
+        (
+            "R1",
+            "重大集体争议（附件1“重大集体争议”表）",
+            f"重大：≥{major['workers_min']} 人，或 ≥{major['amount_wan_min']:g} 万元，或有激化行为。未化解为橙色；"
+            f"有激化行为或未化解超过 {r1['red_days']} 天为红色；化解后自动关闭。",
+        ),
+        (
+            "R2",
+            "县（市、区）× 行业受理量激增（“分行业”表）",
+            f"本月受理 ≥{r2['min_cases']} 件，且为近{r2['window_months']}个月均值的 {r2['ratio_yellow']:g} 倍以上"
+            f"（{r2['ratio_orange']:g} 倍橙色、{r2['ratio_red']:g} 倍红色），同时不低于去年同期的 {r2['yoy_ratio']:g} 倍"
+            f"（无去年同期数据时需达 {r2['ratio_no_last_year']:g} 倍），z ≥ {r2['min_z']:g}。节前季节性上升不预警。",
+        ),
+        (
+            "R3",
+            "集体争议聚集（“重大集体争议”表，单位 × 行业）",
+            f"{r3['window_months']} 个月内发生 ≥{r3['min_disputes']} 起集体争议为橙色，≥{r3['red_disputes']} 起为红色。",
+        ),
+        (
+            "R4",
+            "调解成功率下降（“调解情况”表）",
+            f"结案 ≥{r4['min_closed']} 件，成功率比本地区此前 {r4['history_months']} 个月合计下降 ≥{r4['drop_points']:g} "
+            f"个百分点且 z ≥ {r4['min_z']:g}；下降 ≥{r4['orange_points']:g} 个百分点为橙色，否则黄色。",
+        ),
+        (
+            "R5",
+            "红、橙色预警超期未办结（“预警信息”表）",
+            f"红色预警 {r5['red_days']} 天、橙色预警 {r5['orange_days']} 天仍未办结（按所报月份月末计）。",
+        ),
+        (
+            "R6",
+            "迟报、未报（附件1、附件2、工作台账）",
+            f"次月 {cfg['reporting']['due_day']} 日前未报为橙色；迟报超过 {r6['minor_late_days']} 天为黄色，以内为蓝色"
+            f"（只判断应报日在 {r6['lookback_days']} 天以内的月份）。",
+        ),
+        (
+            "R7",
+            "组织建设进度滞后（附件2，单位 × 指标）",
+            f"按近{r7['pace_months']}个月的月均进度推算，到目标期限低于目标超过 {r7['tolerance_points']:g} 个百分点为黄色；"
+            "期限已到仍未达标为橙色。",
+        ),
     ]
     return pl.DataFrame(rows, schema=["规则", "监测内容", "阈值"], orient="row")

@@ -9,6 +9,7 @@ URL keys: `period` (the month shown, the end of a range), `from` (first month of
 `industry` — e.g. `?period=2025-09&from=2025-01&region=220500&industry=E`. A page without a range widget
 keeps `from` untouched, so moving between pages keeps the whole view.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from typing import Callable
 
 import streamlit as st
 
-from etl.regions import read_industries
 from dashboard.format import period_label
+from etl.regions import read_industries
 
 SESSION_KEY = "global_filters"
 URL_KEYS = ("period", "from", "region", "industry")
@@ -46,12 +47,14 @@ def default_start(period: str | None, periods: list[str]) -> str | None:
 
 def resolve(params: dict, remembered: dict, periods: list[str], regions: list[str], industries: list[str]) -> Filters:
     """Pure resolution of the filter values (tested without Streamlit)."""
+
     def pick(key, allowed, default):
         for source in (params, remembered):
             value = source.get(key)
             if value in allowed:
                 return value
         return default
+
     period = pick("period", periods, periods[-1] if periods else None)
     region = pick("region", regions, regions[0] if regions else "220000")
     industry = pick("industry", industries, None)
@@ -60,8 +63,14 @@ def resolve(params: dict, remembered: dict, periods: list[str], regions: list[st
     return Filters(period, region, industry, start)
 
 
-def filters(periods: list[str], region_choices: list[tuple[str, str, str]], *, show_industry: bool = True,
-            show_period: bool = True, show_range: bool = False) -> Filters:
+def filters(
+    periods: list[str],
+    region_choices: list[tuple[str, str, str]],
+    *,
+    show_industry: bool = True,
+    show_period: bool = True,
+    show_range: bool = False,
+) -> Filters:
     """Sidebar widgets bound to the URL; returns the validated filters.
 
     show_range: a range slider (first … last month) instead of the single-month select.
@@ -75,24 +84,51 @@ def filters(periods: list[str], region_choices: list[tuple[str, str, str]], *, s
         period, start = current.period, current.start
         if show_range and periods and show_period:
             if len(periods) > 1:
-                start, period = st.select_slider("统计期间", periods, value=(current.start, current.period),
-                                                 format_func=period_label, key="flt_range",
-                                                 help="起止月份（含）。累计数为期间合计，比率由期间合计的分子、分母计算。")
+                start, period = st.select_slider(
+                    "统计期间",
+                    periods,
+                    value=(current.start, current.period),
+                    format_func=period_label,
+                    key="flt_range",
+                    help="起止月份（含）。累计数为期间合计，比率由期间合计的分子、分母计算。",
+                )
             else:
                 st.caption(f"统计期间：{period_label(periods[0])}")
         elif show_period and periods:
-            period = st.selectbox("统计期", periods[::-1], index=periods[::-1].index(current.period),
-                                  format_func=period_label, placeholder="请选择", key="flt_period")
+            period = st.selectbox(
+                "统计期",
+                periods[::-1],
+                index=periods[::-1].index(current.period),
+                format_func=period_label,
+                placeholder="请选择",
+                key="flt_period",
+            )
             if start and start > period:
                 start = default_start(period, periods)
-        region = st.selectbox("地区", codes, index=codes.index(current.region) if current.region in codes else 0,
-                              format_func=lambda c: labels.get(c, c), placeholder="请选择", key="flt_region") if codes else current.region
+        region = (
+            st.selectbox(
+                "地区",
+                codes,
+                index=codes.index(current.region) if current.region in codes else 0,
+                format_func=lambda c: labels.get(c, c),
+                placeholder="请选择",
+                key="flt_region",
+            )
+            if codes
+            else current.region
+        )
         industry = current.industry
         if show_industry:
             names = read_industries()
             options = [None, *industries]
-            industry = st.selectbox("行业", options, index=options.index(current.industry),
-                                    format_func=lambda c: "全部行业" if c is None else f"{c} {names[c]}", placeholder="请选择", key="flt_industry")
+            industry = st.selectbox(
+                "行业",
+                options,
+                index=options.index(current.industry),
+                format_func=lambda c: "全部行业" if c is None else f"{c} {names[c]}",
+                placeholder="请选择",
+                key="flt_industry",
+            )
     chosen = Filters(period, region, industry, start)
     remember(chosen)
     return chosen
@@ -100,7 +136,12 @@ def filters(periods: list[str], region_choices: list[tuple[str, str, str]], *, s
 
 def url_values(chosen: Filters) -> dict[str, str]:
     """The URL query parameters of a view (empty values left out)."""
-    pairs = (("period", chosen.period), ("from", chosen.start), ("region", chosen.region), ("industry", chosen.industry))
+    pairs = (
+        ("period", chosen.period),
+        ("from", chosen.start),
+        ("region", chosen.region),
+        ("industry", chosen.industry),
+    )
     return {k: v for k, v in pairs if v}
 
 
@@ -143,4 +184,5 @@ def drill_on_map_select(widget_key: str, may_see: Callable[[str], bool]) -> Call
             if code and may_see(code):
                 drill_to(code)
                 return
+
     return callback

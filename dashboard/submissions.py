@@ -9,14 +9,14 @@ Scope (interfaces.md §4): a unit's submission status is a unit-level fact, show
 viewer may see (province and city viewers: all units, like a ranking; a county viewer: its own unit). Who
 loaded a file is detail: shown only for units inside the viewer's detail regions.
 """
+
 from __future__ import annotations
 
 import polars as pl
 
 from auth import scoping
 from auth.viewer import Viewer
-from warehouse import labels
-from warehouse import config
+from warehouse import config, labels
 from warehouse.db import Warehouse
 
 STATUS_LABELS = labels.SUBMISSION_STATUS
@@ -39,50 +39,84 @@ def grid(wh: Warehouse, viewer: Viewer, start: str, end: str, form: str | None =
     detail = viewer.detail_regions(index)
     unit_filter, unit_params = scoping.unit_filter(viewer, index, "s.unit_code")
     form_filter, form_params = ("true", []) if form is None else ("s.form = ?", [form])
-    frame = wh.query(f"""
+    frame = wh.query(
+        f"""
         select s.period, s.unit_code, s.unit_name, s.form,
                cast(cast(s.period || '-01' as date) + interval 1 month + to_days(cast(? as integer) - 1) as date) as due_on,
                s.status, s.first_loaded_at, s.first_loaded_by, s.versions, s.replaced, s.last_loaded_at, s.last_loaded_by
         from page_submissions as s
         where s.period between ? and ? and {unit_filter} and {form_filter}
         order by s.period, s.unit_code, s.form
-    """, [due_day(), start, end, *unit_params, *form_params])
+    """,
+        [due_day(), start, end, *unit_params, *form_params],
+    )
     from dashboard.upload import person_names
+
     people = person_names(wh)  # who uploaded, by display name (as the upload and history pages say it)
     frame = frame.with_columns(*[pl.col(c).replace(people).alias(c) for c in ("first_loaded_by", "last_loaded_by")])
     hidden = [c for c in frame["unit_code"].unique().to_list() if detail is not None and c not in detail]
     if hidden:  # who loaded is detail: only for units inside the viewer's detail regions
         mask = pl.col("unit_code").is_in(hidden)
-        frame = frame.with_columns(*[pl.when(mask).then(None).otherwise(pl.col(c)).alias(c)
-                                     for c in ("first_loaded_by", "last_loaded_by")])
+        frame = frame.with_columns(
+            *[pl.when(mask).then(None).otherwise(pl.col(c)).alias(c) for c in ("first_loaded_by", "last_loaded_by")]
+        )
     return frame.with_columns(
         pl.col("form").replace_strict(FORM_LABELS, default=pl.col("form")).alias("form_label"),
-        pl.when(pl.col("status") != "missing").then(pl.when(pl.col("replaced") > 0).then(pl.lit("superseded"))
-                                                    .otherwise(pl.col("status"))).otherwise(pl.lit("missing"))
+        pl.when(pl.col("status") != "missing")
+        .then(pl.when(pl.col("replaced") > 0).then(pl.lit("superseded")).otherwise(pl.col("status")))
+        .otherwise(pl.lit("missing"))
         .alias("cell_status"),
         pl.when(pl.col("first_loaded_at").is_not_null() & (pl.col("status") == "late"))
-        .then((pl.col("first_loaded_at").dt.date() - pl.col("due_on")).dt.total_days()).otherwise(None)
-        .cast(pl.Int32).alias("days_late"),
+        .then((pl.col("first_loaded_at").dt.date() - pl.col("due_on")).dt.total_days())
+        .otherwise(None)
+        .cast(pl.Int32)
+        .alias("days_late"),
     ).with_columns(pl.col("cell_status").replace_strict(STATUS_LABELS).alias("status_label"))
 
 
 def period_summary(cells: pl.DataFrame) -> pl.DataFrame:
     """Per month: due (cells), on_time, late, missing, superseded, on_time_rate (first submission by the due day)."""
     if not cells.height:
-        return pl.DataFrame(schema={"period": pl.Utf8, "due": pl.UInt32, "on_time": pl.UInt32, "late": pl.UInt32,
-                                    "missing": pl.UInt32, "superseded": pl.UInt32, "on_time_rate": pl.Float64})
-    return cells.group_by("period").agg(_counts()).with_columns(
-        (pl.col("on_time") / pl.col("due")).alias("on_time_rate")).sort("period")
+        return pl.DataFrame(
+            schema={
+                "period": pl.Utf8,
+                "due": pl.UInt32,
+                "on_time": pl.UInt32,
+                "late": pl.UInt32,
+                "missing": pl.UInt32,
+                "superseded": pl.UInt32,
+                "on_time_rate": pl.Float64,
+            }
+        )
+    return (
+        cells.group_by("period")
+        .agg(_counts())
+        .with_columns((pl.col("on_time") / pl.col("due")).alias("on_time_rate"))
+        .sort("period")
+    )
 
 
 def unit_summary(cells: pl.DataFrame) -> pl.DataFrame:
     """Per unit over the cells given: due, on_time, late, missing, superseded, on_time_rate; worst first."""
     if not cells.height:
-        return pl.DataFrame(schema={"unit_code": pl.Utf8, "unit_name": pl.Utf8, "due": pl.UInt32, "on_time": pl.UInt32,
-                                    "late": pl.UInt32, "missing": pl.UInt32, "superseded": pl.UInt32,
-                                    "on_time_rate": pl.Float64})
-    return cells.group_by("unit_code", "unit_name").agg(_counts()).with_columns(
-        (pl.col("on_time") / pl.col("due")).alias("on_time_rate")).sort(["on_time_rate", "unit_code"])
+        return pl.DataFrame(
+            schema={
+                "unit_code": pl.Utf8,
+                "unit_name": pl.Utf8,
+                "due": pl.UInt32,
+                "on_time": pl.UInt32,
+                "late": pl.UInt32,
+                "missing": pl.UInt32,
+                "superseded": pl.UInt32,
+                "on_time_rate": pl.Float64,
+            }
+        )
+    return (
+        cells.group_by("unit_code", "unit_name")
+        .agg(_counts())
+        .with_columns((pl.col("on_time") / pl.col("due")).alias("on_time_rate"))
+        .sort(["on_time_rate", "unit_code"])
+    )
 
 
 def _counts() -> list[pl.Expr]:
@@ -121,6 +155,7 @@ def reminder_list(wh: Warehouse, viewer: Viewer) -> dict | None:
     job's first successful run. The province sees every unit; a city or county clerk only their own unit.
     """
     from service import jobs
+
     run = jobs.last_runs(wh).get("reminders")
     if not run or run.get("outcome") != "ok":
         return None
@@ -135,10 +170,15 @@ def reminder_list(wh: Warehouse, viewer: Viewer) -> dict | None:
             continue
         forms = [f for f in unit.get("forms") or [] if f in still.get(code, set())]
         if forms:
-            units.append({"unit_code": code, "unit_name": unit.get("unit_name", code), "forms": forms,
-                          "form_labels": [FORM_LABELS.get(f, f) for f in forms]})
-    return {"period": period, "due_on": str(result.get("due_on", "")), "made_at": run.get("logged_at"),
-            "units": units}
+            units.append(
+                {
+                    "unit_code": code,
+                    "unit_name": unit.get("unit_name", code),
+                    "forms": forms,
+                    "form_labels": [FORM_LABELS.get(f, f) for f in forms],
+                }
+            )
+    return {"period": period, "due_on": str(result.get("due_on", "")), "made_at": run.get("logged_at"), "units": units}
 
 
 def reminder_notice(unit_name: str, form_labels: list[str], period: str, due_on: str, issued_on: str) -> bytes:

@@ -4,6 +4,7 @@ Which target applies to a month is the warehouse macro ``targets_in_force`` (war
 only selects from it. ``status`` is the target-status rule 组织建设 (with a fitted pace), 总览 and the 月度简报
 (without) share, so a page never says "还差" where another says 逾期未达标; its words are warehouse/labels.py's.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,16 @@ def passed(deadline: dt.date | str | None, period: str) -> bool:
     return month is not None and period > month
 
 
-def status(rate: float | None, target: float | None, deadline: dt.date | str | None, period: str, *,
-           fitted: bool = False, pace: float | None = None, projected: str | None = None) -> str:
+def status(
+    rate: float | None,
+    target: float | None,
+    deadline: dt.date | str | None,
+    period: str,
+    *,
+    fitted: bool = False,
+    pace: float | None = None,
+    projected: str | None = None,
+) -> str:
     """Where ``rate`` in month ``period`` stands against ``target`` due by ``deadline`` (a key of
     labels.TARGET_STATUS).
 
@@ -81,8 +90,7 @@ def gap_points(rate: float | None, target: float | None) -> float | None:
     return max(0.0, 100 * (target - rate))
 
 
-def gap_phrase(goal: str, rate: float | None, target: float | None, deadline: dt.date | str | None,
-               period: str) -> str:
+def gap_phrase(goal: str, rate: float | None, target: float | None, deadline: dt.date | str | None, period: str) -> str:
     """The brief's clause on a target: '已达到{goal}' · '{goal}已逾期，尚差7.1个百分点' · '距{goal}还差7.1个百分点'
     ('' without both figures). ``goal`` names the target, e.g. '2025年底目标71.2%'."""
     key = status(rate, target, deadline, period)

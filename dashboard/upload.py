@@ -4,6 +4,7 @@ Upload: a viewer's load scope, the check of one file (form, period, rows per she
 region's previous month, errors and warnings, the annotated copy), the load with the list of what changed.
 History: versions a viewer may see, who may restore.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,17 +22,19 @@ from etl.issues import Issue
 from etl.regions import Region, RegionIndex
 from etl.rules import previous_period
 from warehouse import compare, history_scope, review
-from warehouse.review import can_restore  # noqa: F401  (pages call upload.can_restore)
 from warehouse.compare import Change, format_value, region_label
 from warehouse.db import Warehouse, quote_ident
+from warehouse.review import can_restore  # noqa: F401  (pages call upload.can_restore)
 
 # the figures a clerk checks first, per form (wide sheets: column keys; form C: task counts)
 KEY_COLUMNS = {
     "A": ("accepted_total", "closed_total", "succeeded_total", "amount_wan"),
     "B": ("above_scale_with_committee", "union_100_with_committee", "township_centers", "mediators"),
 }
-READ_ONLY_MESSAGE = ("您使用的是省级领导账号：可以查看各地的数据和报送情况，但不能上报或修改数据。"
-                     "如需更正某地数据，请联系该地填报员或省级管理员。")
+READ_ONLY_MESSAGE = (
+    "您使用的是省级领导账号：可以查看各地的数据和报送情况，但不能上报或修改数据。"
+    "如需更正某地数据，请联系该地填报员或省级管理员。"
+)
 
 
 # ------------------------------------------------------------------ scope
@@ -57,6 +60,7 @@ def upload_scope(wh: Warehouse, viewer: Viewer) -> UploadScope:
     """Which regions this viewer may load, the name used in messages, their city, the review state of uploads —
     exactly what `python -m etl ingest --user` applies (auth.accounts.load_scope)."""
     from auth.accounts import load_scope
+
     scope = load_scope(viewer, wh.region_index())
     if scope.error or (scope.allowed_regions is not None and not scope.allowed_regions):
         return UploadScope(viewer, frozenset(), "", None, scope.review_state, read_only=True)
@@ -97,11 +101,26 @@ class FileCheck:
         return copy.content if copy is not None else b""
 
 
-def check_file(wh: Warehouse, scope: UploadScope, content: bytes, name: str, *, period: str | None = None,
-               today: dt.date | None = None) -> FileCheck:
+def check_file(
+    wh: Warehouse,
+    scope: UploadScope,
+    content: bytes,
+    name: str,
+    *,
+    period: str | None = None,
+    today: dt.date | None = None,
+) -> FileCheck:
     """Validate an uploaded file for this viewer; plan its annotated copy when anything was found."""
-    result = check(wh, content, name, period=period, allowed_regions=_allowed(scope), scope_name=scope.scope_name,
-                   uploader_city=scope.city, today=today)
+    result = check(
+        wh,
+        content,
+        name,
+        period=period,
+        allowed_regions=_allowed(scope),
+        scope_name=scope.scope_name,
+        uploader_city=scope.city,
+        today=today,
+    )
     return FileCheck(name, content, result, plan(content, name, result.errors + result.warnings))
 
 
@@ -131,7 +150,9 @@ def status_line(fc: FileCheck) -> tuple[str, str]:
     return "complete", "校验通过，可以入库"
 
 
-LOCATION = re.compile(r"^“[^”]+”工作表(?: ?[A-Z]{1,3}\d+ 单元格| ?第 \d+ 行)?(?:（(?P<context>.*?)）)?：(?P<rest>.*)$", re.S)
+LOCATION = re.compile(
+    r"^“[^”]+”工作表(?: ?[A-Z]{1,3}\d+ 单元格| ?第 \d+ 行)?(?:（(?P<context>.*?)）)?：(?P<rest>.*)$", re.S
+)
 
 
 def split_message(message: str) -> tuple[str, str, str]:
@@ -148,14 +169,21 @@ def issues_frame(issues: list[Issue]) -> pl.DataFrame:
     for i in issues:
         context, problem, fix = split_message(i.message)
         where = i.cell or (f"第 {i.row} 行" if i.row else "")
-        rows.append({"位置": f"{i.sheet} {where}".strip() if i.sheet else "整个文件",
-                     "地区 · 项目": context or "—", "问题": problem, "怎么改": fix or "—"})
+        rows.append(
+            {
+                "位置": f"{i.sheet} {where}".strip() if i.sheet else "整个文件",
+                "地区 · 项目": context or "—",
+                "问题": problem,
+                "怎么改": fix or "—",
+            }
+        )
     return pl.DataFrame(rows, schema={k: pl.Utf8 for k in ("位置", "地区 · 项目", "问题", "怎么改")})
 
 
 def rows_frame(result: IngestResult) -> pl.DataFrame:
-    return pl.DataFrame([{"工作表": k, "数据行数": v} for k, v in result.rows.items()],
-                        schema={"工作表": pl.Utf8, "数据行数": pl.Int64})
+    return pl.DataFrame(
+        [{"工作表": k, "数据行数": v} for k, v in result.rows.items()], schema={"工作表": pl.Utf8, "数据行数": pl.Int64}
+    )
 
 
 def regions_text(result: IngestResult, index: RegionIndex, limit: int = 8) -> str:
@@ -173,7 +201,9 @@ def _this_month(result: IngestResult) -> tuple[list[tuple[str, str]], dict[str, 
     rows = parsed_sheet.rows if parsed_sheet else []
     if result.form in KEY_COLUMNS:
         keys = [(k, main.column(k).title) for k in KEY_COLUMNS[result.form]]
-        values = {r.values["region_code"]: {k: r.values.get(k) for k, _ in keys} for r in rows if r.values.get("region_code")}
+        values = {
+            r.values["region_code"]: {k: r.values.get(k) for k, _ in keys} for r in rows if r.values.get("region_code")
+        }
         return keys, values
     keys = [("tasks", "任务数"), ("closed", "已闭环销号")]
     values: dict[str, dict[str, float]] = {}
@@ -192,13 +222,19 @@ def _previous_month(wh: Warehouse, result: IngestResult, regions: list[str]) -> 
     before = previous_period(result.period)
     if result.form in KEY_COLUMNS:
         cols = ", ".join(quote_ident(k) for k in KEY_COLUMNS[result.form])
-        frame = wh.query(f"select region_code, {cols} from {quote_ident('stg_' + main.table)} "
-                         f"where period = ? and list_contains(?, region_code)", [before, regions])
+        frame = wh.query(
+            f"select region_code, {cols} from {quote_ident('stg_' + main.table)} "
+            f"where period = ? and list_contains(?, region_code)",
+            [before, regions],
+        )
         return {row.pop("region_code"): row for row in frame.to_dicts()}
-    frame = wh.query(f"""
+    frame = wh.query(
+        f"""
         select region_code, count(*) as tasks, count(*) filter (where step = 5) as closed
-        from {quote_ident('stg_' + main.table)} where period = ? and list_contains(?, region_code) group by region_code
-    """, [before, regions])
+        from {quote_ident("stg_" + main.table)} where period = ? and list_contains(?, region_code) group by region_code
+    """,
+        [before, regions],
+    )
     return {row.pop("region_code"): row for row in frame.to_dicts()}
 
 
@@ -234,8 +270,15 @@ def key_totals(wh: Warehouse, result: IngestResult, allowed: frozenset[str] | se
         total_now = sum(float(v[key] or 0) for v in now.values()) if now else None
         total_before = sum(float(v[key] or 0) for v in before.values()) if before else None
         change, rate = _delta(total_now, total_before)
-        rows.append({"指标": title, "本月": format_value(total_now), "上月": format_value(total_before),
-                     "增减": change, "增减率": rate})
+        rows.append(
+            {
+                "指标": title,
+                "本月": format_value(total_now),
+                "上月": format_value(total_before),
+                "增减": change,
+                "增减率": rate,
+            }
+        )
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -252,8 +295,15 @@ def region_totals(wh: Warehouse, result: IngestResult, allowed: frozenset[str] |
     rows = []
     for region, values in now.items():
         prev = (before.get(region) or {}).get(key)
-        rows.append({"地区": region_label(index, region), "指标": title, "本月": format_value(values.get(key)),
-                     "上月": format_value(prev) if region in before else "上月未报送", "增减": _delta(values.get(key), prev)[0]})
+        rows.append(
+            {
+                "地区": region_label(index, region),
+                "指标": title,
+                "本月": format_value(values.get(key)),
+                "上月": format_value(prev) if region in before else "上月未报送",
+                "增减": _delta(values.get(key), prev)[0],
+            }
+        )
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -301,34 +351,55 @@ def replacement(wh: Warehouse, fc: FileCheck) -> Replacement | None:
     replaced = sorted({v for v in baseline.values() if v})
     if not replaced:
         return Replacement([], False, [])
-    files = set(wh.query("select distinct file_id from versions where list_contains(?, version_id)",
-                         [replaced])["file_id"].to_list())
+    files = set(
+        wh.query("select distinct file_id from versions where list_contains(?, version_id)", [replaced])[
+            "file_id"
+        ].to_list()
+    )
     identical = None not in baseline.values() and files == {fc.sha256}
     changes = [] if identical else compare.preview_changes(wh, r.parsed, baseline)
     return Replacement(replaced, identical, changes)
 
 
-def load_file(wh: Warehouse, scope: UploadScope, fc: FileCheck, *, period: str | None = None,
-              today: dt.date | None = None) -> FileCheck:
+def load_file(
+    wh: Warehouse, scope: UploadScope, fc: FileCheck, *, period: str | None = None, today: dt.date | None = None
+) -> FileCheck:
     """确认入库: validate again (figures may have changed since the preview), load, and list what changed."""
     if scope.read_only:
         raise PermissionError(READ_ONLY_MESSAGE)
     preview = fc.result
     regions = sorted(preview.parsed.region_codes) if preview.parsed else []
-    baseline = compare.current_pointer(wh, preview.form, preview.period, regions) if preview.form and preview.period else {}
+    baseline = (
+        compare.current_pointer(wh, preview.form, preview.period, regions) if preview.form and preview.period else {}
+    )
     index = wh.region_index()
     viewer = scope.viewer
-    result = ingest(wh, fc.content, fc.name, user=viewer.name, period=period, allowed_regions=_allowed(scope),
-                    scope_name=scope.scope_name, uploader_city=scope.city, review_state=scope.review_state, today=today,
-                    after_load=lambda cur, version_id: review.record_submission(cur, version_id, viewer, index))
+    result = ingest(
+        wh,
+        fc.content,
+        fc.name,
+        user=viewer.name,
+        period=period,
+        allowed_regions=_allowed(scope),
+        scope_name=scope.scope_name,
+        uploader_city=scope.city,
+        review_state=scope.review_state,
+        today=today,
+        after_load=lambda cur, version_id: review.record_submission(cur, version_id, viewer, index),
+    )
     fc.result = result
     if result.status != "loaded":
         fc.annotation = plan(fc.content, fc.name, result.errors + result.warnings)
         fc.extra.pop("annotated", None)
         return fc
     changes = compare.compare_to_baseline(wh, result.version_id, baseline)
-    fc.loaded = LoadOutcome(result.version_id, scope.review_state, changes, compare.change_lines(changes, result.form),
-                            first_time=all(v is None for v in baseline.values()))
+    fc.loaded = LoadOutcome(
+        result.version_id,
+        scope.review_state,
+        changes,
+        compare.change_lines(changes, result.form),
+        first_time=all(v is None for v in baseline.values()),
+    )
     return fc
 
 
@@ -356,15 +427,20 @@ def headline_changes(changes: list[Change], form: str, limit: int = 12) -> tuple
     lines, spelled = [], 0
     for region, found in by_region.items():
         found.sort(key=lambda c: keys.index(c.column))
-        lines.append(f"{region} " + "，".join(
-            f"{c.title} {format_value(c.old, c.column)} → {format_value(c.new, c.column)}" for c in found))
+        lines.append(
+            f"{region} "
+            + "，".join(f"{c.title} {format_value(c.old, c.column)} → {format_value(c.new, c.column)}" for c in found)
+        )
         spelled += len(found)
     for change in whole_rows:
         lines.append(compare.change_line(change, main))
         spelled += 1
     for sheet, counts in per_sheet.items():
-        parts = [f"{label} {counts[kind]} {unit}" for kind, label, unit in
-                 (("changed", "修改", "处"), ("added", "新增", "行"), ("removed", "删除", "行")) if counts[kind]]
+        parts = [
+            f"{label} {counts[kind]} {unit}"
+            for kind, label, unit in (("changed", "修改", "处"), ("added", "新增", "行"), ("removed", "删除", "行"))
+            if counts[kind]
+        ]
         lines.append(f"{sheet}：" + "，".join(parts))
     return lines, len(changes) - spelled
 
@@ -372,8 +448,10 @@ def headline_changes(changes: list[Change], form: str, limit: int = 12) -> tuple
 def refresh_review_state(wh: Warehouse, fc: FileCheck) -> None:
     """A file loaded earlier in this session may have been approved or returned since: show its state now."""
     if fc.loaded is not None:
-        fc.loaded.review_state = wh.scalar("select review_state from versions where version_id = ?",
-                                           [fc.loaded.version_id]) or fc.loaded.review_state
+        fc.loaded.review_state = (
+            wh.scalar("select review_state from versions where version_id = ?", [fc.loaded.version_id])
+            or fc.loaded.review_state
+        )
 
 
 def review_note(state: str) -> str:
@@ -383,8 +461,11 @@ def review_note(state: str) -> str:
     if state != "pending":
         return "数据已生效，各看板即时更新。"
     counts = review.pending_counts()
-    return ("已提交审核（待审核）。" + ("审核期间数据已计入看板，并标注“待审核”。" if counts else "审核通过前看板仍显示原有数据。")
-            + "审核结果会显示在本页“我的上报”中。")
+    return (
+        "已提交审核（待审核）。"
+        + ("审核期间数据已计入看板，并标注“待审核”。" if counts else "审核通过前看板仍显示原有数据。")
+        + "审核结果会显示在本页“我的上报”中。"
+    )
 
 
 # ------------------------------------------------------------------ history
@@ -393,14 +474,16 @@ filter_regions = history_scope.filter_regions
 unscoped = history_scope.unscoped
 
 
-def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
-                     period: str | None = None) -> list[review.Submission]:
+def visible_versions(
+    wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None, period: str | None = None
+) -> list[review.Submission]:
     """Versions the viewer may see, cut down to their regions (warehouse.history_scope, as the CLI)."""
     return history_scope.visible_versions(wh, viewer, region=region, form=form, period=period)
 
 
-def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None,
-                    viewer: Viewer, index: RegionIndex) -> list[str] | None:
+def compare_regions(
+    old: review.Submission, new: review.Submission, wanted: set[str] | None, viewer: Viewer, index: RegionIndex
+) -> list[str] | None:
     """Regions to compare two versions over: both cover them, within the filter and the viewer's scope."""
     return history_scope.compare_regions(old, new, wanted, viewer.detail_regions(index))
 
@@ -424,24 +507,45 @@ def person(names: dict[str, str], account: str | None) -> str:
     return names.get(account or "", account or "—")
 
 
-def versions_frame(subs: list[review.Submission], index: RegionIndex,
-                   people: dict[str, str] | None = None) -> pl.DataFrame:
+def versions_frame(
+    subs: list[review.Submission], index: RegionIndex, people: dict[str, str] | None = None
+) -> pl.DataFrame:
     """One row per version; the columns a clerk looks at first come first (the long SHA-256 last). 上报人 is the
     uploader's display name when `people` (person_names) knows the account."""
     people = people or {}
     rows = []
     for s in subs:
         names = [region_label(index, r) for r in s.regions]
-        rows.append({
-            "版本号": s.version_id, "统计期": s.period, "报表": s.form, "审核状态": s.state_label,
-            "看板显示": current_text(s), "上报人": person(people, s.loaded_by),
-            "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
-            "地区": "、".join(names[:3]) + (f" 等 {len(names)} 个" if len(names) > 3 else ""),
-            "提示数": int(s.warnings or 0), "审核意见": s.review_note or "", "文件": s.file_name, "文件指纹": s.sha256,
-        })
-    schema = {"版本号": pl.Utf8, "统计期": pl.Utf8, "报表": pl.Utf8, "审核状态": pl.Utf8, "看板显示": pl.Utf8,
-              "上报人": pl.Utf8, "上报时间": pl.Utf8, "地区": pl.Utf8, "提示数": pl.Int64, "审核意见": pl.Utf8,
-              "文件": pl.Utf8, "文件指纹": pl.Utf8}
+        rows.append(
+            {
+                "版本号": s.version_id,
+                "统计期": s.period,
+                "报表": s.form,
+                "审核状态": s.state_label,
+                "看板显示": current_text(s),
+                "上报人": person(people, s.loaded_by),
+                "上报时间": s.loaded_at.strftime("%Y-%m-%d %H:%M:%S") if s.loaded_at else "",
+                "地区": "、".join(names[:3]) + (f" 等 {len(names)} 个" if len(names) > 3 else ""),
+                "提示数": int(s.warnings or 0),
+                "审核意见": s.review_note or "",
+                "文件": s.file_name,
+                "文件指纹": s.sha256,
+            }
+        )
+    schema = {
+        "版本号": pl.Utf8,
+        "统计期": pl.Utf8,
+        "报表": pl.Utf8,
+        "审核状态": pl.Utf8,
+        "看板显示": pl.Utf8,
+        "上报人": pl.Utf8,
+        "上报时间": pl.Utf8,
+        "地区": pl.Utf8,
+        "提示数": pl.Int64,
+        "审核意见": pl.Utf8,
+        "文件": pl.Utf8,
+        "文件指纹": pl.Utf8,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -464,6 +568,7 @@ def template_periods(today: dt.date | None = None) -> list[str]:
 
 def config_first_period() -> str:
     from warehouse import config
+
     return config.settings()["reporting"]["first_period"]
 
 
@@ -498,9 +603,12 @@ def template_regions(index: RegionIndex, code: str | None) -> tuple[Region | Non
     return region, [region]
 
 
-def make_template(wh: Warehouse, viewer: Viewer, form_code: str, period: str, code: str | None) -> tuple[bytes, str, list[str]]:
+def make_template(
+    wh: Warehouse, viewer: Viewer, form_code: str, period: str, code: str | None
+) -> tuple[bytes, str, list[str]]:
     """The template workbook, its file name and the pre-listed region names (scope-checked)."""
     from etl.template import template_file_name, write_workbook
+
     allowed = {c for c, _ in template_units(wh, viewer)}
     if code not in allowed:
         raise PermissionError("只能下载本单位的模板。")
@@ -514,6 +622,7 @@ def make_template(wh: Warehouse, viewer: Viewer, form_code: str, period: str, co
 def restore(wh: Warehouse, viewer: Viewer, version_id: str) -> list[str]:
     """Restore an earlier version after the permission check (audited by warehouse.load.restore_version)."""
     from warehouse.load import restore_version
+
     sub = review.submission(wh, version_id)
     allowed, why = can_restore(viewer, sub, wh.region_index())
     if not allowed:

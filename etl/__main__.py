@@ -1,4 +1,5 @@
 """python -m etl …"""
+
 import sys
 
 from etl.cli import main

@@ -9,6 +9,7 @@ Exit status: 0 done, 1 warehouse busy, missing or damaged, 2 usage or validation
 stderr). Passwords are read with getpass (asked twice) or from one line of stdin; they are never printed.
 Changes are audited with the actor `cli:<os user>`.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -47,17 +48,28 @@ def cmd_user_add(args, wh) -> int:
         password = _read_password(args)
         if password is None:
             return 2
-        account = accounts.add_account(wh, args.name, role=args.role, region_code=args.region, password=password,
-                                       display_name=args.display_name, actor=_actor())
+        account = accounts.add_account(
+            wh,
+            args.name,
+            role=args.role,
+            region_code=args.region,
+            password=password,
+            display_name=args.display_name,
+            actor=_actor(),
+        )
     except accounts.AccountError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
-    parts = dict.fromkeys([account.display_name, ROLE_LABELS[account.role], accounts.region_label(index, account.region_code)])
+    parts = dict.fromkeys(
+        [account.display_name, ROLE_LABELS[account.role], accounts.region_label(index, account.region_code)]
+    )
     print(f"已创建账号 {account.name}（{'，'.join(parts)}）")
     demo = [a.name for a in accounts.list_accounts(wh) if a.is_demo and not a.disabled]
     if demo and account.role == "admin":
-        print(f"提示：此仓库还有可用的演示账号（{'、'.join(demo)}，密码公开），正式使用前请用 "
-              f"python -m etl user disable 停用。")
+        print(
+            f"提示：此仓库还有可用的演示账号（{'、'.join(demo)}，密码公开），正式使用前请用 "
+            f"python -m etl user disable 停用。"
+        )
     return 0
 
 
@@ -87,6 +99,7 @@ def _change(func, verb: str):
             return 2
         print(f"已{verb}账号 {account.name}（{account.display_name}）")
         return 0
+
     return command
 
 
@@ -128,6 +141,7 @@ def add_user_commands(subparsers, with_db) -> None:
                 return handler(args, wh)
             finally:
                 wh.close()
+
         return func
 
     user = subparsers.add_parser("user", help="管理账号（新增、列出、停用；第一个管理员账号由此创建）")
@@ -135,8 +149,12 @@ def add_user_commands(subparsers, with_db) -> None:
 
     p = with_db(sub.add_parser("add", help="新增账号"))
     p.add_argument("name", metavar="NAME", help="账号名（小写英文字母、数字、_ . -）")
-    p.add_argument("--role", required=True, choices=list(accounts.ROLES),
-                   help="admin 省级管理员 / leader 省级领导 / city 市级填报员 / county 县级填报员")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=list(accounts.ROLES),
+        help="admin 省级管理员 / leader 省级领导 / city 市级填报员 / county 县级填报员",
+    )
     p.add_argument("--region", help="city：报送单位代码（如 220500）；county：县级地区代码（如 220502）")
     p.add_argument("--name", dest="display_name", help="显示名称（默认按角色和地区生成）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读取一行作为密码（不提示）")

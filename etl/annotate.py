@@ -6,6 +6,7 @@ carried over untouched; nothing is ever executed). Legacy .xls cannot be written
 into a new .xlsx (the page says so). Whole-file problems (not a workbook, encrypted, too large) have no cell
 to mark: annotate() returns None for them.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,8 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from etl.issues import Issue
 from etl.reader import OLE_MAGIC, ZIP_MAGIC, read_grids
@@ -95,10 +96,14 @@ class Plan:
 
 
 def _note(converted: bool) -> str:
-    note = "出错的单元格已标红、需核实的已标黄，鼠标移到单元格上可看到说明；第一个工作表“校验结果”列出全部问题。" \
-           "在这份副本中改正后可直接重新上传（“校验结果”工作表不影响上报，可删除）。"
+    note = (
+        "出错的单元格已标红、需核实的已标黄，鼠标移到单元格上可看到说明；第一个工作表“校验结果”列出全部问题。"
+        "在这份副本中改正后可直接重新上传（“校验结果”工作表不影响上报，可删除）。"
+    )
     if converted:
-        note = "原文件是旧版 .xls 格式，系统无法直接写回，带批注的副本以 .xlsx 格式提供（只保留数值，不含原格式）。" + note
+        note = (
+            "原文件是旧版 .xls 格式，系统无法直接写回，带批注的副本以 .xlsx 格式提供（只保留数值，不含原格式）。" + note
+        )
     return note
 
 
@@ -110,8 +115,11 @@ def plan(content: bytes, file_name: str, issues: list[Issue]) -> Plan | None:
         return None
     converted = content.startswith(OLE_MAGIC)
     macro = not converted and _has_macros(content) and Path(file_name).suffix.lower() == ".xlsm"
-    mime = "application/vnd.ms-excel.sheet.macroEnabled.12" if macro else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mime = (
+        "application/vnd.ms-excel.sheet.macroEnabled.12"
+        if macro
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     return Plan(annotated_name(file_name, converted), mime, converted, _note(converted))
 
 
@@ -155,9 +163,14 @@ def annotate(content: bytes, file_name: str, issues: list[Issue]) -> Annotated |
     out = io.BytesIO()
     book.save(out)
     suffix_macro = macros and not converted and Path(file_name).suffix.lower() == ".xlsm"
-    mime = ("application/vnd.ms-excel.sheet.macroEnabled.12" if suffix_macro
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Annotated(out.getvalue(), annotated_name(file_name, converted), mime, converted, len(by_cell), _note(converted))
+    mime = (
+        "application/vnd.ms-excel.sheet.macroEnabled.12"
+        if suffix_macro
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Annotated(
+        out.getvalue(), annotated_name(file_name, converted), mime, converted, len(by_cell), _note(converted)
+    )
 
 
 WHOLE_FILE = {"file_too_large", "expanded_too_large", "not_a_workbook", "encrypted", "unreadable"}
@@ -171,14 +184,18 @@ def _summary(book, issues: list[Issue], marked: dict) -> None:
     warnings = len(issues) - errors
     ws["A1"] = "上传校验结果（系统生成，改正后可删除本工作表）"
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = (f"共 {errors} 个错误（须改正后才能入库，单元格标红）、{warnings} 个提示（可入库，请核实，单元格标黄）。"
-                "点击“单元格”一列可跳到出错位置。")
+    ws["A2"] = (
+        f"共 {errors} 个错误（须改正后才能入库，单元格标红）、{warnings} 个提示（可入库，请核实，单元格标黄）。"
+        "点击“单元格”一列可跳到出错位置。"
+    )
     heads = ["类别", "工作表", "单元格", "说明"]
     for c, head in enumerate(heads, 1):
         ws.cell(4, c, head).font = Font(bold=True)
     marked_refs = {(s, i.cell) for (s, _), found in marked.items() for i in found}
     for r, issue in enumerate(sorted(issues, key=lambda i: not i.is_error), 5):
-        ws.cell(r, 1, "错误" if issue.is_error else "提示").font = Font(bold=True, color=ERROR_FONT_COLOR if issue.is_error else "FF9C5700")
+        ws.cell(r, 1, "错误" if issue.is_error else "提示").font = Font(
+            bold=True, color=ERROR_FONT_COLOR if issue.is_error else "FF9C5700"
+        )
         ws.cell(r, 2, issue.sheet or "（整个文件）")
         where = ws.cell(r, 3, issue.cell or (f"第 {issue.row} 行" if issue.row else "—"))
         if (issue.sheet, issue.cell) in marked_refs:

@@ -1,4 +1,5 @@
 """Explicit conversion of cell values (as read, often text) to typed values, per forms.md 'Parsing tolerance'."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,7 +63,9 @@ def to_number(value: object, *, empty_is_zero: bool) -> float | None:
     if isinstance(value, (int, float)):
         return _finite(float(value), value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        raise CellError("not_a_number", f"“{shown(value)}”是日期，不是数字", "请填写数字，并把单元格格式设为“常规”或“数值”。")
+        raise CellError(
+            "not_a_number", f"“{shown(value)}”是日期，不是数字", "请填写数字，并把单元格格式设为“常规”或“数值”。"
+        )
     text = _number_text(value)
     if text in ZERO_MARKS:
         return 0.0 if empty_is_zero else None
@@ -74,8 +77,11 @@ def to_number(value: object, *, empty_is_zero: bool) -> float | None:
 def _finite(number: float, value: object) -> float:
     """NaN and infinity (a numeric cell written by a program, or 1 followed by 400 zeros) are not figures."""
     if not math.isfinite(number):
-        raise CellError("not_finite", f"“{shown(value)}”不是有效的数值（非数字或超出范围）",
-                        "请填写一个普通的数字；如是公式，请改正公式或直接填写数值。")
+        raise CellError(
+            "not_finite",
+            f"“{shown(value)}”不是有效的数值（非数字或超出范围）",
+            "请填写一个普通的数字；如是公式，请改正公式或直接填写数值。",
+        )
     return number
 
 
@@ -241,8 +247,11 @@ def to_credit_code(value: object) -> str | None:
     if not text:
         return None
     if len(text) != 18 or any(ch not in CREDIT_CHARS for ch in text):
-        raise CellError("bad_credit_code", f"统一社会信用代码“{shown(value)}”不是18位有效字符",
-                        "请填写18位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）。")
+        raise CellError(
+            "bad_credit_code",
+            f"统一社会信用代码“{shown(value)}”不是18位有效字符",
+            "请填写18位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）。",
+        )
     return text
 
 

@@ -4,6 +4,7 @@ Exit status (interfaces.md §1): 0 done, 1 something was not done (a file reject
 busy, missing or damaged), 2 usage error. Read commands (history, backup, user list) open the warehouse
 read-only; `--wait SECONDS` waits for a busy warehouse instead of giving up at once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,10 @@ def period_arg(text: str) -> str:
     return text
 
 
-BUSY_HINT = ("请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
-             "restore-backup 等整库操作须先停止应用。")
+BUSY_HINT = (
+    "请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
+    "restore-backup 等整库操作须先停止应用。"
+)
 
 
 def _connect(args, *, read_only: bool = False):
@@ -40,15 +43,21 @@ def _connect(args, *, read_only: bool = False):
     sent by the CLI while the app runs, etl/remote.py) the app's own open warehouse."""
     from etl.remote import in_service
     from warehouse.db import Warehouse
+
     if in_service() is not None:
         return in_service()["wh"]
-    return Warehouse(Path(args.db) if args.db else config.warehouse_path(), read_only=read_only,
-                     wait=getattr(args, "wait", 0.0) or 0.0, on_wait=lambda note: print(note, file=sys.stderr, flush=True))
+    return Warehouse(
+        Path(args.db) if args.db else config.warehouse_path(),
+        read_only=read_only,
+        wait=getattr(args, "wait", 0.0) or 0.0,
+        on_wait=lambda note: print(note, file=sys.stderr, flush=True),
+    )
 
 
 def _unavailable(problem) -> str:
     """A WarehouseUnavailable's Chinese message, with what to do on the command line when it is busy."""
     from warehouse.db import WarehouseBusy
+
     return f"{problem}{BUSY_HINT}" if isinstance(problem, WarehouseBusy) else str(problem)
 
 
@@ -66,6 +75,7 @@ def wait_arg(text: str) -> float:
 def _open(args, *, read_only: bool = False):
     """_connect, or a Chinese message on stderr and exit 1 (busy, missing or damaged is not a usage error)."""
     from warehouse.db import WarehouseUnavailable
+
     try:
         return _connect(args, read_only=read_only)
     except WarehouseUnavailable as problem:
@@ -78,10 +88,31 @@ def _skip_all(args, problem) -> int:
     reason = _unavailable(problem)
     for name in args.files:
         if args.json:  # "file" as on a loaded or rejected line: the file's name
-            print(json.dumps({"file": Path(name).name, "status": "skipped", "form": None, "period": None, "version_id": None,
-                              "rows": {}, "errors": [{"sheet": None, "cell": None, "row": None, "column": None,
-                                                      "code": problem.code, "message": reason}], "warnings": []},
-                             ensure_ascii=False), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "file": Path(name).name,
+                        "status": "skipped",
+                        "form": None,
+                        "period": None,
+                        "version_id": None,
+                        "rows": {},
+                        "errors": [
+                            {
+                                "sheet": None,
+                                "cell": None,
+                                "row": None,
+                                "column": None,
+                                "code": problem.code,
+                                "message": reason,
+                            }
+                        ],
+                        "warnings": [],
+                    },
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
         else:
             print(f"✘ 未处理 {Path(name).name}：数据仓库无法打开，本文件未入库")
     print(reason, file=sys.stderr)
@@ -92,6 +123,7 @@ def cmd_ingest(args) -> int:
     from etl.scope import resolve_user_scope
     from warehouse.db import WarehouseUnavailable
     from warehouse.signals import batched
+
     try:
         wh = _connect(args)
     except WarehouseUnavailable as problem:
@@ -112,11 +144,15 @@ def _ingest_files(wh, args, scope) -> bool:
     from etl.ingest import Batch, IngestResult
     from etl.issues import Issue
     from warehouse.db import WarehouseBusy
+
     _log_in_one_line()
     failed = False
     batch = Batch(wh)  # checked one by one, written in one transaction (etl/ingest.py Batch)
-    internal = Issue("error", "internal_error",
-                     "处理这个文件时发生了意外错误，文件没有入库，数据仓库未改动。请把文件发给系统管理员。")
+    internal = Issue(
+        "error",
+        "internal_error",
+        "处理这个文件时发生了意外错误，文件没有入库，数据仓库未改动。请把文件发给系统管理员。",
+    )
 
     def report(results) -> None:
         nonlocal failed
@@ -133,9 +169,18 @@ def _ingest_files(wh, args, scope) -> bool:
             if isinstance(content, Issue):
                 report(batch.skip(IngestResult(file=name, status="skipped", errors=[content])))
                 continue
-            report(batch.add(content, Path(name).name, user=scope.user_name, period=args.period,
-                             allowed_regions=scope.allowed_regions, scope_name=scope.scope_name,
-                             uploader_city=scope.city, review_state=scope.review_state))
+            report(
+                batch.add(
+                    content,
+                    Path(name).name,
+                    user=scope.user_name,
+                    period=args.period,
+                    allowed_regions=scope.allowed_regions,
+                    scope_name=scope.scope_name,
+                    uploader_city=scope.city,
+                    review_state=scope.review_state,
+                )
+            )
         except WarehouseBusy:
             raise
         except Exception:  # the batch turns its own failures into results; this is the last safety net
@@ -149,6 +194,7 @@ def _read_file(name: str):
     """The file's bytes, or the issue saying why it cannot be read (missing, a folder, a name too long…)."""
     from etl.issues import Issue, clip, printable
     from etl.remote import in_service, served_file
+
     if in_service() is not None:
         return served_file(name)  # read by the CLI and sent to the app, never read from the app's own disk
     shown = clip(printable(name), 200)
@@ -176,6 +222,7 @@ class _OneLine(logging.Formatter):
 
     def format(self, record):
         from etl.issues import printable
+
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
@@ -196,6 +243,7 @@ def _print_result(result) -> None:
     """The human output: every file name and message printed with control characters escaped, so no cell or
     file name can start a line of its own (e.g. forge "✔ 已入库")."""
     from etl.issues import printable
+
     file = printable(result.file)
     if result.status == "loaded":
         rows = "，".join(f"{printable(k)} {v} 行" for k, v in result.rows.items())
@@ -214,6 +262,7 @@ def cmd_template(args) -> int:
     from etl.formdefs import load_form
     from etl.regions import reference_index
     from etl.template import template_file_name, write_workbook
+
     index = reference_index()
     unit, regions = None, []
     if args.region:
@@ -236,10 +285,17 @@ def cmd_template(args) -> int:
 def cmd_demo(args) -> int:
     from etl.demo import build_demo, last_complete_month
     from warehouse.db import WarehouseBusy
+
     db = Path(args.db) if args.db else config.warehouse_path()
     try:
-        summary = build_demo(db, first=args.first, last=args.last or last_complete_month(), seed=args.seed,
-                             scale=args.scale, progress=not args.quiet)
+        summary = build_demo(
+            db,
+            first=args.first,
+            last=args.last or last_complete_month(),
+            seed=args.seed,
+            scale=args.scale,
+            progress=not args.quiet,
+        )
     except ValueError as problem:
         print(f"参数错误：{problem}", file=sys.stderr)
         return 2
@@ -253,6 +309,7 @@ def cmd_demo(args) -> int:
 def cmd_history(args) -> int:
     from etl.scope import resolve_user_viewer
     from warehouse.history_scope import history_lines
+
     wh = _open(args, read_only=True)
     viewer, error = resolve_user_viewer(wh, args.user)  # the same rule as 历史版本 in the app
     if error:
@@ -266,6 +323,7 @@ def cmd_history(args) -> int:
 def cmd_restore(args) -> int:
     from etl.scope import resolve_user_scope
     from warehouse.load import restore_version
+
     wh = _open(args)
     scope = resolve_user_scope(wh, args.user)
     if scope.error:
@@ -274,8 +332,11 @@ def cmd_restore(args) -> int:
     if args.user:  # the same rule as 历史版本 in the app: admin, or the city owning every region of the version
         from auth.accounts import get_account
         from warehouse.review import can_restore, submission
+
         try:
-            allowed, why = can_restore(get_account(wh, args.user).viewer(), submission(wh, args.version_id), wh.region_index())
+            allowed, why = can_restore(
+                get_account(wh, args.user).viewer(), submission(wh, args.version_id), wh.region_index()
+            )
         except ValueError:
             allowed, why = True, ""  # an unknown version is reported by restore_version below
         if not allowed:
@@ -292,6 +353,7 @@ def cmd_restore(args) -> int:
 
 def cmd_backup(args) -> int:
     from warehouse.backup import backup
+
     wh = _open(args, read_only=True)  # EXPORT only reads
     try:
         out = backup(wh, Path(args.dir))
@@ -307,6 +369,7 @@ def cmd_backup(args) -> int:
 def cmd_restore_backup(args) -> int:
     from warehouse.backup import restore_backup
     from warehouse.db import WarehouseBusy
+
     db = Path(args.db) if args.db else config.warehouse_path()
     try:
         moved = restore_backup(Path(args.dir), db)
@@ -314,8 +377,11 @@ def cmd_restore_backup(args) -> int:
         print(refused.args[0], file=sys.stderr)
         return 1
     except WarehouseBusy as busy:
-        print(f"{busy}恢复备份会替换整个仓库文件：请先停止应用和其他正在运行的命令，再运行 restore-backup。"
-              "仓库文件未改动。", file=sys.stderr)
+        print(
+            f"{busy}恢复备份会替换整个仓库文件：请先停止应用和其他正在运行的命令，再运行 restore-backup。"
+            "仓库文件未改动。",
+            file=sys.stderr,
+        )
         return 1
     print(f"已从 {args.dir} 恢复数据仓库 {db}" + (f"（原文件已改名为 {moved}）" if moved else ""))
     return 0
@@ -323,11 +389,14 @@ def cmd_restore_backup(args) -> int:
 
 def cmd_signals(args) -> int:
     from warehouse.signals import open_level_counts, refresh_all
+
     wh = _open(args)
     counts = refresh_all(wh)
     levels = open_level_counts(wh)
-    print(f"已重新计算预警信号：新增 {counts['new']} 条，重新打开 {counts['reopened']} 条，条件解除 {counts['resolved']} 条；"
-          f"当前未办结 红色 {levels['red']}、橙色 {levels['orange']}、黄色 {levels['yellow']}、蓝色 {levels['blue']} 条")
+    print(
+        f"已重新计算预警信号：新增 {counts['new']} 条，重新打开 {counts['reopened']} 条，条件解除 {counts['resolved']} 条；"
+        f"当前未办结 红色 {levels['red']}、橙色 {levels['orange']}、黄色 {levels['yellow']}、蓝色 {levels['blue']} 条"
+    )
     wh.close()
     return 0
 
@@ -337,6 +406,7 @@ def cmd_brief(args) -> int:
     from dashboard import brief, brief_docx, common
     from dashboard import queries as q
     from etl.scope import resolve_user_viewer
+
     wh = _open(args, read_only=True)
     try:
         viewer, error = resolve_user_viewer(wh, args.user)  # the same scope as the account has in the app
@@ -380,17 +450,23 @@ def cmd_brief(args) -> int:
 def cmd_lake(args) -> int:
     """数据湖（DuckLake，warehouse/lake.py）：maintain 合并小文件、清理旧快照；migrate 把仓库文件迁入数据湖。"""
     from warehouse import lake
+
     if lake.Lake.from_config() is None:
-        print("未配置数据湖：请在 config/settings.toml 的 [warehouse] 中设置 catalog 与 data_path，"
-              "或设置环境变量 MEDIATION_CATALOG 与 MEDIATION_DATA_PATH。", file=sys.stderr)
+        print(
+            "未配置数据湖：请在 config/settings.toml 的 [warehouse] 中设置 catalog 与 data_path，"
+            "或设置环境变量 MEDIATION_CATALOG 与 MEDIATION_DATA_PATH。",
+            file=sys.stderr,
+        )
         return 1
     wh = _open(args)
     try:
         if args.action == "maintain":
             done = lake.maintain(wh, keep_days=args.keep_days)
-            print(f"数据湖维护完成：数据文件 {done['data_files_before']:,} → {done['data_files_after']:,} 个，"
-                  f"过期快照 {done['snapshots_expired']:,} 个，删除旧文件 {done['files_deleted']:,} 个，"
-                  f"保留快照 {done['snapshots_kept']:,} 个")
+            print(
+                f"数据湖维护完成：数据文件 {done['data_files_before']:,} → {done['data_files_after']:,} 个，"
+                f"过期快照 {done['snapshots_expired']:,} 个，删除旧文件 {done['files_deleted']:,} 个，"
+                f"保留快照 {done['snapshots_kept']:,} 个"
+            )
             return 0
         if not args.source:
             print("migrate 需要 --from 仓库文件.duckdb", file=sys.stderr)
@@ -401,22 +477,31 @@ def cmd_lake(args) -> int:
             print(str(refused), file=sys.stderr)
             return 1
         versions, raw = counts.get("versions", 0), sum(n for t, n in counts.items() if t.startswith("raw_"))
-        print(f"已迁入数据湖：{len(counts)} 张表，版本 {versions:,} 个，原始数据 {raw:,} 行，"
-              f"账号 {counts.get('accounts', 0):,} 个，审计记录 {counts.get('audit_log', 0):,} 条")
+        print(
+            f"已迁入数据湖：{len(counts)} 张表，版本 {versions:,} 个，原始数据 {raw:,} 行，"
+            f"账号 {counts.get('accounts', 0):,} 个，审计记录 {counts.get('audit_log', 0):,} 条"
+        )
         return 0
     finally:
         wh.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ChineseParser(prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份")
+    parser = ChineseParser(
+        prog="python -m etl", description="吉林省劳动人事争议调解数据：入库、模板、演示数据、版本与备份"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=ChineseParser)
 
     def with_db(p, wait: bool = True):
         p.add_argument("--db", help="数据仓库文件（默认取 MEDIATION_DB 或 config/settings.toml）")
         if wait:
-            p.add_argument("--wait", type=wait_arg, default=0.0, metavar="SECONDS",
-                           help="数据仓库被占用时最多等待的秒数（默认 0：不等待，立即报告）")
+            p.add_argument(
+                "--wait",
+                type=wait_arg,
+                default=0.0,
+                metavar="SECONDS",
+                help="数据仓库被占用时最多等待的秒数（默认 0：不等待，立即报告）",
+            )
         return p
 
     p = with_db(sub.add_parser("ingest", help="校验并入库一个或多个工作簿"))
@@ -464,7 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["refresh"], help="refresh：重算全部规则（建议每天定时运行，及时发现逾期未报）")
     p.set_defaults(func=cmd_signals)
 
-    p = with_db(sub.add_parser("brief", help="生成月度简报：Excel（关键数字、文字说明）或 Word（另附总览图表、各单位表格）"))
+    p = with_db(
+        sub.add_parser("brief", help="生成月度简报：Excel（关键数字、文字说明）或 Word（另附总览图表、各单位表格）")
+    )
     p.add_argument("--period", type=period_arg, help="统计期 YYYY-MM（默认：最近有数据的月份）")
     p.add_argument("--format", choices=["xlsx", "docx"], default="xlsx", help="xlsx（默认）或 docx（Word 文档）")
     p.add_argument("--region", help="单位或地区代码（默认：与总览页相同，全省或该账号的单位）")
@@ -472,15 +559,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="输出文件（默认：当前目录下按简报标题命名）")
     p.set_defaults(func=cmd_brief)
 
-    p = with_db(sub.add_parser("lake", help="数据湖（多台服务器）：maintain 维护，migrate --from 文件 迁入"), wait=False)
-    p.add_argument("action", choices=["maintain", "migrate"],
-                   help="maintain：合并小文件、清理过期快照（调度任务每天运行）；migrate：把仓库文件连同全部版本迁入新的数据湖")
+    p = with_db(
+        sub.add_parser("lake", help="数据湖（多台服务器）：maintain 维护，migrate --from 文件 迁入"), wait=False
+    )
+    p.add_argument(
+        "action",
+        choices=["maintain", "migrate"],
+        help="maintain：合并小文件、清理过期快照（调度任务每天运行）；migrate：把仓库文件连同全部版本迁入新的数据湖",
+    )
     p.add_argument("--from", dest="source", metavar="FILE.duckdb", help="migrate：要迁入的数据仓库文件")
     p.add_argument("--keep-days", type=float, default=7.0, help="maintain：保留最近多少天的快照（默认 7）")
     p.set_defaults(func=cmd_lake)
 
     try:
         from etl.accounts_cli import add_user_commands
+
         add_user_commands(sub, with_db)
     except ImportError:
         pass
@@ -490,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse and run; while the app runs, the command goes through it (etl/remote.py)."""
     from etl.remote import dispatch
+
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     through_service = dispatch(args, argv)

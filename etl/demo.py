@@ -1,5 +1,6 @@
 """Build the demo warehouse: simulated reports of Jilin's 11 units, written as workbooks and loaded
 through the same ingest path a clerk's upload takes (so the demo proves the pipeline)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,16 +9,19 @@ import sys
 import time
 from pathlib import Path
 
-from etl.demo_data import regions as demo_regions, simulate
 from etl.cells import to_yesno
+from etl.demo_data import regions as demo_regions
+from etl.demo_data import simulate
+from etl.demo_signals import handling as demo_handling
 from etl.formdefs import load_form
 from etl.ingest import ingest
 from etl.template import template_file_name, write_workbook
-from warehouse.build import deferred as deferred_build, rebuild_serving
+from warehouse.build import deferred as deferred_build
+from warehouse.build import rebuild_serving
 from warehouse.db import Warehouse
 from warehouse.load import TrustedLoad, load_many
-from etl.demo_signals import handling as demo_handling
-from warehouse.signals import deferred as deferred_signals, refresh_all as refresh_signals_all
+from warehouse.signals import deferred as deferred_signals
+from warehouse.signals import refresh_all as refresh_signals_all
 
 
 def last_complete_month(today: dt.date | None = None) -> str:
@@ -30,6 +34,7 @@ def _fresh(db: Path) -> None:
     """Delete the old demo warehouse, but never one another process (the app) has open: its next write would
     land in the deleted file and be lost; WarehouseBusy (a Chinese message, exit 1 in the CLI) instead."""
     from warehouse.db import exclusive_lock
+
     if db.exists():
         with exclusive_lock(db):
             for path in (db, db.with_name(db.name + ".wal")):
@@ -40,6 +45,7 @@ def _fresh(db: Path) -> None:
 
 def _workbook(sub):
     from etl.regions import reference_index
+
     form = load_form(sub.form)
     unit = reference_index().get(sub.unit_code)
     content = write_workbook(form, period=sub.period, unit=unit, data=sub.sheets, protect=False, instructions=False)
@@ -86,13 +92,16 @@ def _typed(form, sheets: dict[str, list[dict]], years: int) -> dict[str, list[di
     out = {}
     for name, rows in sheets.items():
         yesno = {c.key for c in form.sheet(name).columns if c.type == "yesno"}
-        out[name] = [{k: (to_yesno(v) if k in yesno and isinstance(v, str) else _shift_years(v, years))
-                      for k, v in row.items()} for row in rows]
+        out[name] = [
+            {k: (to_yesno(v) if k in yesno and isinstance(v, str) else _shift_years(v, years)) for k, v in row.items()}
+            for row in rows
+        ]
     return out
 
 
-def _bulk(wh: Warehouse, first: str, last: str, seed: int, scale: int, progress, started,
-          now: dt.datetime) -> tuple[int, int]:
+def _bulk(
+    wh: Warehouse, first: str, last: str, seed: int, scale: int, progress, started, now: dt.datetime
+) -> tuple[int, int]:
     """The --scale path: typed rows go to the warehouse in one transaction per month (no Excel round trip).
 
     The simulated campaign starts in 2024-01; a benchmark history starting earlier (e.g. --from 2017-01) is the
@@ -108,20 +117,39 @@ def _bulk(wh: Warehouse, first: str, last: str, seed: int, scale: int, progress,
         if period != month and batch:
             loaded += load_many(wh, batch)
             if progress:
-                print(f"  {month}：已加载 {loaded} 份报表（{time.perf_counter() - started:.0f} 秒）", file=sys.stderr, flush=True)
+                print(
+                    f"  {month}：已加载 {loaded} 份报表（{time.perf_counter() - started:.0f} 秒）",
+                    file=sys.stderr,
+                    flush=True,
+                )
             batch = []
         month = period
         form = forms[sub.form]
-        batch.append(TrustedLoad(form, period, _typed(form, sub.sheets, offset // 12),
-                                 template_file_name(form, period, index.get(sub.unit_code)),
-                                 _not_after(_shift_years(sub.loaded_at, offset // 12), now), sub.loaded_by))
+        batch.append(
+            TrustedLoad(
+                form,
+                period,
+                _typed(form, sub.sheets, offset // 12),
+                template_file_name(form, period, index.get(sub.unit_code)),
+                _not_after(_shift_years(sub.loaded_at, offset // 12), now),
+                sub.loaded_by,
+            )
+        )
     if batch:
         loaded += load_many(wh, batch)
     return loaded, 0
 
 
-def build_demo(db: Path, *, first: str = "2024-01", last: str | None = None, seed: int = 2024, scale: int = 1,
-               progress: bool = False, now: dt.datetime | None = None) -> str:
+def build_demo(
+    db: Path,
+    *,
+    first: str = "2024-01",
+    last: str | None = None,
+    seed: int = 2024,
+    scale: int = 1,
+    progress: bool = False,
+    now: dt.datetime | None = None,
+) -> str:
     """Create a new demo warehouse file at db (replacing an old one) and return a one-line summary.
 
     now (default: the clock) bounds the simulated upload times: no load is dated after it."""
@@ -138,7 +166,9 @@ def build_demo(db: Path, *, first: str = "2024-01", last: str | None = None, see
             # the pool starts before the warehouse is opened so no DuckDB handle crosses the fork
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 wh = Warehouse(db)
-                loaded, rejected = _through_workbooks(wh, simulate(first, last, seed=seed), pool, progress, started, now)
+                loaded, rejected = _through_workbooks(
+                    wh, simulate(first, last, seed=seed), pool, progress, started, now
+                )
         else:
             wh = Warehouse(db)
             wh.add_regions([r for r in demo_regions(scale) if not wh.region_index().get(r["code"])])
@@ -148,8 +178,14 @@ def build_demo(db: Path, *, first: str = "2024-01", last: str | None = None, see
         print(f"  正在计算预警信号（{time.perf_counter() - started:.0f} 秒）", file=sys.stderr, flush=True)
     # R6 judges missing reports as of today; a demo ending in the past is judged as of its last upload
     # (the bureaus' 处置/反馈 of the signals is simulated month by month, etl/demo_signals.py)
-    refresh_signals_all(wh, now=now if last >= last_complete_month(now.date()) else wh.scalar("select max(loaded_at) from versions"),
-                        after_month=demo_handling(wh, seed) if scale == 1 else None)
+    refresh_signals_all(
+        wh,
+        now=now if last >= last_complete_month(now.date()) else wh.scalar("select max(loaded_at) from versions"),
+        after_month=demo_handling(wh, seed) if scale == 1 else None,
+    )
     wh.close()
-    return f"{first} 至 {last}，{loaded} 份报表入库" + (f"，{rejected} 份未通过校验" if rejected else "") + \
-        f"，用时 {time.perf_counter() - started:.1f} 秒"
+    return (
+        f"{first} 至 {last}，{loaded} 份报表入库"
+        + (f"，{rejected} 份未通过校验" if rejected else "")
+        + f"，用时 {time.perf_counter() - started:.1f} 秒"
+    )

@@ -25,6 +25,7 @@ Model in brief
 State (B stocks, incidents, warnings, ledger) always evolves from the campaign start 2024-01, so a period's
 figures do not depend on ``first``; only the missing-submission picks depend on the run's range.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -179,10 +180,22 @@ def _month_end_after(d: date, months: int) -> date:
 
 # Spring Festival (Chinese New Year's day) — wage disputes peak in the weeks before it.
 _SPRING_FESTIVAL = {
-    2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26), 2029: date(2029, 2, 13), 2030: date(2030, 2, 3), 2031: date(2031, 1, 23),
-    2032: date(2032, 2, 11), 2033: date(2033, 1, 31), 2034: date(2034, 2, 19), 2035: date(2035, 2, 8),
-    2036: date(2036, 1, 28), 2037: date(2037, 2, 15), 2038: date(2038, 2, 4), 2039: date(2039, 1, 24),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31),
+    2034: date(2034, 2, 19),
+    2035: date(2035, 2, 8),
+    2036: date(2036, 1, 28),
+    2037: date(2037, 2, 15),
+    2038: date(2038, 2, 4),
+    2039: date(2039, 1, 24),
     2040: date(2040, 2, 12),
 }
 # month multipliers of accepted disputes (ordinary month = 1.0)
@@ -249,8 +262,28 @@ _PART_SHARES = {
 _PART_SUCCESS = np.array([1.05, 0.98, 1.08, 0.95, 0.82])  # success multiplier by organization kind
 
 INDUSTRIES = tuple("ABCDEFGHIJKLMNOPQRST")
-_IND_BASE = dict(A=0.03, B=0.02, C=0.22, D=0.008, E=0.20, F=0.13, G=0.06, H=0.11, I=0.02, J=0.006,
-                 K=0.04, L=0.05, M=0.015, N=0.02, O=0.05, P=0.01, Q=0.015, R=0.01, S=0.004, T=0.0)
+_IND_BASE = dict(
+    A=0.03,
+    B=0.02,
+    C=0.22,
+    D=0.008,
+    E=0.20,
+    F=0.13,
+    G=0.06,
+    H=0.11,
+    I=0.02,
+    J=0.006,
+    K=0.04,
+    L=0.05,
+    M=0.015,
+    N=0.02,
+    O=0.05,
+    P=0.01,
+    Q=0.015,
+    R=0.01,
+    S=0.004,
+    T=0.0,
+)
 _E_SEASON = (1.7, 1.4, 0.8, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.05, 1.3)
 _COLLECTIVE_BIAS = dict(E=3.0, C=1.5, H=1.0, B=1.5, G=1.0)
 
@@ -262,18 +295,74 @@ _RISK_P = (0.40, 0.15, 0.12, 0.08, 0.07, 0.13, 0.05)
 LEVELS = ("红", "橙", "黄", "蓝")
 WARNING_STATUSES = ("未处置", "处置中", "已办结")
 STEP_NAMES = {1: "任务部署", 2: "推进落实", 3: "督导检查", 4: "考核评估", 5: "闭环销号"}
-CATEGORIES = ("企业调解委员会建设", "乡镇（街道）调解中心建设", "仲裁院调解中心建设", "商（协）会调解组织建设",
-              "调解员队伍建设", "规范化建设", "信息化建设", "其他")
+CATEGORIES = (
+    "企业调解委员会建设",
+    "乡镇（街道）调解中心建设",
+    "仲裁院调解中心建设",
+    "商（协）会调解组织建设",
+    "调解员队伍建设",
+    "规范化建设",
+    "信息化建设",
+    "其他",
+)
 
-_INCIDENT_IND = dict(E=0.38, C=0.22, H=0.07, F=0.06, G=0.06, K=0.05, L=0.05, B=0.03, A=0.03, O=0.02,
-                     N=0.01, Q=0.01, I=0.01)
-_WARNING_IND = dict(E=0.28, C=0.24, H=0.09, F=0.08, G=0.06, K=0.06, L=0.06, B=0.03, A=0.03, O=0.03,
-                    N=0.02, Q=0.01, I=0.01)
+_INCIDENT_IND = dict(
+    E=0.38, C=0.22, H=0.07, F=0.06, G=0.06, K=0.05, L=0.05, B=0.03, A=0.03, O=0.02, N=0.01, Q=0.01, I=0.01
+)
+_WARNING_IND = dict(
+    E=0.28, C=0.24, H=0.09, F=0.08, G=0.06, K=0.06, L=0.06, B=0.03, A=0.03, O=0.03, N=0.02, Q=0.01, I=0.01
+)
 
-_ZIHAO = ("鑫源", "宏达", "恒泰", "华信", "金鼎", "盛世", "永兴", "东方", "北方", "瑞丰", "龙腾", "嘉禾", "信诚",
-          "长兴", "天宇", "博远", "顺达", "兴隆", "汇丰", "富源", "宏盛", "鼎盛", "泰和", "亿丰", "华兴", "金泰",
-          "新世纪", "万通", "佳合", "恒通", "润达", "聚丰", "中泽", "广源", "盛达", "利民", "辰龙", "昊天",
-          "松江", "长白", "关东", "雪域", "吉祥", "福瑞", "众诚", "益民", "安泰", "海川")
+_ZIHAO = (
+    "鑫源",
+    "宏达",
+    "恒泰",
+    "华信",
+    "金鼎",
+    "盛世",
+    "永兴",
+    "东方",
+    "北方",
+    "瑞丰",
+    "龙腾",
+    "嘉禾",
+    "信诚",
+    "长兴",
+    "天宇",
+    "博远",
+    "顺达",
+    "兴隆",
+    "汇丰",
+    "富源",
+    "宏盛",
+    "鼎盛",
+    "泰和",
+    "亿丰",
+    "华兴",
+    "金泰",
+    "新世纪",
+    "万通",
+    "佳合",
+    "恒通",
+    "润达",
+    "聚丰",
+    "中泽",
+    "广源",
+    "盛达",
+    "利民",
+    "辰龙",
+    "昊天",
+    "松江",
+    "长白",
+    "关东",
+    "雪域",
+    "吉祥",
+    "福瑞",
+    "众诚",
+    "益民",
+    "安泰",
+    "海川",
+)
 _TRADES = {
     "A": ("农业发展", "人参种植", "牧业", "林业开发", "渔业"),
     "B": ("矿业", "煤业", "石材开采", "硅藻土开发"),
@@ -297,28 +386,159 @@ _TRADES = {
     "T": ("国际交流服务",),
 }
 
-_SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何",
-             "林", "高", "罗", "金", "崔", "朴", "于", "韩", "田", "曲", "郑", "冯", "姜")
-_GIVEN = ("丽", "伟", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "海燕", "雪",
-          "晶", "鹏", "宇", "欣", "婷", "浩", "颖", "红梅", "立新", "建国", "春雨", "志强", "玉兰", "冬梅", "文杰",
-          "洪波", "英子", "美兰", "晓东", "玉梅")
+_SURNAMES = (
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "赵",
+    "黄",
+    "周",
+    "吴",
+    "徐",
+    "孙",
+    "马",
+    "朱",
+    "胡",
+    "郭",
+    "何",
+    "林",
+    "高",
+    "罗",
+    "金",
+    "崔",
+    "朴",
+    "于",
+    "韩",
+    "田",
+    "曲",
+    "郑",
+    "冯",
+    "姜",
+)
+_GIVEN = (
+    "丽",
+    "伟",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "海燕",
+    "雪",
+    "晶",
+    "鹏",
+    "宇",
+    "欣",
+    "婷",
+    "浩",
+    "颖",
+    "红梅",
+    "立新",
+    "建国",
+    "春雨",
+    "志强",
+    "玉兰",
+    "冬梅",
+    "文杰",
+    "洪波",
+    "英子",
+    "美兰",
+    "晓东",
+    "玉梅",
+)
 _TITLES = ("科长", "副局长", "主任", "副主任", "股长")
 
 # pinyin initials for ledger task ids (unique only within a region, as forms.md requires)
 _TASK_PREFIX = {
-    "220100": "CC", "220102": "NG", "220103": "KC", "220104": "CY", "220105": "ED", "220106": "LY",
-    "220112": "SY", "220113": "JT", "220122": "NA", "220171": "JK", "220172": "JY", "220173": "GX",
-    "220174": "QK", "220182": "YS", "220183": "DH", "220184": "GZL", "220200": "JL", "220202": "CY",
-    "220203": "LT", "220204": "CYQ", "220211": "FM", "220221": "YJ", "220271": "JJ", "220272": "JG",
-    "220273": "SP", "220281": "JH", "220282": "HD", "220283": "SL", "220284": "PS", "220300": "SP",
-    "220302": "TX", "220303": "TD", "220322": "LS", "220323": "YT", "220382": "SL", "220400": "LY",
-    "220402": "LS", "220403": "XA", "220421": "DF", "220422": "DL", "220500": "TH", "220502": "DC",
-    "220503": "EDJ", "220521": "THX", "220523": "HN", "220524": "LH", "220581": "MHK", "220582": "JA",
-    "220600": "BS", "220602": "HJ", "220605": "JY", "220621": "FS", "220622": "JYX", "220623": "CB",
-    "220681": "LJ", "220700": "SY", "220702": "NJ", "220721": "QG", "220722": "CL", "220723": "QA",
-    "220771": "SJ", "220781": "FY", "220800": "BC", "220802": "TB", "220821": "ZL", "220822": "TY",
-    "220871": "BJ", "220881": "TN", "220882": "DA", "222400": "YB", "222401": "YJ", "222402": "TM",
-    "222403": "DH", "222404": "HC", "222405": "LJ", "222406": "HL", "222424": "WQ", "222426": "AT",
+    "220100": "CC",
+    "220102": "NG",
+    "220103": "KC",
+    "220104": "CY",
+    "220105": "ED",
+    "220106": "LY",
+    "220112": "SY",
+    "220113": "JT",
+    "220122": "NA",
+    "220171": "JK",
+    "220172": "JY",
+    "220173": "GX",
+    "220174": "QK",
+    "220182": "YS",
+    "220183": "DH",
+    "220184": "GZL",
+    "220200": "JL",
+    "220202": "CY",
+    "220203": "LT",
+    "220204": "CYQ",
+    "220211": "FM",
+    "220221": "YJ",
+    "220271": "JJ",
+    "220272": "JG",
+    "220273": "SP",
+    "220281": "JH",
+    "220282": "HD",
+    "220283": "SL",
+    "220284": "PS",
+    "220300": "SP",
+    "220302": "TX",
+    "220303": "TD",
+    "220322": "LS",
+    "220323": "YT",
+    "220382": "SL",
+    "220400": "LY",
+    "220402": "LS",
+    "220403": "XA",
+    "220421": "DF",
+    "220422": "DL",
+    "220500": "TH",
+    "220502": "DC",
+    "220503": "EDJ",
+    "220521": "THX",
+    "220523": "HN",
+    "220524": "LH",
+    "220581": "MHK",
+    "220582": "JA",
+    "220600": "BS",
+    "220602": "HJ",
+    "220605": "JY",
+    "220621": "FS",
+    "220622": "JYX",
+    "220623": "CB",
+    "220681": "LJ",
+    "220700": "SY",
+    "220702": "NJ",
+    "220721": "QG",
+    "220722": "CL",
+    "220723": "QA",
+    "220771": "SJ",
+    "220781": "FY",
+    "220800": "BC",
+    "220802": "TB",
+    "220821": "ZL",
+    "220822": "TY",
+    "220871": "BJ",
+    "220881": "TN",
+    "220882": "DA",
+    "222400": "YB",
+    "222401": "YJ",
+    "222402": "TM",
+    "222403": "DH",
+    "222404": "HC",
+    "222405": "LJ",
+    "222406": "HL",
+    "222424": "WQ",
+    "222426": "AT",
     "229901": "CBS",
 }
 
@@ -376,12 +596,23 @@ _EVIDENCE = {
 }
 
 _INCIDENT_NOTES = {
-    "未化解": ("已成立工作专班，约谈企业负责人，督促制定清偿计划", "已启动应急处置预案，专班进驻企业",
-             "正在核实欠薪金额和人数，劳动者情绪基本稳定"),
-    "处置中": ("已进驻调解，企业分批支付，剩余部分约定下月结清", "已调解达成初步协议，督促企业履行",
-             "已移交劳动保障监察立案查处", "企业已支付部分款项，剩余款项协商中"),
-    "已化解": ("经调解达成协议，款项已全部支付到位", "已全额支付拖欠工资，劳动者撤回投诉",
-             "经仲裁审查确认调解协议，已履行完毕", "已动用工资保证金垫付解决"),
+    "未化解": (
+        "已成立工作专班，约谈企业负责人，督促制定清偿计划",
+        "已启动应急处置预案，专班进驻企业",
+        "正在核实欠薪金额和人数，劳动者情绪基本稳定",
+    ),
+    "处置中": (
+        "已进驻调解，企业分批支付，剩余部分约定下月结清",
+        "已调解达成初步协议，督促企业履行",
+        "已移交劳动保障监察立案查处",
+        "企业已支付部分款项，剩余款项协商中",
+    ),
+    "已化解": (
+        "经调解达成协议，款项已全部支付到位",
+        "已全额支付拖欠工资，劳动者撤回投诉",
+        "经仲裁审查确认调解协议，已履行完毕",
+        "已动用工资保证金垫付解决",
+    ),
 }
 
 
@@ -480,11 +711,30 @@ _B_MEASURES = (
     ("legal_stations", "legal_max", "legal"),
     ("small_firm_liaisons", "liaison_max", "liaison"),
 )
-B_KEYS = ("above_scale_enterprises", "above_scale_with_committee", "union_100_enterprises",
-          "union_100_with_committee", "joint_committees", "parks", "parks_with_org", "small_firm_liaisons",
-          "townships", "township_centers", "township_windows", "arbitration_courts", "arbitration_with_center",
-          "arbitration_in_hub", "legal_stations", "chambers", "chambers_with_org", "mediators",
-          "mediators_fulltime", "mediators_parttime", "mediators_rostered", "trained")
+B_KEYS = (
+    "above_scale_enterprises",
+    "above_scale_with_committee",
+    "union_100_enterprises",
+    "union_100_with_committee",
+    "joint_committees",
+    "parks",
+    "parks_with_org",
+    "small_firm_liaisons",
+    "townships",
+    "township_centers",
+    "township_windows",
+    "arbitration_courts",
+    "arbitration_with_center",
+    "arbitration_in_hub",
+    "legal_stations",
+    "chambers",
+    "chambers_with_org",
+    "mediators",
+    "mediators_fulltime",
+    "mediators_parttime",
+    "mediators_rostered",
+    "trained",
+)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -510,8 +760,9 @@ class _Unit:
         self.profile = _UNIT_PROFILE.get(unit, _DEFAULT_PROFILE)
         self.rows = rows
         self.codes = [_copy_code(r["code"], k) for r in rows]
-        self.names = [(_copy_name(r["name"], k) + "本级") if r["kind"] == "city" else _copy_name(r["name"], k)
-                      for r in rows]
+        self.names = [
+            (_copy_name(r["name"], k) + "本级") if r["kind"] == "city" else _copy_name(r["name"], k) for r in rows
+        ]
         self.short = [_short_name(r) for r in rows]
         self.kinds = [r["kind"] for r in rows]
         self.unit_short = _short_name(rows[0])
@@ -586,19 +837,28 @@ class _Unit:
                 parks, chambers, courts = int(setup.integers(1, 4)), int(setup.integers(4, 15)), 1
                 med = int(20 + size * setup.uniform(2.0, 4.0))
             union = min(int(above * setup.uniform(0.45, 0.85)) + int(setup.integers(3, 15)), above + 30)
-            self.b_base.append(dict(
-                above_scale_enterprises=above, union_100_enterprises=union, parks=parks, chambers=chambers,
-                arbitration_courts=courts, townships=tws, mediators0=med,
-                joint_max=max(1, int(size / 3) + int(setup.integers(1, 4))),
-                legal_max=int(setup.integers(2, 9)),
-                liaison_max=int(max(size, 3) * setup.uniform(3.0, 7.0)),
-                ft0=setup.uniform(0.12, 0.22), ros0=setup.uniform(0.60, 0.78),
-            ))
+            self.b_base.append(
+                dict(
+                    above_scale_enterprises=above,
+                    union_100_enterprises=union,
+                    parks=parks,
+                    chambers=chambers,
+                    arbitration_courts=courts,
+                    townships=tws,
+                    mediators0=med,
+                    joint_max=max(1, int(size / 3) + int(setup.integers(1, 4))),
+                    legal_max=int(setup.integers(2, 9)),
+                    liaison_max=int(max(size, 3) * setup.uniform(3.0, 7.0)),
+                    ft0=setup.uniform(0.12, 0.22),
+                    ros0=setup.uniform(0.60, 0.78),
+                )
+            )
         self.b_state: list[dict] | None = None
 
         # ---- clerks, ledger regions
-        self.clerks = [_SURNAMES[int(setup.integers(len(_SURNAMES)))] + _GIVEN[int(setup.integers(len(_GIVEN)))]
-                       for _ in range(2)]
+        self.clerks = [
+            _SURNAMES[int(setup.integers(len(_SURNAMES)))] + _GIVEN[int(setup.integers(len(_GIVEN)))] for _ in range(2)
+        ]
         if n == 1:
             self.ledger_regions = [0]
             self.ledger_p = np.array([1.0])
@@ -609,9 +869,14 @@ class _Unit:
             p = np.array([0.45] + [0.55 / kcount] * kcount)
             self.ledger_p = p / p.sum()
         self.task_counter = [0] * n
-        self.leaders = {i: [f"{_SURNAMES[int(setup.integers(len(_SURNAMES)))]}"
-                            f"{_GIVEN[int(setup.integers(len(_GIVEN)))]}（{_TITLES[int(setup.integers(len(_TITLES)))]}）"
-                            for _ in range(3)] for i in self.ledger_regions}
+        self.leaders = {
+            i: [
+                f"{_SURNAMES[int(setup.integers(len(_SURNAMES)))]}"
+                f"{_GIVEN[int(setup.integers(len(_GIVEN)))]}（{_TITLES[int(setup.integers(len(_TITLES)))]}）"
+                for _ in range(3)
+            ]
+            for i in self.ledger_regions
+        }
 
         # ---- dynamic state
         self.incidents: list[dict] = []
@@ -682,8 +947,14 @@ class _Unit:
                 if key == "legal_stations":
                     v = max(v, 1)
                 st[key] = v
-            for key in ("above_scale_enterprises", "union_100_enterprises", "parks", "chambers",
-                        "arbitration_courts", "townships"):
+            for key in (
+                "above_scale_enterprises",
+                "union_100_enterprises",
+                "parks",
+                "chambers",
+                "arbitration_courts",
+                "townships",
+            ):
                 st[key] = base[key]
             grow = 1.0 + 0.40 * lag * pf + 0.004 * max(0, mi - 23)
             med = max(st["mediators"], int(round(base["mediators0"] * grow)))
@@ -753,10 +1024,21 @@ class _Unit:
             escalated = "是" if rng.random() < 0.22 else "否"
         r = rng.random()
         status = "未化解" if r < 0.55 else ("处置中" if r < 0.90 else "已化解")
-        inc = dict(ri=ri, occurred_on=occurred, employer=employer, credit_code=credit, industry=industry,
-                   workers=workers, amount_wan=round(float(amount), 2), dispute_type=dispute, escalated=escalated,
-                   status=status, resolved_on=None, first_mi=mi,
-                   notes=_INCIDENT_NOTES[status][int(rng.integers(len(_INCIDENT_NOTES[status])))])
+        inc = dict(
+            ri=ri,
+            occurred_on=occurred,
+            employer=employer,
+            credit_code=credit,
+            industry=industry,
+            workers=workers,
+            amount_wan=round(float(amount), 2),
+            dispute_type=dispute,
+            escalated=escalated,
+            status=status,
+            resolved_on=None,
+            first_mi=mi,
+            notes=_INCIDENT_NOTES[status][int(rng.integers(len(_INCIDENT_NOTES[status])))],
+        )
         if status == "已化解":
             inc["resolved_on"] = _rand_date(rng, max(start, occurred), end)
         return inc
@@ -809,11 +1091,28 @@ class _Unit:
         r = rng.random()
         status = "未处置" if r < 0.45 else ("处置中" if r < 0.80 else "已办结")
         found = _rand_date(rng, start, end)
-        owner_kind = ("人社局劳动保障监察大队", "人社局调解仲裁股", "总工会", "住房和城乡建设局" if industry == "E" else "人社局劳动关系科")
+        owner_kind = (
+            "人社局劳动保障监察大队",
+            "人社局调解仲裁股",
+            "总工会",
+            "住房和城乡建设局" if industry == "E" else "人社局劳动关系科",
+        )
         owner = self.short[ri] + owner_kind[int(rng.integers(len(owner_kind)))]
-        w = dict(ri=ri, found_on=found, employer=employer, credit_code=credit, industry=industry, risk_type=risk,
-                 workers=workers, amount_wan=round(float(amount), 2), level=level, owner=owner, status=status,
-                 closed_on=None, first_mi=mi)
+        w = dict(
+            ri=ri,
+            found_on=found,
+            employer=employer,
+            credit_code=credit,
+            industry=industry,
+            risk_type=risk,
+            workers=workers,
+            amount_wan=round(float(amount), 2),
+            level=level,
+            owner=owner,
+            status=status,
+            closed_on=None,
+            first_mi=mi,
+        )
         if status == "已办结":
             w["closed_on"] = _rand_date(rng, found, end)
         return w
@@ -852,15 +1151,30 @@ class _Unit:
         self.task_counter[ri] += 1
         prefix = _TASK_PREFIX.get(self.rows[ri]["code"], "RW")
         is_self = self.kinds[ri] == "city"
-        lead = (f"{'州' if self.unit_short.endswith('州') else '市'}人社局调解仲裁管理科" if is_self
-                else f"{self.short[ri]}人社局")
+        lead = (
+            f"{'州' if self.unit_short.endswith('州') else '市'}人社局调解仲裁管理科"
+            if is_self
+            else f"{self.short[ri]}人社局"
+        )
         created = _rand_date(rng, start, end)
-        t = dict(ri=ri, task_id=f"{prefix}-{self.task_counter[ri]:02d}", task=text, category=cat,
-                 lead_unit=lead, responsible_unit=_RESPONSIBLE[int(rng.integers(len(_RESPONSIBLE)))],
-                 task_force_lead=self.leaders[ri][int(rng.integers(3))], playbook=playbook,
-                 target_value=target, done_value=(0 if target is not None else None),
-                 due_on=_month_end_after(created, int(rng.integers(3, 11))) - timedelta(days=int(rng.integers(0, 20))),
-                 step=step, progress="", closed_on=None, evidence=None, created_on=created)
+        t = dict(
+            ri=ri,
+            task_id=f"{prefix}-{self.task_counter[ri]:02d}",
+            task=text,
+            category=cat,
+            lead_unit=lead,
+            responsible_unit=_RESPONSIBLE[int(rng.integers(len(_RESPONSIBLE)))],
+            task_force_lead=self.leaders[ri][int(rng.integers(3))],
+            playbook=playbook,
+            target_value=target,
+            done_value=(0 if target is not None else None),
+            due_on=_month_end_after(created, int(rng.integers(3, 11))) - timedelta(days=int(rng.integers(0, 20))),
+            step=step,
+            progress="",
+            closed_on=None,
+            evidence=None,
+            created_on=created,
+        )
         self._task_update(t, mi, rng, start, end)
         return t
 
@@ -939,7 +1253,7 @@ class _Unit:
                 j = max(range(5), key=sp.__getitem__)
                 sp[j] -= 1
                 s -= 1
-            succ_by_ind = (rng.multivariate_hypergeometric(ind[i], s).tolist() if s > 0 else [0] * 20)
+            succ_by_ind = rng.multivariate_hypergeometric(ind[i], s).tolist() if s > 0 else [0] * 20
             workers = sum(workers_ind_l[i])
             review = int(rng.binomial(s, 0.06)) if s else 0
             judicial = int(rng.binomial(s - review, 0.05)) if s - review else 0
@@ -963,21 +1277,53 @@ class _Unit:
             ind_i, cind_i, wind_i = ind_l[i], coll_ind_l[i], workers_ind_l[i]
             for j in range(20):
                 if ind_i[j]:
-                    rows_i.append({"region_code": codes[i], "region_name": names[i], "industry": INDUSTRIES[j],
-                                   "accepted": ind_i[j], "succeeded": succ_by_ind[j],
-                                   "collective_cases": cind_i[j], "workers": wind_i[j]})
-        incidents = [{
-            "region_code": codes[x["ri"]], "region_name": names[x["ri"]], "occurred_on": x["occurred_on"],
-            "employer": x["employer"], "credit_code": x["credit_code"], "industry": x["industry"],
-            "workers": x["workers"], "amount_wan": x["amount_wan"], "dispute_type": x["dispute_type"],
-            "escalated": x["escalated"], "status": x["status"], "resolved_on": x["resolved_on"], "notes": x["notes"],
-        } for x in sorted(self.incidents, key=lambda x: (x["occurred_on"], x["ri"]))]
-        warnings = [{
-            "region_code": codes[x["ri"]], "region_name": names[x["ri"]], "found_on": x["found_on"],
-            "employer": x["employer"], "credit_code": x["credit_code"], "industry": x["industry"],
-            "risk_type": x["risk_type"], "workers": x["workers"], "amount_wan": x["amount_wan"],
-            "level": x["level"], "owner": x["owner"], "status": x["status"], "closed_on": x["closed_on"],
-        } for x in sorted(self.warnings, key=lambda x: (x["found_on"], x["ri"]))]
+                    rows_i.append(
+                        {
+                            "region_code": codes[i],
+                            "region_name": names[i],
+                            "industry": INDUSTRIES[j],
+                            "accepted": ind_i[j],
+                            "succeeded": succ_by_ind[j],
+                            "collective_cases": cind_i[j],
+                            "workers": wind_i[j],
+                        }
+                    )
+        incidents = [
+            {
+                "region_code": codes[x["ri"]],
+                "region_name": names[x["ri"]],
+                "occurred_on": x["occurred_on"],
+                "employer": x["employer"],
+                "credit_code": x["credit_code"],
+                "industry": x["industry"],
+                "workers": x["workers"],
+                "amount_wan": x["amount_wan"],
+                "dispute_type": x["dispute_type"],
+                "escalated": x["escalated"],
+                "status": x["status"],
+                "resolved_on": x["resolved_on"],
+                "notes": x["notes"],
+            }
+            for x in sorted(self.incidents, key=lambda x: (x["occurred_on"], x["ri"]))
+        ]
+        warnings = [
+            {
+                "region_code": codes[x["ri"]],
+                "region_name": names[x["ri"]],
+                "found_on": x["found_on"],
+                "employer": x["employer"],
+                "credit_code": x["credit_code"],
+                "industry": x["industry"],
+                "risk_type": x["risk_type"],
+                "workers": x["workers"],
+                "amount_wan": x["amount_wan"],
+                "level": x["level"],
+                "owner": x["owner"],
+                "status": x["status"],
+                "closed_on": x["closed_on"],
+            }
+            for x in sorted(self.warnings, key=lambda x: (x["found_on"], x["ri"]))
+        ]
         return {"调解情况": rows_a, "分行业": rows_i, "重大集体争议": incidents, "预警信息": warnings}
 
     def form_b(self) -> dict[str, list[dict]]:
@@ -991,14 +1337,29 @@ class _Unit:
     def form_c(self) -> dict[str, list[dict]]:
         order = {ri: pos for pos, ri in enumerate(self.ledger_regions)}
         tasks = sorted(self.tasks, key=lambda t: (order[t["ri"]], int(t["task_id"].rsplit("-", 1)[1])))
-        return {"工作台账": [{
-            "task_id": t["task_id"], "region_code": self.codes[t["ri"]], "region_name": self.names[t["ri"]],
-            "task": t["task"], "category": t["category"], "lead_unit": t["lead_unit"],
-            "responsible_unit": t["responsible_unit"], "task_force_lead": t["task_force_lead"],
-            "playbook": t["playbook"], "target_value": t["target_value"], "done_value": t["done_value"],
-            "due_on": t["due_on"], "step": t["step"], "progress": t["progress"], "closed_on": t["closed_on"],
-            "evidence": t["evidence"],
-        } for t in tasks]}
+        return {
+            "工作台账": [
+                {
+                    "task_id": t["task_id"],
+                    "region_code": self.codes[t["ri"]],
+                    "region_name": self.names[t["ri"]],
+                    "task": t["task"],
+                    "category": t["category"],
+                    "lead_unit": t["lead_unit"],
+                    "responsible_unit": t["responsible_unit"],
+                    "task_force_lead": t["task_force_lead"],
+                    "playbook": t["playbook"],
+                    "target_value": t["target_value"],
+                    "done_value": t["done_value"],
+                    "due_on": t["due_on"],
+                    "step": t["step"],
+                    "progress": t["progress"],
+                    "closed_on": t["closed_on"],
+                    "evidence": t["evidence"],
+                }
+                for t in tasks
+            ]
+        }
 
     # ------------------------------------------------------------------ upload timing
     def timing(self, mi: int, last_month: bool) -> dict[str, tuple[datetime, str]]:
@@ -1013,9 +1374,19 @@ class _Unit:
             day_a, day_b, day_c = min(day_a, 8), min(day_b, 8), min(day_c, 8)
         out = {}
         for form, day in (("A", day_a), ("B", day_b), ("C", day_c)):
-            minute = int(rng.integers(8 * 60 + 30, 17 * 60 + 30)) if rng.random() < 0.93 else int(rng.integers(19 * 60, 22 * 60))
-            ts = datetime(nxt_start.year, nxt_start.month, min(day, nxt_end.day), minute // 60, minute % 60,
-                          int(rng.integers(0, 60)))
+            minute = (
+                int(rng.integers(8 * 60 + 30, 17 * 60 + 30))
+                if rng.random() < 0.93
+                else int(rng.integers(19 * 60, 22 * 60))
+            )
+            ts = datetime(
+                nxt_start.year,
+                nxt_start.month,
+                min(day, nxt_end.day),
+                minute // 60,
+                minute % 60,
+                int(rng.integers(0, 60)),
+            )
             clerk = self.clerks[0] if rng.random() < 0.8 else self.clerks[1]
             out[form] = (ts, clerk)
         return out
@@ -1038,8 +1409,13 @@ def _missing_picks(seed: int, k: int, m0: int, m1: int, unit_codes: list[str]) -
     want = 2 if len(months) >= 6 else 1
     picks: set[tuple[str, int, str]] = set()
     while len(picks) < want:
-        picks.add((unit_codes[int(rng.integers(len(unit_codes)))], months[int(rng.integers(len(months)))],
-                   "ABC"[int(rng.integers(3))]))
+        picks.add(
+            (
+                unit_codes[int(rng.integers(len(unit_codes)))],
+                months[int(rng.integers(len(months)))],
+                "ABC"[int(rng.integers(3))],
+            )
+        )
     return picks
 
 
@@ -1106,7 +1482,7 @@ if __name__ == "__main__":  # quick look: python -m etl.demo_data 2024-01 2026-1
     import sys
     import time
 
-    a, b = (sys.argv[1:3] + ["2024-01", "2026-10"][len(sys.argv[1:3]):])[:2]
+    a, b = (sys.argv[1:3] + ["2024-01", "2026-10"][len(sys.argv[1:3]) :])[:2]
     t0 = time.perf_counter()
     subs = list(simulate(a, b))
     print(f"{len(subs)} submissions in {time.perf_counter() - t0:.2f}s")

@@ -6,6 +6,7 @@ unit's clerk, the latest month's still waiting, some closed ones re-opened by th
 Major disputes (R1), risk warnings (R5) and lagging coverage (R7) are acknowledged but left to the data to close.
 Deterministic for a seed; goes through the same acknowledge()/close() as the page (audited).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,11 +21,12 @@ P_CLOSE = 0.75  # an acknowledged one is closed a month later (not R1/R5: their 
 SYSTEM_CLOSED = ("R1", "R5", "R7")  # closed by the data: 化解, 办结, target reached
 
 ACK = {
-    "R1": ("已成立工作专班进驻企业，约谈企业负责人，督促制定工资清偿计划",
-           "已启动应急处置预案，会同住建、公安部门现场处置，劳动者情绪基本稳定",
-           "已将案件移交劳动保障监察立案查处，同步开展调解"),
-    "R2": ("已对该行业本月受理案件逐件分析，排查在建项目欠薪隐患",
-           "已约谈行业主管部门和重点企业，开展专项排查"),
+    "R1": (
+        "已成立工作专班进驻企业，约谈企业负责人，督促制定工资清偿计划",
+        "已启动应急处置预案，会同住建、公安部门现场处置，劳动者情绪基本稳定",
+        "已将案件移交劳动保障监察立案查处，同步开展调解",
+    ),
+    "R2": ("已对该行业本月受理案件逐件分析，排查在建项目欠薪隐患", "已约谈行业主管部门和重点企业，开展专项排查"),
     "R3": ("已对涉事企业开展联合排查，建立“一企一策”台账", "已会同行业主管部门约谈涉事企业，督促落实工资支付保障"),
     "R4": ("已调取本月调解不成案件逐件复核，组织调解员业务培训", "已派员到基层调解组织督导，分析成功率下降原因"),
     "R5": ("已督促处置责任单位限期办结，每周调度进展", "已会同属地乡镇（街道）上门核实，督促企业制定整改方案"),
@@ -32,8 +34,10 @@ ACK = {
     "R7": ("已召开专班推进会，制定分月推进计划", "已将该指标列入年度考核，专班每月督导"),
 }
 CLOSE = {
-    "R2": ("排查完毕：受理量上升主要因个别项目集中欠薪，已督促清偿，案件已陆续调解结案",
-           "已查明原因并完成专项整治，次月受理量回落"),
+    "R2": (
+        "排查完毕：受理量上升主要因个别项目集中欠薪，已督促清偿，案件已陆续调解结案",
+        "已查明原因并完成专项整治，次月受理量回落",
+    ),
     "R3": ("涉事企业争议均已化解，已纳入重点监控名单", "已建立行业欠薪预警联动机制，后续未再发生"),
     "R4": ("已查明原因（新入职调解员较多、疑难案件集中），已完成培训，成功率已回升", "已完成督导整改"),
     "R6": ("已补报，已要求今后按时报送", "已补报并说明原因，已纳入月度通报"),
@@ -49,11 +53,13 @@ def handling(wh, seed: int = 2024):
     """after_month(period, at) for refresh_all: acknowledge and close open signals as a bureau would."""
     rng = np.random.default_rng([seed, 7])
     index = wh.region_index()
-    clerks = dict(wh.query("""
+    clerks = dict(
+        wh.query("""
         select r.unit_code, mode(v.loaded_by) as clerk
         from versions as v join version_regions as vr using (version_id) join ref_region as r on r.code = vr.region_code
         group by r.unit_code
-    """).rows())
+    """).rows()
+    )
 
     def after_month(period: str, at: dt.datetime) -> None:
         open_rows = wh.query("""

@@ -1,4 +1,5 @@
 """Load the machine-readable form definitions (etl/forms/*.toml) into small typed objects."""
+
 from __future__ import annotations
 
 import re
@@ -144,8 +145,22 @@ def strip_unit(text: str) -> str:
     return UNIT_IN_BRACKETS.sub("", text).strip()
 
 
-COLUMN_FIELDS = {"key", "header", "type", "sub", "unit", "required", "optional", "stored", "empty_is_zero",
-                 "label", "help", "values", "aliases", "min"}
+COLUMN_FIELDS = {
+    "key",
+    "header",
+    "type",
+    "sub",
+    "unit",
+    "required",
+    "optional",
+    "stored",
+    "empty_is_zero",
+    "label",
+    "help",
+    "values",
+    "aliases",
+    "min",
+}
 
 
 def _column(raw: dict) -> Column:

@@ -1,4 +1,5 @@
 """Validate and load one workbook: archive → read → parse → validate → versioned load (or reject)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -24,10 +25,11 @@ from warehouse.private import private_dir, write_private
 
 log = logging.getLogger(__name__)
 NAME_BYTES = 120  # an archived file's name after its hash prefix: far below the 255 bytes a file system allows
-CHECK_FAILED = ("读取或校验这个文件时发生了意外错误，文件没有入库，数据仓库未改动。"
-                "请确认文件是用系统下载的模板填写的；仍然失败时请把文件发给系统管理员。")
-LOAD_FAILED = ("入库时发生了意外错误，文件没有入库，数据仓库未改动。"
-               "请稍后重新上传；仍然失败时请把文件发给系统管理员。")
+CHECK_FAILED = (
+    "读取或校验这个文件时发生了意外错误，文件没有入库，数据仓库未改动。"
+    "请确认文件是用系统下载的模板填写的；仍然失败时请把文件发给系统管理员。"
+)
+LOAD_FAILED = "入库时发生了意外错误，文件没有入库，数据仓库未改动。请稍后重新上传；仍然失败时请把文件发给系统管理员。"
 
 
 @dataclass
@@ -46,9 +48,16 @@ class IngestResult:
     parsed: ParsedFile | None = None
 
     def to_json(self) -> dict:
-        return {"file": self.file, "status": self.status, "form": self.form, "period": self.period,
-                "version_id": self.version_id, "rows": self.rows,
-                "errors": [i.to_json() for i in self.errors], "warnings": [i.to_json() for i in self.warnings]}
+        return {
+            "file": self.file,
+            "status": self.status,
+            "form": self.form,
+            "period": self.period,
+            "version_id": self.version_id,
+            "rows": self.rows,
+            "errors": [i.to_json() for i in self.errors],
+            "warnings": [i.to_json() for i in self.warnings],
+        }
 
 
 def _issue_order(parsed: ParsedFile):
@@ -57,6 +66,7 @@ def _issue_order(parsed: ParsedFile):
     def key(issue: Issue):
         col = re.sub(r"\d", "", issue.cell or "")
         return (sheets.index(issue.sheet) if issue.sheet in sheets else -1, issue.row or 0, len(col), col)
+
     return key
 
 
@@ -64,8 +74,10 @@ def safe_name(file_name: str) -> str:
     """A file name safe to store and show: the last path part, no control or reserved characters, at most
     NAME_BYTES bytes of UTF-8 with the extension kept (an upload's name is the uploader's text)."""
     name = re.split(r"[\\/]", str(file_name))[-1]
-    name = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") or ch in ':*?"<>|' else ch
-                   for ch in unicodedata.normalize("NFC", name)).strip(" .")
+    name = "".join(
+        "_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") or ch in ':*?"<>|' else ch
+        for ch in unicodedata.normalize("NFC", name)
+    ).strip(" .")
     stem, dot, ext = name.rpartition(".")
     if not dot or len(ext.encode()) > 10:
         stem, ext = name, ""
@@ -101,6 +113,7 @@ def _never_crash(check_function):
     """An unexpected exception while reading or validating one file becomes that file's result (logged with
     its traceback for the administrator), never a crash of the page or of a batch; a busy warehouse is the
     caller's to handle."""
+
     @functools.wraps(check_function)
     def guarded(wh, content, file_name, **kwargs):
         try:
@@ -110,27 +123,46 @@ def _never_crash(check_function):
         except Exception:
             log.exception("校验文件时发生意外错误：%r", file_name)
             return _failed(file_name, hashlib.sha256(content).hexdigest(), "check_failed", CHECK_FAILED)
+
     return guarded
 
 
 @_never_crash
-def check(wh: Warehouse, content: bytes, file_name: str, *, period: str | None = None,
-          allowed_regions: set[str] | None = None, scope_name: str = "", uploader_city: Region | None = None,
-          today: dt.date | None = None) -> IngestResult:
+def check(
+    wh: Warehouse,
+    content: bytes,
+    file_name: str,
+    *,
+    period: str | None = None,
+    allowed_regions: set[str] | None = None,
+    scope_name: str = "",
+    uploader_city: Region | None = None,
+    today: dt.date | None = None,
+) -> IngestResult:
     """Read and validate without loading (the upload preview)."""
     settings = config.settings()
     sha256 = hashlib.sha256(content).hexdigest()
     result = IngestResult(file=file_name, status="rejected", sha256=sha256)
     try:
-        grids = read_grids(content, max_file_mb=settings["upload"]["max_file_mb"],
-                           max_expanded_mb=settings["upload"]["max_expanded_mb"])
+        grids = read_grids(
+            content,
+            max_file_mb=settings["upload"]["max_file_mb"],
+            max_expanded_mb=settings["upload"]["max_expanded_mb"],
+        )
     except FileRejected as rejected:
         result.errors = [rejected.issue]
         return result
     parsed = parse_workbook(grids, wh.region_index(), period=period, uploader_city=uploader_city)
-    validate(parsed, settings=settings["warnings"], history=WarehouseHistory(wh, allowed_regions), index=wh.region_index(),
-             first_period=settings["reporting"]["first_period"], today=today,
-             allowed_regions=allowed_regions, scope_name=scope_name)
+    validate(
+        parsed,
+        settings=settings["warnings"],
+        history=WarehouseHistory(wh, allowed_regions),
+        index=wh.region_index(),
+        first_period=settings["reporting"]["first_period"],
+        today=today,
+        allowed_regions=allowed_regions,
+        scope_name=scope_name,
+    )
     parsed.issues.sort(key=_issue_order(parsed))
     result.parsed = parsed
     result.form = parsed.form.code if parsed.form else None
@@ -138,29 +170,62 @@ def check(wh: Warehouse, content: bytes, file_name: str, *, period: str | None =
     result.rows = parsed.row_counts()
     result.errors, result.warnings = parsed.errors, parsed.warnings
     if not result.errors and not parsed.region_codes:
-        result.errors = [Issue("error", "no_rows", "工作簿中没有任何地区数据行。请在表头下方逐行填写各地区数据。",
-                               sheet=parsed.form.required_sheets[0].name if parsed.form else None)]
+        result.errors = [
+            Issue(
+                "error",
+                "no_rows",
+                "工作簿中没有任何地区数据行。请在表头下方逐行填写各地区数据。",
+                sheet=parsed.form.required_sheets[0].name if parsed.form else None,
+            )
+        ]
     result.status = "checked" if not result.errors else "rejected"
     return result
 
 
-def ingest(wh: Warehouse, content: bytes, file_name: str, *, user: str = "admin", period: str | None = None,
-           allowed_regions: set[str] | None = None, scope_name: str = "", uploader_city: Region | None = None,
-           loaded_at: dt.datetime | None = None, today: dt.date | None = None,
-           review_state: str = "approved", after_load=None) -> IngestResult:
+def ingest(
+    wh: Warehouse,
+    content: bytes,
+    file_name: str,
+    *,
+    user: str = "admin",
+    period: str | None = None,
+    allowed_regions: set[str] | None = None,
+    scope_name: str = "",
+    uploader_city: Region | None = None,
+    loaded_at: dt.datetime | None = None,
+    today: dt.date | None = None,
+    review_state: str = "approved",
+    after_load=None,
+) -> IngestResult:
     """Validate a workbook and load it as a new version, or reject it leaving the warehouse untouched.
 
     after_load(cursor, version_id) runs inside the load transaction (the app records who reviews the upload).
     """
-    result = check(wh, content, file_name, period=period, allowed_regions=allowed_regions, scope_name=scope_name,
-                   uploader_city=uploader_city, today=today)
+    result = check(
+        wh,
+        content,
+        file_name,
+        period=period,
+        allowed_regions=allowed_regions,
+        scope_name=scope_name,
+        uploader_city=uploader_city,
+        today=today,
+    )
     if result.errors:
         archive(wh, content, file_name, result.sha256, "rejected")
         return result
     try:
-        result.version_id = load_version(wh, result.parsed, file_name=safe_name(file_name), content=content,
-                                         sha256=result.sha256, user=user, loaded_at=loaded_at,
-                                         review_state=review_state, after_load=after_load)
+        result.version_id = load_version(
+            wh,
+            result.parsed,
+            file_name=safe_name(file_name),
+            content=content,
+            sha256=result.sha256,
+            user=user,
+            loaded_at=loaded_at,
+            review_state=review_state,
+            after_load=after_load,
+        )
     except WarehouseBusy:
         raise
     except Exception:  # the load transaction rolled back: nothing of this file is in the warehouse
@@ -193,12 +258,27 @@ class Batch:
         self._waiting: list[tuple[IngestResult, VersionLoad]] = []
         self._queue: list[IngestResult] = []  # every result not yet returned, in input order
 
-    def add(self, content: bytes, file_name: str, *, user: str = "admin", period: str | None = None,
-            allowed_regions: set[str] | None = None, scope_name: str = "", uploader_city: Region | None = None,
-            loaded_at: dt.datetime | None = None, today: dt.date | None = None,
-            review_state: str = "approved") -> list[IngestResult]:
-        kwargs = dict(period=period, allowed_regions=allowed_regions, scope_name=scope_name,
-                      uploader_city=uploader_city, today=today)
+    def add(
+        self,
+        content: bytes,
+        file_name: str,
+        *,
+        user: str = "admin",
+        period: str | None = None,
+        allowed_regions: set[str] | None = None,
+        scope_name: str = "",
+        uploader_city: Region | None = None,
+        loaded_at: dt.datetime | None = None,
+        today: dt.date | None = None,
+        review_state: str = "approved",
+    ) -> list[IngestResult]:
+        kwargs = dict(
+            period=period,
+            allowed_regions=allowed_regions,
+            scope_name=scope_name,
+            uploader_city=uploader_city,
+            today=today,
+        )
         result = check(self.wh, content, file_name, **kwargs)
         if not result.errors and self._depends_on_waiting(result):
             self._write()  # its checks must see the waiting files' figures, as they would one by one
@@ -206,11 +286,20 @@ class Batch:
         if result.errors:
             archive(self.wh, content, file_name, result.sha256, "rejected")
         else:
-            item = VersionLoad(result.parsed, file_name=safe_name(file_name), content=content, sha256=result.sha256,
-                               user=user, loaded_at=loaded_at, review_state=review_state)
+            item = VersionLoad(
+                result.parsed,
+                file_name=safe_name(file_name),
+                content=content,
+                sha256=result.sha256,
+                user=user,
+                loaded_at=loaded_at,
+                review_state=review_state,
+            )
             self._waiting.append((result, item))
-            if len(self._waiting) >= self.max_files or \
-                    sum(len(waiting.content) for _, waiting in self._waiting) >= self.max_bytes:
+            if (
+                len(self._waiting) >= self.max_files
+                or sum(len(waiting.content) for _, waiting in self._waiting) >= self.max_bytes
+            ):
                 self._write()
         self._queue.append(result)
         return self._done()
@@ -227,8 +316,9 @@ class Batch:
 
     def _depends_on_waiting(self, result: IngestResult) -> bool:
         regions = set(result.parsed.region_codes)
-        return any(waiting.form == result.form and regions & set(waiting.parsed.region_codes)
-                   for waiting, _ in self._waiting)
+        return any(
+            waiting.form == result.form and regions & set(waiting.parsed.region_codes) for waiting, _ in self._waiting
+        )
 
     def _done(self) -> list[IngestResult]:
         waiting = {id(result) for result, _ in self._waiting}

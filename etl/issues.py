@@ -1,9 +1,10 @@
 """Cell-precise problems found in a workbook: errors reject the file, warnings are kept with the version."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 SHOWN_CHARS = 50  # a message echoes at most this much of a cell's value (a cell may hold 32,767 characters)
 MAX_MESSAGE_CHARS = 1000  # and no message grows beyond this, whatever it lists

@@ -11,13 +11,16 @@ hold with generous room, so no honest report comes near them:
 - text in the whole workbook: TEXT_PER_CELL characters for every cell of one full-size sheet. Readers copy a
   shared string into every cell that names it, so 600,000 cells naming one 1 MB string would need 600 GB.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 
 MARGIN = 4  # room for notes, blank separator rows, extra columns a clerk adds, a bigger region list
-TEXT_PER_CELL = 50  # the longest form texts (notes, employer names) run to a few hundred characters, most cells hold none
+TEXT_PER_CELL = (
+    50  # the longest form texts (notes, employer names) run to a few hundred characters, most cells hold none
+)
 
 
 @dataclass(frozen=True)
@@ -48,5 +51,10 @@ def sheet_limits() -> SheetLimits:
     most_sheets = max(len(form.sheets) for form in all_forms())
     max_rows = HEADER_SCAN_ROWS + MARGIN * data_rows
     max_cols = MARGIN * widest
-    return SheetLimits(max_rows=max_rows, max_cols=max_cols, max_cells=most_sheets * max_rows * max_cols,
-                       max_merges=max_rows, max_text_chars=TEXT_PER_CELL * max_rows * max_cols)
+    return SheetLimits(
+        max_rows=max_rows,
+        max_cols=max_cols,
+        max_cells=most_sheets * max_rows * max_cols,
+        max_merges=max_rows,
+        max_text_chars=TEXT_PER_CELL * max_rows * max_cols,
+    )

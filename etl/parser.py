@@ -1,4 +1,5 @@
 """Grids → typed rows with cell-precise issues: header detection, column matching, regions, period."""
+
 from __future__ import annotations
 
 import re
@@ -7,13 +8,26 @@ from functools import lru_cache
 from typing import Any
 
 from etl import cells
-from etl.cells import normalise, as_text, is_blank
+from etl.cells import as_text, is_blank, normalise
 from etl.formdefs import Column, Form, Sheet, all_forms, strip_unit
 from etl.issues import CellError, Issue, cell_ref, col_letter
 from etl.reader import ExcelError, Grid
 from etl.regions import OLD_CODES, Region, RegionIndex, read_industries
 
-NOTE_PREFIXES = ("填表说明", "填报说明", "填报人", "审核人", "联系电话", "填报日期", "注：", "注:", "说明：", "单位负责人", "制表人", "备注：")
+NOTE_PREFIXES = (
+    "填表说明",
+    "填报说明",
+    "填报人",
+    "审核人",
+    "联系电话",
+    "填报日期",
+    "注：",
+    "注:",
+    "说明：",
+    "单位负责人",
+    "制表人",
+    "备注：",
+)
 HEADER_SCAN_ROWS = 25
 CITY_SELF = ("本级", "市本级", "州本级", "市直", "盟本级")
 
@@ -75,8 +89,17 @@ class ParsedFile:
         return {s.grid_name: len(s.rows) for s in self.sheets.values()}
 
 
-def issue_at(level: str, code: str, sheet: str, row0: int | None, col0: int | None, key: str | None,
-             what: str, fix: str = "", context: str = "") -> Issue:
+def issue_at(
+    level: str,
+    code: str,
+    sheet: str,
+    row0: int | None,
+    col0: int | None,
+    key: str | None,
+    what: str,
+    fix: str = "",
+    context: str = "",
+) -> Issue:
     """An issue with the location spelled out in the message, so a clerk can find the cell."""
     cell = cell_ref(row0, col0) if row0 is not None and col0 is not None else None
     where = f"“{sheet}”工作表" + (f" {cell} 单元格" if cell else (f"第 {row0 + 1} 行" if row0 is not None else ""))
@@ -85,6 +108,7 @@ def issue_at(level: str, code: str, sheet: str, row0: int | None, col0: int | No
 
 
 # ---------------------------------------------------------------- header detection
+
 
 @lru_cache(maxsize=4096)
 def _header_variants(text: str) -> frozenset[str]:
@@ -185,26 +209,58 @@ def map_columns(sheet: Sheet, grid: Grid, header_row: int, issues: list[Issue]) 
             continue
         col = _match_column(sheet, l1, l2)
         if col is None:
-            extras.append((c, as_text(_merged_fill(grid, header_row, c)) + (("·" + as_text(grid.value(header_row + 1, c))) if l2 else "")))
+            extras.append(
+                (
+                    c,
+                    as_text(_merged_fill(grid, header_row, c))
+                    + (("·" + as_text(grid.value(header_row + 1, c))) if l2 else ""),
+                )
+            )
         elif col.key in mapping:
-            issues.append(issue_at("error", "duplicate_column", grid.name, header_row, c, col.key,
-                                   f"“{col.title}”列出现了两次（另见 {col_letter(mapping[col.key])} 列）", "请删除重复的列。"))
+            issues.append(
+                issue_at(
+                    "error",
+                    "duplicate_column",
+                    grid.name,
+                    header_row,
+                    c,
+                    col.key,
+                    f"“{col.title}”列出现了两次（另见 {col_letter(mapping[col.key])} 列）",
+                    "请删除重复的列。",
+                )
+            )
         else:
             mapping[col.key] = c
     for col in sheet.columns:
         if col.key not in mapping and col.required:
             header = col.header + (f"·{col.sub}" if col.sub else "")
-            issues.append(Issue("error", "missing_column",
-                                f"“{grid.name}”工作表缺少“{header}”列。请使用系统下载的模板，或补上这一列（表头文字须与模板一致）。",
-                                sheet=grid.name, cell=None, row=header_row + 1, column=col.key))
+            issues.append(
+                Issue(
+                    "error",
+                    "missing_column",
+                    f"“{grid.name}”工作表缺少“{header}”列。请使用系统下载的模板，或补上这一列（表头文字须与模板一致）。",
+                    sheet=grid.name,
+                    cell=None,
+                    row=header_row + 1,
+                    column=col.key,
+                )
+            )
     if extras:
         names = "、".join(f"{col_letter(c)}列“{t}”" for c, t in extras)
-        issues.append(Issue("warning", "extra_columns", f"“{grid.name}”工作表有模板以外的列，已忽略：{names}。",
-                            sheet=grid.name, row=header_row + 1))
+        issues.append(
+            Issue(
+                "warning",
+                "extra_columns",
+                f"“{grid.name}”工作表有模板以外的列，已忽略：{names}。",
+                sheet=grid.name,
+                row=header_row + 1,
+            )
+        )
     return mapping, header_row + (2 if two_level else 1)
 
 
 # ---------------------------------------------------------------- regions
+
 
 class RegionResolver:
     """Names a row's region from its 地区/地区代码 cells, per forms.md 'Region rows'."""
@@ -213,8 +269,16 @@ class RegionResolver:
         self.index = index
         self.default_city = default_city
 
-    def resolve(self, name_text: str, code_text: str, sheet: str, row0: int, name_col: int | None,
-                code_col: int | None, issues: list[Issue]) -> tuple[str, Region | None]:
+    def resolve(
+        self,
+        name_text: str,
+        code_text: str,
+        sheet: str,
+        row0: int,
+        name_col: int | None,
+        code_col: int | None,
+        issues: list[Issue],
+    ) -> tuple[str, Region | None]:
         """Return ('subtotal'|'region'|'error', region)."""
         name = name_text.strip()
         folded = normalise(name)
@@ -226,43 +290,109 @@ class RegionResolver:
         if code:
             if code in OLD_CODES:
                 new = OLD_CODES[code]
-                issues.append(issue_at("warning", "old_region_code", sheet, row0, code_col, "region_code",
-                                       f"地区代码 {code} 是旧代码，已按 {new}（{self.index.get(new).name}）读取",
-                                       "请改用新代码。"))
+                issues.append(
+                    issue_at(
+                        "warning",
+                        "old_region_code",
+                        sheet,
+                        row0,
+                        code_col,
+                        "region_code",
+                        f"地区代码 {code} 是旧代码，已按 {new}（{self.index.get(new).name}）读取",
+                        "请改用新代码。",
+                    )
+                )
                 code = new
             region = self.index.get(code)
             if not re.fullmatch(r"\d{6}", code) or region is None or region.kind == "province":
-                issues.append(issue_at("error", "unknown_region_code", sheet, row0, code_col, "region_code",
-                                       f"地区代码“{code_text}”不是吉林省的有效地区代码" + (f"（地区名称为“{name}”）" if name else ""),
-                                       "请按下载模板中的地区代码填写（6位数字），或清空代码只填地区名称。"))
+                issues.append(
+                    issue_at(
+                        "error",
+                        "unknown_region_code",
+                        sheet,
+                        row0,
+                        code_col,
+                        "region_code",
+                        f"地区代码“{code_text}”不是吉林省的有效地区代码" + (f"（地区名称为“{name}”）" if name else ""),
+                        "请按下载模板中的地区代码填写（6位数字），或清空代码只填地区名称。",
+                    )
+                )
                 return "error", None
             if name and not self._name_fits(name, region):
-                issues.append(issue_at("error", "region_mismatch", sheet, row0, code_col, "region_code",
-                                       f"地区代码 {code}（{region.name}）与地区名称“{name}”不一致",
-                                       "请核对地区名称和地区代码，改正填错的一项。"))
+                issues.append(
+                    issue_at(
+                        "error",
+                        "region_mismatch",
+                        sheet,
+                        row0,
+                        code_col,
+                        "region_code",
+                        f"地区代码 {code}（{region.name}）与地区名称“{name}”不一致",
+                        "请核对地区名称和地区代码，改正填错的一项。",
+                    )
+                )
                 return "error", None
             return "region", region
         if not folded:
-            issues.append(issue_at("error", "missing_region", sheet, row0, name_col, "region_name",
-                                   "这一行没有填写地区或地区代码", "请填写地区名称或地区代码，空行请删除。"))
+            issues.append(
+                issue_at(
+                    "error",
+                    "missing_region",
+                    sheet,
+                    row0,
+                    name_col,
+                    "region_name",
+                    "这一行没有填写地区或地区代码",
+                    "请填写地区名称或地区代码，空行请删除。",
+                )
+            )
             return "error", None
         if folded.endswith("本级") or folded in CITY_SELF:
             city_name = folded[: -len("本级")]
             city = self.index.city_by_name(city_name) if city_name not in ("", "市", "州", "盟") else self.default_city
             if city is None:
-                issues.append(issue_at("error", "unknown_city_self", sheet, row0, name_col, "region_name",
-                                       f"“{name}”无法确定属于哪个市（州）", "请在地区代码列填写本市（州）代码，或把地区写成“通化市本级”。"))
+                issues.append(
+                    issue_at(
+                        "error",
+                        "unknown_city_self",
+                        sheet,
+                        row0,
+                        name_col,
+                        "region_name",
+                        f"“{name}”无法确定属于哪个市（州）",
+                        "请在地区代码列填写本市（州）代码，或把地区写成“通化市本级”。",
+                    )
+                )
                 return "error", None
             return "region", city
         matches = [r for r in self.index.by_name(name) if r.kind != "province"]
         if len(matches) > 1:
-            issues.append(issue_at("error", "ambiguous_region", sheet, row0, name_col, "region_name",
-                                   f"地区名称“{name}”对应多个地区（{'、'.join(m.name + m.code for m in matches)}）",
-                                   "请填写地区代码。"))
+            issues.append(
+                issue_at(
+                    "error",
+                    "ambiguous_region",
+                    sheet,
+                    row0,
+                    name_col,
+                    "region_name",
+                    f"地区名称“{name}”对应多个地区（{'、'.join(m.name + m.code for m in matches)}）",
+                    "请填写地区代码。",
+                )
+            )
             return "error", None
         if not matches:
-            issues.append(issue_at("error", "unknown_region", sheet, row0, name_col, "region_name",
-                                   f"地区“{name}”不在吉林省地区名录中", "请按下载模板中的地区名称填写，或填写6位地区代码。"))
+            issues.append(
+                issue_at(
+                    "error",
+                    "unknown_region",
+                    sheet,
+                    row0,
+                    name_col,
+                    "region_name",
+                    f"地区“{name}”不在吉林省地区名录中",
+                    "请按下载模板中的地区名称填写，或填写6位地区代码。",
+                )
+            )
             return "error", None
         return "region", matches[0]
 
@@ -292,15 +422,19 @@ def to_industry(value: object) -> str | None:
         return match.group(1).upper()
     if text in _INDUSTRY_BY_NAME:
         return _INDUSTRY_BY_NAME[text]
-    raise CellError("unknown_industry", f"行业门类“{as_text(value)}”无法识别",
-                    "请填写国民经济行业分类门类代码 A–T（如 C）、名称（如 制造业）或“C 制造业”。")
+    raise CellError(
+        "unknown_industry",
+        f"行业门类“{as_text(value)}”无法识别",
+        "请填写国民经济行业分类门类代码 A–T（如 C）、名称（如 制造业）或“C 制造业”。",
+    )
 
 
 def convert(col: Column, raw: object) -> Any:
     """One cell → typed value by the column's type; raises CellError with a Chinese reason."""
     if isinstance(raw, ExcelError):
-        raise CellError("excel_error", f"单元格是 Excel 错误值“{raw}”（公式出错或引用失效）",
-                        "请修正公式，或直接填写数值。")
+        raise CellError(
+            "excel_error", f"单元格是 Excel 错误值“{raw}”（公式出错或引用失效）", "请修正公式，或直接填写数值。"
+        )
     t = col.type
     if t == "int":
         value = cells.to_int(raw, empty_is_zero=col.counts_empty_as_zero, minimum=col.min if col.min is not None else 0)
@@ -331,6 +465,7 @@ def convert(col: Column, raw: object) -> Any:
 
 # ---------------------------------------------------------------- sheets and files
 
+
 def _is_note_row(values: list) -> bool:
     for value in values:
         text = as_text(value)
@@ -343,9 +478,15 @@ def _is_note_row(values: list) -> bool:
 def parse_sheet(sheet: Sheet, grid: Grid, resolver: RegionResolver, issues: list[Issue]) -> ParsedSheet | None:
     header_row = find_header_row(sheet, grid)
     if header_row is None:
-        issues.append(Issue("error", "header_not_found",
-                            f"“{grid.name}”工作表找不到表头（应有“{sheet.columns[0].header}”“{sheet.columns[1].header}”等列）。"
-                            "请使用系统下载的模板，不要删除或改写表头行。", sheet=grid.name))
+        issues.append(
+            Issue(
+                "error",
+                "header_not_found",
+                f"“{grid.name}”工作表找不到表头（应有“{sheet.columns[0].header}”“{sheet.columns[1].header}”等列）。"
+                "请使用系统下载的模板，不要删除或改写表头行。",
+                sheet=grid.name,
+            )
+        )
         return None
     columns, first_data = map_columns(sheet, grid, header_row, issues)
     if any(i.code in ("missing_column", "duplicate_column") and i.sheet == grid.name for i in issues):
@@ -362,7 +503,12 @@ def parse_sheet(sheet: Sheet, grid: Grid, resolver: RegionResolver, issues: list
         kind, region = resolver.resolve(
             as_text(grid.value(r, name_col)) if name_col is not None else "",
             as_text(grid.value(r, code_col)) if code_col is not None else "",
-            grid.name, r, name_col, code_col, issues)
+            grid.name,
+            r,
+            name_col,
+            code_col,
+            issues,
+        )
         label = as_text(grid.value(r, name_col)) if name_col is not None else ""
         values: dict[str, Any] = {}
         refs: dict[str, str] = {}
@@ -376,8 +522,19 @@ def parse_sheet(sheet: Sheet, grid: Grid, resolver: RegionResolver, issues: list
             except CellError as err:
                 if kind == "subtotal":
                     continue  # subtotal rows are only compared, never loaded
-                issues.append(issue_at("error", err.code, grid.name, r, c, col.key, err.what, err.fix,
-                                       context=f"{label or (region.name if region else '')} · {col.title}"))
+                issues.append(
+                    issue_at(
+                        "error",
+                        err.code,
+                        grid.name,
+                        r,
+                        c,
+                        col.key,
+                        err.what,
+                        err.fix,
+                        context=f"{label or (region.name if region else '')} · {col.title}",
+                    )
+                )
                 values[col.key] = None
         if region is not None and kind == "region":
             values["region_code"] = region.code
@@ -405,13 +562,32 @@ def _report_blank_rows(sheet: Sheet, parsed: ParsedSheet, blank: list[ParsedRow]
         return
     first = min(c for k, c in parsed.columns.items() if k not in ("region_name", "region_code"))
     if len(blank) == len(parsed.rows):
-        issues.append(issue_at("error", "sheet_blank", parsed.grid_name, blank[0].row, first, None,
-                               "所有地区行的数据均为空，这份报表似乎还没有填写", "请填写各地区数据后再上报（确实为 0 的请填 0）。"))
+        issues.append(
+            issue_at(
+                "error",
+                "sheet_blank",
+                parsed.grid_name,
+                blank[0].row,
+                first,
+                None,
+                "所有地区行的数据均为空，这份报表似乎还没有填写",
+                "请填写各地区数据后再上报（确实为 0 的请填 0）。",
+            )
+        )
         return
     for row in blank:
-        issues.append(issue_at("warning", "row_blank", parsed.grid_name, row.row, first, None,
-                               f"{row.region.name if row.region else row.label} 这一行数据全部为空，已按 0 处理",
-                               "如尚未填写，请补充后重新上报；确实为 0 的可忽略。"))
+        issues.append(
+            issue_at(
+                "warning",
+                "row_blank",
+                parsed.grid_name,
+                row.row,
+                first,
+                None,
+                f"{row.region.name if row.region else row.label} 这一行数据全部为空，已按 0 处理",
+                "如尚未填写，请补充后重新上报；确实为 0 的可忽略。",
+            )
+        )
 
 
 def _find_labelled(grids: list[Grid], marker: str, limit_rows: int = 6) -> tuple[str, str, object] | None:
@@ -424,13 +600,21 @@ def _find_labelled(grids: list[Grid], marker: str, limit_rows: int = 6) -> tuple
                 folded = normalise(text)
                 if marker in folded:
                     after = re.split(r"[:：]", text.replace("\u3000", " "), maxsplit=1)
-                    segment = text[text.find(marker):] if marker in text else text
-                    rest = re.split(r"[:：]", segment, maxsplit=1)[1] if len(re.split(r"[:：]", segment, maxsplit=1)) > 1 else ""
+                    segment = text[text.find(marker) :] if marker in text else text
+                    rest = (
+                        re.split(r"[:：]", segment, maxsplit=1)[1]
+                        if len(re.split(r"[:：]", segment, maxsplit=1)) > 1
+                        else ""
+                    )
                     if not rest.strip():
                         for c2 in range(c + 1, len(row)):
                             if not is_blank(row[c2]):
                                 return grid.name, cell_ref(r, c2), row[c2]
-                    return grid.name, cell_ref(r, c), rest if marker != "填报单位" else (after[1] if len(after) > 1 else text)
+                    return (
+                        grid.name,
+                        cell_ref(r, c),
+                        rest if marker != "填报单位" else (after[1] if len(after) > 1 else text),
+                    )
     return None
 
 
@@ -459,7 +643,9 @@ def detect_form(grids: dict[str, Grid]) -> tuple[Form | None, dict[str, Grid]]:
     for form in all_forms():
         own = {normalise(s.name) for s in form.sheets}
         if own & set(by_name):  # e.g. 分行业 without 调解情况: never read 分行业 as the main sheet
-            return form, sheets_of(form, main_by_headers(form, [g for g in grids.values() if normalise(g.name) not in own])[1])
+            return form, sheets_of(
+                form, main_by_headers(form, [g for g in grids.values() if normalise(g.name) not in own])[1]
+            )
     best = (0, None, None)
     for form in all_forms():
         score, grid = main_by_headers(form, grids.values())
@@ -482,24 +668,45 @@ def sheet_choice_issues(form: Form, grids: dict[str, Grid], matched: dict[str, G
         names = groups.get(normalise(sheet.name), [])
         if len(names) > 1:
             listed = "、".join(f"“{n}”" for n in names)
-            issues.append(Issue("error", "duplicate_sheet",
-                                f"工作簿中有 {len(names)} 个名称几乎相同的工作表（{listed}，只差空格或全角/半角），"
-                                f"无法确定哪一张是“{sheet.name}”。请删除或改名多余的工作表后再上传。", sheet=names[0]))
+            issues.append(
+                Issue(
+                    "error",
+                    "duplicate_sheet",
+                    f"工作簿中有 {len(names)} 个名称几乎相同的工作表（{listed}，只差空格或全角/半角），"
+                    f"无法确定哪一张是“{sheet.name}”。请删除或改名多余的工作表后再上传。",
+                    sheet=names[0],
+                )
+            )
     chosen = {g.name for g in matched.values()}
     for sheet_name, grid in matched.items():
         if not grid.hidden:
             continue
         definition = form.sheet(sheet_name)
-        rivals = [g.name for g in grids.values() if g.name not in chosen and not g.hidden
-                  and find_header_row(definition, g) is not None]
+        rivals = [
+            g.name
+            for g in grids.values()
+            if g.name not in chosen and not g.hidden and find_header_row(definition, g) is not None
+        ]
         if rivals:
-            issues.append(Issue("error", "hidden_sheet",
-                                f"“{grid.name}”工作表是隐藏的，而可见的“{rivals[0]}”工作表也是“{sheet_name}”的表格，无法确定上报哪一张。"
-                                "请删除不用的那张（或取消隐藏并改名）后再上传。", sheet=grid.name))
+            issues.append(
+                Issue(
+                    "error",
+                    "hidden_sheet",
+                    f"“{grid.name}”工作表是隐藏的，而可见的“{rivals[0]}”工作表也是“{sheet_name}”的表格，无法确定上报哪一张。"
+                    "请删除不用的那张（或取消隐藏并改名）后再上传。",
+                    sheet=grid.name,
+                )
+            )
         else:
-            issues.append(Issue("warning", "hidden_sheet",
-                                f"“{grid.name}”工作表是隐藏的，系统已按它读取数据。请确认隐藏的表就是要上报的数据"
-                                "（在 Excel/WPS 中右键工作表标签→取消隐藏可查看）。", sheet=grid.name))
+            issues.append(
+                Issue(
+                    "warning",
+                    "hidden_sheet",
+                    f"“{grid.name}”工作表是隐藏的，系统已按它读取数据。请确认隐藏的表就是要上报的数据"
+                    "（在 Excel/WPS 中右键工作表标签→取消隐藏可查看）。",
+                    sheet=grid.name,
+                )
+            )
     return issues
 
 
@@ -511,19 +718,34 @@ def uncached_formula_issue(matched: dict[str, Grid]) -> Issue | None:
         return None
     sheet, r, c = found[0]
     more = f"等 {len(found)} 个单元格" if len(found) > 1 else ""
-    return Issue("error", "formula_no_value",
-                 f"公式没有计算结果，请在 Excel/WPS 中打开、保存后再上传（“{sheet}”工作表 {cell_ref(r, c)} 单元格{more}"
-                 "是没有保存计算结果的公式）。", sheet=sheet, cell=cell_ref(r, c), row=r + 1)
+    return Issue(
+        "error",
+        "formula_no_value",
+        f"公式没有计算结果，请在 Excel/WPS 中打开、保存后再上传（“{sheet}”工作表 {cell_ref(r, c)} 单元格{more}"
+        "是没有保存计算结果的公式）。",
+        sheet=sheet,
+        cell=cell_ref(r, c),
+        row=r + 1,
+    )
 
 
-def parse_workbook(grids: dict[str, Grid], index: RegionIndex, *, period: str | None = None,
-                   uploader_city: Region | None = None) -> ParsedFile:
+def parse_workbook(
+    grids: dict[str, Grid], index: RegionIndex, *, period: str | None = None, uploader_city: Region | None = None
+) -> ParsedFile:
     """Read every sheet of the detected form into typed rows; collect all cell and structure issues."""
     form, matched = detect_form(grids)
     if form is None:
         expected = "、".join(f"“{s.name}”" for f in all_forms() for s in f.required_sheets)
-        return ParsedFile(None, issues=[Issue("error", "unknown_form",
-            f"无法识别报表类型：工作簿中没有 {expected} 工作表，表头也对不上任何一种报表。请使用系统下载的模板填报。")])
+        return ParsedFile(
+            None,
+            issues=[
+                Issue(
+                    "error",
+                    "unknown_form",
+                    f"无法识别报表类型：工作簿中没有 {expected} 工作表，表头也对不上任何一种报表。请使用系统下载的模板填报。",
+                )
+            ],
+        )
     choice = sheet_choice_issues(form, grids, matched)
     formulas = uncached_formula_issue(matched)
     if formulas is not None or any(i.is_error for i in choice):
@@ -543,23 +765,54 @@ def parse_workbook(grids: dict[str, Grid], index: RegionIndex, *, period: str | 
     if found:
         parsed.period_sheet, parsed.period_cell = found[0], found[1]
     if found and file_period is None and (not period or cells.period_filled(found[2])):
-        parsed.issues.append(Issue("error", "bad_period", f"“{found[0]}”工作表 {found[1]} 单元格的统计期“{cells.shown(found[2])}”无法识别。"
-                                   "请写成“统计期：2025年3月”。", sheet=found[0], cell=found[1], row=int(re.sub(r'\D', '', found[1])), column="period"))
+        parsed.issues.append(
+            Issue(
+                "error",
+                "bad_period",
+                f"“{found[0]}”工作表 {found[1]} 单元格的统计期“{cells.shown(found[2])}”无法识别。"
+                "请写成“统计期：2025年3月”。",
+                sheet=found[0],
+                cell=found[1],
+                row=int(re.sub(r"\D", "", found[1])),
+                column="period",
+            )
+        )
     if period and file_period and period != file_period:
-        parsed.issues.append(Issue("error", "period_conflict",
-            f"上传时选择的统计期 {period} 与工作簿“{found[0]}”工作表 {found[1]} 单元格的统计期 {file_period} 不一致。"
-            "请核对后改正工作簿或重新选择统计期。", sheet=found[0], cell=found[1], row=int(re.sub(r'\D', '', found[1])), column="period"))
+        parsed.issues.append(
+            Issue(
+                "error",
+                "period_conflict",
+                f"上传时选择的统计期 {period} 与工作簿“{found[0]}”工作表 {found[1]} 单元格的统计期 {file_period} 不一致。"
+                "请核对后改正工作簿或重新选择统计期。",
+                sheet=found[0],
+                cell=found[1],
+                row=int(re.sub(r"\D", "", found[1])),
+                column="period",
+            )
+        )
     parsed.period = period or file_period
     if parsed.period is None and not any(i.code == "bad_period" for i in parsed.issues):
-        parsed.issues.append(Issue("error", "missing_period",
-            "工作簿中找不到统计期。请在表头上方写明“统计期：2025年3月”，或上传时选择统计期。",
-            sheet=ordered[0].name if ordered else None, column="period"))
+        parsed.issues.append(
+            Issue(
+                "error",
+                "missing_period",
+                "工作簿中找不到统计期。请在表头上方写明“统计期：2025年3月”，或上传时选择统计期。",
+                sheet=ordered[0].name if ordered else None,
+                column="period",
+            )
+        )
     for sheet in form.sheets:
         grid = matched.get(sheet.name)
         if grid is None:
             if sheet.required:
-                parsed.issues.append(Issue("error", "missing_sheet",
-                    f"缺少必填工作表“{sheet.name}”。请使用系统下载的模板，不要删除或改名工作表。", sheet=sheet.name))
+                parsed.issues.append(
+                    Issue(
+                        "error",
+                        "missing_sheet",
+                        f"缺少必填工作表“{sheet.name}”。请使用系统下载的模板，不要删除或改名工作表。",
+                        sheet=sheet.name,
+                    )
+                )
             continue
         result = parse_sheet(sheet, grid, resolver, parsed.issues)
         if result is not None:

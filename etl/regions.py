@@ -1,4 +1,5 @@
 """The region reference (regions.csv): lookup by code or normalised name/alias, roll-up structure."""
+
 from __future__ import annotations
 
 import csv
@@ -43,9 +44,16 @@ def _int(text: str) -> int:
 def region_from_row(row: dict) -> Region:
     aliases = tuple(a.split("(")[0] for a in (row.get("aliases") or "").split(";") if a)
     return Region(
-        code=row["code"], name=row["name"], kind=row["kind"], city_code=row.get("city_code") or "",
-        unit_code=row.get("unit_code") or "", streets=_int(row.get("streets", "")), towns=_int(row.get("towns", "")),
-        townships=_int(row.get("townships", "")), township_like=_int(row.get("township_like", "")), aliases=aliases,
+        code=row["code"],
+        name=row["name"],
+        kind=row["kind"],
+        city_code=row.get("city_code") or "",
+        unit_code=row.get("unit_code") or "",
+        streets=_int(row.get("streets", "")),
+        towns=_int(row.get("towns", "")),
+        townships=_int(row.get("townships", "")),
+        township_like=_int(row.get("township_like", "")),
+        aliases=aliases,
     )
 
 

@@ -12,6 +12,7 @@ running it opens the file as before. With one running:
 Inside the app, `run_here` parses the same argv, gives the command the app's open warehouse (never closed by it)
 and the sent files, and captures what it prints per thread (the app serves pages meanwhile).
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,7 +31,7 @@ ROUTE = "/cli"
 THROUGH_SERVICE = frozenset({"ingest", "history", "restore", "backup", "signals", "user"})
 REFUSED_WHILE_RUNNING = {
     "restore-backup": "恢复备份会替换整个仓库文件，应用运行时不能进行。请先停止应用（systemctl stop 或结束 make run），"
-                      "再运行 restore-backup，然后重新启动应用。仓库文件未改动。",
+    "再运行 restore-backup，然后重新启动应用。仓库文件未改动。",
     "demo": "应用正在使用这个数据仓库，演示数据仓库没有重建。请先停止应用再运行 demo。",
 }
 TIMEOUT_SECONDS = 3600  # a large batch may take minutes; the service answers when it is done
@@ -100,17 +101,27 @@ def run_here(wh, payload: dict) -> dict:
     """Run one CLI command in this (the app's) process on its open warehouse: {"code", "stdout", "stderr"}."""
     from etl import cli
     from etl.issues import Issue
+
     argv = [str(a) for a in payload.get("argv", [])]
     files = {}
     for entry in payload.get("files", []):
         problem = entry.get("issue") or {}
-        files[entry["name"]] = (base64.b64decode(entry["content"]) if entry.get("content") is not None else
-                                Issue("error", str(problem.get("code", "file_unreadable")),
-                                      str(problem.get("message", "无法读取文件。"))))
+        files[entry["name"]] = (
+            base64.b64decode(entry["content"])
+            if entry.get("content") is not None
+            else Issue(
+                "error", str(problem.get("code", "file_unreadable")), str(problem.get("message", "无法读取文件。"))
+            )
+        )
     _install_streams()
     out, err = io.StringIO(), io.StringIO()
-    _local.context = {"wh": _KeptOpen(wh), "files": files, "stdout": out, "stderr": err,
-                      "stdin": io.StringIO(payload.get("stdin") or "")}
+    _local.context = {
+        "wh": _KeptOpen(wh),
+        "files": files,
+        "stdout": out,
+        "stderr": err,
+        "stdin": io.StringIO(payload.get("stdin") or ""),
+    }
     try:
         args = cli.build_parser().parse_args(argv)
         if args.command not in THROUGH_SERVICE:
@@ -132,6 +143,7 @@ def run_here(wh, payload: dict) -> dict:
 def served_file(name: str):
     """A file the CLI sent: its bytes, or the issue saying why the CLI could not read it (never read here)."""
     from etl.issues import Issue
+
     context = in_service()
     found = context["files"].get(name) if context is not None else None
     return found if found is not None else Issue("error", "file_not_found", "文件没有随命令发送到应用。")
@@ -140,30 +152,38 @@ def served_file(name: str):
 # ------------------------------------------------------------------ the command line
 def db_path(args) -> Path:
     from warehouse import config
+
     return (Path(args.db) if getattr(args, "db", None) else config.warehouse_path()).resolve()
 
 
 def dispatch(args, argv: list[str]) -> int | None:
     """Run the command through the running service and return its exit status; None when no service runs."""
     from warehouse.quack import read_service
+
     if args.command not in THROUGH_SERVICE and args.command not in REFUSED_WHILE_RUNNING:
         return None
     info = read_service(db_path(args))
     if info is None:
         return None
     if args.command in REFUSED_WHILE_RUNNING:
-        print(f"数据仓库 {db_path(args)} 正由运行中的应用（进程号 {info.pid}）使用。{REFUSED_WHILE_RUNNING[args.command]}",
-              file=sys.stderr)
+        print(
+            f"数据仓库 {db_path(args)} 正由运行中的应用（进程号 {info.pid}）使用。{REFUSED_WHILE_RUNNING[args.command]}",
+            file=sys.stderr,
+        )
         return 1
     if not info.http:
-        print(f"数据仓库正由运行中的应用（进程号 {info.pid}）使用，但服务文件中没有应用的地址，命令无法经由应用执行。"
-              "请在应用的页面上操作，或停止应用后再运行。", file=sys.stderr)
+        print(
+            f"数据仓库正由运行中的应用（进程号 {info.pid}）使用，但服务文件中没有应用的地址，命令无法经由应用执行。"
+            "请在应用的页面上操作，或停止应用后再运行。",
+            file=sys.stderr,
+        )
         return 1
     payload = {"argv": _remote_argv(args, argv), "files": [], "stdin": None}
     if args.command == "ingest":
         payload["files"] = _files(args.files)
     if args.command == "user" and args.user_command in ("add", "passwd"):
         from etl.accounts_cli import _read_password
+
         password = _read_password(args)  # asked here, on the user's terminal
         if password is None:
             return 2
@@ -195,6 +215,7 @@ def _remote_argv(args, argv: list[str]) -> list[str]:
 def _files(names: list[str]) -> list[dict]:
     """Each file's bytes (base64), or why it cannot be read here (the same issue as without the service)."""
     from etl.cli import _read_file
+
     entries = []
     for name in names:
         content = _read_file(name)
@@ -206,19 +227,25 @@ def _files(names: list[str]) -> list[dict]:
 
 
 def _send(info, payload: dict, args) -> int:
-    request = urllib.request.Request(info.http.rstrip("/") + ROUTE, data=json.dumps(payload).encode("utf-8"),
-                                     method="POST", headers={"Content-Type": "application/json",
-                                                             "Authorization": f"Bearer {info.token}"})
+    request = urllib.request.Request(
+        info.http.rstrip("/") + ROUTE,
+        data=json.dumps(payload).encode("utf-8"),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {info.token}"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             result = json.loads(response.read().decode("utf-8"))
     except (urllib.error.URLError, OSError, ValueError) as failed:
         reason = getattr(failed, "reason", failed)
-        message = (f"数据仓库正由运行中的应用（进程号 {info.pid}）使用，但应用没有响应（{info.http}：{reason}），"
-                   "命令没有执行，数据仓库未改动。请确认应用正常运行（/healthz）后重试。")
+        message = (
+            f"数据仓库正由运行中的应用（进程号 {info.pid}）使用，但应用没有响应（{info.http}：{reason}），"
+            "命令没有执行，数据仓库未改动。请确认应用正常运行（/healthz）后重试。"
+        )
         if args.command == "ingest":
             from etl.cli import _skip_all
             from warehouse.db import WarehouseBusy
+
             return _skip_all(args, WarehouseBusy(message))
         print(message, file=sys.stderr)
         return 1
@@ -226,4 +253,3 @@ def _send(info, payload: dict, args) -> int:
     sys.stderr.write(result.get("stderr", ""))
     sys.stdout.flush()
     return int(result.get("code", 1))
-

@@ -1,4 +1,5 @@
 """Validation: the rule kinds that form definitions name, plus the structural checks every form gets."""
+
 from __future__ import annotations
 
 import calendar
@@ -9,7 +10,7 @@ from typing import Any, Callable, Protocol
 
 from etl.cells import credit_code_valid, normalise, shown
 from etl.formdefs import Rule
-from etl.issues import Issue, col_letter
+from etl.issues import Issue
 from etl.parser import ParsedFile, ParsedRow, ParsedSheet, issue_at
 from etl.regions import RegionIndex
 
@@ -60,7 +61,9 @@ class Context:
         context = ""
         if row is not None:
             region = row.region.name if row.region else row.label
-            context = region + (f" · {self.sheet.definition.column(key).title}" if key and key in self.sheet.columns else "")
+            context = region + (
+                f" · {self.sheet.definition.column(key).title}" if key and key in self.sheet.columns else ""
+            )
         issue = issue_at(rule.level, rule.code, self.name, row.row if row else None, col0, key, text, rule.fix, context)
         self.parsed.issues.append(issue)
 
@@ -108,7 +111,9 @@ def rule_rate_band(rule: Rule, ctx: Context) -> None:
             continue
         rate = 100 * num / den
         if rate < low or rate > high:
-            ctx.report(rule, row, rule["numerator"], rate=round(rate, 1), numerator=num, denominator=den, low=low, high=high)
+            ctx.report(
+                rule, row, rule["numerator"], rate=round(rate, 1), numerator=num, denominator=den, low=low, high=high
+            )
 
 
 def _previous(ctx: Context) -> dict[str, dict]:
@@ -163,6 +168,7 @@ def rule_required_iff(rule: Rule, ctx: Context) -> None:
             status = condition
             if rule["when_column"] == "step":
                 from etl.cells import STEP_NAMES
+
                 status = f"{condition} {STEP_NAMES[condition - 1]}"
             ctx.report(rule, row, rule["column"], status=status, problem="未填写" if wanted else "不应填写")
 
@@ -197,8 +203,15 @@ def rule_date_window(rule: Rule, ctx: Context) -> None:
         for key in rule["columns"]:
             value = row.values.get(key)
             if isinstance(value, dt.date) and not earliest <= value <= latest:
-                ctx.report(rule, row, key, label=ctx.sheet.definition.column(key).title, value=value,
-                           earliest=earliest, latest=latest)
+                ctx.report(
+                    rule,
+                    row,
+                    key,
+                    label=ctx.sheet.definition.column(key).title,
+                    value=value,
+                    earliest=earliest,
+                    latest=latest,
+                )
 
 
 def rule_credit_code(rule: Rule, ctx: Context) -> None:
@@ -212,7 +225,9 @@ def rule_sum_matches_sheet(rule: Rule, ctx: Context) -> None:
     other = ctx.parsed.sheets.get(rule["other_sheet"])
     if other is None:
         return
-    totals = {r.values["region_code"]: r.values.get(rule["other_column"]) for r in other.rows if r.values.get("region_code")}
+    totals = {
+        r.values["region_code"]: r.values.get(rule["other_column"]) for r in other.rows if r.values.get("region_code")
+    }
     sums: dict[str, float] = defaultdict(float)
     first_row: dict[str, ParsedRow] = {}
     for row in ctx.sheet.rows:
@@ -224,21 +239,38 @@ def rule_sum_matches_sheet(rule: Rule, ctx: Context) -> None:
         expected = totals.get(code) or 0
         if abs(total - expected) > 1e-9:
             region = ctx.index.get(code)
-            ctx.report(rule, first_row[code], rule["column"], region=region.name if region else code,
-                       sum=total, total=expected, diff=expected - total)
+            ctx.report(
+                rule,
+                first_row[code],
+                rule["column"],
+                region=region.name if region else code,
+                sum=total,
+                total=expected,
+                diff=expected - total,
+            )
     if sums:  # a region left out of a filled-in sheet: all its cases are 未分行业 (no row to point at)
         for code, expected in sorted(totals.items()):
             if code not in sums and expected:
                 region = ctx.index.get(code)
-                ctx.report(rule, None, rule["column"], region=region.name if region else code, sum=0, total=expected,
-                           diff=expected)
+                ctx.report(
+                    rule,
+                    None,
+                    rule["column"],
+                    region=region.name if region else code,
+                    sum=0,
+                    total=expected,
+                    diff=expected,
+                )
 
 
 def rule_previous_step_back(rule: Rule, ctx: Context) -> None:
     if not ctx.parsed.period:
         return
     codes = {r.values["region_code"] for r in ctx.sheet.rows if r.values.get("region_code")}
-    before = {(t["region_code"], t["task_id"]): t for t in ctx.history.previous_tasks(previous_period(ctx.parsed.period), codes)}
+    before = {
+        (t["region_code"], t["task_id"]): t
+        for t in ctx.history.previous_tasks(previous_period(ctx.parsed.period), codes)
+    }
     for row in ctx.sheet.rows:
         old = before.get((row.values.get("region_code"), row.values.get("task_id")))
         step = row.values.get(rule["column"])
@@ -278,9 +310,9 @@ RULE_KINDS: dict[str, Callable[[Rule, Context], None]] = {
 # What each storage type of etl/formdefs.py SQL_TYPES holds (the type a form declares decides its range):
 # a value outside it would pass every rule and then fail the insert.
 STORAGE_RANGES: dict[str, tuple[float, str]] = {  # storage type → (magnitude it stays below, the largest as written)
-    "BIGINT": (2 ** 63, f"{2 ** 63 - 1:,}"),
-    "INTEGER": (2 ** 31, f"{2 ** 31 - 1:,}"),
-    "DECIMAL(18,2)": (10 ** 16, "9,999,999,999,999,999.99"),  # 18 digits, 2 of them after the point
+    "BIGINT": (2**63, f"{2**63 - 1:,}"),
+    "INTEGER": (2**31, f"{2**31 - 1:,}"),
+    "DECIMAL(18,2)": (10**16, "9,999,999,999,999,999.99"),  # 18 digits, 2 of them after the point
     "DOUBLE": (math.inf, "1.8×10³⁰⁸"),
 }
 
@@ -298,10 +330,19 @@ def check_storage(ctx: Context) -> None:
             if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
             if (isinstance(value, float) and not math.isfinite(value)) or abs(value) >= limit:
-                ctx.parsed.issues.append(issue_at(
-                    "error", "out_of_range", ctx.name, row.row, ctx.sheet.columns[col.key], col.key,
-                    f"“{_fmt(value)}”超出这一列能保存的范围（绝对值不超过 {limit_text}）",
-                    f"请核对“{col.title}”，填写实际数值。", f"{row.label} · {col.title}"))
+                ctx.parsed.issues.append(
+                    issue_at(
+                        "error",
+                        "out_of_range",
+                        ctx.name,
+                        row.row,
+                        ctx.sheet.columns[col.key],
+                        col.key,
+                        f"“{_fmt(value)}”超出这一列能保存的范围（绝对值不超过 {limit_text}）",
+                        f"请核对“{col.title}”，填写实际数值。",
+                        f"{row.label} · {col.title}",
+                    )
+                )
                 row.values[col.key] = None
 
 
@@ -326,13 +367,32 @@ def check_unique(ctx: Context) -> None:
             continue
         if key in seen:
             first = seen[key]
-            what = "地区" if parts == ("region_code",) else "、".join(
-                definition.column(p if isinstance(p, str) else p[-1]).title if (p if isinstance(p, str) else p[-1]) != "region_code" else "地区" for p in parts)
+            what = (
+                "地区"
+                if parts == ("region_code",)
+                else "、".join(
+                    definition.column(p if isinstance(p, str) else p[-1]).title
+                    if (p if isinstance(p, str) else p[-1]) != "region_code"
+                    else "地区"
+                    for p in parts
+                )
+            )
             anchor = next((p for p in parts if isinstance(p, str) and p != "region_code"), "region_code")
             region = row.region.name if row.region else row.label
-            ctx.parsed.issues.append(issue_at(
-                "error", "duplicate_row", ctx.name, row.row, ctx.sheet.columns.get(anchor if anchor in ctx.sheet.columns else "region_name", ctx.sheet.columns.get("region_code")),
-                anchor, f"{region} 的这一行与第 {first.excel_row} 行重复（{what}相同）", "同一项只能填一行，请合并或删除重复行。"))
+            ctx.parsed.issues.append(
+                issue_at(
+                    "error",
+                    "duplicate_row",
+                    ctx.name,
+                    row.row,
+                    ctx.sheet.columns.get(
+                        anchor if anchor in ctx.sheet.columns else "region_name", ctx.sheet.columns.get("region_code")
+                    ),
+                    anchor,
+                    f"{region} 的这一行与第 {first.excel_row} 行重复（{what}相同）",
+                    "同一项只能填一行，请合并或删除重复行。",
+                )
+            )
         else:
             seen[key] = row
 
@@ -355,28 +415,53 @@ def check_subtotals(ctx: Context) -> None:
                 continue
             total = round(sum(r.values.get(col.key) or 0 for r in covered), 2)
             if abs(given - total) > 0.005:
-                ctx.parsed.issues.append(issue_at(
-                    "warning", "subtotal_mismatch", ctx.name, sub.row, ctx.sheet.columns[col.key], col.key,
-                    f"“{name}”汇总行的{col.title} {_fmt(given)} 与所含 {len(covered)} 个地区之和 {_fmt(total)} 不一致（汇总行不入库，以分地区数据为准）",
-                    "请核对汇总行或分地区数据。"))
+                ctx.parsed.issues.append(
+                    issue_at(
+                        "warning",
+                        "subtotal_mismatch",
+                        ctx.name,
+                        sub.row,
+                        ctx.sheet.columns[col.key],
+                        col.key,
+                        f"“{name}”汇总行的{col.title} {_fmt(given)} 与所含 {len(covered)} 个地区之和 {_fmt(total)} 不一致（汇总行不入库，以分地区数据为准）",
+                        "请核对汇总行或分地区数据。",
+                    )
+                )
 
 
 def check_period(parsed: ParsedFile, first_period: str, today: dt.date) -> None:
     if not parsed.period:
         return
     current = f"{today.year:04d}-{today.month:02d}"
-    where = dict(sheet=parsed.period_sheet, cell=parsed.period_cell,
-                 row=int("".join(ch for ch in parsed.period_cell if ch.isdigit())) if parsed.period_cell else None, column="period")
+    where = dict(
+        sheet=parsed.period_sheet,
+        cell=parsed.period_cell,
+        row=int("".join(ch for ch in parsed.period_cell if ch.isdigit())) if parsed.period_cell else None,
+        column="period",
+    )
     if parsed.period > current:
-        parsed.issues.append(Issue("error", "period_in_future",
-            f"统计期 {parsed.period} 晚于本月（{current}），不能报送未来月份。请核对统计期。", **where))
+        parsed.issues.append(
+            Issue(
+                "error",
+                "period_in_future",
+                f"统计期 {parsed.period} 晚于本月（{current}），不能报送未来月份。请核对统计期。",
+                **where,
+            )
+        )
     elif parsed.period < first_period:
-        parsed.issues.append(Issue("error", "period_too_early",
-            f"统计期 {parsed.period} 早于 {first_period}（本次行动自2024年开始）。请核对统计期。", **where))
+        parsed.issues.append(
+            Issue(
+                "error",
+                "period_too_early",
+                f"统计期 {parsed.period} 早于 {first_period}（本次行动自2024年开始）。请核对统计期。",
+                **where,
+            )
+        )
 
 
-def check_scope(parsed: ParsedFile, allowed: set[str] | None, scope_name: str = "",
-                index: RegionIndex | None = None) -> bool:
+def check_scope(
+    parsed: ParsedFile, allowed: set[str] | None, scope_name: str = "", index: RegionIndex | None = None
+) -> bool:
     """Rows of regions the uploader may not load are errors naming each row; a file with no row in scope is
     another unit's report and gets ONE headline error instead (returns True: nothing else is worth checking)."""
     if allowed is None:
@@ -394,17 +479,33 @@ def check_scope(parsed: ParsedFile, allowed: set[str] | None, scope_name: str = 
         col = sheet.columns.get("region_code", sheet.columns.get("region_name"))
         owner = _owner_names(index, [code for _, _, code in outside], allowed)
         # the rest (per-row errors, warnings against earlier months) would only describe someone else's file
-        parsed.issues[:] = [issue_at(
-            "error", "out_of_scope", sheet.grid_name, row.row, col, "region_code",
-            f"此文件为{owner}报表，不在您的填报范围{where}",
-            "请上传本单位的报表；这份报表应由对应单位的填报员上报。")]
+        parsed.issues[:] = [
+            issue_at(
+                "error",
+                "out_of_scope",
+                sheet.grid_name,
+                row.row,
+                col,
+                "region_code",
+                f"此文件为{owner}报表，不在您的填报范围{where}",
+                "请上传本单位的报表；这份报表应由对应单位的填报员上报。",
+            )
+        ]
         return True
     for sheet, row, code in outside:
         col = sheet.columns.get("region_code", sheet.columns.get("region_name"))
-        parsed.issues.append(issue_at(
-            "error", "out_of_scope", sheet.grid_name, row.row, col, "region_code",
-            f"{row.region.name if row.region else row.label}（{code}）不在您的填报范围{where}内",
-            "只能上报本单位所辖地区的数据，请删除这一行或由对应单位上报。"))
+        parsed.issues.append(
+            issue_at(
+                "error",
+                "out_of_scope",
+                sheet.grid_name,
+                row.row,
+                col,
+                "region_code",
+                f"{row.region.name if row.region else row.label}（{code}）不在您的填报范围{where}内",
+                "只能上报本单位所辖地区的数据，请删除这一行或由对应单位上报。",
+            )
+        )
     return False
 
 
@@ -421,9 +522,17 @@ def _owner_names(index: RegionIndex | None, codes: list[str], allowed: set[str])
     return "、".join(names[:3]) + (f"等 {len(names)} 个地区的" if len(names) > 3 else "")
 
 
-def validate(parsed: ParsedFile, *, settings: dict, history: History, index: RegionIndex,
-             first_period: str = "2024-01", today: dt.date | None = None,
-             allowed_regions: set[str] | None = None, scope_name: str = "") -> ParsedFile:
+def validate(
+    parsed: ParsedFile,
+    *,
+    settings: dict,
+    history: History,
+    index: RegionIndex,
+    first_period: str = "2024-01",
+    today: dt.date | None = None,
+    allowed_regions: set[str] | None = None,
+    scope_name: str = "",
+) -> ParsedFile:
     """Run every rule of the form and the structural checks; issues are appended to parsed.issues."""
     if parsed.form is None:
         return parsed

@@ -1,4 +1,5 @@
 """Who is loading, and which regions they may load (the province administrator when nobody is named)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ def resolve_user_scope(wh, user: str | None) -> LoadScope:
 def resolve_user_viewer(wh, user: str | None):
     """(Viewer, error) of a named account for read commands (`history --user`); the administrator when nobody is named."""
     from auth.viewer import PROVINCE_ADMIN
+
     if not user:
         return PROVINCE_ADMIN, None
     try:

@@ -1,4 +1,5 @@
 """Write a workbook for a form from its definition: blank template for clerks, or filled (demo, tests)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,9 +43,13 @@ class _Writer:
     def __init__(self, form: Form, book: xlsxwriter.Workbook, protect: bool):
         self.form, self.book, self.protect = form, book, protect
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
-        self.f_title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "font_name": "黑体"})
+        self.f_title = book.add_format(
+            {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "font_name": "黑体"}
+        )
         self.f_meta = book.add_format({"font_size": 10, "font_name": "宋体"})
-        self.f_head = book.add_format({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7", "locked": True})
+        self.f_head = book.add_format(
+            {**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7", "locked": True}
+        )
         self.f_cell = book.add_format({**base, "locked": False})
         self.f_num = book.add_format({**base, "locked": False, "num_format": "#,##0"})
         self.f_money = book.add_format({**base, "locked": False, "num_format": "#,##0.00"})
@@ -53,8 +58,11 @@ class _Writer:
         self.f_note = book.add_format({"font_size": 9, "text_wrap": True, "valign": "top", "font_name": "宋体"})
         self.code_ranges: dict[str, str] = {}
 
-        self.lists: dict[str, list[str]] = {"industry": [f"{c} {n}" for c, n in read_industries().items()],
-                                            "step": [f"{i} {n}" for i, n in enumerate(STEP_NAMES, 1)], "yesno": ["是", "否"]}
+        self.lists: dict[str, list[str]] = {
+            "industry": [f"{c} {n}" for c, n in read_industries().items()],
+            "step": [f"{i} {n}" for i, n in enumerate(STEP_NAMES, 1)],
+            "yesno": ["是", "否"],
+        }
         for sheet in form.sheets:
             for col in sheet.columns:
                 if col.type == "enum":
@@ -84,8 +92,13 @@ class _Writer:
         return None
 
     def _format_for(self, col: Column):
-        return {"int": self.f_num, "decimal": self.f_money, "date": self.f_date, "region_code": self.f_text,
-                "credit_code": self.f_text}.get(col.type, self.f_cell)
+        return {
+            "int": self.f_num,
+            "decimal": self.f_money,
+            "date": self.f_date,
+            "region_code": self.f_text,
+            "credit_code": self.f_text,
+        }.get(col.type, self.f_cell)
 
     def sheet(self, sheet: Sheet, rows: list[dict], period: str | None, unit: Region | None, blank_rows: bool) -> None:
         ws = self.book.add_worksheet(sheet.name)
@@ -95,8 +108,12 @@ class _Writer:
         ws.merge_range(0, 0, 0, last, sheet.title, self.f_title)
         ws.set_row(0, 28)
         split = max(1, last * 2 // 3)
-        ws.merge_range(1, 0, 1, split - 1, unit_text(unit), self.f_meta) if split > 1 else ws.write(1, 0, unit_text(unit), self.f_meta)
-        ws.merge_range(1, split, 1, last, period_text(period), self.f_meta) if last > split else ws.write(1, split, period_text(period), self.f_meta)
+        ws.merge_range(1, 0, 1, split - 1, unit_text(unit), self.f_meta) if split > 1 else ws.write(
+            1, 0, unit_text(unit), self.f_meta
+        )
+        ws.merge_range(1, split, 1, last, period_text(period), self.f_meta) if last > split else ws.write(
+            1, split, period_text(period), self.f_meta
+        )
         header_rows = 2 if two_level else 1
         c = 0
         while c < len(cols):
@@ -131,13 +148,25 @@ class _Writer:
         for i in range(data_rows):
             values = rows[i] if i < len(rows) else {}
             for c, col in enumerate(cols):
-                self._write(ws, first + i, c, col, values.get(col.key) if col.type != "seq" else (i + 1 if values else None))
+                self._write(
+                    ws, first + i, c, col, values.get(col.key) if col.type != "seq" else (i + 1 if values else None)
+                )
         for c, col in enumerate(cols):
             source = self._list_for(sheet, col)
             if source and data_rows:
-                ws.data_validation(first, c, first + data_rows - 1, c, {
-                    "validate": "list", "source": source, "error_type": "warning",
-                    "input_title": col.title[:32], "input_message": (col.help or "请从下拉列表选择")[:255]})
+                ws.data_validation(
+                    first,
+                    c,
+                    first + data_rows - 1,
+                    c,
+                    {
+                        "validate": "list",
+                        "source": source,
+                        "error_type": "warning",
+                        "input_title": col.title[:32],
+                        "input_message": (col.help or "请从下拉列表选择")[:255],
+                    },
+                )
         note_row = first + data_rows
         if sheet.notes:
             ws.merge_range(note_row, 0, note_row, last, sheet.notes, self.f_note)
@@ -148,8 +177,18 @@ class _Writer:
         ws.write(note_row + 1, min(12, last), "填报日期：", self.f_meta)
         ws.freeze_panes(first, 2 if cols[1].is_region else 1)
         if self.protect:
-            ws.protect("", {"insert_rows": True, "delete_rows": True, "format_cells": True, "format_columns": True,
-                            "format_rows": True, "sort": True, "autofilter": True})
+            ws.protect(
+                "",
+                {
+                    "insert_rows": True,
+                    "delete_rows": True,
+                    "format_cells": True,
+                    "format_columns": True,
+                    "format_rows": True,
+                    "sort": True,
+                    "autofilter": True,
+                },
+            )
 
     def _write(self, ws, r: int, c: int, col: Column, value: Any) -> None:
         fmt = self._format_for(col)
@@ -162,7 +201,9 @@ class _Writer:
         elif col.type == "industry":
             ws.write_string(r, c, f"{value} {read_industries().get(value, '')}".strip(), fmt)
         elif isinstance(value, (dt.date, dt.datetime)):
-            ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()) if not isinstance(value, dt.datetime) else value, fmt)
+            ws.write_datetime(
+                r, c, dt.datetime.combine(value, dt.time()) if not isinstance(value, dt.datetime) else value, fmt
+            )
         elif isinstance(value, (int, float)) and col.type not in ("region_code", "text", "credit_code"):
             ws.write_number(r, c, value, fmt)
         else:
@@ -171,28 +212,59 @@ class _Writer:
     def instructions(self) -> None:
         """填表说明: every column's definition and every rule, generated from the form definition."""
         ws = self.book.add_worksheet("填表说明")
-        f_h = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+        f_h = self.book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         f_t = self.book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
         ws.write(0, 0, f"{self.form.title} 填表说明", self.book.add_format({"bold": True, "font_size": 14}))
-        ws.write(1, 0, "表头文字请勿修改；数字可带千分位；计数列空白、“-”、“无”按 0 处理；日期写 2025-03-05 或 2025年3月5日；"
-                       "统计期写在表头上方“统计期：2025年3月”。每月10日前报送上月数据。")
+        ws.write(
+            1,
+            0,
+            "表头文字请勿修改；数字可带千分位；计数列空白、“-”、“无”按 0 处理；日期写 2025-03-05 或 2025年3月5日；"
+            "统计期写在表头上方“统计期：2025年3月”。每月10日前报送上月数据。",
+        )
         heads = ["工作表", "表头", "列代码", "类型", "单位", "是否必填", "说明"]
         for c, h in enumerate(heads):
             ws.write(3, c, h, f_h)
         r = 4
-        types = {"int": "整数（≥0）", "decimal": "金额（两位小数）", "number": "数值", "rate": "比率（85.3、85.3% 或 0.853）",
-                 "date": "日期", "enum": "下拉选择", "yesno": "是/否", "step": "环节 1–5", "industry": "行业门类 A–T",
-                 "credit_code": "18位统一社会信用代码", "text": "文字", "region_name": "地区名称", "region_code": "6位地区代码",
-                 "seq": "序号（不校验）"}
+        types = {
+            "int": "整数（≥0）",
+            "decimal": "金额（两位小数）",
+            "number": "数值",
+            "rate": "比率（85.3、85.3% 或 0.853）",
+            "date": "日期",
+            "enum": "下拉选择",
+            "yesno": "是/否",
+            "step": "环节 1–5",
+            "industry": "行业门类 A–T",
+            "credit_code": "18位统一社会信用代码",
+            "text": "文字",
+            "region_name": "地区名称",
+            "region_code": "6位地区代码",
+            "seq": "序号（不校验）",
+        }
         for sheet in self.form.sheets:
             for col in sheet.columns:
                 header = col.header + (f" · {col.sub}" if col.sub else "")
-                required = "可不填" if (col.optional or not col.required) else ("空白按0" if col.counts_empty_as_zero else "必填")
+                required = (
+                    "可不填"
+                    if (col.optional or not col.required)
+                    else ("空白按0" if col.counts_empty_as_zero else "必填")
+                )
                 helptext = col.help or ""
                 if col.values:
                     helptext = (helptext + " 可选值：" + "、".join(map(str, col.values))).strip()
-                for c, v in enumerate([sheet.name + ("（必填表）" if sheet.required else "（选填表）"), header, col.key,
-                                       types.get(col.type, col.type), col.unit or "", required, helptext]):
+                for c, v in enumerate(
+                    [
+                        sheet.name + ("（必填表）" if sheet.required else "（选填表）"),
+                        header,
+                        col.key,
+                        types.get(col.type, col.type),
+                        col.unit or "",
+                        required,
+                        helptext,
+                    ]
+                ):
                     ws.write(r, c, v, f_t)
                 r += 1
         r += 1
@@ -203,6 +275,7 @@ class _Writer:
                 level = "错误" if rule.level == "error" else "提示"
                 text = rule.message  # placeholders become "…" ("A"/"B" would read like column letters)
                 import re
+
                 text = re.sub(r"\{[a-z_]+\}", "…", text)
                 ws.write(r, 0, sheet.name, f_t)
                 ws.write(r, 1, level, f_t)
@@ -214,9 +287,16 @@ class _Writer:
         ws.set_column(6, 6, 60)
 
 
-def write_workbook(form: Form, *, period: str | None = None, unit: Region | None = None,
-                   regions: list[Region] = (), data: dict[str, list[dict]] | None = None,
-                   protect: bool = True, instructions: bool = True) -> bytes:
+def write_workbook(
+    form: Form,
+    *,
+    period: str | None = None,
+    unit: Region | None = None,
+    regions: list[Region] = (),
+    data: dict[str, list[dict]] | None = None,
+    protect: bool = True,
+    instructions: bool = True,
+) -> bytes:
     """An .xlsx for the form: blank with pre-listed regions, or filled with data rows keyed by column key."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})

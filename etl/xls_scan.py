@@ -6,6 +6,7 @@ the number of sectors, so a looping or out-of-range chain is refused rather than
 Workbook stream and visits the cell records of each sheet, refusing a cell beyond the limits with the sheet
 and cell named. Nothing here allocates more than the file's own size.
 """
+
 from __future__ import annotations
 
 import struct
@@ -42,8 +43,9 @@ class _Compound:
         n_fat, self.dir_start = struct.unpack_from("<II", data, 0x2C)
         self.cutoff, self.minifat_start, n_minifat, difat_start, n_difat = struct.unpack_from("<IIIII", data, 0x38)
         fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
-        for sector in self._walk(difat_start, lambda s: struct.unpack_from("<I", self._sector(s), self.size - 4)[0],
-                                 limit=n_difat):
+        for sector in self._walk(
+            difat_start, lambda s: struct.unpack_from("<I", self._sector(s), self.size - 4)[0], limit=n_difat
+        ):
             fat_sectors += struct.unpack_from(f"<{self.size // 4 - 1}I", self._sector(sector))
         fat_sectors = [s for s in fat_sectors[:n_fat] if s not in (FREE, END_OF_CHAIN)]
         self.fat: list[int] = []
@@ -54,7 +56,7 @@ class _Compound:
         if n >= self.sectors:
             raise _broken("：扇区编号越界")
         start = (n + 1) * self.size
-        return self.data[start:start + self.size]
+        return self.data[start : start + self.size]
 
     def _walk(self, start: int, step, limit: int | None = None):
         n, seen = start, 0
@@ -79,7 +81,7 @@ class _Compound:
         root_start = root_size = None
         for at in range(0, len(directory) - 127, 128):
             length, kind = struct.unpack_from("<HB", directory, at + 64)
-            name = directory[at:at + max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
+            name = directory[at : at + max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
             start, size = struct.unpack_from("<IQ", directory, at + 116)
             if self.size == 512:  # version 3 files: the high half of the size is undefined
                 size &= 0xFFFFFFFF
@@ -104,7 +106,7 @@ class _Compound:
             seen += 1
             if n >= len(minifat) or seen > len(minifat):
                 raise _broken("：小数据流链无效")
-            out.append(ministream[n * 64:(n + 1) * 64])
+            out.append(ministream[n * 64 : (n + 1) * 64])
             n = minifat[n]
         return b"".join(out)[:size]
 
@@ -122,12 +124,12 @@ def _sst_lengths(stream: bytes, body: int, length: int) -> list[int]:
 
     Strings run on into CONTINUE records; where the characters of one string cross into the next record,
     that record starts with a fresh option byte (compressed or UTF-16 characters)."""
-    segments = [stream[body + 8:body + length]]
+    segments = [stream[body + 8 : body + length]]
     at = body + length
     for rtype, start, size in _records(stream, at):
         if rtype != CONTINUE:
             break
-        segments.append(stream[start:start + size])
+        segments.append(stream[start : start + size])
     unique = struct.unpack_from("<I", stream, body + 4)[0] if length >= 8 else 0
     lengths: list[int] = []
     seg, pos = 0, 0
@@ -167,9 +169,13 @@ def _sst_lengths(stream: bytes, body: int, length: int) -> list[int]:
 
 
 def _too_much_text(name: str, row: int, col: int, limit: int) -> FileRejected:
-    return FileRejected("text_too_large",
-                        f"“{name}”工作表 {cell_ref(row, col)} 单元格处，工作簿各单元格的文字合计超过 {limit:,} 个字符的上限"
-                        "（常见于很多单元格重复引用超长文字）。请删除多余的长文字后再上传。", sheet=name, cell=cell_ref(row, col))
+    return FileRejected(
+        "text_too_large",
+        f"“{name}”工作表 {cell_ref(row, col)} 单元格处，工作簿各单元格的文字合计超过 {limit:,} 个字符的上限"
+        "（常见于很多单元格重复引用超长文字）。请删除多余的长文字后再上传。",
+        sheet=name,
+        cell=cell_ref(row, col),
+    )
 
 
 def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
@@ -179,7 +185,9 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
     except struct.error:
         raise _broken() from None
     if stream is None:
-        raise FileRejected("not_a_workbook", "这个文件不是 Excel 工作簿（其中没有工作簿数据）。请上传 .xlsx 或 .xls 格式的报表。")
+        raise FileRejected(
+            "not_a_workbook", "这个文件不是 Excel 工作簿（其中没有工作簿数据）。请上传 .xlsx 或 .xls 格式的报表。"
+        )
     sheets: list[tuple[int, str]] = []
     shared: list[int] = []
     for rtype, body, length in _records(stream):
@@ -189,7 +197,7 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
             raise FileRejected("encrypted", "工作簿设置了密码，系统无法读取。请在 Excel/WPS 中取消密码后再上传。")
         if rtype == BOUNDSHEET and length >= 8:
             offset, cch, high = struct.unpack_from("<I", stream, body)[0], stream[body + 6], stream[body + 7]
-            raw = stream[body + 8:body + 8 + (cch * 2 if high & 1 else cch)]
+            raw = stream[body + 8 : body + 8 + (cch * 2 if high & 1 else cch)]
             sheets.append((offset, raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")))
         if rtype == EOF:
             break
@@ -215,7 +223,9 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
                         f"“{name}”工作表 {cell_ref(row, col)} 单元格有内容，超出了报表的范围：每张工作表最多读取 "
                         f"{limits.max_rows:,} 行、{limits.max_cols} 列（到 {col_letter(limits.max_cols - 1)} 列）。"
                         "请删除表格下方或右侧多余的内容（选中多余的行或列→删除），保存后再上传。",
-                        sheet=name, cell=cell_ref(row, col))
+                        sheet=name,
+                        cell=cell_ref(row, col),
+                    )
                 rows, cols = max(rows, row + 1), max(cols, col + 1)
                 if rtype == LABELSST and length >= 10:
                     index = struct.unpack_from("<I", stream, body + 6)[0]
@@ -227,11 +237,19 @@ def scan_xls(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, int]]:
             elif depth == 1 and rtype == MERGEDCELLS and length >= 2:
                 merges += struct.unpack_from("<H", stream, body)[0]
                 if merges > limits.max_merges:
-                    raise FileRejected("sheet_too_large", f"“{name}”工作表的合并单元格超过 {limits.max_merges:,} 处的上限。"
-                                       "请取消多余的合并单元格后再上传。", sheet=name)
+                    raise FileRejected(
+                        "sheet_too_large",
+                        f"“{name}”工作表的合并单元格超过 {limits.max_merges:,} 处的上限。"
+                        "请取消多余的合并单元格后再上传。",
+                        sheet=name,
+                    )
         total += rows * cols
         if total > limits.max_cells:
-            raise FileRejected("workbook_too_large", f"“{name}”工作表处，整个工作簿的表格合计超过 {limits.max_cells:,} 个单元格的上限。"
-                               "请删除与报表无关的工作表和多余的行列后再上传。", sheet=name)
+            raise FileRejected(
+                "workbook_too_large",
+                f"“{name}”工作表处，整个工作簿的表格合计超过 {limits.max_cells:,} 个单元格的上限。"
+                "请删除与报表无关的工作表和多余的行列后再上传。",
+                sheet=name,
+            )
         extents[name] = (rows, cols)
     return extents

@@ -7,14 +7,15 @@ parsed incrementally (expat) to find the farthest cell holding a value, so a far
 refused with the sheet and cell named before a dense grid is ever allocated. The same pass collects the cells
 stored as Excel errors (t="e") and the formulas saved without a cached value.
 """
+
 from __future__ import annotations
 
 import io
 import posixpath
 import re
 import struct
-import zlib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.parsers import expat
@@ -73,12 +74,20 @@ class _Budget:
         if self.total > self.limit_mb * MB:
             sheet = self.sheet_of.get(_key(info.filename))
             where = f"“{sheet}”工作表" if sheet else f"其中的“{info.filename}”部分"
-            declared = (f"（文件声明该部分只有 {info.file_size / 1024:.0f} KB，实际已超过 {member_real / MB:.0f} MB，"
-                        "声明的大小与实际不符）") if member_real > info.file_size else ""
-            raise FileRejected("expanded_too_large",
-                               f"工作簿解压后的实际大小超过上限 {self.limit_mb:g} MB（读到{where}时超过）{declared}。"
-                               "文件可能含有大量空白格式行或被恶意构造。请只保留报表区域，另存为 .xlsx 再上传。",
-                               sheet=sheet)
+            declared = (
+                (
+                    f"（文件声明该部分只有 {info.file_size / 1024:.0f} KB，实际已超过 {member_real / MB:.0f} MB，"
+                    "声明的大小与实际不符）"
+                )
+                if member_real > info.file_size
+                else ""
+            )
+            raise FileRejected(
+                "expanded_too_large",
+                f"工作簿解压后的实际大小超过上限 {self.limit_mb:g} MB（读到{where}时超过）{declared}。"
+                "文件可能含有大量空白格式行或被恶意构造。请只保留报表区域，另存为 .xlsx 再上传。",
+                sheet=sheet,
+            )
 
 
 def _chunks(data: bytes, info: zipfile.ZipInfo, budget: _Budget):
@@ -86,16 +95,16 @@ def _chunks(data: bytes, info: zipfile.ZipInfo, budget: _Budget):
     if info.flag_bits & 0x1:
         raise FileRejected("encrypted", "工作簿的内容被加密，系统无法读取。请在 Excel/WPS 中取消密码后再上传。")
     at = info.header_offset
-    if data[at:at + 4] != b"PK\x03\x04":
+    if data[at : at + 4] != b"PK\x03\x04":
         raise FileRejected("not_a_workbook", "文件已损坏（压缩包结构不完整），无法读取。" + REBUILD)
     name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
     start = at + 30 + name_len + extra_len
-    raw = memoryview(data)[start:start + info.compress_size]
+    raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) < info.compress_size:
         raise FileRejected("not_a_workbook", "文件不完整（可能下载或复制时被截断），无法读取。" + REBUILD)
     real = 0
     if info.compress_type == zipfile.ZIP_STORED:
-        pieces = (bytes(raw[i:i + CHUNK]) for i in range(0, len(raw), CHUNK))
+        pieces = (bytes(raw[i : i + CHUNK]) for i in range(0, len(raw), CHUNK))
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         pieces = _inflate(raw)
     else:
@@ -105,15 +114,17 @@ def _chunks(data: bytes, info: zipfile.ZipInfo, budget: _Budget):
         budget.add(info, len(piece), real)
         yield piece
     if real != info.file_size:
-        raise FileRejected("not_a_workbook", f"文件已损坏：其中“{info.filename}”部分声明的大小与实际内容不符"
-                           "（可能被截断或篡改），无法读取。" + REBUILD)
+        raise FileRejected(
+            "not_a_workbook",
+            f"文件已损坏：其中“{info.filename}”部分声明的大小与实际内容不符（可能被截断或篡改），无法读取。" + REBUILD,
+        )
 
 
 def _inflate(raw: memoryview):
     inflater = zlib.decompressobj(-15)
     try:
         for i in range(0, len(raw), CHUNK):
-            out = inflater.decompress(raw[i:i + CHUNK], CHUNK)
+            out = inflater.decompress(raw[i : i + CHUNK], CHUNK)
             yield out
             while inflater.unconsumed_tail:
                 out = inflater.decompress(inflater.unconsumed_tail, CHUNK)
@@ -125,8 +136,12 @@ def _inflate(raw: memoryview):
 
 def _unsafe(part: str, sheet: str | None = None) -> FileRejected:
     where = f"“{sheet}”工作表" if sheet else f"其中的“{part}”部分"
-    return FileRejected("unsafe_xml", f"工作簿{where}含有 DOCTYPE/实体声明（不安全的 XML，可能用于实体膨胀或读取服务器文件），"
-                        "系统拒绝读取。正常的 Excel/WPS 文件不会含有这些内容，" + REBUILD, sheet=sheet)
+    return FileRejected(
+        "unsafe_xml",
+        f"工作簿{where}含有 DOCTYPE/实体声明（不安全的 XML，可能用于实体膨胀或读取服务器文件），"
+        "系统拒绝读取。正常的 Excel/WPS 文件不会含有这些内容，" + REBUILD,
+        sheet=sheet,
+    )
 
 
 def _read_small(data: bytes, archive: zipfile.ZipFile, name: str, budget: _Budget) -> bytes:
@@ -211,7 +226,10 @@ class _Text:
             raise FileRejected(
                 "text_too_large",
                 f"“{sheet}”工作表 {cell_ref(row, col)} 单元格处，工作簿各单元格的文字合计超过 {self.limit:,} 个字符的上限"
-                "（常见于很多单元格重复引用超长文字）。请删除多余的长文字后再上传。", sheet=sheet, cell=cell_ref(row, col))
+                "（常见于很多单元格重复引用超长文字）。请删除多余的长文字后再上传。",
+                sheet=sheet,
+                cell=cell_ref(row, col),
+            )
 
 
 class _SharedStrings:
@@ -281,7 +299,9 @@ class _SheetReader:
                 raise FileRejected(
                     "sheet_too_large",
                     f"“{self.scan.name}”工作表的合并单元格超过 {self.limits.max_merges:,} 处的上限（{attrs.get('ref', '')[:30]} 处）。"
-                    "请取消多余的合并单元格后再上传。", sheet=self.scan.name)
+                    "请取消多余的合并单元格后再上传。",
+                    sheet=self.scan.name,
+                )
 
     def data(self, chunk):
         if self.value is not None:
@@ -321,13 +341,18 @@ class _SheetReader:
                 f"“{scan.name}”工作表 {cell_ref(self.row, self.col)} 单元格有内容，超出了报表的范围：每张工作表最多读取 "
                 f"{limits.max_rows:,} 行、{limits.max_cols} 列（到 {col_letter(limits.max_cols - 1)} 列）。"
                 "请删除表格下方或右侧多余的内容（选中多余的行或列→删除），保存后再上传。",
-                sheet=scan.name, cell=cell_ref(self.row, self.col))
+                sheet=scan.name,
+                cell=cell_ref(self.row, self.col),
+            )
         scan.rows, scan.cols = max(scan.rows, self.row + 1), max(scan.cols, self.col + 1)
         if self.cells_before + scan.rows * scan.cols > limits.max_cells:
             raise FileRejected(
                 "workbook_too_large",
                 f"“{scan.name}”工作表 {cell_ref(self.row, self.col)} 单元格处，整个工作簿的表格合计超过 {limits.max_cells:,} 个单元格的上限。"
-                "请删除与报表无关的工作表和多余的行列后再上传。", sheet=scan.name, cell=cell_ref(self.row, self.col))
+                "请删除与报表无关的工作表和多余的行列后再上传。",
+                sheet=scan.name,
+                cell=cell_ref(self.row, self.col),
+            )
 
     def _count(self):
         # empty formatted rows/cells do not enlarge the grid but still cost time to read: bound them too
@@ -338,7 +363,9 @@ class _SheetReader:
                 f"“{self.scan.name}”工作表在 {cell_ref(max(self.row, 0), max(self.col, 0))} 单元格处已超过 "
                 f"{self.limits.max_sheet_cells:,} 个单元格记录的上限（多为大量空白格式行或合并单元格）。"
                 "请删除多余的空行、空列后另存为 .xlsx 再上传。",
-                sheet=self.scan.name, cell=cell_ref(max(self.row, 0), max(self.col, 0)))
+                sheet=self.scan.name,
+                cell=cell_ref(max(self.row, 0), max(self.col, 0)),
+            )
 
 
 def _parse(data: bytes, info: zipfile.ZipInfo, budget: _Budget, handlers, sheet: str | None) -> None:
@@ -353,8 +380,9 @@ def _parse(data: bytes, info: zipfile.ZipInfo, budget: _Budget, handlers, sheet:
         raise _unsafe(info.filename, sheet) from None
     except expat.ExpatError as err:
         where = f"“{sheet}”工作表的内容" if sheet else f"其中的“{info.filename}”部分"
-        raise FileRejected("unreadable", f"工作簿{where}已损坏（第 {err.lineno} 行 XML 无法解析），无法读取。" + REBUILD,
-                           sheet=sheet) from None
+        raise FileRejected(
+            "unreadable", f"工作簿{where}已损坏（第 {err.lineno} 行 XML 无法解析），无法读取。" + REBUILD, sheet=sheet
+        ) from None
 
 
 def scan_xlsx(data: bytes, limits: SheetLimits, *, max_expanded_mb: float) -> dict[str, SheetScan]:
@@ -368,7 +396,9 @@ def scan_xlsx(data: bytes, limits: SheetLimits, *, max_expanded_mb: float) -> di
     except (zipfile.BadZipFile, ValueError, OSError):
         raise FileRejected("not_a_workbook", "文件已损坏或不是 Excel 工作簿，无法读取。" + REBUILD) from None
     if len(infos) > MAX_MEMBERS:
-        raise FileRejected("not_a_workbook", f"压缩包内有 {len(infos):,} 个文件，远超正常工作簿，系统拒绝读取。" + REBUILD)
+        raise FileRejected(
+            "not_a_workbook", f"压缩包内有 {len(infos):,} 个文件，远超正常工作簿，系统拒绝读取。" + REBUILD
+        )
     try:
         sheet_of, strings_path = _sheet_paths(data, archive, _Budget(max_expanded_mb, {}))
     except _DoctypeFound:

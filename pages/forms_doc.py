@@ -1,4 +1,5 @@
 """报表说明: every form's columns, rules and the measures, generated from the form definitions."""
+
 import streamlit as st
 
 from dashboard import forms_doc, layout

@@ -1,12 +1,13 @@
 """登录: the only page before sign-in (app.py shows nothing else until someone is signed in)."""
+
 from pathlib import Path
 
 import streamlit as st
 
 from auth import login_view
 from auth.viewer import Viewer
-from dashboard.session import VIEWER_KEY
 from dashboard.runtime import warehouse
+from dashboard.session import VIEWER_KEY
 
 wh = warehouse()
 if isinstance(st.session_state.get(VIEWER_KEY), Viewer):

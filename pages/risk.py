@@ -1,5 +1,6 @@
 """风险预警: early-warning signals (监测—预警—处置—反馈) by severity, unit × industry heat, the trend of signals
 by month and level, the filterable list, and one signal's evidence, history and 处置/反馈 forms."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,11 @@ PLOTLY_CONFIG = {"displaylogo": False, "locale": "zh-CN", "modeBarButtonsToRemov
 
 wh = warehouse()
 viewer = current_viewer()
-layout.header("风险预警", wh, "监测—预警—处置—反馈：数据入库时按七类规则自动生成预警信号，责任单位登记处置措施、办结反馈；"
-                           "条件恶化时自动重新打开")
+layout.header(
+    "风险预警",
+    wh,
+    "监测—预警—处置—反馈：数据入库时按七类规则自动生成预警信号，责任单位登记处置措施、办结反馈；条件恶化时自动重新打开",
+)
 periods = common.periods(wh)
 if not periods:
     layout.empty_state()
@@ -40,8 +44,11 @@ tiles = st.columns(5)
 for tile, level in zip(tiles, sq.LEVELS):
     with tile.container(border=True):
         # a short title that fits a fifth of the page; what is counted (未办结) is said under the figure
-        st.metric(f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警", fmt.count(counts[level], " 条"),
-                  help=f"{labels.SIGNAL_STATUS['new']} + {labels.SIGNAL_STATUS['acknowledged']}的信号数（所选月份及以前出现、尚未办结）")
+        st.metric(
+            f"{sq.LEVEL_MARKS[level]} {sq.LEVEL_NAMES[level]}预警",
+            fmt.count(counts[level], " 条"),
+            help=f"{labels.SIGNAL_STATUS['new']} + {labels.SIGNAL_STATUS['acknowledged']}的信号数（所选月份及以前出现、尚未办结）",
+        )
         st.caption(labels.SIGNAL_OPEN)
 with tiles[4].container(border=True):
     st.metric(f"{month}新出现", fmt.count(flow["appeared"], " 条"), help="本月新出现或重新打开的信号（含其后已办结的）")
@@ -70,23 +77,52 @@ with left:
         for row in rows:
             z.append([cell[(row, c)]["score"] if (row, c) in cell and cell[(row, c)]["n"] else None for c in cols])
             text.append([str(cell[(row, c)]["n"]) if (row, c) in cell and cell[(row, c)]["n"] else "" for c in cols])
-            hover.append([
-                (f"{row} · {c}<br>未办结 {cell[(row, c)]['n']} 条：" + "、".join(
-                    f"{sq.LEVEL_NAMES[lv]} {cell[(row, c)][lv]}" for lv in sq.LEVELS if cell[(row, c)][lv]))
-                if (row, c) in cell and cell[(row, c)]["n"] else f"{row} · {c}<br>无未办结预警" for c in cols])
-        fig = go.Figure(go.Heatmap(
-            z=z, x=cols, y=rows, text=text, texttemplate="%{text}", customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
-            colorscale=[[0, "#fdf2e9"], [0.35, "#f5b041"], [0.7, "#e67e22"], [1, "#c0392b"]],
-            colorbar=dict(title=dict(text="风险分值"), thickness=12)))
+            hover.append(
+                [
+                    (
+                        f"{row} · {c}<br>未办结 {cell[(row, c)]['n']} 条："
+                        + "、".join(
+                            f"{sq.LEVEL_NAMES[lv]} {cell[(row, c)][lv]}" for lv in sq.LEVELS if cell[(row, c)][lv]
+                        )
+                    )
+                    if (row, c) in cell and cell[(row, c)]["n"]
+                    else f"{row} · {c}<br>无未办结预警"
+                    for c in cols
+                ]
+            )
+        fig = go.Figure(
+            go.Heatmap(
+                z=z,
+                x=cols,
+                y=rows,
+                text=text,
+                texttemplate="%{text}",
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+                xgap=2,
+                ygap=2,
+                colorscale=[[0, "#fdf2e9"], [0.35, "#f5b041"], [0.7, "#e67e22"], [1, "#c0392b"]],
+                colorbar=dict(title=dict(text="风险分值"), thickness=12),
+            )
+        )
         fig.update_layout(
-            height=max(260, 34 * len(rows) + 120), margin=dict(l=10, r=10, t=10, b=10),
-            font=dict(family=FONT, size=13), plot_bgcolor="white",
-            xaxis=dict(side="top", tickangle=0), yaxis=dict(autorange="reversed"))
-        layout.plotly_chart(fig, config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "风险分布"}},
-                        width="stretch", key="risk_heat")
-        st.caption("格中数字为未办结的信号数；颜色为风险分值（红色 4、橙色 3、黄色 2、蓝色 1 分相加）。"
-                   "“不分行业”为迟报未报、成功率下降、建设进度等不按行业判断的信号。")
+            height=max(260, 34 * len(rows) + 120),
+            margin=dict(l=10, r=10, t=10, b=10),
+            font=dict(family=FONT, size=13),
+            plot_bgcolor="white",
+            xaxis=dict(side="top", tickangle=0),
+            yaxis=dict(autorange="reversed"),
+        )
+        layout.plotly_chart(
+            fig,
+            config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "风险分布"}},
+            width="stretch",
+            key="risk_heat",
+        )
+        st.caption(
+            "格中数字为未办结的信号数；颜色为风险分值（红色 4、橙色 3、黄色 2、蓝色 1 分相加）。"
+            "“不分行业”为迟报未报、成功率下降、建设进度等不按行业判断的信号。"
+        )
 with right:
     st.markdown("**各月预警信号数（按级别）**")
     trend = sq.trend(wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
@@ -96,52 +132,106 @@ with right:
         fig = go.Figure()
         for level in reversed(sq.LEVELS):
             part = trend.filter(pl.col("level") == level)
-            fig.add_bar(x=[dt.date(int(p[:4]), int(p[5:]), 1) for p in part["period"]], y=part["n"].to_list(),
-                        name=sq.LEVEL_NAMES[level], marker_color=sq.LEVEL_COLORS[level],
-                        customdata=[fmt.period_label(p) for p in part["period"]],
-                        hovertemplate="%{customdata}：%{y} 条" + sq.LEVEL_NAMES[level] + "<extra></extra>")
+            fig.add_bar(
+                x=[dt.date(int(p[:4]), int(p[5:]), 1) for p in part["period"]],
+                y=part["n"].to_list(),
+                name=sq.LEVEL_NAMES[level],
+                marker_color=sq.LEVEL_COLORS[level],
+                customdata=[fmt.period_label(p) for p in part["period"]],
+                hovertemplate="%{customdata}：%{y} 条" + sq.LEVEL_NAMES[level] + "<extra></extra>",
+            )
         fig.update_layout(
-            barmode="stack", height=320, margin=dict(l=10, r=10, t=10, b=10), font=dict(family=FONT, size=13),
-            plot_bgcolor="white", legend=dict(orientation="h", y=1.08, x=1, xanchor="right", traceorder="reversed"),
-            xaxis=dict(tickformat="%Y年%-m月", dtick="M6", tickangle=0), yaxis=dict(title=None, gridcolor="#eef0f3"))
-        layout.plotly_chart(fig, config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "各月预警信号数"}},
-                        width="stretch", key="risk_trend")
+            barmode="stack",
+            height=320,
+            margin=dict(l=10, r=10, t=10, b=10),
+            font=dict(family=FONT, size=13),
+            plot_bgcolor="white",
+            legend=dict(orientation="h", y=1.08, x=1, xanchor="right", traceorder="reversed"),
+            xaxis=dict(tickformat="%Y年%-m月", dtick="M6", tickangle=0),
+            yaxis=dict(title=None, gridcolor="#eef0f3"),
+        )
+        layout.plotly_chart(
+            fig,
+            config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "各月预警信号数"}},
+            width="stretch",
+            key="risk_trend",
+        )
         st.caption("每月预警条件成立的信号数（含之后已办结的）；持续未化解的事件每月计一次。")
 
 # ---------------------------------------------------------------- 三、the list
 st.subheader("预警信号清单", divider="gray")
 f1, f2, f3 = st.columns([2, 2, 3])
 latest = flt.period == periods[-1]  # the current month: what is still open; an earlier month: everything it had
-status_pick = f1.multiselect("状态", list(engine.STATUSES),
-                             default=["new", "acknowledged"] if latest else list(engine.STATUSES),
-                             format_func=lambda s: sq.STATUS_NAMES[s], placeholder="请选择", key=f"risk_status_{'now' if latest else 'past'}")
-level_pick = f2.multiselect("级别", list(sq.LEVELS), default=list(sq.LEVELS),
-                            format_func=lambda lv: sq.LEVEL_NAMES[lv], placeholder="请选择", key="risk_level")
-rule_pick = f3.multiselect("规则", list(sq.RULE_NAMES), default=list(sq.RULE_NAMES),
-                           format_func=lambda r: f"{r} {sq.RULE_NAMES[r]}", placeholder="请选择", key="risk_rule")
-shown = signals.filter(pl.col("status").is_in(status_pick) & pl.col("level").is_in(level_pick)
-                       & pl.col("rule").is_in(rule_pick)) if signals.height else signals
-st.caption(f"{month}：共 {fmt.count(shown.height)} 条（条件在本月成立的信号，以及此前出现、尚未办结的信号）。"
-           "按级别、状态排序。")
+status_pick = f1.multiselect(
+    "状态",
+    list(engine.STATUSES),
+    default=["new", "acknowledged"] if latest else list(engine.STATUSES),
+    format_func=lambda s: sq.STATUS_NAMES[s],
+    placeholder="请选择",
+    key=f"risk_status_{'now' if latest else 'past'}",
+)
+level_pick = f2.multiselect(
+    "级别",
+    list(sq.LEVELS),
+    default=list(sq.LEVELS),
+    format_func=lambda lv: sq.LEVEL_NAMES[lv],
+    placeholder="请选择",
+    key="risk_level",
+)
+rule_pick = f3.multiselect(
+    "规则",
+    list(sq.RULE_NAMES),
+    default=list(sq.RULE_NAMES),
+    format_func=lambda r: f"{r} {sq.RULE_NAMES[r]}",
+    placeholder="请选择",
+    key="risk_rule",
+)
+shown = (
+    signals.filter(
+        pl.col("status").is_in(status_pick) & pl.col("level").is_in(level_pick) & pl.col("rule").is_in(rule_pick)
+    )
+    if signals.height
+    else signals
+)
+st.caption(
+    f"{month}：共 {fmt.count(shown.height)} 条（条件在本月成立的信号，以及此前出现、尚未办结的信号）。"
+    "按级别、状态排序。"
+)
 if shown.height:
     columns = [
-        pl.col("level_label").alias("级别"), pl.col("rule_label").alias("规则"), pl.col("region_label").alias("地区"),
-        pl.col("industry_label").alias("行业"), pl.col("period_label").alias("统计期"),
-        pl.col("title").alias("预警"), pl.col("status_label").alias("状态"),
-        pl.col("opened_period").map_elements(fmt.period_label, return_dtype=pl.Utf8).alias("出现于")]
+        pl.col("level_label").alias("级别"),
+        pl.col("rule_label").alias("规则"),
+        pl.col("region_label").alias("地区"),
+        pl.col("industry_label").alias("行业"),
+        pl.col("period_label").alias("统计期"),
+        pl.col("title").alias("预警"),
+        pl.col("status_label").alias("状态"),
+        pl.col("opened_period").map_elements(fmt.period_label, return_dtype=pl.Utf8).alias("出现于"),
+    ]
     # the most severe first; a province with thousands of open signals shows the first LIST_LIMIT on screen
     # (styling and a selectbox over all of them would make every rerun slow) and downloads the whole list
     listed = shown.head(LIST_LIMIT)
     table = listed.select(columns).to_pandas()
     colours = {sq.LEVEL_NAMES[lv]: sq.LEVEL_COLORS[lv] for lv in sq.LEVELS}
-    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}; color: white; font-weight: 600"
-                             if v in colours else "", subset=["级别"])
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * listed.height),
-                 column_config={"预警": st.column_config.TextColumn(width="large"),
-                                "级别": st.column_config.TextColumn(width="small")})
+    styled = table.style.map(
+        lambda v: f"background-color: {colours.get(v, '')}; color: white; font-weight: 600" if v in colours else "",
+        subset=["级别"],
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * listed.height),
+        column_config={
+            "预警": st.column_config.TextColumn(width="large"),
+            "级别": st.column_config.TextColumn(width="small"),
+        },
+    )
     if shown.height > LIST_LIMIT:
         st.caption(f"清单较长，页面仅显示最严重的前 {LIST_LIMIT} 条；完整清单请下载。")
-    export.download_xlsx(shown.select(columns), f"预警信号清单_{month}", label="下载完整清单（Excel）", key="risk_list_xlsx")
+    export.download_xlsx(
+        shown.select(columns), f"预警信号清单_{month}", label="下载完整清单（Excel）", key="risk_list_xlsx"
+    )
 
 # ---------------------------------------------------------------- 四、one signal: evidence, history, 处置/反馈
 if shown.height:
@@ -150,10 +240,23 @@ if shown.height:
     wanted = st.query_params.get("signal")
     if wanted and wanted not in ids and wanted in set(shown["signal_id"].to_list()):
         ids.append(wanted)  # a pasted link to a signal further down the list still opens it
-    titles = dict(zip(shown["signal_id"], (f"【{sq.LEVEL_NAMES[lv]}】{t}（{s}）" for lv, t, s in
-                                           zip(shown["level"], shown["title"], shown["status_label"]))))
-    sid = st.selectbox("选择预警信号", ids, index=ids.index(wanted) if wanted in ids else 0,
-                       format_func=lambda i: titles[i], placeholder="请选择", key="risk_signal")
+    titles = dict(
+        zip(
+            shown["signal_id"],
+            (
+                f"【{sq.LEVEL_NAMES[lv]}】{t}（{s}）"
+                for lv, t, s in zip(shown["level"], shown["title"], shown["status_label"])
+            ),
+        )
+    )
+    sid = st.selectbox(
+        "选择预警信号",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=lambda i: titles[i],
+        placeholder="请选择",
+        key="risk_signal",
+    )
     if st.query_params.get("signal") != sid:
         st.query_params["signal"] = sid
     sig = sq.signal(wh, viewer, sid)
@@ -162,16 +265,18 @@ if shown.height:
         st.stop()
     box = st.container(border=True)
     box.markdown(f"#### {sq.LEVEL_MARKS[sig['level']]} {sq.md_text(sig['title'])}")
-    box.caption(f"{sig['rule_label']} · {sq.md_text(sig['region_label'])} · {sig['industry_label']} · "
-                f"统计期 {sig['period_label']} · 出现于 {fmt.period_label(sig['opened_period'])}"
-                + (f"（首次 {fmt.period_label(sig['first_period'])}）" if sig["opened_period"] != sig["first_period"] else "")
-                + " · "
-                f"状态：{sig['status_label']}" + ("" if sig["active"] else " · 预警条件已解除"))
+    box.caption(
+        f"{sig['rule_label']} · {sq.md_text(sig['region_label'])} · {sig['industry_label']} · "
+        f"统计期 {sig['period_label']} · 出现于 {fmt.period_label(sig['opened_period'])}"
+        + (f"（首次 {fmt.period_label(sig['first_period'])}）" if sig["opened_period"] != sig["first_period"] else "")
+        + " · "
+        f"状态：{sig['status_label']}" + ("" if sig["active"] else " · 预警条件已解除")
+    )
     box.markdown(sq.md_text(sig["explanation"]))
 
     evidence = sq.evidence(wh, viewer, sid)
     tabs = st.tabs([f"证据：{label}" for label, _ in evidence] + ["处置记录"])
-    for tab, (label, frame) in zip(tabs, evidence):
+    for tab, (_label, frame) in zip(tabs, evidence):
         with tab:
             if frame.height:
                 st.dataframe(frame, hide_index=True, width="stretch")
@@ -179,11 +284,18 @@ if shown.height:
                 st.caption("没有可显示的数据行。")
     with tabs[-1]:
         steps = sq.history(wh, viewer, sid)
-        st.dataframe(steps, hide_index=True, width="stretch",
-                     column_config={"时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                    "说明": st.column_config.TextColumn(width="large")})
+        st.dataframe(
+            steps,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                "说明": st.column_config.TextColumn(width="large"),
+            },
+        )
 
     if sq.may_act(wh, viewer, sig):
+
         def act(step, text: str, done: str) -> None:
             try:
                 step(wh, viewer, sid, text)
@@ -199,15 +311,23 @@ if shown.height:
             c_ack, c_close = st.columns(2)
             with c_ack.form("risk_ack", clear_on_submit=True, border=True):
                 st.markdown("**处置**：登记已采取的措施")
-                text = st.text_area("处置措施（必填）", placeholder="例如：已成立工作专班，约谈企业负责人，督促制定清偿计划",
-                                    max_chars=engine.MAX_NOTE, key="risk_ack_text")
+                text = st.text_area(
+                    "处置措施（必填）",
+                    placeholder="例如：已成立工作专班，约谈企业负责人，督促制定清偿计划",
+                    max_chars=engine.MAX_NOTE,
+                    key="risk_ack_text",
+                )
                 if st.form_submit_button("提交处置", type="primary"):
                     act(engine.acknowledge, text, "已登记处置措施")
             with c_close.form("risk_close", clear_on_submit=True, border=True):
                 st.markdown("**反馈**：处置完成后办结")
-                text = st.text_area("办结反馈（必填）", placeholder="例如：企业已全额支付拖欠工资，劳动者撤回投诉",
-                                    max_chars=engine.MAX_NOTE, key="risk_close_text",
-                                    disabled=sig["status"] != "acknowledged")
+                text = st.text_area(
+                    "办结反馈（必填）",
+                    placeholder="例如：企业已全额支付拖欠工资，劳动者撤回投诉",
+                    max_chars=engine.MAX_NOTE,
+                    key="risk_close_text",
+                    disabled=sig["status"] != "acknowledged",
+                )
                 if st.form_submit_button("办结", disabled=sig["status"] != "acknowledged"):
                     act(engine.close, text, f"{labels.SIGNAL_STATUS['closed']}")
                 if sig["status"] != "acknowledged":
@@ -219,11 +339,19 @@ if shown.height:
 
 # ---------------------------------------------------------------- 五、rules in force
 with st.expander("预警规则与阈值（现行标准）"):
-    st.dataframe(sq.rules_in_force(), hide_index=True, width="stretch",
-                 column_config={"阈值": st.column_config.TextColumn(width="large")})
-    st.caption("规则与阈值由省级统一设定，全省一致。"
-               + ("修改方法见“参数设置”页；修改后点击下方按钮重新计算。" if viewer.role == "admin" else ""))
+    st.dataframe(
+        sq.rules_in_force(),
+        hide_index=True,
+        width="stretch",
+        column_config={"阈值": st.column_config.TextColumn(width="large")},
+    )
+    st.caption(
+        "规则与阈值由省级统一设定，全省一致。"
+        + ("修改方法见“参数设置”页；修改后点击下方按钮重新计算。" if viewer.role == "admin" else "")
+    )
     if viewer.role == "admin" and st.button("按现行标准重新计算全部预警", key="risk_refresh"):
         with st.spinner("正在逐月重新计算……"):
             done = engine.refresh_all(wh)
-        st.success(f"已重新计算：新增 {done['new']} 条，重新打开 {done['reopened']} 条，条件解除 {done['resolved']} 条。")
+        st.success(
+            f"已重新计算：新增 {done['new']} 条，重新打开 {done['reopened']} 条，条件解除 {done['resolved']} 条。"
+        )

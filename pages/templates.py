@@ -1,4 +1,5 @@
 """模板下载: the form's template for the clerk's own unit and month, generated from the form definition."""
+
 import streamlit as st
 
 from dashboard import layout
@@ -22,15 +23,35 @@ c1, c2, c3 = st.columns([3, 2, 2])
 form_code = c1.radio("报表", list(forms), format_func=lambda c: up.form_title(c), key="tpl_form")
 periods = up.template_periods()
 default = up.default_template_period()
-period = c2.selectbox("统计期", periods, index=periods.index(default) if default in periods else 0,
-                      format_func=period_label, placeholder="请选择", key="tpl_period", help="默认是上个月：每月10日前报送上月数据。")
+period = c2.selectbox(
+    "统计期",
+    periods,
+    index=periods.index(default) if default in periods else 0,
+    format_func=period_label,
+    placeholder="请选择",
+    key="tpl_period",
+    help="默认是上个月：每月10日前报送上月数据。",
+)
 labels = dict(units)
-code = c3.selectbox("填报单位", [c for c, _ in units], format_func=lambda c: labels[c], placeholder="请选择", key="tpl_unit",
-                    disabled=len(units) == 1)
+code = c3.selectbox(
+    "填报单位",
+    [c for c, _ in units],
+    format_func=lambda c: labels[c],
+    placeholder="请选择",
+    key="tpl_unit",
+    disabled=len(units) == 1,
+)
 
 content, file_name, region_names = up.make_template(wh, viewer, form_code, period, code)
-st.download_button(f"下载模板：{file_name}", data=content, file_name=file_name, type="primary", key="tpl_download", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.download_button(
+    f"下载模板：{file_name}",
+    data=content,
+    file_name=file_name,
+    type="primary",
+    key="tpl_download",
+    icon=":material/download:",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 form = forms[form_code]
 st.markdown("**模板里已经准备好：**")
@@ -43,7 +64,9 @@ if region_names and any(s.layout == "wide" for s in form.sheets):
     lines.append(f"地区行已按本单位列出（{len(region_names)} 行）：{'、'.join(region_names)}；")
 elif any(s.layout != "wide" for s in form.sheets):
     lines.append("逐条填写的表（分行业、重大集体争议、预警信息、工作台账）每行一条，地区写名称或6位代码；")
-choices = list(dict.fromkeys(c.title for s in form.sheets for c in s.columns if c.type in ("industry", "enum", "step", "yesno")))
+choices = list(
+    dict.fromkeys(c.title for s in form.sheets for c in s.columns if c.type in ("industry", "enum", "step", "yesno"))
+)
 if choices:
     lines.append(f"{'、'.join(choices)}等列有下拉选项；")
 lines.append("表头已锁定，防止误改；“填表说明”工作表列出每一列的含义、单位和校验规则。")

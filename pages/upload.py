@@ -1,4 +1,5 @@
 """数据上报: drop one or many workbooks, see what the system found in each, fix or confirm, see what changed."""
+
 import hashlib
 
 import streamlit as st
@@ -43,32 +44,47 @@ for item in review.uploader_items(wh, viewer, states=("returned",)):
         f"**被退回：{up.form_title(item.form)} · {period_label(item.period)}**（{md_escape(item.file_name)}）  \n"
         f"退回原因：{md_escape(item.review_note)}  \n"
         f"审核人：{md_escape(up.person(up.person_names(wh), item.reviewed_by))} {when}。请按原因改正后重新上传，新上传的报表会替代被退回的版本。",
-        icon=":material/undo:")
+        icon=":material/undo:",
+    )
 pending = review.uploader_items(wh, viewer, states=("pending",))
 if pending:
     with st.expander(f"我的上报：{len(pending)} 份待审核", icon=":material/hourglass_top:"):
         for item in pending:
-            st.markdown(f"- {up.form_title(item.form)} · {period_label(item.period)} · {md_escape(item.file_name)} · "
-                        f"{item.loaded_at:%Y-%m-%d %H:%M} 上报，等待{review.REVIEWER_LABELS.get(item.reviewer_role, '审核')}")
+            st.markdown(
+                f"- {up.form_title(item.form)} · {period_label(item.period)} · {md_escape(item.file_name)} · "
+                f"{item.loaded_at:%Y-%m-%d %H:%M} 上报，等待{review.REVIEWER_LABELS.get(item.reviewer_role, '审核')}"
+            )
 
 # ------------------------------------------------------------------ upload
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.markdown(f"**{scope.describe(index)}**")
-period = right.selectbox("统计期", [None, *up.template_periods()], placeholder="请选择", key="upload_period",
-                         format_func=lambda p: "从表头读取（推荐）" if p is None else period_label(p),
-                         help="表头写有“统计期：2025年3月”时无需选择；表头没有统计期时在这里选。两者不一致时文件会被退回。")
-st.caption(f"可以一次拖入多个文件。支持 .xlsx、.xlsm（宏不会运行）和旧版 .xls；单个文件不超过 {limits['max_file_mb']:g} MB，"
-           f"解压后不超过 {limits['max_expanded_mb']:g} MB。统计期从表头“统计期：2025年3月”读取。")
+period = right.selectbox(
+    "统计期",
+    [None, *up.template_periods()],
+    placeholder="请选择",
+    key="upload_period",
+    format_func=lambda p: "从表头读取（推荐）" if p is None else period_label(p),
+    help="表头写有“统计期：2025年3月”时无需选择；表头没有统计期时在这里选。两者不一致时文件会被退回。",
+)
+st.caption(
+    f"可以一次拖入多个文件。支持 .xlsx、.xlsm（宏不会运行）和旧版 .xls；单个文件不超过 {limits['max_file_mb']:g} MB，"
+    f"解压后不超过 {limits['max_expanded_mb']:g} MB。统计期从表头“统计期：2025年3月”读取。"
+)
 try:
     st.page_link("pages/templates.py", label="还没有模板？先下载本单位的空白模板", icon=":material/download:")
 except Exception:  # page not in this navigation (page run on its own)
     pass
 layout.chinese_file_uploader(limits["max_file_mb"])
-files = st.file_uploader(f"把报表文件拖到下方框内，或点击“{layout.UPLOAD_BUTTON_TEXT}”", accept_multiple_files=True,
-                         key="upload_files",
-                         help="校验只读取数据，不会运行宏；入库前可以先看问题清单和与上月的对比。")
-st.caption(f"文件名旁出现红色感叹号、下方没有校验结果，说明文件超过 {limits['max_file_mb']:g} MB，浏览器没有上传它："
-           "请删除与报表无关的工作表和图片，另存为 .xlsx 后再上传。")
+files = st.file_uploader(
+    f"把报表文件拖到下方框内，或点击“{layout.UPLOAD_BUTTON_TEXT}”",
+    accept_multiple_files=True,
+    key="upload_files",
+    help="校验只读取数据，不会运行宏；入库前可以先看问题清单和与上月的对比。",
+)
+st.caption(
+    f"文件名旁出现红色感叹号、下方没有校验结果，说明文件超过 {limits['max_file_mb']:g} MB，浏览器没有上传它："
+    "请删除与报表无关的工作表和图片，另存为 .xlsx 后再上传。"
+)
 if not files:
     st.session_state.pop(CACHE_KEY, None)
     st.stop()
@@ -97,22 +113,35 @@ for f, key in zip(files, keys):
     r = fc.result
     up.refresh_review_state(wh, fc)
     state, text = up.status_line(fc)
-    box.update(label=f"**{md_escape(fc.name)}** — {text}", state=state, expanded=not fc.ok or len(keys) <= 3 or fc.loaded is not None)
+    box.update(
+        label=f"**{md_escape(fc.name)}** — {text}",
+        state=state,
+        expanded=not fc.ok or len(keys) <= 3 or fc.loaded is not None,
+    )
     with box:
         if fc.loaded is not None:
             outcome = fc.loaded
             if outcome.review_state == "returned":
-                st.error(f"版本 {outcome.version_id} 已入库，但{up.review_note(outcome.review_state)[2:]}", icon=":material/undo:")
+                st.error(
+                    f"版本 {outcome.version_id} 已入库，但{up.review_note(outcome.review_state)[2:]}",
+                    icon=":material/undo:",
+                )
             else:
-                st.success(f"已入库：版本 {outcome.version_id}。{up.review_note(outcome.review_state)}",
-                           icon=":material/check_circle:")
+                st.success(
+                    f"已入库：版本 {outcome.version_id}。{up.review_note(outcome.review_state)}",
+                    icon=":material/check_circle:",
+                )
             if outcome.first_time:
                 st.markdown(f"**本期首次报送**（{up.regions_text(r, index)}），没有可对比的旧数据。")
             elif not outcome.changes:
                 st.markdown("**与原有数据相比没有任何变化。**")
             else:
                 lines, rest = up.headline_changes(outcome.changes, r.form, SHOW_LINES)
-                st.markdown(f"**与原有数据相比，变化了 {len(outcome.changes)} 处" + ("（先列主要指标）" if rest else "") + "：**")
+                st.markdown(
+                    f"**与原有数据相比，变化了 {len(outcome.changes)} 处"
+                    + ("（先列主要指标）" if rest else "")
+                    + "：**"
+                )
                 st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
                 if rest:
                     st.caption(f"全部 {len(outcome.changes)} 处变化（可滚动、可排序）：")
@@ -120,18 +149,28 @@ for f, key in zip(files, keys):
             st.markdown("---")
             st.caption("以下是入库前的校验结果：")
         if r.form:
-            st.markdown(f"**报表：** {up.form_title(r.form)}　**统计期：** {period_label(r.period)}　"
-                        f"**地区：** {up.regions_text(r, index) or '—'}")
+            st.markdown(
+                f"**报表：** {up.form_title(r.form)}　**统计期：** {period_label(r.period)}　"
+                f"**地区：** {up.regions_text(r, index) or '—'}"
+            )
         if r.rows:
             st.markdown("**各表数据行数：** " + "，".join(f"{md_escape(sheet)} {n} 行" for sheet, n in r.rows.items()))
         if r.errors:
-            st.error(f"发现 {len(r.errors)} 个错误，这个文件**没有入库**。请按下表逐条改正后重新上传。"
-                     "也可以下载带批注的副本：出错的单元格已标红，鼠标移上去就能看到说明。", icon=":material/error:")
+            st.error(
+                f"发现 {len(r.errors)} 个错误，这个文件**没有入库**。请按下表逐条改正后重新上传。"
+                "也可以下载带批注的副本：出错的单元格已标红，鼠标移上去就能看到说明。",
+                icon=":material/error:",
+            )
         if fc.annotation is not None:
             st.download_button(
-                "下载带批注的工作簿（错误标红、提示标黄）", data=fc.annotated_bytes, file_name=fc.annotation.file_name,
-                mime=fc.annotation.mime, key=f"annotated_{key}", type="primary" if r.errors else "secondary",
-                icon=":material/download:")
+                "下载带批注的工作簿（错误标红、提示标黄）",
+                data=fc.annotated_bytes,
+                file_name=fc.annotation.file_name,
+                mime=fc.annotation.mime,
+                key=f"annotated_{key}",
+                type="primary" if r.errors else "secondary",
+                icon=":material/download:",
+            )
         if r.errors:
             show_issues(r.errors)
         if r.warnings:
@@ -152,32 +191,47 @@ for f, key in zip(files, keys):
         elif fc.loaded is None and fc.ok:
             consent = True
             if swap is not None and swap.needs_consent:
-                st.warning(f"此文件将替代当前版本（版本 {'、'.join(swap.replaced)}）："
-                           f"共 {len(swap.changes):,} 处变化" + ("；" + "；".join(md_escape(d) for d in swap.deleted())
-                                                                 if swap.deleted() else "") + "。请核对下表后再入库。",
-                           icon=":material/swap_horiz:")
+                st.warning(
+                    f"此文件将替代当前版本（版本 {'、'.join(swap.replaced)}）："
+                    f"共 {len(swap.changes):,} 处变化"
+                    + ("；" + "；".join(md_escape(d) for d in swap.deleted()) if swap.deleted() else "")
+                    + "。请核对下表后再入库。",
+                    icon=":material/swap_horiz:",
+                )
                 if swap.changes:
                     st.dataframe(changes_frame(swap.changes), hide_index=True, width="stretch")
                 consent = st.checkbox("我已核对以上变化，确认用此文件替代当前版本", key=f"consent_{key}")
                 fc.extra["consent"] = consent
             note = "入库后提交审核。" if scope.review_state == "pending" else "入库后立即生效。"
-            if st.button("确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:",
-                         disabled=not consent):
+            if st.button(
+                "确认入库", type="primary", key=f"load_{key}", help=note, icon=":material/check:", disabled=not consent
+            ):
                 up.load_file(wh, scope, fc, period=period)
                 fc.extra["generation"] = wh.generation
                 st.rerun()
-            st.caption(f"校验已通过。{note}同一地区、同一统计期再次入库时，新版本替代旧版本，旧版本可在“历史版本”中查看和恢复。")
+            st.caption(
+                f"校验已通过。{note}同一地区、同一统计期再次入库时，新版本替代旧版本，旧版本可在“历史版本”中查看和恢复。"
+            )
 
 # 全部确认入库 takes only files that add a new version or whose replacement the clerk has ticked above
-ready = [checks[k] for k in keys if checks[k].ok and checks[k].loaded is None
-         and ((swap := up.replacement(wh, checks[k])) is None or not swap.replaced
-              or (swap.needs_consent and checks[k].extra.get("consent")))]
+ready = [
+    checks[k]
+    for k in keys
+    if checks[k].ok
+    and checks[k].loaded is None
+    and (
+        (swap := up.replacement(wh, checks[k])) is None
+        or not swap.replaced
+        or (swap.needs_consent and checks[k].extra.get("consent"))
+    )
+]
 with summary:
     if len(keys) > 1:
         n_bad = sum(1 for k in keys if not checks[k].ok)
         st.caption(f"共 {len(keys)} 个文件：{len(keys) - n_bad} 个校验通过，{n_bad} 个有错误。")
-    if len(ready) > 1 and st.button(f"全部确认入库（{len(ready)} 个校验通过的文件）", type="primary", key="load_all",
-                                    icon=":material/done_all:"):
+    if len(ready) > 1 and st.button(
+        f"全部确认入库（{len(ready)} 个校验通过的文件）", type="primary", key="load_all", icon=":material/done_all:"
+    ):
         for fc in ready:
             up.load_file(wh, scope, fc, period=period)
             fc.extra["generation"] = wh.generation

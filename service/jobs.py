@@ -7,6 +7,7 @@ target the job id, detail: outcome, started, duration_s, message and the job's r
 administrators' failed-job banner and /healthz all read it back from there, so they agree after a restart.
 Schedules are in config/settings.toml [jobs].
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,14 @@ class Job:
 
 
 def job_settings() -> dict:
-    values = {"signals_refresh": "02:00", "backup": "02:30", "backup_dir": "backups", "backup_keep": 14,
-              "reminders": "08:00", "enabled": True}
+    values = {
+        "signals_refresh": "02:00",
+        "backup": "02:30",
+        "backup_dir": "backups",
+        "backup_keep": 14,
+        "reminders": "08:00",
+        "enabled": True,
+    }
     values.update(config.settings().get("jobs", {}))
     return values
 
@@ -58,8 +65,10 @@ def schedules() -> dict[str, dict]:
         hour, minute = _hh_mm(cfg[job_id])
         out[job_id] = {"cron": {"hour": hour, "minute": minute}, "text": f"每天 {hour:02d}:{minute:02d}"}
     hour, minute = _hh_mm(cfg["reminders"])
-    out["reminders"] = {"cron": {"day": due_day(), "hour": hour, "minute": minute},
-                        "text": f"每月 {due_day()} 日（报送截止日）{hour:02d}:{minute:02d}"}
+    out["reminders"] = {
+        "cron": {"day": due_day(), "hour": hour, "minute": minute},
+        "text": f"每月 {due_day()} 日（报送截止日）{hour:02d}:{minute:02d}",
+    }
     if "lake_maintain" in JOBS:  # only for a lake (see JOBS)
         hour, minute = _hh_mm(cfg.get("lake_maintain", "03:30"))
         out["lake_maintain"] = {"cron": {"hour": hour, "minute": minute}, "text": f"每天 {hour:02d}:{minute:02d}"}
@@ -70,9 +79,14 @@ def schedules() -> dict[str, dict]:
 def refresh_signals(wh, now: dt.datetime) -> dict:
     """风险预警每日刷新: R6 迟报未报 needs a daily run to flag reports that never arrive."""
     from warehouse.signals import open_level_counts, refresh_all
+
     counts = refresh_all(wh, now=now)
-    return {"new": counts["new"], "reopened": counts["reopened"], "resolved": counts["resolved"],
-            "open": dict(open_level_counts(wh))}
+    return {
+        "new": counts["new"],
+        "reopened": counts["reopened"],
+        "resolved": counts["resolved"],
+        "open": dict(open_level_counts(wh)),
+    }
 
 
 def backup_dir(wh) -> Path:
@@ -83,6 +97,7 @@ def backup_dir(wh) -> Path:
 def nightly_backup(wh, now: dt.datetime) -> dict:
     """整库备份 into [jobs] backup_dir/backup-YYYYMMDD-HHMMSS, keeping the newest backup_keep backups."""
     from warehouse.backup import backup
+
     root = backup_dir(wh)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"backup-{now:%Y%m%d-%H%M%S}"
@@ -103,7 +118,8 @@ def previous_period(today: dt.date) -> str:
 
 def missing_reports(wh, period: str) -> list[dict]:
     """Reporting units × forms with nothing loaded for period: [{unit_code, unit_name, forms: [A, C]}]."""
-    rows = wh.query("""
+    rows = wh.query(
+        """
         with units as (select code, name from ref_region where code = unit_code and kind <> 'province'),
         forms as (select * from (values ('A'), ('B'), ('C')) as f(form)),
         loaded as (
@@ -119,7 +135,9 @@ def missing_reports(wh, period: str) -> list[dict]:
         where l.unit_code is null
         group by all
         order by u.code
-    """, [period]).to_dicts()
+    """,
+        [period],
+    ).to_dicts()
     return [{"unit_code": r["unit_code"], "unit_name": r["unit_name"], "forms": list(r["forms"])} for r in rows]
 
 
@@ -133,11 +151,13 @@ def reminders(wh, now: dt.datetime) -> dict:
 def lake_maintenance(wh, now: dt.datetime) -> dict:
     """数据湖维护: merge small files, expire old snapshots (warehouse/lake.py); only scheduled for a lake."""
     from warehouse.lake import maintain
+
     return maintain(wh, keep_days=float(job_settings().get("lake_keep_days", 7)))
 
 
 def lake_configured() -> bool:
     from warehouse.lake import Lake
+
     return Lake.from_config() is not None
 
 
@@ -158,6 +178,7 @@ _RUN_LOCK = threading.Lock()  # one job at a time: they share the warehouse and 
 def run_job(wh, job_id: str, *, now: dt.datetime | None = None, actor: str = ACTOR) -> dict:
     """Run one job now and record the run in audit_log; returns the recorded detail (never raises)."""
     from service import logs
+
     job = JOBS[job_id]
     now = now or dt.datetime.now().replace(microsecond=0)
     started = time.perf_counter()
@@ -168,12 +189,24 @@ def run_job(wh, job_id: str, *, now: dt.datetime | None = None, actor: str = ACT
             result, outcome = {}, "failed"
             message = f"{type(failed).__name__}: {str(failed)[:300]}"
     duration = time.perf_counter() - started
-    detail = {"outcome": outcome, "started": now.isoformat(), "duration_s": round(duration, 2), "message": message,
-              "by": actor, "result": result}
+    detail = {
+        "outcome": outcome,
+        "started": now.isoformat(),
+        "duration_s": round(duration, 2),
+        "message": message,
+        "by": actor,
+        "result": result,
+    }
     with wh.write() as cur:
         wh.audit(cur, ACTOR, "job_run", job_id, detail)
-    logs.event("job_run", outcome=outcome, job=job_id, user=actor, duration_ms=duration * 1000,
-               detail=message if outcome != "ok" else None)
+    logs.event(
+        "job_run",
+        outcome=outcome,
+        job=job_id,
+        user=actor,
+        duration_ms=duration * 1000,
+        detail=message if outcome != "ok" else None,
+    )
     return detail
 
 
@@ -204,12 +237,13 @@ class JobScheduler:
 
     def __init__(self, wh_factory: Callable):
         from apscheduler.schedulers.background import BackgroundScheduler
+
         self._wh = wh_factory
-        self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
-                                                            "misfire_grace_time": 3600})
+        self._scheduler = BackgroundScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+        )
         for job_id, when in schedules().items():
-            self._scheduler.add_job(self.run, "cron", args=[job_id], id=job_id, name=JOBS[job_id].label,
-                                    **when["cron"])
+            self._scheduler.add_job(self.run, "cron", args=[job_id], id=job_id, name=JOBS[job_id].label, **when["cron"])
 
     def start(self) -> None:
         self._scheduler.start()

@@ -3,6 +3,7 @@
 Plain HTML with inline CSS and no script: it works behind any proxy, needs no internet, and every value put into
 it passes through html.escape (account names, messages, the next URL).
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -23,50 +24,70 @@ border-top:1px solid #eef0f3;padding:10px 0;gap:10px} .demo form{margin:0} code{
 """
 
 
-def render(*, csrf: str, next_url: str, error: str | None = None, notice: str | None = None,
-           demo: list[dict] | None = None, max_failed: int = 5, lockout_minutes: int = 15,
-           signed_in_as: str | None = None, logout_csrf: str | None = None, sso: bool = False,
-           prefetch: str = "") -> str:
+def render(
+    *,
+    csrf: str,
+    next_url: str,
+    error: str | None = None,
+    notice: str | None = None,
+    demo: list[dict] | None = None,
+    max_failed: int = 5,
+    lockout_minutes: int = 15,
+    signed_in_as: str | None = None,
+    logout_csrf: str | None = None,
+    sso: bool = False,
+    prefetch: str = "",
+) -> str:
     """The whole sign-in page as one HTML string; `prefetch` is service/preload.py's link tags (trusted: built
     from Streamlit's own file names, no user text)."""
     e = escape
-    parts = [f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
-             f'content="width=device-width,initial-scale=1"><title>登录 · 吉林省劳动人事争议调解监测平台</title>'
-             f'<style>{STYLE}</style>{prefetch}</head><body><main>',
-             '<h1>吉林省劳动人事争议调解监测平台</h1><p class="sub">劳动人事争议调解组织建设行动 · 数据报送与监测</p>',
-             '<div class="cols"><section class="card">']
+    parts = [
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width,initial-scale=1"><title>登录 · 吉林省劳动人事争议调解监测平台</title>'
+        f"<style>{STYLE}</style>{prefetch}</head><body><main>",
+        '<h1>吉林省劳动人事争议调解监测平台</h1><p class="sub">劳动人事争议调解组织建设行动 · 数据报送与监测</p>',
+        '<div class="cols"><section class="card">',
+    ]
     if signed_in_as:
-        parts.append(f'<p class="msg info">您已登录（账号 {e(signed_in_as)}）。</p>'
-                     f'<p><a href="{e(next_url)}">进入平台</a></p>'
-                     f'<form method="post" action="/logout"><input type="hidden" name="csrf" value="{e(logout_csrf or "")}">'
-                     '<button class="secondary" type="submit">退出登录</button></form>')
+        parts.append(
+            f'<p class="msg info">您已登录（账号 {e(signed_in_as)}）。</p>'
+            f'<p><a href="{e(next_url)}">进入平台</a></p>'
+            f'<form method="post" action="/logout"><input type="hidden" name="csrf" value="{e(logout_csrf or "")}">'
+            '<button class="secondary" type="submit">退出登录</button></form>'
+        )
     else:
         if notice:
             parts.append(f'<p class="msg info" role="status">{e(notice)}</p>')
         if error:
             parts.append(f'<p class="msg error" role="alert">{e(error)}</p>')
-        parts.append('<h2>登录</h2><form method="post" action="/login">'
-                     f'<input type="hidden" name="csrf" value="{e(csrf)}"><input type="hidden" name="next" value="{e(next_url)}">'
-                     '<label for="name">账号</label><input type="text" id="name" name="name" placeholder="例如 tonghua_city" '
-                     'autocomplete="username" maxlength="64" required>'
-                     '<label for="password">密码</label><input type="password" id="password" name="password" '
-                     'autocomplete="current-password" maxlength="256" required>'
-                     '<button class="primary" type="submit">登录</button></form>'
-                     f'<p class="hint">连续输错 {int(max_failed)} 次密码，账号将锁定 {int(lockout_minutes)} 分钟。'
-                     '忘记密码请联系省级管理员重置。</p>')
+        parts.append(
+            '<h2>登录</h2><form method="post" action="/login">'
+            f'<input type="hidden" name="csrf" value="{e(csrf)}"><input type="hidden" name="next" value="{e(next_url)}">'
+            '<label for="name">账号</label><input type="text" id="name" name="name" placeholder="例如 tonghua_city" '
+            'autocomplete="username" maxlength="64" required>'
+            '<label for="password">密码</label><input type="password" id="password" name="password" '
+            'autocomplete="current-password" maxlength="256" required>'
+            '<button class="primary" type="submit">登录</button></form>'
+            f'<p class="hint">连续输错 {int(max_failed)} 次密码，账号将锁定 {int(lockout_minutes)} 分钟。'
+            "忘记密码请联系省级管理员重置。</p>"
+        )
         if sso:
             parts.append('<p class="hint">已启用统一身份认证：请在平台首页选择“使用统一身份认证登录”。</p>')
-    parts.append('</section>')
+    parts.append("</section>")
     if demo and not signed_in_as:
-        parts.append('<section class="card"><h2>演示账号</h2><p class="msg warn">以下为<b>演示账号</b>，密码公开（均为 '
-                     f'<code>{e(demo[0]["password"])}</code>），只在演示数据上使用。正式使用前请由管理员在“账号与审计”页面停用。</p>')
+        parts.append(
+            '<section class="card"><h2>演示账号</h2><p class="msg warn">以下为<b>演示账号</b>，密码公开（均为 '
+            f"<code>{e(demo[0]['password'])}</code>），只在演示数据上使用。正式使用前请由管理员在“账号与审计”页面停用。</p>"
+        )
         for row in demo:
-            parts.append(f'<div class="demo"><span><b>{e(row["role"])}</b> · {e(row["region"])}<br>'
-                         f'账号 <code>{e(row["name"])}</code>　密码 <code>{e(row["password"])}</code></span>'
-                         '<form method="post" action="/login">'
-                         f'<input type="hidden" name="csrf" value="{e(csrf)}"><input type="hidden" name="next" value="{e(next_url)}">'
-                         f'<input type="hidden" name="name" value="{e(row["name"])}"><input type="hidden" name="demo" value="1">'
-                         f'<button class="secondary" type="submit" aria-label="以{e(row["role"])}身份登录">以此身份登录</button></form></div>')
-        parts.append('</section>')
-    parts.append('</div></main></body></html>')
+            parts.append(
+                f'<div class="demo"><span><b>{e(row["role"])}</b> · {e(row["region"])}<br>'
+                f"账号 <code>{e(row['name'])}</code>　密码 <code>{e(row['password'])}</code></span>"
+                '<form method="post" action="/login">'
+                f'<input type="hidden" name="csrf" value="{e(csrf)}"><input type="hidden" name="next" value="{e(next_url)}">'
+                f'<input type="hidden" name="name" value="{e(row["name"])}"><input type="hidden" name="demo" value="1">'
+                f'<button class="secondary" type="submit" aria-label="以{e(row["role"])}身份登录">以此身份登录</button></form></div>'
+            )
+        parts.append("</section>")
+    parts.append("</div></main></body></html>")
     return "".join(parts)

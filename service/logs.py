@@ -3,6 +3,7 @@
 Fields: time, level, user, route or page, action, duration_ms, outcome (and a few named extras such as status).
 Only the fields given to event() are written — never a password, a cookie, a form body or a file's contents.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,10 @@ FIELDS = ("user", "route", "page", "action", "duration_ms", "outcome", "status",
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
-                "level": record.levelname.lower()}
+        line = {
+            "time": dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+        }
         fields = getattr(record, "fields", None)
         if fields:
             line.update(fields)

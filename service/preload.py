@@ -12,6 +12,7 @@ then parsed — on a busy 2-core server most of a cold sign-in (bench/browser.py
 The file names carry content hashes and change with every Streamlit release; they are read from Streamlit's own
 build manifest (static/manifest.json), never hard-coded. Anything unexpected there means no hints, never an error.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ ELEMENTS = ("PlotlyChart", "DataFrame", "Metric", "Selectbox", "Slider", "Downlo
 
 def static_dir() -> Path:
     import streamlit
+
     return Path(streamlit.__file__).resolve().parent / "static"
 
 
@@ -45,8 +47,11 @@ def element_chunks() -> tuple[str, ...]:
         manifest = json.loads((static_dir() / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ()
-    wanted = [key for key, entry in manifest.items()
-              if isinstance(entry, dict) and entry.get("name") in ELEMENTS and str(entry.get("file", "")).endswith(".js")]
+    wanted = [
+        key
+        for key, entry in manifest.items()
+        if isinstance(entry, dict) and entry.get("name") in ELEMENTS and str(entry.get("file", "")).endswith(".js")
+    ]
     files: list[str] = []
     seen: set[str] = set()
     todo = list(wanted)
@@ -70,8 +75,10 @@ def app_shell() -> tuple[str, ...]:
     except OSError:
         return ()
     found = re.findall(r'(?:src|href)="\./(static/(?:js|css|media)/[\w.\-]+)"', html)
-    fonts = sorted(p.relative_to(static_dir()).as_posix() for p in (static_dir() / "static" / "media").glob(
-        "MaterialSymbols-Rounded.*.woff2"))  # the icons of the navigation and of every tile
+    fonts = sorted(
+        p.relative_to(static_dir()).as_posix()
+        for p in (static_dir() / "static" / "media").glob("MaterialSymbols-Rounded.*.woff2")
+    )  # the icons of the navigation and of every tile
     return tuple(dict.fromkeys([*found, *fonts]))
 
 
@@ -103,8 +110,21 @@ def with_preloads(html: bytes) -> bytes:
 
 
 # Paths that are never a page (Streamlit's own endpoints and files, the service's routes): left untouched.
-NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/static/", "/auth/", "/oauth2callback",
-             "/favicon", "/robots.txt", "/manifest.json", "/login", "/logout", "/healthz")
+NOT_PAGES = (
+    "/_stcore/",
+    "/static/",
+    "/component/",
+    "/media/",
+    "/app/static/",
+    "/auth/",
+    "/oauth2callback",
+    "/favicon",
+    "/robots.txt",
+    "/manifest.json",
+    "/login",
+    "/logout",
+    "/healthz",
+)
 
 
 class PreloadMiddleware:

@@ -11,6 +11,7 @@ every script run finds the user again by that cookie (auth/gate.py reads it thro
 - One process holds the warehouse (DuckDB allows one), so one in-memory store is the whole truth; a restart of
   the service signs everyone out (docs/deploy.md).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,11 @@ REASONS = {
 
 def session_settings() -> dict:
     """[session] of config/settings.toml; idle time defaults to [accounts] session_minutes."""
-    values = {"idle_minutes": float(config.settings().get("accounts", {}).get("session_minutes", 120)),
-              "absolute_hours": 12.0, "secure_cookie": "auto"}
+    values = {
+        "idle_minutes": float(config.settings().get("accounts", {}).get("session_minutes", 120)),
+        "absolute_hours": 12.0,
+        "secure_cookie": "auto",
+    }
     values.update(config.settings().get("session", {}))
     return values
 

@@ -8,6 +8,7 @@ SameSite=Lax cookie (Secure over HTTPS). Both posts are protected against CSRF: 
 Page requests without a live session are redirected to /login?next=<the page and its filters>, so a pasted deep
 link opens right after signing in; Streamlit's own assets and endpoints pass through.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -29,14 +30,29 @@ CSRF_COOKIE = "mediation_login_csrf"
 MAX_FORM_BYTES = 8 * 1024
 # Paths served without a session: Streamlit's assets and endpoints (the websocket's script run checks the
 # session itself, auth/gate.py), our own routes, and Streamlit's OIDC routes (optional SSO, docs/accounts.md).
-PUBLIC_PREFIXES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/static/", "/auth/", "/oauth2callback",
-                   "/favicon", "/robots.txt", "/manifest.json", "/login", "/logout", "/healthz", "/cli")
+PUBLIC_PREFIXES = (
+    "/_stcore/",
+    "/static/",
+    "/component/",
+    "/media/",
+    "/app/static/",
+    "/auth/",
+    "/oauth2callback",
+    "/favicon",
+    "/robots.txt",
+    "/manifest.json",
+    "/login",
+    "/logout",
+    "/healthz",
+    "/cli",
+)
 DEMO_ENV = "MEDIATION_DEMO"
 HTTP_URL_ENV = "MEDIATION_HTTP_URL"  # the app's address for the CLI when Streamlit's server.port does not say it
 
 
 def _warehouse():
     from dashboard.runtime import warehouse
+
     return warehouse()
 
 
@@ -81,38 +97,53 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in fields.items()}
 
 
-def _login_response(request: Request, *, status: int = 200, error: str | None = None, notice: str | None = None,
-                    next_url: str = "/") -> Response:
+def _login_response(
+    request: Request, *, status: int = 200, error: str | None = None, notice: str | None = None, next_url: str = "/"
+) -> Response:
     from auth import accounts
+
     wh = _warehouse()
     token = request.cookies.get(CSRF_COOKIE)
     if not token or len(token) != 43:
         token = secrets.token_urlsafe(32)
     current = _store().get(request.cookies.get(sessions.COOKIE), touch=False)
     cfg = accounts.account_settings()
-    html = login_page.render(csrf=token, next_url=next_url, error=error, notice=notice,
-                             demo=accounts.demo_accounts(wh), max_failed=cfg["max_failed_logins"],
-                             lockout_minutes=cfg["lockout_minutes"], signed_in_as=current.name if current else None,
-                             logout_csrf=current.csrf if current else None, sso=_sso_configured(),
-                             prefetch=preload.prefetch_links())
+    html = login_page.render(
+        csrf=token,
+        next_url=next_url,
+        error=error,
+        notice=notice,
+        demo=accounts.demo_accounts(wh),
+        max_failed=cfg["max_failed_logins"],
+        lockout_minutes=cfg["lockout_minutes"],
+        signed_in_as=current.name if current else None,
+        logout_csrf=current.csrf if current else None,
+        sso=_sso_configured(),
+        prefetch=preload.prefetch_links(),
+    )
     response = HTMLResponse(html, status_code=status, headers=_page_headers())
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/")
     return response
 
 
 def _page_headers() -> dict[str, str]:
-    return {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-            # default-src 'self' only so that the prefetch hints (service/preload.py) may fetch this site's own
-            # Streamlit files into the cache; the page still runs no script and loads no image or connection.
-            "Content-Security-Policy": "default-src 'self'; script-src 'none'; connect-src 'none'; img-src 'none'; "
-                                       "style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
-                                       "base-uri 'none'",
-            "Referrer-Policy": "same-origin"}
+    return {
+        "Cache-Control": "no-store",
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        # default-src 'self' only so that the prefetch hints (service/preload.py) may fetch this site's own
+        # Streamlit files into the cache; the page still runs no script and loads no image or connection.
+        "Content-Security-Policy": "default-src 'self'; script-src 'none'; connect-src 'none'; img-src 'none'; "
+        "style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'",
+        "Referrer-Policy": "same-origin",
+    }
 
 
 def _sso_configured() -> bool:
     try:
         import streamlit as st
+
         return "auth" in st.secrets
     except Exception:  # noqa: BLE001 - no secrets file
         return False
@@ -127,23 +158,31 @@ async def login_get(request: Request) -> Response:
 
 async def login_post(request: Request) -> Response:
     from auth import accounts
+
     started = time.perf_counter()
     form = await _form(request)
     next_url = sessions.safe_next(form.get("next"))
     cookie = request.cookies.get(CSRF_COOKIE) or ""
     if not (_same_origin(request) and cookie and hmac.compare_digest(cookie, form.get("csrf", ""))):
         logs.event("login", outcome="refused_csrf", route="/login", duration_ms=(time.perf_counter() - started) * 1000)
-        return await run_in_threadpool(_login_response, request, status=403, next_url=next_url,
-                                       error="登录请求已失效（页面停留过久或来自其他网站）。请重新输入账号和密码。")
+        return await run_in_threadpool(
+            _login_response,
+            request,
+            status=403,
+            next_url=next_url,
+            error="登录请求已失效（页面停留过久或来自其他网站）。请重新输入账号和密码。",
+        )
     wh = _warehouse()
     name = form.get("name", "")[:64]
     if form.get("demo") == "1":  # a demo button: only an enabled demo account, with its public password
         demo = {row["name"]: row["password"] for row in await run_in_threadpool(accounts.demo_accounts, wh)}
         if accounts.normalise_name(name) not in demo:
-            return await run_in_threadpool(_login_response, request, status=401, next_url=next_url,
-                                           error="该演示账号已停用或不存在。")
-        result = await run_in_threadpool(lambda: accounts.authenticate(wh, name, demo[accounts.normalise_name(name)],
-                                                                       via="demo_button"))
+            return await run_in_threadpool(
+                _login_response, request, status=401, next_url=next_url, error="该演示账号已停用或不存在。"
+            )
+        result = await run_in_threadpool(
+            lambda: accounts.authenticate(wh, name, demo[accounts.normalise_name(name)], via="demo_button")
+        )
     else:
         password = form.get("password", "")[:256]
         result = await run_in_threadpool(accounts.authenticate, wh, name, password)
@@ -164,6 +203,7 @@ async def login_post(request: Request) -> Response:
 async def logout_post(request: Request) -> Response:
     from auth import accounts
     from auth.viewer import Viewer
+
     form = await _form(request)
     store = _store()
     token = request.cookies.get(sessions.COOKIE)
@@ -172,7 +212,9 @@ async def logout_post(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     if not (_same_origin(request) and hmac.compare_digest(session.csrf, form.get("csrf", ""))):
         logs.event("logout", outcome="refused_csrf", user=session.name, route="/logout")
-        return Response("退出登录请求无效（来自其他网站或已过期）。", status_code=403, media_type="text/plain; charset=utf-8")
+        return Response(
+            "退出登录请求无效（来自其他网站或已过期）。", status_code=403, media_type="text/plain; charset=utf-8"
+        )
     store.revoke(token, "logout")
     await run_in_threadpool(accounts.record_logout, _warehouse(), Viewer(name=session.name, role=""), "user")
     logs.event("logout", user=session.name, route="/logout")
@@ -193,9 +235,11 @@ def health_report(wh) -> tuple[int, dict]:
     next_runs = scheduler.next_runs() if scheduler else {}
     for job_id in jobs.JOBS:
         run = runs.get(job_id)
-        body["jobs"][job_id] = {"last_run": str(run["logged_at"]) if run else None,
-                                "outcome": run.get("outcome") if run else None,
-                                "next_run": str(next_runs[job_id]) if next_runs.get(job_id) else None}
+        body["jobs"][job_id] = {
+            "last_run": str(run["logged_at"]) if run else None,
+            "outcome": run.get("outcome") if run else None,
+            "next_run": str(next_runs[job_id]) if next_runs.get(job_id) else None,
+        }
     if any(j["outcome"] not in (None, "ok") for j in body["jobs"].values()):
         body["status"] = "degraded"
     return (200 if body["status"] == "ok" else 503), body
@@ -208,6 +252,7 @@ async def healthz(request: Request) -> Response:
         except Exception as failed:  # noqa: BLE001 - cannot even open it
             return 503, {"status": "error", "warehouse": f"unreachable: {type(failed).__name__}", "jobs": {}}
         return health_report(wh)
+
     status, body = await run_in_threadpool(report)
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -229,6 +274,7 @@ async def cli_post(request: Request) -> Response:
     """Run a CLI command sent by `python -m etl` while the app runs (etl/remote.py), authenticated with the
     service token of the 0600 service file; the command runs here, on the app's own warehouse."""
     from etl.remote import run_here
+
     server = _quack["server"]
     given = request.headers.get("authorization", "")
     if not _from_this_machine(request):  # the CLI talks to 127.0.0.1 directly, never through nginx
@@ -248,15 +294,24 @@ async def cli_post(request: Request) -> Response:
         return JSONResponse({"code": 2, "stdout": "", "stderr": "命令格式不对，未执行。"}, status_code=400)
     started = time.perf_counter()
     result = await run_in_threadpool(run_here, server.wh, payload)
-    logs.event("cli", route="/cli", duration_ms=(time.perf_counter() - started) * 1000,
-               outcome="ok" if result["code"] == 0 else "error", detail={"command": (payload.get("argv") or ["?"])[0]})
+    logs.event(
+        "cli",
+        route="/cli",
+        duration_ms=(time.perf_counter() - started) * 1000,
+        outcome="ok" if result["code"] == 0 else "error",
+        detail={"command": (payload.get("argv") or ["?"])[0]},
+    )
     return JSONResponse(result, headers={"Cache-Control": "no-store"})
 
 
 def routes() -> list[Route]:
-    return [Route("/login", login_get, methods=["GET"]), Route("/login", login_post, methods=["POST"]),
-            Route("/logout", logout_post, methods=["POST"]), Route("/healthz", healthz, methods=["GET"]),
-            Route("/cli", cli_post, methods=["POST"])]
+    return [
+        Route("/login", login_get, methods=["GET"]),
+        Route("/login", login_post, methods=["POST"]),
+        Route("/logout", logout_post, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/cli", cli_post, methods=["POST"]),
+    ]
 
 
 class SessionGateMiddleware:
@@ -279,27 +334,39 @@ class SessionGateMiddleware:
                 status["code"] = message["status"]
             await send(message)
 
-        if session is None and sessions.store() is not None and not path.startswith(PUBLIC_PREFIXES) \
-                and scope.get("method") in ("GET", "HEAD"):
+        if (
+            session is None
+            and sessions.store() is not None
+            and not path.startswith(PUBLIC_PREFIXES)
+            and scope.get("method") in ("GET", "HEAD")
+        ):
             target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
             response = RedirectResponse(f"/login?next={quote(sessions.safe_next(target), safe='')}", status_code=303)
             await response(scope, receive, send_logged)
         else:
             await self.app(scope, receive, send_logged)
         if not path.startswith(("/static/", "/_stcore/health", "/favicon")):
-            logs.event("http", user=session.name if session else None, route=path,
-                       duration_ms=(time.perf_counter() - started) * 1000,
-                       outcome="ok" if status["code"] < 400 else "error", status=status["code"])
+            logs.event(
+                "http",
+                user=session.name if session else None,
+                route=path,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                outcome="ok" if status["code"] < 400 else "error",
+                status=status["code"],
+            )
 
 
 def check_demo_policy(wh, demo_mode: bool) -> str | None:
     """The refusal message when demo accounts are enabled on a service not started as a demo, else None."""
     from auth import accounts
+
     demo = accounts.demo_accounts(wh)
     if demo and not demo_mode:
         names = "、".join(row["name"] for row in demo)
-        return (f"拒绝启动：数据仓库中有启用的演示账号（{names}，密码公开）。正式运行前请由管理员在“账号与审计”页面停用"
-                f"它们；如确为演示，请以演示方式启动（make run，或设置环境变量 {DEMO_ENV}=1）。")
+        return (
+            f"拒绝启动：数据仓库中有启用的演示账号（{names}，密码公开）。正式运行前请由管理员在“账号与审计”页面停用"
+            f"它们；如确为演示，请以演示方式启动（make run，或设置环境变量 {DEMO_ENV}=1）。"
+        )
     return None
 
 
@@ -338,6 +405,7 @@ def app_address() -> str | None:
         return os.environ[HTTP_URL_ENV]
     try:
         from streamlit import config as st_config
+
         port = st_config.get_option("server.port")
         address = st_config.get_option("server.address") or "127.0.0.1"
     except Exception:  # noqa: BLE001 - not under Streamlit (uvicorn serve:app): set MEDIATION_HTTP_URL
@@ -350,6 +418,7 @@ def _serve_warehouse(wh):
     """Serve the warehouse over Quack and publish the service file (warehouse/quack.py). If Quack cannot start the
     file is published without its endpoint (the CLI's /cli route still works) and the reason is logged."""
     from warehouse.quack import QuackServer
+
     try:
         server = QuackServer(wh, http=app_address()).start()
     except Exception as failed:  # noqa: BLE001 - e.g. the folder is read-only: log it, keep serving pages
@@ -365,5 +434,7 @@ def _serve_warehouse(wh):
 
 def middleware() -> list:
     from starlette.middleware import Middleware
+
     from service.preload import PreloadMiddleware
+
     return [Middleware(SessionGateMiddleware), Middleware(PreloadMiddleware)]

@@ -1,4 +1,5 @@
 """Shared fixtures: every test builds its own small warehouse in a temp dir."""
+
 from __future__ import annotations
 
 import os
@@ -18,6 +19,7 @@ if str(ROOT) not in sys.path:
 @pytest.fixture
 def empty_warehouse(tmp_path):
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path / "wh.duckdb")
     yield wh
     wh.close()
@@ -27,9 +29,23 @@ def empty_warehouse(tmp_path):
 # "slow" = builds a demo warehouse, starts servers or subprocesses, renders pages in AppTest, or took more than 0.3
 # second in a measured full run (`pytest --durations=0`, 2 cores). `make test` runs everything; CI too.
 SLOW_MODULES = {
-    "test_serve.py", "test_app_smoke.py", "test_security.py", "test_hostile.py", "test_scope_leaks.py",
-    "test_auth_pages.py", "test_cli.py", "test_samples.py", "test_consistency.py", "test_lake.py", "test_lake_ops.py",
-    "test_lake_concurrency.py", "test_quack_service.py", "test_remote.py", "test_brief_docx.py", "test_cross_page.py", "test_cross_page_exports.py",
+    "test_serve.py",
+    "test_app_smoke.py",
+    "test_security.py",
+    "test_hostile.py",
+    "test_scope_leaks.py",
+    "test_auth_pages.py",
+    "test_cli.py",
+    "test_samples.py",
+    "test_consistency.py",
+    "test_lake.py",
+    "test_lake_ops.py",
+    "test_lake_concurrency.py",
+    "test_quack_service.py",
+    "test_remote.py",
+    "test_brief_docx.py",
+    "test_cross_page.py",
+    "test_cross_page_exports.py",
 }
 SLOW_TESTS = {
     "hostile/test_hostile_upload.py::test_a_far_cell_upload_is_refused_while_another_session_keeps_rendering_pages",
@@ -190,6 +206,7 @@ def pytest_collection_modifyitems(config, items):
         source = getattr(item.function, "__doc__", "") or ""
         try:
             import inspect
+
             source += inspect.getsource(item.function)
         except (OSError, TypeError):
             pass
@@ -202,6 +219,7 @@ def pytest_collection_modifyitems(config, items):
 def pg_cluster():
     """A throwaway PostgreSQL cluster for the whole run (skips with the reason when none can be started)."""
     from pg import Cluster, Unavailable
+
     cluster = Cluster(port=55430 + (os.getpid() % 10))
     try:
         cluster.start()

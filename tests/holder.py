@@ -1,4 +1,5 @@
 """Another process holding a warehouse file open (the running app, as DuckDB sees it), for lock tests."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,8 +20,12 @@ class Holder:
     """A child process with the file open; `release()` closes it and waits for the process to end."""
 
     def __init__(self, path: Path, read_only: bool):
-        self.process = subprocess.Popen([sys.executable, "-c", HOLD, str(path), "ro" if read_only else "rw"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(path), "ro" if read_only else "rw"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.released = False
         assert self.process.stdout.readline().strip() == "held"
 

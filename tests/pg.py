@@ -4,6 +4,7 @@ PostgreSQL refuses to run as root, so as root the cluster runs as an unprivilege
 as on a fresh CI machine). `Cluster.start()` raises `Unavailable` with the reason when that is impossible (no
 binaries; not root and cannot switch user), and the fixtures turn that into a skip with that reason.
 """
+
 from __future__ import annotations
 
 import glob
@@ -13,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-PG_USER = "pgtest"           # the unprivileged OS user the cluster runs as when the tests run as root
-DEFAULT_PORT = 55430         # only names the socket file: the cluster listens on no TCP port
+PG_USER = "pgtest"  # the unprivileged OS user the cluster runs as when the tests run as root
+DEFAULT_PORT = 55430  # only names the socket file: the cluster listens on no TCP port
 
 
 class Unavailable(RuntimeError):
@@ -26,7 +27,9 @@ def bin_dir() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]) if p.split("/")[-2].isdigit() else 0)
+    dirs = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]) if p.split("/")[-2].isdigit() else 0
+    )
     for d in reversed(dirs):
         if (Path(d) / "initdb").exists() and (Path(d) / "pg_ctl").exists():
             return Path(d)
@@ -41,7 +44,9 @@ def _as_user() -> list[str]:
     if runuser is None:
         raise Unavailable("以 root 运行却没有 runuser，无法以普通用户启动 PostgreSQL")
     if subprocess.run(["id", "-u", PG_USER], capture_output=True).returncode != 0:
-        made = subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", PG_USER], capture_output=True, text=True)
+        made = subprocess.run(
+            ["useradd", "--create-home", "--shell", "/bin/sh", PG_USER], capture_output=True, text=True
+        )
         # another test run may have created it meanwhile (exit 9: already exists)
         if made.returncode not in (0, 9):
             raise Unavailable(f"以 root 运行，无法创建普通用户 {PG_USER}：{made.stderr.strip()}")
@@ -69,8 +74,12 @@ class Cluster:
         if prefix:
             shutil.chown(self.root, PG_USER)
         data = self.root / "data"
-        run = lambda *args: subprocess.run(prefix + [str(bins / args[0]), *args[1:]],  # noqa: E731
-                                           capture_output=True, text=True, timeout=120)
+        run = lambda *args: subprocess.run(
+            prefix + [str(bins / args[0]), *args[1:]],  # noqa: E731
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         done = run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale")
         if done.returncode != 0:
             self._remove()
@@ -78,7 +87,11 @@ class Cluster:
         options = f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off -c max_connections=200"
         done = run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
         if done.returncode != 0:
-            log = (self.root / "server.log").read_text(errors="replace")[-400:] if (self.root / "server.log").exists() else ""
+            log = (
+                (self.root / "server.log").read_text(errors="replace")[-400:]
+                if (self.root / "server.log").exists()
+                else ""
+            )
             self._remove()
             raise Unavailable(f"pg_ctl start 失败：{done.stderr.strip()[-300:]} {log}")
         self._run = run
@@ -89,8 +102,21 @@ class Cluster:
 
     def create_database(self, name: str) -> str:
         """A fresh database (one per test, so lakes do not share a catalog); returns its dsn."""
-        done = self._run("psql", "-h", str(self.root), "-p", str(self.port), "-U", "postgres", "-d", "postgres",
-                         "-v", "ON_ERROR_STOP=1", "-c", f'create database "{name}"')
+        done = self._run(
+            "psql",
+            "-h",
+            str(self.root),
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f'create database "{name}"',
+        )
         if done.returncode != 0:
             raise RuntimeError(done.stderr)
         return self.dsn(name)

@@ -1,4 +1,5 @@
 """Accounts: argon2 hashes, validation, lockout, audit, demo accounts, load scopes and the `user` CLI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,10 @@ import json
 import re
 
 import pytest
+from conftest import ROOT
 
 from auth import accounts
 from auth.viewer import Viewer
-from conftest import ROOT
 from etl.regions import reference_index
 from etl.scope import LoadScope, resolve_user_scope
 
@@ -80,16 +81,25 @@ def test_roles_and_regions_are_validated_with_chinese_messages(wh):
 
 
 def test_city_accounts_may_be_any_reporting_unit_and_county_accounts_any_county_level_region(wh):
-    for name, role, region in [("meihekou", "city", "220581"), ("changbaishan", "city", "229901"),
-                               ("yanbian", "city", "222400"), ("zone1", "county", "220171"),
-                               ("meihekou_county", "county", "220581")]:
+    for name, role, region in [
+        ("meihekou", "city", "220581"),
+        ("changbaishan", "city", "229901"),
+        ("yanbian", "city", "222400"),
+        ("zone1", "county", "220171"),
+        ("meihekou_county", "county", "220581"),
+    ]:
         accounts.add_account(wh, name, role=role, region_code=region, password=PASSWORD, actor="test")
     assert wh.scalar("select count(*) from accounts") == 5
 
 
 def test_weak_passwords_and_bad_names_are_refused(wh):
     messages = []
-    for name, password in [("ok_name", "short"), ("ok_name_long", "ok_name_long"), ("Bad Name!", PASSWORD), ("x", PASSWORD)]:
+    for name, password in [
+        ("ok_name", "short"),
+        ("ok_name_long", "ok_name_long"),
+        ("Bad Name!", PASSWORD),
+        ("x", PASSWORD),
+    ]:
         with pytest.raises(accounts.AccountError) as error:
             accounts.add_account(wh, name, role="leader", password=password, actor="test")
         messages.append(str(error.value)[:6])
@@ -114,11 +124,19 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(wh, clerk):
     locked_right_password = accounts.authenticate(wh, "dongchang", PASSWORD, now=T0 + dt.timedelta(minutes=14))
     after_lock = accounts.authenticate(wh, "dongchang", PASSWORD, now=T0 + dt.timedelta(minutes=15, seconds=1))
     assert statuses == ["invalid", "invalid", "invalid", "invalid", "locked"]
-    assert (locked_right_password.status, locked_right_password.locked_until) == ("locked", T0 + dt.timedelta(minutes=15))
+    assert (locked_right_password.status, locked_right_password.locked_until) == (
+        "locked",
+        T0 + dt.timedelta(minutes=15),
+    )
     assert "锁定" in locked_right_password.message
     assert after_lock.status == "ok"
-    assert [a for _, a, _ in audit_rows(wh)] == ["account_add", *["login_failed"] * 4, "account_locked",
-                                                  "login_refused", "login"]
+    assert [a for _, a, _ in audit_rows(wh)] == [
+        "account_add",
+        *["login_failed"] * 4,
+        "account_locked",
+        "login_refused",
+        "login",
+    ]
 
 
 def test_a_success_resets_the_failure_count(wh, clerk):
@@ -180,10 +198,16 @@ def test_every_account_change_is_audited_with_its_actor(wh, clerk):
 
 
 def test_nothing_in_the_project_updates_or_deletes_audit_rows():
-    pattern = re.compile(r"(update\s+audit_log|delete\s+from\s+audit_log|truncate\s+audit_log|drop\s+table\s+(if\s+exists\s+)?audit_log)",
-                         re.IGNORECASE)
-    offenders = [str(p.relative_to(ROOT)) for folder in ("auth", "dashboard", "etl", "pages", "warehouse")
-                 for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".sql") and pattern.search(p.read_text(encoding="utf-8"))]
+    pattern = re.compile(
+        r"(update\s+audit_log|delete\s+from\s+audit_log|truncate\s+audit_log|drop\s+table\s+(if\s+exists\s+)?audit_log)",
+        re.IGNORECASE,
+    )
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("auth", "dashboard", "etl", "pages", "warehouse")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in (".py", ".sql") and pattern.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -193,11 +217,34 @@ def test_demo_accounts_are_created_once_one_per_role(wh):
     again, _ = accounts.ensure_demo_accounts(wh, actor="test")
     assert (created, refused, again) == (["demo_admin", "demo_leader", "demo_city", "demo_county"], None, [])
     assert accounts.demo_accounts(wh) == [
-        {"name": "demo_admin", "password": "demo1234", "display_name": "演示·省级管理员", "role": "省级管理员", "region": "全省"},
-        {"name": "demo_leader", "password": "demo1234", "display_name": "演示·省级领导", "role": "省级领导", "region": "全省"},
-        {"name": "demo_city", "password": "demo1234", "display_name": "演示·通化市填报员", "role": "市级填报员", "region": "通化市"},
-        {"name": "demo_county", "password": "demo1234", "display_name": "演示·通化市东昌区填报员", "role": "县级填报员",
-         "region": "通化市东昌区"},
+        {
+            "name": "demo_admin",
+            "password": "demo1234",
+            "display_name": "演示·省级管理员",
+            "role": "省级管理员",
+            "region": "全省",
+        },
+        {
+            "name": "demo_leader",
+            "password": "demo1234",
+            "display_name": "演示·省级领导",
+            "role": "省级领导",
+            "region": "全省",
+        },
+        {
+            "name": "demo_city",
+            "password": "demo1234",
+            "display_name": "演示·通化市填报员",
+            "role": "市级填报员",
+            "region": "通化市",
+        },
+        {
+            "name": "demo_county",
+            "password": "demo1234",
+            "display_name": "演示·通化市东昌区填报员",
+            "role": "县级填报员",
+            "region": "通化市东昌区",
+        },
     ]
     assert accounts.authenticate(wh, "demo_county", "demo1234", now=T0).ok
 
@@ -213,26 +260,41 @@ def test_demo_accounts_are_refused_on_a_real_installation(wh):
 def test_load_scope_per_role():
     index = reference_index()
     tonghua = index.get("220500")
-    scopes = {role: accounts.load_scope(Viewer(f"u_{role}", role, region), index) for role, region in
-              [("admin", None), ("leader", None), ("city", "220500"), ("county", "220502")]}
+    scopes = {
+        role: accounts.load_scope(Viewer(f"u_{role}", role, region), index)
+        for role, region in [("admin", None), ("leader", None), ("city", "220500"), ("county", "220502")]
+    }
     assert scopes == {
         "admin": LoadScope("u_admin", None, "全省", None, "approved", None),
-        "leader": LoadScope("u_leader", set(), "只读", None, "approved",
-                            "账号“u_leader”是省级领导（只读），不能上报或入库数据。"),
-        "city": LoadScope("u_city", {"220500", "220502", "220503", "220521", "220523", "220524", "220582"},
-                          "通化市及所辖县区", tonghua, "pending", None),
+        "leader": LoadScope(
+            "u_leader", set(), "只读", None, "approved", "账号“u_leader”是省级领导（只读），不能上报或入库数据。"
+        ),
+        "city": LoadScope(
+            "u_city",
+            {"220500", "220502", "220503", "220521", "220523", "220524", "220582"},
+            "通化市及所辖县区",
+            tonghua,
+            "pending",
+            None,
+        ),
         "county": LoadScope("u_county", {"220502"}, "通化市东昌区", tonghua, "pending", None),
     }
 
 
 def test_review_state_follows_the_review_setting(monkeypatch):
     from warehouse import config
+
     real = config.settings()
     monkeypatch.setattr(config, "settings", lambda: {**real, "review": {"enabled": False}})
-    assert [accounts.review_state_for(Viewer("x", r, "220502")) for r in ("admin", "city", "county")] == ["approved"] * 3
+    assert [accounts.review_state_for(Viewer("x", r, "220502")) for r in ("admin", "city", "county")] == [
+        "approved"
+    ] * 3
     monkeypatch.setattr(config, "settings", lambda: {**real, "review": {"enabled": True}})
-    assert [accounts.review_state_for(Viewer("x", r, "220502")) for r in ("admin", "city", "county")] == \
-        ["approved", "pending", "pending"]
+    assert [accounts.review_state_for(Viewer("x", r, "220502")) for r in ("admin", "city", "county")] == [
+        "approved",
+        "pending",
+        "pending",
+    ]
 
 
 def test_resolve_user_scope_uses_the_account(wh, clerk):
@@ -248,6 +310,7 @@ def test_resolve_user_scope_uses_the_account(wh, clerk):
 # ------------------------------------------------------------------ CLI
 def run_cli(argv, monkeypatch, capsys, stdin: str = "") -> tuple[int, str, str]:
     from etl.cli import main
+
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     try:
         code = main(argv)
@@ -260,9 +323,18 @@ def run_cli(argv, monkeypatch, capsys, stdin: str = "") -> tuple[int, str, str]:
 def test_cli_adds_lists_and_disables_accounts(tmp_path, monkeypatch, capsys):
     db = str(tmp_path / "cli.duckdb")
     results = [
-        run_cli(["user", "add", "chief", "--role", "admin", "--password-stdin", "--db", db], monkeypatch, capsys, PASSWORD + "\n"),
-        run_cli(["user", "add", "tonghua", "--role", "city", "--region", "220500", "--password-stdin", "--db", db],
-                monkeypatch, capsys, PASSWORD + "\n"),
+        run_cli(
+            ["user", "add", "chief", "--role", "admin", "--password-stdin", "--db", db],
+            monkeypatch,
+            capsys,
+            PASSWORD + "\n",
+        ),
+        run_cli(
+            ["user", "add", "tonghua", "--role", "city", "--region", "220500", "--password-stdin", "--db", db],
+            monkeypatch,
+            capsys,
+            PASSWORD + "\n",
+        ),
         run_cli(["user", "disable", "tonghua", "--db", db], monkeypatch, capsys),
         run_cli(["user", "list", "--db", db], monkeypatch, capsys),
     ]
@@ -271,17 +343,25 @@ def test_cli_adds_lists_and_disables_accounts(tmp_path, monkeypatch, capsys):
     assert results[1][1] == "已创建账号 tonghua（通化市填报员，市级填报员，通化市）\n"
     assert results[2][1] == "已停用账号 tonghua（通化市填报员）\n"
     listing = [line.split() for line in results[3][1].splitlines()]
-    assert [row[:5] for row in listing] == [["账号", "名称", "角色", "地区", "状态"],
-                                            ["chief", "省级管理员", "省级管理员", "全省", "正常"],
-                                            ["tonghua", "通化市填报员", "市级填报员", "通化市", "已停用"]]
+    assert [row[:5] for row in listing] == [
+        ["账号", "名称", "角色", "地区", "状态"],
+        ["chief", "省级管理员", "省级管理员", "全省", "正常"],
+        ["tonghua", "通化市填报员", "市级填报员", "通化市", "已停用"],
+    ]
     assert all(PASSWORD not in out + err for _, out, err in results)
 
 
 def test_cli_validation_errors_are_chinese_with_exit_status_2(tmp_path, monkeypatch, capsys):
     db = str(tmp_path / "cli.duckdb")
     cases = [
-        (["user", "add", "x1", "--role", "city", "--region", "220502", "--password-stdin"], "市级填报员的地区必须是报送单位"),
-        (["user", "add", "x2", "--role", "county", "--region", "220500", "--password-stdin"], "县级填报员的地区必须是县级地区"),
+        (
+            ["user", "add", "x1", "--role", "city", "--region", "220502", "--password-stdin"],
+            "市级填报员的地区必须是报送单位",
+        ),
+        (
+            ["user", "add", "x2", "--role", "county", "--region", "220500", "--password-stdin"],
+            "县级填报员的地区必须是县级地区",
+        ),
         (["user", "add", "x3", "--role", "county", "--password-stdin"], "必须指定地区代码"),
         (["user", "add", "x4", "--role", "leader", "--password-stdin"], "密码太短"),
         (["user", "disable", "nobody"], "没有名为“nobody”的账号"),
@@ -308,5 +388,9 @@ def test_cli_demo_accounts_is_idempotent(tmp_path, monkeypatch, capsys):
     db = str(tmp_path / "cli.duckdb")
     first = run_cli(["user", "demo-accounts", "--db", db], monkeypatch, capsys)
     second = run_cli(["user", "demo-accounts", "--db", db], monkeypatch, capsys)
-    assert first == (0, "已创建演示账号：demo_admin、demo_leader、demo_city、demo_county（密码均为 demo1234，仅用于演示数据）\n", "")
+    assert first == (
+        0,
+        "已创建演示账号：demo_admin、demo_leader、demo_city、demo_county（密码均为 demo1234，仅用于演示数据）\n",
+        "",
+    )
     assert second == (0, "演示账号已存在，未改动。\n", "")

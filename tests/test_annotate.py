@@ -1,5 +1,6 @@
 """The annotated copy of an uploaded workbook: read back with openpyxl, the fills and comments sit on exactly
 the cells the issues name (errors red, warnings yellow), nothing else is changed, macros are carried over."""
+
 from __future__ import annotations
 
 import io
@@ -7,9 +8,9 @@ import zipfile
 
 import openpyxl
 import pytest
-
-from builders import TODAY, a1_row, form_workbook, xls_workbook, sheet_grid
+from builders import TODAY, a1_row, form_workbook, sheet_grid, xls_workbook
 from conftest import SAMPLES
+
 from etl.annotate import AUTHOR, SUMMARY_SHEET, annotate
 from etl.formdefs import load_form
 from etl.ingest import check
@@ -22,6 +23,7 @@ RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory):
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path_factory.mktemp("annotate") / "wh.duckdb")
     yield wh
     wh.close()
@@ -39,15 +41,24 @@ def marks(book) -> dict[tuple[str, str], str]:
     for ws in book.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.fill is not None and cell.fill.fill_type == "solid" and cell.fill.start_color.rgb in (RED, YELLOW):
+                if (
+                    cell.fill is not None
+                    and cell.fill.fill_type == "solid"
+                    and cell.fill.start_color.rgb in (RED, YELLOW)
+                ):
                     found[(ws.title, cell.coordinate)] = cell.fill.start_color.rgb
     return found
 
 
 def comments(book) -> dict[tuple[str, str], tuple[str, str]]:
     """Every cell comment: {(sheet, cell): (author, text)}."""
-    return {(ws.title, cell.coordinate): (cell.comment.author, cell.comment.text)
-            for ws in book.worksheets for row in ws.iter_rows() for cell in row if cell.comment is not None}
+    return {
+        (ws.title, cell.coordinate): (cell.comment.author, cell.comment.text)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.comment is not None
+    }
 
 
 def values(book, sheet: str) -> list[tuple]:
@@ -71,8 +82,12 @@ def test_baishan_errors_are_red_with_a_comment_on_exactly_the_failing_cells(bais
 def test_baishan_warnings_are_yellow_and_nothing_else_is_red(baishan):
     content, result = baishan
     book = openpyxl.load_workbook(io.BytesIO(annotate(content, BAISHAN, result.errors + result.warnings).content))
-    assert marks(book) == {("调解情况", "C7"): RED, ("调解情况", "J11"): RED,
-                           ("调解情况", "C12"): YELLOW, ("调解情况", "I12"): YELLOW}
+    assert marks(book) == {
+        ("调解情况", "C7"): RED,
+        ("调解情况", "J11"): RED,
+        ("调解情况", "C12"): YELLOW,
+        ("调解情况", "I12"): YELLOW,
+    }
     assert comments(book)[("调解情况", "C12")][1].startswith("提示：")
 
 
@@ -83,8 +98,13 @@ def test_the_clerks_cells_are_unchanged_and_the_summary_sheet_comes_first(baisha
     assert book.sheetnames == [SUMMARY_SHEET, *original.sheetnames]
     assert values(book, "调解情况") == values(original, "调解情况")
     summary = [row for row in book[SUMMARY_SHEET].iter_rows(min_row=4, values_only=True)]
-    assert [row[:3] for row in summary] == [("类别", "工作表", "单元格"), ("错误", "调解情况", "C7"), ("错误", "调解情况", "J11"),
-                                           ("提示", "调解情况", "C12"), ("提示", "调解情况", "I12")]
+    assert [row[:3] for row in summary] == [
+        ("类别", "工作表", "单元格"),
+        ("错误", "调解情况", "C7"),
+        ("错误", "调解情况", "J11"),
+        ("提示", "调解情况", "C12"),
+        ("提示", "调解情况", "I12"),
+    ]
     assert book[SUMMARY_SHEET]["C5"].hyperlink.location == "'调解情况'!C7"
 
 
@@ -103,13 +123,25 @@ def as_xlsm(xlsx: bytes, vba: bytes) -> bytes:
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "[Content_Types].xml":
-                data = data.decode("utf-8").replace(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                    "application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-                    "<Default ", '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ', 1).encode()
+                data = (
+                    data.decode("utf-8")
+                    .replace(
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                    )
+                    .replace(
+                        "<Default ",
+                        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
+                        1,
+                    )
+                    .encode()
+                )
             if item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/'
-                                    b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/'
+                    b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+                )
             dst.writestr(item, data)
         dst.writestr("xl/vbaProject.bin", vba)
     return out.getvalue()
@@ -163,12 +195,18 @@ def test_whole_file_problems_have_no_annotated_copy(wh):
 
 def test_the_plan_names_the_copy_without_building_it(wh, baishan):
     from etl.annotate import plan
+
     content, result = baishan
     assert plan(content, BAISHAN, result.errors).file_name == "白山市2025年4月调解情况月报（有误）（校验批注）.xlsx"
     assert plan(content, BAISHAN, []) is None
-    assert plan(as_xlsm(bad_a1_book(), b"VBA"), "上报.xlsm", result.errors).mime == "application/vnd.ms-excel.sheet.macroEnabled.12"
+    assert (
+        plan(as_xlsm(bad_a1_book(), b"VBA"), "上报.xlsm", result.errors).mime
+        == "application/vnd.ms-excel.sheet.macroEnabled.12"
+    )
     legacy = xls_workbook({"调解情况": [["地区"]]})
-    assert (plan(legacy, "上报.xls", result.errors).file_name, plan(legacy, "上报.xls", result.errors).converted) == \
-        ("上报（校验批注）.xlsx", True)
+    assert (plan(legacy, "上报.xls", result.errors).file_name, plan(legacy, "上报.xls", result.errors).converted) == (
+        "上报（校验批注）.xlsx",
+        True,
+    )
     refused = check(wh, b"not a workbook at all", "上报.xlsx").errors
     assert plan(b"not a workbook at all", "上报.xlsx", refused) is None

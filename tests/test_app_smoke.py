@@ -1,21 +1,35 @@
 """Every page renders in AppTest on an empty and on a demo-like warehouse."""
+
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT, SAMPLES
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SAMPLES
-
-
-PAGES = ["pages/overview.py", "pages/forms_doc.py", "pages/settings.py", "pages/login.py", "pages/admin.py",
-         "pages/mediation.py", "pages/submissions.py", "pages/coverage.py", "pages/disputes.py", "pages/ledger.py",
-         "pages/risk.py", "pages/upload.py", "pages/templates.py", "pages/review.py", "pages/history.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/forms_doc.py",
+    "pages/settings.py",
+    "pages/login.py",
+    "pages/admin.py",
+    "pages/mediation.py",
+    "pages/submissions.py",
+    "pages/coverage.py",
+    "pages/disputes.py",
+    "pages/ledger.py",
+    "pages/risk.py",
+    "pages/upload.py",
+    "pages/templates.py",
+    "pages/review.py",
+    "pages/history.py",
+]
 
 
 @pytest.fixture
 def warehouse_with_samples(tmp_path, monkeypatch):
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     db = tmp_path / "wh.duckdb"
     wh = Warehouse(db)
     for name in ("通化市2025年3月劳动人事争议调解情况月报.xlsx", "长春市2025年6月调解组织建设情况统计表.xlsx"):
@@ -60,14 +74,21 @@ def test_app_navigation_runs(warehouse_with_samples):
 
 
 # ------------------------------------------------------------------ 总览 / 调解成效 / 报送情况 on a demo warehouse
-REPORT_PAGES = ["pages/overview.py", "pages/mediation.py", "pages/submissions.py", "pages/coverage.py",
-                "pages/disputes.py", "pages/ledger.py"]
+REPORT_PAGES = [
+    "pages/overview.py",
+    "pages/mediation.py",
+    "pages/submissions.py",
+    "pages/coverage.py",
+    "pages/disputes.py",
+    "pages/ledger.py",
+]
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     """`python -m etl demo --from 2025-01 --to 2025-03` (the real workbook path), built once for this module."""
     from etl.demo import build_demo
+
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(db, first="2025-01", last="2025-03")
     return db
@@ -81,6 +102,7 @@ def demo(demo_db, monkeypatch):
 
 def _charts(at: AppTest) -> list[dict]:
     import json
+
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
@@ -121,6 +143,7 @@ def test_overview_headline_figures_and_deep_link(demo):
 
 def test_pages_for_a_county_clerk_stay_in_scope(demo):
     from auth.viewer import Viewer
+
     county = Viewer("dongchang", "county", "220502", "东昌区填报员")
     for page in REPORT_PAGES:
         at = _run_as(page, county)
@@ -132,11 +155,11 @@ def test_pages_for_a_county_clerk_stay_in_scope(demo):
     assert at.selectbox(key="flt_region").value == "220500"
 
 
-
 def test_filters_follow_the_user_from_page_to_page(demo):
     """A deep link opens 总览 on that view; on the next page the URL is rebuilt from the session (Streamlit drops
     query parameters when switching pages)."""
     from auth.viewer import PROVINCE_ADMIN
+
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["viewer"] = PROVINCE_ADMIN
     at.query_params.update({"period": "2025-02", "from": "2025-01", "region": "220500"})
@@ -148,4 +171,7 @@ def test_filters_follow_the_user_from_page_to_page(demo):
         assert not at.exception, at.exception
         assert at.title[0].value == title
         assert {k: at.query_params[k] for k in ("period", "from", "region")} == {
-            "period": "2025-02", "from": "2025-01", "region": "220500"}
+            "period": "2025-02",
+            "from": "2025-01",
+            "region": "220500",
+        }

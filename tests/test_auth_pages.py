@@ -1,4 +1,5 @@
 """The sign-in gate (app.py + auth/gate.py), the login page and the admin page, in AppTest."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,11 +7,11 @@ import io
 
 import openpyxl
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from auth import accounts
 from auth.viewer import Viewer
-from conftest import ROOT
 
 PASSWORD = "Correct-Horse-7"
 APP_TITLE = "吉林省劳动人事争议调解监测平台"
@@ -20,6 +21,7 @@ APP_TITLE = "吉林省劳动人事争议调解监测平台"
 def db(tmp_path, monkeypatch):
     """A warehouse with the demo accounts and one real county clerk; the app reads it through MEDIATION_DB."""
     from warehouse.db import Warehouse
+
     path = tmp_path / "wh.duckdb"
     wh = Warehouse(path)
     accounts.ensure_demo_accounts(wh, actor="test")
@@ -56,10 +58,15 @@ def log_in(name: str, password: str) -> AppTest:
 
 def audit_actions(path) -> list[tuple]:
     from warehouse.db import Warehouse
+
     wh = Warehouse(path)
     try:
-        return [tuple(r) for r in wh.query("select actor, action from audit_log where action not like 'account_add' "
-                                           "order by logged_at, rowid").rows()]
+        return [
+            tuple(r)
+            for r in wh.query(
+                "select actor, action from audit_log where action not like 'account_add' order by logged_at, rowid"
+            ).rows()
+        ]
     finally:
         wh.close()
 
@@ -125,6 +132,7 @@ def test_the_session_ends_after_inactivity(db):
 def test_a_disabled_account_is_signed_out_at_its_next_click(db):
     at = log_in("dongchang", PASSWORD)
     from warehouse.db import Warehouse
+
     wh = Warehouse(db)
     accounts.disable_account(wh, "dongchang", actor="demo_admin")
     wh.close()
@@ -163,11 +171,15 @@ def run_admin(viewer: Viewer) -> AppTest:
     return at.run()
 
 
-@pytest.mark.parametrize("viewer", [Viewer("demo_leader", "leader"), Viewer("demo_city", "city", "220500"),
-                                    Viewer("demo_county", "county", "220502")])
+@pytest.mark.parametrize(
+    "viewer",
+    [Viewer("demo_leader", "leader"), Viewer("demo_city", "city", "220500"), Viewer("demo_county", "county", "220502")],
+)
 def test_the_admin_page_refuses_everyone_but_administrators(db, viewer):
     at = run_admin(viewer)
-    assert [e.value for e in at.error] == [f"仅省级管理员可以管理账号和查看审计日志。您当前的身份是{viewer.role_label}。"]
+    assert [e.value for e in at.error] == [
+        f"仅省级管理员可以管理账号和查看审计日志。您当前的身份是{viewer.role_label}。"
+    ]
     assert len(at.dataframe) == 0 and len(at.text_input) == 0
 
 
@@ -188,11 +200,15 @@ def test_an_administrator_adds_and_disables_an_account(db):
     at.text_input(key="new_password").input(PASSWORD)
     at.text_input(key="new_password2").input(PASSWORD)
     at.button(key="FormSubmitter:new_account-创建账号").click().run()
-    assert [s.value for s in at.success] == ["已创建账号 jilin\\_city（吉林市填报员）。请把初始密码当面或电话告知本人。"]
+    assert [s.value for s in at.success] == [
+        "已创建账号 jilin\\_city（吉林市填报员）。请把初始密码当面或电话告知本人。"
+    ]
     at.selectbox(key="manage_name").select("jilin_city").run()
     at.button(key="disable").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["已停用账号 jilin_city。停用后该账号不能登录，已登录的会话在下一次操作时退出。"]
+    assert [s.value for s in at.success] == [
+        "已停用账号 jilin_city。停用后该账号不能登录，已登录的会话在下一次操作时退出。"
+    ]
     assert ("demo_admin", "account_disable") in audit_actions(db)
     assert at.dataframe[0].value.set_index("账号").loc["jilin_city", "状态"] == "已停用"
 
@@ -206,7 +222,10 @@ def test_a_mistyped_confirmation_creates_nothing(db):
     assert [e.value for e in at.error] == ["两次输入的密码不一致，账号未创建。"]
     # what was typed stays, so only the confirmation needs retyping
     assert [at.text_input(key=k).value for k in ("new_name", "new_password", "new_password2")] == [
-        "someone", PASSWORD, PASSWORD + "x"]
+        "someone",
+        PASSWORD,
+        PASSWORD + "x",
+    ]
     at.text_input(key="new_password2").input(PASSWORD)
     at.button(key="FormSubmitter:new_account-创建账号").click().run()
     assert not at.exception and [s.value for s in at.success][0].startswith("已创建账号 someone")
@@ -215,9 +234,10 @@ def test_a_mistyped_confirmation_creates_nothing(db):
 
 def test_the_audit_log_filters_and_exports(db):
     from warehouse.db import Warehouse
+
     wh = Warehouse(db)
     accounts.authenticate(wh, "dongchang", PASSWORD)
-    accounts.authenticate(wh, "demo_city", "=HYPERLINK(\"http://evil\")")  # a failed login: nothing typed is kept
+    accounts.authenticate(wh, "demo_city", '=HYPERLINK("http://evil")')  # a failed login: nothing typed is kept
     with wh.write() as cur:
         wh.audit(cur, "=cmd|' /C calc'!A0", "signal_ack", "@SUM(1)", {"note": "-2+3"})
     wh.close()
@@ -242,11 +262,15 @@ def export_bytes(at: AppTest) -> bytes:
 
     from auth import audit
     from warehouse.db import Warehouse
+
     button = next(b for b in at.get("download_button") if "导出" in b.proto.label)
     assert not button.proto.disabled
     wh = Warehouse(os.environ["MEDIATION_DB"])
     try:
-        return audit.audit_xlsx(audit.query_audit(wh, actor=at.selectbox(key="audit_actor").value,
-                                                  action=at.selectbox(key="audit_action").value))
+        return audit.audit_xlsx(
+            audit.query_audit(
+                wh, actor=at.selectbox(key="audit_actor").value, action=at.selectbox(key="audit_action").value
+            )
+        )
     finally:
         wh.close()

@@ -1,4 +1,5 @@
 """Backups are private (0700/0600) and restore-backup never replaces a warehouse another process has open."""
+
 from __future__ import annotations
 
 import os
@@ -7,18 +8,24 @@ import subprocess
 import sys
 
 import pytest
-
 from builders import a1_row, form_workbook
 from conftest import ROOT
 from holder import held
+
 from etl.ingest import ingest
 from warehouse.backup import backup, restore_backup
 from warehouse.db import Warehouse, WarehouseBusy
 
 
 def etl(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=180, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def mode(path) -> int:
@@ -64,8 +71,9 @@ def test_restore_backup_is_refused_while_another_process_holds_the_warehouse(loa
         proc = etl("restore-backup", folder, "--db", loaded)
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"数据仓库 {loaded} 正被另一个进程")
-    assert proc.stderr.endswith("恢复备份会替换整个仓库文件：请先停止应用和其他正在运行的命令，再运行 restore-backup。"
-                                "仓库文件未改动。\n")
+    assert proc.stderr.endswith(
+        "恢复备份会替换整个仓库文件：请先停止应用和其他正在运行的命令，再运行 restore-backup。仓库文件未改动。\n"
+    )
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before  # nothing moved or made
 
 

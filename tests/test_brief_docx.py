@@ -7,6 +7,7 @@ The warehouse is test_queries' tiny one plus February 2024 for 通化市, so 202
     2025-01   通化市 40, 30, 19, 10 · 长春市 40, 40, 20, 10
     2025-02   通化市 40, 30, 15, 30 (220500 20, 20, 10, 0 · 220502 20, 10, 5, 30) · 长春市 not reported
 """
+
 from __future__ import annotations
 
 import io
@@ -67,8 +68,9 @@ def test_units_behind_target_from_ranking_rows():
         ("220200", "吉林市", "above_scale_committee", "规上企业调委会设立率", None, 0.80, None),
         ("220500", "通化市", "above_scale_committee", "规上企业调委会设立率", 0.90, 0.80, True),
     ]
-    ranking = pl.DataFrame(rows, schema=["unit_code", "unit_name", "measure", "label", "rate", "target", "met"],
-                           orient="row")
+    ranking = pl.DataFrame(
+        rows, schema=["unit_code", "unit_name", "measure", "label", "rate", "target", "met"], orient="row"
+    )
     assert brief_docx.behind_target_sentences(ranking) == [
         "协商调解解决占比未达到本单位目标的有2个单位：通化市（30.0%，目标41.0%，差11.0个百分点）、"
         "吉林市（40.0%，目标43.0%，差3.0个百分点）。",
@@ -80,13 +82,18 @@ def test_units_behind_target_from_ranking_rows():
 
 
 def test_signal_sentences_count_levels_and_name_the_first():
-    signals = pl.DataFrame({
-        "level": ["red", "orange", "orange", "orange"], "period": ["2025-10", "2025-10", "2025-09", "2025-08"],
-        "region_name": ["东昌区", "长春市", "白城市", "松原市"],
-        "title": ["东昌区重大集体争议未化解", "长春市受理量激增", "白城市调解成功率下降", "松原市迟报"]})
+    signals = pl.DataFrame(
+        {
+            "level": ["red", "orange", "orange", "orange"],
+            "period": ["2025-10", "2025-10", "2025-09", "2025-08"],
+            "region_name": ["东昌区", "长春市", "白城市", "松原市"],
+            "title": ["东昌区重大集体争议未化解", "长春市受理量激增", "白城市调解成功率下降", "松原市迟报"],
+        }
+    )
     assert brief_docx.signal_sentences(signals) == [
         "风险预警方面，目前有未办结的红色预警1条、橙色预警3条，其中：东昌区重大集体争议未化解（红色预警，2025年10月）；"
-        "长春市受理量激增（橙色预警，2025年10月）；白城市调解成功率下降（橙色预警，2025年9月）。"]
+        "长春市受理量激增（橙色预警，2025年10月）；白城市调解成功率下降（橙色预警，2025年9月）。"
+    ]
     assert brief_docx.signal_sentences(signals.head(0)) == ["风险预警方面，目前没有未办结的红色、橙色预警信号。"]
 
 
@@ -99,7 +106,13 @@ def test_opens_with_title_period_and_sections(wh):
     assert doc.paragraphs[0].style.name == "Title"
     assert paragraphs[1].startswith("统计期：2025年2月 · 数据截至 2025年2月 · 已报送 1/11 个单位 · 生成于 ")
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"] == [
-        "一、总体情况", "二、关键数字", "三、目标进展", "四、各单位情况", "五、风险提示", "六、受理与调解趋势"]
+        "一、总体情况",
+        "二、关键数字",
+        "三、目标进展",
+        "四、各单位情况",
+        "五、风险提示",
+        "六、受理与调解趋势",
+    ]
     for sentence in word.brief.sentences:  # the brief's own sentences, not a second wording of them
         assert sentence in paragraphs
     assert doc.core_properties.title == word.brief.title
@@ -118,8 +131,16 @@ def test_key_figures_are_the_pages(wh):
         ["指标", "本月", "上月", "环比", "上年同月", "同比", "目标", "差距"],
         ["受理案件数", "40 件", "40 件", "持平", "25 件", "+60.0%", "—", "—"],
         ["调解成功率", "50.0%\n15/30", "63.3%", "-13.3 个百分点", "55.6%", "-5.6 个百分点", "—", "—"],
-        ["协商调解解决占比", "21.4%\n15/70", "38.0%", "-16.6 个百分点", "25.0%", "-3.6 个百分点", "32.5%（2025年底）",
-         "未达标 · 差 11.1 个百分点"],
+        [
+            "协商调解解决占比",
+            "21.4%\n15/70",
+            "38.0%",
+            "-16.6 个百分点",
+            "25.0%",
+            "-3.6 个百分点",
+            "32.5%（2025年底）",
+            "未达标 · 差 11.1 个百分点",
+        ],
     ]
     tiles = q.kpis(wh, PROVINCE_ADMIN, "220500", "2025-02").to_dicts()
     assert [row[0] for row in table[1:]] == [t["label"] for t in tiles]
@@ -130,16 +151,30 @@ def test_key_figures_are_the_pages(wh):
             assert row[1] == fmt.count(t["value"], " 件") and row[3] == fmt.change_pct(t["value"], t["previous"])
         if t["gap"] is not None:
             # the tile's note, word for word (one status rule: 已达标 / 未达标 · 差 / 逾期未达标 · 差)
-            assert row[7] == (targets.label("reached") if t["met"] else
-                              f"{targets.label(t['status'])} · 差 {abs(100 * t['gap']):.1f} 个百分点")
+            assert row[7] == (
+                targets.label("reached")
+                if t["met"]
+                else f"{targets.label(t['status'])} · 差 {abs(100 * t['gap']):.1f} 个百分点"
+            )
 
 
 def test_a_table_per_unit(wh):
     word = brief_docx.gather(wh, PROVINCE_ADMIN, None, "2025-02")
     doc = open_docx(brief_docx.brief_docx(word, NO_CHARTS))
     units = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert units == ["长春市", "吉林市", "四平市", "辽源市", "通化市", "梅河口市", "白山市", "松原市", "白城市",
-                     "延边朝鲜族自治州", "长白山管委会"]
+    assert units == [
+        "长春市",
+        "吉林市",
+        "四平市",
+        "辽源市",
+        "通化市",
+        "梅河口市",
+        "白山市",
+        "松原市",
+        "白城市",
+        "延边朝鲜族自治州",
+        "长白山管委会",
+    ]
     per_unit = [t for t in doc.tables if cells(t)[0] == list(brief_docx.UNIT_TABLE_HEADERS)]
     assert len(per_unit) == 2  # the units with figures; the others say they did not report
     assert texts(doc).count("本期未报送调解情况和组织建设报表，无可比较的数字。") == 9
@@ -171,8 +206,12 @@ def test_a_county_clerk_sees_only_their_scope(wh):
 def test_without_chromium_the_document_has_a_note_instead_of_charts(wh, monkeypatch):
     monkeypatch.setattr(chart_images, "browser_path", lambda: None)
     word = brief_docx.gather(wh, PROVINCE_ADMIN, None, "2025-02")
-    assert [c.title for c in word.charts] == ["各项目标完成情况", "各单位协商调解解决占比", "各项指标进展",
-                                             "受理、结案、调解成功与成功率"]
+    assert [c.title for c in word.charts] == [
+        "各项目标完成情况",
+        "各单位协商调解解决占比",
+        "各项指标进展",
+        "受理、结案、调解成功与成功率",
+    ]
     doc = open_docx(brief_docx.brief_docx(word))
     assert len(doc.inline_shapes) == 0
     notes = [t for t in texts(doc) if "图表" in t and ("未附" in t or "Chromium" in t)]
@@ -184,8 +223,10 @@ def test_text_that_xml_cannot_hold_is_dropped():
     assert brief_docx._text("长春\x00测试\x1b公司") == "长春测试公司"
 
 
-@pytest.mark.skipif(chart_images.browser_path() is None,
-                    reason="no Chromium on PATH (/usr/bin/chromium): kaleido cannot render the charts")
+@pytest.mark.skipif(
+    chart_images.browser_path() is None,
+    reason="no Chromium on PATH (/usr/bin/chromium): kaleido cannot render the charts",
+)
 def test_charts_are_embedded_as_pictures(wh):
     word = brief_docx.gather(wh, PROVINCE_ADMIN, None, "2025-02")
     images = brief_docx.render_charts(word)
@@ -203,10 +244,12 @@ def test_command_line_writes_the_docx_and_the_xlsx_within_an_accounts_scope(tmp_
 
     from auth import accounts
     from etl.cli import main
+
     db = tmp_path / "wh.duckdb"
     made = build(db)
-    accounts.add_account(made, "dongchang", role="county", region_code="220502", password="Dongchang-2025!",
-                         actor="test")
+    accounts.add_account(
+        made, "dongchang", role="county", region_code="220502", password="Dongchang-2025!", actor="test"
+    )
     made.close()
     monkeypatch.setattr(chart_images, "browser_path", lambda: None)  # fast; rendering is tested above
     monkeypatch.chdir(tmp_path)

@@ -1,5 +1,6 @@
 """The build graph (warehouse/build.py): models in dependency order, serving tables kept current by the writes,
 and nothing on the read side that writes."""
+
 from __future__ import annotations
 
 import ast
@@ -8,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from builders import a1_row, a3_row, b1_row, c1_row, form_workbook
+
 from etl.ingest import ingest
 from etl.regions import reference_index
 from warehouse import build
@@ -18,28 +19,45 @@ from warehouse.load import restore_version
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2025, 3, 20)
-WRITE_STATEMENT = re.compile(r"\b(create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(table|view|macro|sequence|index)"
-                             r"|insert\s+(or\s+\w+\s+)?into|delete\s+from|update\s+\w+\s+set|drop\s+(table|view|macro|sequence|index|schema)|alter\s+table)\b",
-                             re.I)
+WRITE_STATEMENT = re.compile(
+    r"\b(create\s+(or\s+replace\s+)?(temp\s+|temporary\s+)?(table|view|macro|sequence|index)"
+    r"|insert\s+(or\s+\w+\s+)?into|delete\s+from|update\s+\w+\s+set|drop\s+(table|view|macro|sequence|index|schema)|alter\s+table)\b",
+    re.I,
+)
 
 
 def _strings(path: Path) -> list[str]:
     """Every string literal of a module (f-string parts included): where its SQL is."""
-    return [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
 
 
 def test_the_dashboard_package_holds_no_statement_that_writes():
-    offending = {f"{path.name}: {m.group(0)}" for path in sorted((ROOT / "dashboard").rglob("*.py"))
-                 for text in _strings(path) for m in [WRITE_STATEMENT.search(text)] if m}
+    offending = {
+        f"{path.name}: {m.group(0)}"
+        for path in sorted((ROOT / "dashboard").rglob("*.py"))
+        for text in _strings(path)
+        for m in [WRITE_STATEMENT.search(text)]
+        if m
+    }
     offending |= {path.name for path in (ROOT / "dashboard").rglob("*.sql")}
     assert offending == set()
 
 
 def test_the_write_detector_catches_what_the_old_read_path_did():
-    found = [bool(WRITE_STATEMENT.search(s)) for s in (
-        "create or replace table page_mediation as select 1", "insert into page_mart_state values (?, ?)",
-        "delete from cfg_setting", "update versions set review_state = 'approved'", "select * from page_mediation")]
+    found = [
+        bool(WRITE_STATEMENT.search(s))
+        for s in (
+            "create or replace table page_mediation as select 1",
+            "insert into page_mart_state values (?, ?)",
+            "delete from cfg_setting",
+            "update versions set review_state = 'approved'",
+            "select * from page_mediation",
+        )
+    ]
     assert found == [True, True, True, True, False]
 
 
@@ -47,8 +65,12 @@ def test_the_write_detector_catches_what_the_old_read_path_did():
 def test_every_model_is_built_after_the_models_it_reads():
     order = [m.name for m in build.models()]
     names = set(order)
-    late = [(m.name, dep) for m in build.models() for dep in build.dependencies(m, names)
-            if order.index(dep) > order.index(m.name)]
+    late = [
+        (m.name, dep)
+        for m in build.models()
+        for dep in build.dependencies(m, names)
+        if order.index(dep) > order.index(m.name)
+    ]
     assert late == []
     assert order.index("page_submission_cells") < order.index("page_submissions")
     assert order.index("submission_due") < order.index("submission_status") < order.index("mart_submissions")
@@ -64,30 +86,38 @@ def _models_dir(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.fixture
 def models_in(monkeypatch):
     """Point the builder at a models folder made by the test."""
+
     def use(tmp_path: Path, files: dict[str, str]):
         monkeypatch.setattr(build, "HERE", _models_dir(tmp_path, files))
         build.models.cache_clear()
         return build.models
+
     yield use
     build.models.cache_clear()
 
 
 def test_order_follows_what_a_model_reads_not_its_file_name(tmp_path, models_in):
-    models = models_in(tmp_path, {
-        "views/a_first.sql": "create or replace view a_first as select * from z_last",
-        "views/z_last.sql": "-- refresh: period\ncreate or replace view z_last as select 1 as x",
-        "macros/m.sql": "create or replace macro m(x) as x + 1",
-        "staging/s.sql": "create or replace view s as select m(x) from a_first",
-    })
+    models = models_in(
+        tmp_path,
+        {
+            "views/a_first.sql": "create or replace view a_first as select * from z_last",
+            "views/z_last.sql": "-- refresh: period\ncreate or replace view z_last as select 1 as x",
+            "macros/m.sql": "create or replace macro m(x) as x + 1",
+            "staging/s.sql": "create or replace view s as select m(x) from a_first",
+        },
+    )
     assert [m.name for m in models()] == ["m", "z_last", "a_first", "s"]
 
 
 def test_a_cycle_between_models_is_an_error(tmp_path, models_in):
-    models = models_in(tmp_path, {
-        "views/a.sql": "create or replace view a as select * from b",
-        "views/b.sql": "create or replace view b as select * from a join c using (x)",
-        "views/c.sql": "create or replace view c as select 1 as x",
-    })
+    models = models_in(
+        tmp_path,
+        {
+            "views/a.sql": "create or replace view a as select * from b",
+            "views/b.sql": "create or replace view b as select * from a join c using (x)",
+            "views/c.sql": "create or replace view c as select 1 as x",
+        },
+    )
     with pytest.raises(build.BuildError, match="循环依赖"):
         models()
 
@@ -118,9 +148,16 @@ def _serving_matches_its_definition(wh) -> dict[str, bool]:
 
 def test_serving_tables_refreshed_by_loads_restores_and_reviews_equal_a_whole_rebuild(tmp_path):
     wh = Warehouse(tmp_path / "wh.duckdb")
-    first = _load(wh, "A", "2025-01", {"调解情况": [a1_row("220500")],
-                                        "重大集体争议": [a3_row("220500", occurred_on=dt.date(2025, 1, 8), workers=35)]},
-                  "220500")
+    first = _load(
+        wh,
+        "A",
+        "2025-01",
+        {
+            "调解情况": [a1_row("220500")],
+            "重大集体争议": [a3_row("220500", occurred_on=dt.date(2025, 1, 8), workers=35)],
+        },
+        "220500",
+    )
     _load(wh, "A", "2025-01", {"调解情况": [a1_row("220500", scale=2)]}, "220500")  # supersedes the first
     _load(wh, "A", "2025-02", {"调解情况": [a1_row("220500")]}, "220500")
     _load(wh, "B", "2025-01", {"组织建设": [b1_row("220500")]}, "220500")
@@ -132,12 +169,20 @@ def test_serving_tables_refreshed_by_loads_restores_and_reviews_equal_a_whole_re
 
 def test_a_settings_change_rebuilds_the_serving_tables_on_the_next_open(tmp_path, monkeypatch):
     wh = Warehouse(tmp_path / "wh.duckdb")
-    _load(wh, "A", "2025-01", {"调解情况": [a1_row("220500")],
-                               "重大集体争议": [a3_row("220500", occurred_on=dt.date(2025, 1, 8), workers=35)]},
-          "220500")
+    _load(
+        wh,
+        "A",
+        "2025-01",
+        {
+            "调解情况": [a1_row("220500")],
+            "重大集体争议": [a3_row("220500", occurred_on=dt.date(2025, 1, 8), workers=35)],
+        },
+        "220500",
+    )
     assert wh.scalar("select count(*) from page_major_disputes") == 1
     wh.close()
     from warehouse import config
+
     settings = config.settings()
     stricter = {**settings, "major_dispute": {**settings["major_dispute"], "workers_min": 100, "amount_wan_min": 1e9}}
     monkeypatch.setattr(config, "settings", lambda: stricter)
@@ -148,17 +193,21 @@ def test_a_settings_change_rebuilds_the_serving_tables_on_the_next_open(tmp_path
 
 def test_reports_as_of_keeps_each_items_latest_report_up_to_a_month_reported_within_the_window():
     import duckdb
+
     con = duckdb.connect()
     con.execute((ROOT / "warehouse" / "models" / "macros" / "reports_as_of.sql").read_text(encoding="utf-8"))
-    con.execute("create table reports as select * from (values "
-                "('I1', '220523', '2025-03', '未化解'), ('I1', '220523', '2025-04', '处置中'), "
-                "('I1', '220523', '2025-05', '已化解'), ('I1', '220500', '2025-03', '处置中'), "
-                "('I2', '220500', '2025-01', '处置中')) as t(incident_id, region_code, period, status)")
-    rows = con.sql("select incident_id, region_code, status, first_period, reported_period "
-                   "from reports_as_of('reports', 'incident_id', '2025-02', '2025-04') "
-                   "order by all").fetchall()
+    con.execute(
+        "create table reports as select * from (values "
+        "('I1', '220523', '2025-03', '未化解'), ('I1', '220523', '2025-04', '处置中'), "
+        "('I1', '220523', '2025-05', '已化解'), ('I1', '220500', '2025-03', '处置中'), "
+        "('I2', '220500', '2025-01', '处置中')) as t(incident_id, region_code, period, status)"
+    )
+    rows = con.sql(
+        "select incident_id, region_code, status, first_period, reported_period "
+        "from reports_as_of('reports', 'incident_id', '2025-02', '2025-04') "
+        "order by all"
+    ).fetchall()
     # I1 of 220523 as of 2025-04 (its 05 report is later); same id in another region is another item;
     # I2's latest report (2025-01) is before the window's start: left out
-    assert rows == [("I1", "220500", "处置中", "2025-03", "2025-03"),
-                    ("I1", "220523", "处置中", "2025-03", "2025-04")]
+    assert rows == [("I1", "220500", "处置中", "2025-03", "2025-03"), ("I1", "220523", "处置中", "2025-03", "2025-04")]
     assert len(con.sql("select * from reports_as_of('reports', 'incident_id', null, '2025-04')").fetchall()) == 3

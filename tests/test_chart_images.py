@@ -1,4 +1,5 @@
 """Static chart images: PNG through kaleido, or a Chinese note (no browser, a failed render) instead of an error."""
+
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -29,13 +30,16 @@ def test_a_failed_render_gives_a_note_not_an_error(monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("browser crashed")
+
     monkeypatch.setattr(kaleido, "calc_fig_sync", broken)
     images = chart_images.render([figure()])
     assert images.png == [] and images.note.startswith("图表导出为图片时出错，本简报未附图表")
 
 
-@pytest.mark.skipif(chart_images.browser_path() is None,
-                    reason="no Chromium on PATH (/usr/bin/chromium): kaleido cannot render the charts")
+@pytest.mark.skipif(
+    chart_images.browser_path() is None,
+    reason="no Chromium on PATH (/usr/bin/chromium): kaleido cannot render the charts",
+)
 def test_renders_png_at_the_figures_height():
     images = chart_images.render([figure(), figure()], width=400, scale=1)
     assert images.note is None and len(images.png) == 2

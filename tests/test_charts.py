@@ -1,4 +1,5 @@
 """Chart details a user noticed: no labels over bars, distinguishable channel colours, target labels clear of titles."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,18 +10,32 @@ from dashboard import charts
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
-    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def test_rates_are_read_under_their_category_not_printed_over_the_bars():
-    kinds = pl.DataFrame({"label": ["企业调解委员会", "乡镇（街道）调解中心"], "accepted": [120, 80],
-                          "succeeded": [60, 20], "success_share": [0.5, 0.25]})
-    fig = charts.grouped_bars(kinds, "label", {"accepted": "受理", "succeeded": "调解成功"}, "各类调解组织",
-                              rate_col="success_share", rate_label="成功占受理比例")
+    kinds = pl.DataFrame(
+        {
+            "label": ["企业调解委员会", "乡镇（街道）调解中心"],
+            "accepted": [120, 80],
+            "succeeded": [60, 20],
+            "success_share": [0.5, 0.25],
+        }
+    )
+    fig = charts.grouped_bars(
+        kinds,
+        "label",
+        {"accepted": "受理", "succeeded": "调解成功"},
+        "各类调解组织",
+        rate_col="success_share",
+        rate_label="成功占受理比例",
+    )
     assert [t.mode for t in fig.data if t.type == "scatter"] == ["markers"]  # no text drawn next to the diamonds
     assert all(t.text is None for t in fig.data)
     assert [c.split("<br>")[1] for c in fig.data[0].x] == [
-        "<span style='color:#e08a2c'>50.0%</span>", "<span style='color:#e08a2c'>25.0%</span>"]
+        "<span style='color:#e08a2c'>50.0%</span>",
+        "<span style='color:#e08a2c'>25.0%</span>",
+    ]
 
 
 def test_the_four_channels_have_clearly_different_colours():
@@ -32,10 +47,17 @@ def test_the_four_channels_have_clearly_different_colours():
 
 def test_a_target_near_the_top_has_its_label_under_the_line():
     panel = {"period": ["2025-01", "2025-02"], "rate": [0.9, 0.95], "numerator": [9, 19], "denominator": [10, 20]}
-    fig = charts.measure_panels([{**panel, "title": "工会百人以上企业调委会", "targets": [(1.0, "2025年底 100.0%")]},
-                                 {**panel, "title": "规上企业调委会", "targets": [(0.6, "2025年底 60.0%")]},
-                                 {**panel, "title": "乡镇（街道）调解中心",
-                                  "targets": [(0.8, "2024年底 80.0%"), (0.9, "2025年底 90.0%")]}])
+    fig = charts.measure_panels(
+        [
+            {**panel, "title": "工会百人以上企业调委会", "targets": [(1.0, "2025年底 100.0%")]},
+            {**panel, "title": "规上企业调委会", "targets": [(0.6, "2025年底 60.0%")]},
+            {**panel, "title": "乡镇（街道）调解中心", "targets": [(0.8, "2024年底 80.0%"), (0.9, "2025年底 90.0%")]},
+        ]
+    )
     anchors = {a.text: (a.xanchor, a.yanchor) for a in fig.layout.annotations if "年底" in a.text}
-    assert anchors == {"2025年底 100.0%": ("left", "top"), "2025年底 60.0%": ("left", "bottom"),
-                       "2024年底 80.0%": ("left", "bottom"), "2025年底 90.0%": ("right", "top")}
+    assert anchors == {
+        "2025年底 100.0%": ("left", "top"),
+        "2025年底 60.0%": ("left", "bottom"),
+        "2024年底 80.0%": ("left", "bottom"),
+        "2025年底 90.0%": ("right", "top"),
+    }

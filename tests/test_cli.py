@@ -1,4 +1,5 @@
 """The command line of interfaces.md §1, run as a user runs it: exit codes 0/1/2, template, history, restore."""
+
 from __future__ import annotations
 
 import json
@@ -9,17 +10,23 @@ import sys
 import duckdb
 import openpyxl
 import pytest
-
 from builders import a1_row, form_workbook
 from conftest import ROOT, SAMPLES
 from holder import held
+
 from etl.cli import main
 from etl.formdefs import load_form
 
 
 def etl(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=180, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def lines(proc) -> list[dict]:
@@ -29,10 +36,13 @@ def lines(proc) -> list[dict]:
 @pytest.fixture
 def files(tmp_path):
     good = tmp_path / "通化市2025年3月.xlsx"
-    good.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级"), a1_row("220502", "东昌区", scale=2)]}))
+    good.write_bytes(
+        form_workbook("A", {"调解情况": [a1_row("220500", "市本级"), a1_row("220502", "东昌区", scale=2)]})
+    )
     corrected = tmp_path / "通化市2025年3月（更正）.xlsx"
-    corrected.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级", scale=3),
-                                                         a1_row("220502", "东昌区", scale=4)]}))
+    corrected.write_bytes(
+        form_workbook("A", {"调解情况": [a1_row("220500", "市本级", scale=3), a1_row("220502", "东昌区", scale=4)]})
+    )
     bad = tmp_path / "白山市2025年3月.xlsx"
     bad.write_bytes(form_workbook("A", {"调解情况": [a1_row("220600", "市本级", accepted_total=11)]}))
     return {"good": good, "corrected": corrected, "bad": bad, "db": tmp_path / "wh.duckdb"}
@@ -50,23 +60,54 @@ def test_exit_codes_one_transaction_per_file(files):
     ok = etl("ingest", files["good"], "--db", files["db"], "--json")
     assert ok.returncode == 0, ok.stderr
     assert [(r["status"], r["rows"]) for r in lines(ok)] == [("loaded", {"调解情况": 2})]
-    mixed = etl("ingest", files["corrected"], files["bad"], files["good"].parent / "没有这个文件.xlsx", "--db", files["db"],
-                "--json")
+    mixed = etl(
+        "ingest",
+        files["corrected"],
+        files["bad"],
+        files["good"].parent / "没有这个文件.xlsx",
+        "--db",
+        files["db"],
+        "--json",
+    )
     assert mixed.returncode == 1
     result = lines(mixed)
     assert [(r["file"], r["status"]) for r in result] == [
-        ("通化市2025年3月（更正）.xlsx", "loaded"), ("白山市2025年3月.xlsx", "rejected"), (str(files["good"].parent / "没有这个文件.xlsx"), "skipped")]
+        ("通化市2025年3月（更正）.xlsx", "loaded"),
+        ("白山市2025年3月.xlsx", "rejected"),
+        (str(files["good"].parent / "没有这个文件.xlsx"), "skipped"),
+    ]
     assert [e["code"] for e in result[1]["errors"]] == ["A1_ACCEPTED_SUM"]
     assert [e["code"] for e in result[2]["errors"]] == ["file_not_found"]
     assert accepted(files["db"]) == {"220500": 30, "220502": 40}  # the good file of the batch is in, the bad one not
 
 
-@pytest.mark.parametrize("args", [[], ["nosuchcommand"], ["ingest"], ["ingest", "x.xlsx", "--period", "2025/3"],
-                                  ["ingest", "x.xlsx", "--period", "2025-13"], ["template", "D"],
-                                  ["template", "A", "--period", "三月"], ["demo", "--from", "2024-1"],
-                                  ["ingest", "x.xlsx", "--wait", "abc"], ["ingest", "x.xlsx", "--wait", "-1"]],
-                         ids=["none", "unknown", "no-file", "period-slash", "period-13", "form-D", "template-period",
-                              "demo-from", "wait-text", "wait-negative"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["nosuchcommand"],
+        ["ingest"],
+        ["ingest", "x.xlsx", "--period", "2025/3"],
+        ["ingest", "x.xlsx", "--period", "2025-13"],
+        ["template", "D"],
+        ["template", "A", "--period", "三月"],
+        ["demo", "--from", "2024-1"],
+        ["ingest", "x.xlsx", "--wait", "abc"],
+        ["ingest", "x.xlsx", "--wait", "-1"],
+    ],
+    ids=[
+        "none",
+        "unknown",
+        "no-file",
+        "period-slash",
+        "period-13",
+        "form-D",
+        "template-period",
+        "demo-from",
+        "wait-text",
+        "wait-negative",
+    ],
+)
 def test_usage_errors_exit_2(args, tmp_path, capsys):
     """Argument errors stop in the parser (in process here: `python -m etl` is etl.cli.main)."""
     db = tmp_path / "wh.duckdb"
@@ -110,7 +151,8 @@ def test_template_round_trip(tmp_path):
     assert book.sheetnames[:4] == ["调解情况", "分行业", "重大集体争议", "预警信息"]
     ws = book["调解情况"]
     assert ws["A2"].value.endswith("通化市人力资源和社会保障局") and "2025年3月" in "".join(
-        str(c.value) for c in ws[2] if c.value)
+        str(c.value) for c in ws[2] if c.value
+    )
     keys = [c.key for c in load_form("A").sheet("调解情况").columns]
     regions = []
     for r in range(5, ws.max_row + 1):
@@ -127,7 +169,11 @@ def test_template_round_trip(tmp_path):
     db = tmp_path / "wh.duckdb"
     loaded = lines(etl("ingest", out, "--db", db, "--json"))[0]
     assert (loaded["status"], loaded["form"], loaded["period"], loaded["rows"]) == (
-        "loaded", "A", "2025-03", {"调解情况": 7, "分行业": 0, "重大集体争议": 0, "预警信息": 0})
+        "loaded",
+        "A",
+        "2025-03",
+        {"调解情况": 7, "分行业": 0, "重大集体争议": 0, "预警信息": 0},
+    )
     assert sum(accepted(db).values()) == 10 * (1 + 2 + 3 + 4 + 5 + 6 + 7)
 
 
@@ -144,6 +190,7 @@ def test_restore_as_a_county_user_is_refused_like_in_the_app(tmp_path, capsys):
     from auth.accounts import add_account
     from etl.cli import main
     from warehouse.db import Warehouse
+
     db = tmp_path / "wh.duckdb"
     sample = SAMPLES / "梅河口市2025年3月劳动人事争议调解情况.xlsx"
     assert main(["ingest", str(sample), "--db", str(db)]) == 0
@@ -160,10 +207,18 @@ def test_restore_as_a_county_user_is_refused_like_in_the_app(tmp_path, capsys):
 
 # ------------------------------------------------------------------ a busy, damaged or missing warehouse
 
+
 def skipped(file, code: str, message: str) -> dict:
-    return {"file": file.name, "status": "skipped", "form": None, "period": None, "version_id": None, "rows": {},
-            "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": code, "message": message}],
-            "warnings": []}
+    return {
+        "file": file.name,
+        "status": "skipped",
+        "form": None,
+        "period": None,
+        "version_id": None,
+        "rows": {},
+        "errors": [{"sheet": None, "cell": None, "row": None, "column": None, "code": code, "message": message}],
+        "warnings": [],
+    }
 
 
 def test_ingest_while_another_process_holds_the_warehouse_skips_every_file_with_exit_1(files):
@@ -171,21 +226,44 @@ def test_ingest_while_another_process_holds_the_warehouse_skips_every_file_with_
     with held(files["db"]) as holder:
         proc = etl("ingest", files["corrected"], files["bad"], "--db", files["db"], "--json")
         human = etl("ingest", files["corrected"], "--db", files["db"])
-    reason = (f"数据仓库 {files['db']} 正被另一个进程（进程号 {holder.process.pid}）占用（通常是正在运行的应用或另一条命令），"
-              "现在无法打开。请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
-              "restore-backup 等整库操作须先停止应用。")
+    reason = (
+        f"数据仓库 {files['db']} 正被另一个进程（进程号 {holder.process.pid}）占用（通常是正在运行的应用或另一条命令），"
+        "现在无法打开。请在应用的“数据上报”页面上传，或等占用的进程结束后再运行（可加 --wait 秒数 等待它结束）；"
+        "restore-backup 等整库操作须先停止应用。"
+    )
     assert (proc.returncode, lines(proc), proc.stderr) == (
-        1, [skipped(files["corrected"], "warehouse_busy", reason), skipped(files["bad"], "warehouse_busy", reason)],
-        reason + "\n")
-    assert (human.returncode, human.stdout) == (1, f"✘ 未处理 {files['corrected'].name}：数据仓库无法打开，本文件未入库\n")
+        1,
+        [skipped(files["corrected"], "warehouse_busy", reason), skipped(files["bad"], "warehouse_busy", reason)],
+        reason + "\n",
+    )
+    assert (human.returncode, human.stdout) == (
+        1,
+        f"✘ 未处理 {files['corrected'].name}：数据仓库无法打开，本文件未入库\n",
+    )
     assert accepted(files["db"]) == {"220500": 10, "220502": 20}  # the first load only
 
 
 def test_ingest_with_wait_loads_once_the_holder_lets_go(files):
     with held(files["db"]) as holder:
-        proc = subprocess.Popen([sys.executable, "-m", "etl", "ingest", str(files["good"]), "--db", str(files["db"]),
-                                 "--json", "--wait", "120"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "ingest",
+                str(files["good"]),
+                "--db",
+                str(files["db"]),
+                "--json",
+                "--wait",
+                "120",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         waiting = proc.stderr.readline()  # the CLI says it waits before it waits: the file is still held here
         holder.release()
         out, err = proc.communicate(timeout=180)
@@ -209,21 +287,32 @@ def test_history_opens_read_only_beside_another_reader_and_is_refused_beside_a_w
 def test_history_of_a_missing_warehouse_says_so_and_creates_nothing(tmp_path):
     proc = etl("history", "--db", tmp_path / "没有.duckdb")
     assert (proc.returncode, proc.stderr) == (
-        1, f"数据仓库文件 {tmp_path / '没有.duckdb'} 不存在。请检查 --db 或环境变量 MEDIATION_DB 指向的路径。\n")
+        1,
+        f"数据仓库文件 {tmp_path / '没有.duckdb'} 不存在。请检查 --db 或环境变量 MEDIATION_DB 指向的路径。\n",
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_damaged_warehouse_file_is_a_chinese_message_naming_it_and_restore_backup(files):
     from warehouse.db import corrupt_message
+
     junk = os.urandom(64 * 1024)
     files["db"].write_bytes(junk)
     message = corrupt_message(files["db"])
     assert str(files["db"]) in message and "python -m etl restore-backup" in message
     ingest = etl("ingest", files["good"], "--db", files["db"], "--json")
     assert (ingest.returncode, lines(ingest), ingest.stderr) == (
-        1, [skipped(files["good"], "warehouse_corrupt", message)], message + "\n")
-    for command in (["history"], ["restore", "000000000000"], ["backup", files["db"].parent / "bk"], ["user", "list"],
-                    ["signals", "refresh"]):
+        1,
+        [skipped(files["good"], "warehouse_corrupt", message)],
+        message + "\n",
+    )
+    for command in (
+        ["history"],
+        ["restore", "000000000000"],
+        ["backup", files["db"].parent / "bk"],
+        ["user", "list"],
+        ["signals", "refresh"],
+    ):
         proc = etl(*command, "--db", files["db"])
         assert (proc.returncode, proc.stderr) == (1, message + "\n"), command
     assert files["db"].read_bytes() == junk  # left as it was, for restore-backup to move aside
@@ -232,14 +321,20 @@ def test_a_damaged_warehouse_file_is_a_chinese_message_naming_it_and_restore_bac
 def test_a_batch_never_stops_at_a_bad_file(tmp_path):
     """good, a stored NaN, good: three lines, exit 1, both good files loaded; no traceback anywhere."""
     from builders import with_stored_number
+
     first, nan, last = tmp_path / "1.xlsx", tmp_path / "2.xlsx", tmp_path / "3.xlsx"
     first.write_bytes(form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]}))
-    nan.write_bytes(with_stored_number(form_workbook("A", {"调解情况": [a1_row("220600", "市本级")]}), "R5", "NaN"))  # 涉案金额
+    nan.write_bytes(
+        with_stored_number(form_workbook("A", {"调解情况": [a1_row("220600", "市本级")]}), "R5", "NaN")
+    )  # 涉案金额
     last.write_bytes(form_workbook("A", {"调解情况": [a1_row("220502", "东昌区", scale=2)]}))
     proc = etl("ingest", first, nan, last, "--db", tmp_path / "wh.duckdb", "--json")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert [(r["file"], r["status"], [(e["cell"], e["code"]) for e in r["errors"]]) for r in lines(proc)] == [
-        ("1.xlsx", "loaded", []), ("2.xlsx", "rejected", [("R5", "not_finite")]), ("3.xlsx", "loaded", [])]
+        ("1.xlsx", "loaded", []),
+        ("2.xlsx", "rejected", [("R5", "not_finite")]),
+        ("3.xlsx", "loaded", []),
+    ]
     assert accepted(tmp_path / "wh.duckdb") == {"220500": 10, "220502": 20}
 
 
@@ -251,7 +346,10 @@ def test_a_file_name_cannot_forge_a_line_and_a_long_path_is_a_skipped_line(tmp_p
     assert human.returncode == 1 and "Traceback" not in human.stderr, human.stderr
     assert [line for line in human.stdout.splitlines() if line.startswith("✔")] == []
     assert human.stdout.splitlines()[0] == "✘ 未入库 白山\\n✔ 已入库 伪造.xlsx：1 个错误，仓库未改动"
-    assert human.stdout.splitlines()[-1] == f"✘ 未处理 {too_long}：无法读取文件 {too_long}：文件名或路径过长。请检查路径和文件后重试。"
+    assert (
+        human.stdout.splitlines()[-1]
+        == f"✘ 未处理 {too_long}：无法读取文件 {too_long}：文件名或路径过长。请检查路径和文件后重试。"
+    )
     machine = etl("ingest", too_long, "--db", tmp_path / "wh.duckdb", "--json")
     assert machine.returncode == 1
     [line] = lines(machine)

@@ -1,11 +1,12 @@
 """Cell-by-cell comparison of two versions: wide sheets by region, long sheets by their row key."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-
 from builders import TODAY, a1_row, a2_row, c1_row, form_workbook
+
 from etl.ingest import ingest
 from warehouse import compare
 
@@ -26,8 +27,16 @@ TWO = [a1_row("220500", "市本级"), a1_row("220502", "东昌区")]
 
 def test_changed_cells_of_a_wide_sheet(wh):
     old = load(wh, "A", {"调解情况": TWO})
-    new = load(wh, "A", {"调解情况": [a1_row("220500", "市本级"),
-                                      a1_row("220502", "东昌区", accepted_total=13, accepted_enterprise=7, amount_wan=15.25)]})
+    new = load(
+        wh,
+        "A",
+        {
+            "调解情况": [
+                a1_row("220500", "市本级"),
+                a1_row("220502", "东昌区", accepted_total=13, accepted_enterprise=7, amount_wan=15.25),
+            ]
+        },
+    )
     changes = compare.compare_versions(wh, old, new)
     assert compare.change_lines(changes, "A") == [
         "东昌区 受理案件数合计 10 → 13",
@@ -48,10 +57,25 @@ def test_identical_versions_have_no_changes(wh):
 
 
 def test_rows_added_and_removed_and_a_first_report(wh):
-    old = load(wh, "A", {"调解情况": [a1_row("220502", "东昌区")],
-                         "分行业": [a2_row("220502", "东昌区", industry="C"), a2_row("220502", "东昌区", industry="E", accepted=4, succeeded=2)]})
-    new = load(wh, "A", {"调解情况": TWO,
-                         "分行业": [a2_row("220502", "东昌区", industry="C", accepted=12), a2_row("220502", "东昌区", industry="F")]})
+    old = load(
+        wh,
+        "A",
+        {
+            "调解情况": [a1_row("220502", "东昌区")],
+            "分行业": [
+                a2_row("220502", "东昌区", industry="C"),
+                a2_row("220502", "东昌区", industry="E", accepted=4, succeeded=2),
+            ],
+        },
+    )
+    new = load(
+        wh,
+        "A",
+        {
+            "调解情况": TWO,
+            "分行业": [a2_row("220502", "东昌区", industry="C", accepted=12), a2_row("220502", "东昌区", industry="F")],
+        },
+    )
     lines = compare.change_lines(compare.compare_versions(wh, old, new), "A")
     assert lines == [
         "通化市本级 首次报送",
@@ -62,16 +86,35 @@ def test_rows_added_and_removed_and_a_first_report(wh):
 
 
 def test_a_long_sheet_no_longer_reported_is_one_line(wh):
-    old = load(wh, "A", {"调解情况": [a1_row("220502", "东昌区")],
-                         "分行业": [a2_row("220502", "东昌区", industry="C"), a2_row("220502", "东昌区", industry="E", accepted=4, succeeded=2)]})
+    old = load(
+        wh,
+        "A",
+        {
+            "调解情况": [a1_row("220502", "东昌区")],
+            "分行业": [
+                a2_row("220502", "东昌区", industry="C"),
+                a2_row("220502", "东昌区", industry="E", accepted=4, succeeded=2),
+            ],
+        },
+    )
     new = load(wh, "A", {"调解情况": [a1_row("220502", "东昌区")]})
-    assert compare.change_lines(compare.compare_versions(wh, old, new), "A") == ["东昌区 分行业 本次未报送（原有 2 行）"]
+    assert compare.change_lines(compare.compare_versions(wh, old, new), "A") == [
+        "东昌区 分行业 本次未报送（原有 2 行）"
+    ]
 
 
 def test_ledger_tasks_are_matched_by_task_id(wh):
     old = load(wh, "C", {"工作台账": [c1_row("220502", "T-01", "东昌区"), c1_row("220502", "T-02", "东昌区")]})
-    new = load(wh, "C", {"工作台账": [c1_row("220502", "T-02", "东昌区"),
-                                      c1_row("220502", "T-01", "东昌区", step=5, closed_on=dt.date(2025, 3, 20), done_value=10)]})
+    new = load(
+        wh,
+        "C",
+        {
+            "工作台账": [
+                c1_row("220502", "T-02", "东昌区"),
+                c1_row("220502", "T-01", "东昌区", step=5, closed_on=dt.date(2025, 3, 20), done_value=10),
+            ]
+        },
+    )
     assert compare.change_lines(compare.compare_versions(wh, old, new), "C") == [
         "东昌区 任务 T-01 完成值 5 → 10",
         "东昌区 任务 T-01 当前环节 2 推进落实 → 5 闭环销号",
@@ -82,7 +125,9 @@ def test_ledger_tasks_are_matched_by_task_id(wh):
 def test_against_a_baseline_per_region(wh):
     """A city file replacing two regions that came from different earlier versions (one never reported)."""
     first = load(wh, "A", {"调解情况": [a1_row("220502", "东昌区")]})
-    city = load(wh, "A", {"调解情况": [a1_row("220500", "市本级", closed_total=9), a1_row("220502", "东昌区", closed_total=7)]})
+    city = load(
+        wh, "A", {"调解情况": [a1_row("220500", "市本级", closed_total=9), a1_row("220502", "东昌区", closed_total=7)]}
+    )
     changes = compare.compare_to_baseline(wh, city, {"220500": None, "220502": first})
     assert compare.change_lines(changes, "A") == ["通化市本级 首次报送", "东昌区 调解结案数 8 → 7"]
 
@@ -100,18 +145,32 @@ def test_versions_of_different_forms_are_not_compared(wh):
 
 
 def test_values_for_people():
-    assert [compare.format_value(v) for v in (None, 1234, 12.5, 3.0, True, dt.date(2025, 3, 5), "是")] == \
-        ["—", "1,234", "12.50", "3", "是", "2025-03-05", "是"]
+    assert [compare.format_value(v) for v in (None, 1234, 12.5, 3.0, True, dt.date(2025, 3, 5), "是")] == [
+        "—",
+        "1,234",
+        "12.50",
+        "3",
+        "是",
+        "2025-03-05",
+        "是",
+    ]
     assert compare.format_value(5, "step") == "5 闭环销号"
 
 
 # ------------------------------------------------------------------ the 历史版本 page
 def test_history_page_lists_compares_and_restores(wh, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-    from auth.viewer import PROVINCE_ADMIN
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from auth.viewer import PROVINCE_ADMIN
+
     old = load(wh, "A", {"调解情况": TWO}, name="第一次.xlsx")
-    new = load(wh, "A", {"调解情况": [a1_row("220500", "市本级"), a1_row("220502", "东昌区", closed_total=7)]}, name="更正.xlsx")
+    new = load(
+        wh,
+        "A",
+        {"调解情况": [a1_row("220500", "市本级"), a1_row("220502", "东昌区", closed_total=7)]},
+        name="更正.xlsx",
+    )
     monkeypatch.setenv("MEDIATION_DB", str(wh.path))
     wh.close()
     at = AppTest.from_file(str(ROOT / "pages/history.py"), default_timeout=60)
@@ -120,7 +179,9 @@ def test_history_page_lists_compares_and_restores(wh, monkeypatch):
     assert not at.exception, at.exception
     versions = at.dataframe[0].value
     assert versions[["版本号", "文件", "审核状态", "看板显示"]].values.tolist() == [
-        [new, "更正.xlsx", "审核通过", "当前"], [old, "第一次.xlsx", "审核通过", ""]]
+        [new, "更正.xlsx", "审核通过", "当前"],
+        [old, "第一次.xlsx", "审核通过", ""],
+    ]
     assert all(len(sha) == 64 for sha in versions["文件指纹"])
     compared = at.dataframe[1].value
     assert compared.values.tolist() == [["东昌区", "调解情况", "", "调解结案数", "8", "7"]]
@@ -130,13 +191,22 @@ def test_history_page_lists_compares_and_restores(wh, monkeypatch):
     assert not at.exception, at.exception
     assert at.success[0].value == f"已恢复版本 {old}：2 个地区的看板已改为显示这个版本的数据。"
     from dashboard.runtime import _open
+
     assert _open(str(wh.path)).scalar("select closed_total from v_mediation where region_code = '220502'") == 8
 
 
 def test_many_changes_are_summarised_per_region_and_sheet(wh):
     from dashboard.upload import headline_changes
+
     rows = [a1_row(code, scale=2) for code in ("220500", "220502", "220503", "220521")]
-    old = load(wh, "A", {"调解情况": TWO, "分行业": [a2_row("220502", industry="C"), a2_row("220502", industry="E", accepted=4, succeeded=2)]})
+    old = load(
+        wh,
+        "A",
+        {
+            "调解情况": TWO,
+            "分行业": [a2_row("220502", industry="C"), a2_row("220502", industry="E", accepted=4, succeeded=2)],
+        },
+    )
     new = load(wh, "A", {"调解情况": rows, "分行业": [a2_row("220502", industry="C", accepted=12)]})
     changes = compare.compare_versions(wh, old, new)
     lines, rest = headline_changes(changes, "A", limit=12)

@@ -1,6 +1,7 @@
 """Pages that agree (issue 10 items 1–4): the same figure read by two pages' query functions is equal, for the
 leader, a city clerk (demo_city) and a county clerk (demo_county), on a short demo warehouse (etl.demo, 3 months);
 and every status word comes from one catalogue, warehouse/labels.py."""
+
 from __future__ import annotations
 
 import ast
@@ -11,9 +12,9 @@ import pytest
 
 from auth.viewer import Viewer
 from dashboard import disputes as ds
-from warehouse import labels
 from dashboard import queries as q
 from etl.demo import build_demo
+from warehouse import labels
 from warehouse.db import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +23,12 @@ LEADER = Viewer("demo_leader", "leader")
 CITY = Viewer("demo_city", "city", "220500")
 COUNTY = Viewer("demo_county", "county", "220502")
 # (viewer, the region 总览 and 重大集体争议 open on: the first of common.region_choices)
-VIEWERS = [pytest.param(LEADER, "220000", id="leader"), pytest.param(CITY, "220000", id="city"),
-           pytest.param(CITY, "220500", id="city-own-unit"), pytest.param(COUNTY, "220500", id="county")]
+VIEWERS = [
+    pytest.param(LEADER, "220000", id="leader"),
+    pytest.param(CITY, "220000", id="city"),
+    pytest.param(CITY, "220500", id="city-own-unit"),
+    pytest.param(COUNTY, "220500", id="county"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +50,10 @@ def test_overview_counts_unresolved_major_disputes_as_the_disputes_page_does_and
     overview = q.open_major_count(demo, viewer, region, LAST, FIRST)
     page = ds.summary(demo, viewer, ds.Query(start=FIRST, end=LAST, region=region))
     assert {k: overview[k] for k in ("incidents", "open", "in_progress")} == {
-        "incidents": page["unresolved"], "open": page["open"], "in_progress": page["in_progress"]}
+        "incidents": page["unresolved"],
+        "open": page["open"],
+        "in_progress": page["in_progress"],
+    }
     assert overview["incidents"] == overview["open"] + overview["in_progress"]
 
 
@@ -56,8 +64,11 @@ def test_dispute_tiles_count_the_rows_the_lists_below_them_show(demo, viewer, re
     warned = ds.warnings(demo, viewer, ds.Query(start=FIRST, end=LAST, region=region), None)
     tile, warn_tile = ds.summary(demo, viewer, query), ds.warning_summary(demo, viewer, query)
     assert (tile["incidents"], tile["unresolved"], warn_tile["warnings"], warn_tile["warnings_open"]) == (
-        listed.height, listed.filter(listed["status"] != labels.DISPUTE_RESOLVED).height,
-        warned.height, warned.filter(warned["status"] != labels.WARNING_CLOSED).height)
+        listed.height,
+        listed.filter(listed["status"] != labels.DISPUTE_RESOLVED).height,
+        warned.height,
+        warned.filter(warned["status"] != labels.WARNING_CLOSED).height,
+    )
 
 
 @pytest.mark.parametrize(("viewer", "region"), VIEWERS)
@@ -78,9 +89,17 @@ def test_target_progress_shows_each_measure_in_the_window_of_the_ranking_beside_
     assert shown["mediation_share"] != pytest.approx(month)  # the month alone is another figure
 
 
-STATUS_WORDS = {*labels.SIGNAL_STATUS.values(), *labels.SUBMISSION_STATUS.values(), *labels.DISPUTE_STATUSES,
-                *labels.WARNING_STATUSES, *labels.SIGNAL_LEVEL.values(), *labels.WARNING_LEVELS,
-                labels.SIGNAL_OPEN, labels.DISPUTE_UNRESOLVED, *labels.TARGET_STATUS.values()}
+STATUS_WORDS = {
+    *labels.SIGNAL_STATUS.values(),
+    *labels.SUBMISSION_STATUS.values(),
+    *labels.DISPUTE_STATUSES,
+    *labels.WARNING_STATUSES,
+    *labels.SIGNAL_LEVEL.values(),
+    *labels.WARNING_LEVELS,
+    labels.SIGNAL_OPEN,
+    labels.DISPUTE_UNRESOLVED,
+    *labels.TARGET_STATUS.values(),
+}
 RETIRED = ("新发现", "已确认", "已关闭")  # the overview's old words for a signal's 待处置 / 处置中 / 已办结
 READ_SIDE = sorted([*ROOT.glob("dashboard/*.py"), *ROOT.glob("pages/*.py")])
 # Modules about report submissions: a late report is 迟报 there, never 逾期 (逾期 stays the word for an overdue
@@ -91,8 +110,11 @@ SUBMISSION_MODULES = ("dashboard/submissions.py", "pages/submissions.py", "dashb
 def _spelled(path: Path) -> list[tuple[int, str]]:
     """(line, text) of every string literal (f-string parts included) that is exactly a status word."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [(node.lineno, node.value) for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() in STATUS_WORDS]
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() in STATUS_WORDS
+    ]
 
 
 def test_status_and_level_words_are_spelled_only_in_the_labels_catalogue():
@@ -101,8 +123,7 @@ def test_status_and_level_words_are_spelled_only_in_the_labels_catalogue():
 
 
 def test_no_module_says_the_retired_signal_words_or_calls_a_late_report_overdue():
-    retired = {str(p.relative_to(ROOT)): [w for w in RETIRED if w in p.read_text(encoding="utf-8")]
-               for p in READ_SIDE}
+    retired = {str(p.relative_to(ROOT)): [w for w in RETIRED if w in p.read_text(encoding="utf-8")] for p in READ_SIDE}
     overdue = {m: (ROOT / m).read_text(encoding="utf-8").count("逾期") for m in SUBMISSION_MODULES}
     assert ({k: v for k, v in retired.items() if v}, {k: v for k, v in overdue.items() if v}) == ({}, {})
 
@@ -110,6 +131,7 @@ def test_no_module_says_the_retired_signal_words_or_calls_a_late_report_overdue(
 def test_overview_and_risk_pages_name_a_signal_state_with_the_same_word():
     from dashboard import signals as sq
     from warehouse import signals as engine
+
     assert q.SIGNAL_STATUS == sq.STATUS_NAMES == engine.STATUS_NAMES == labels.SIGNAL_STATUS
     assert q.LEVEL_LABELS == sq.LEVEL_NAMES == engine.LEVEL_NAMES == labels.SIGNAL_LEVEL
 
@@ -124,6 +146,7 @@ def _coarse(status: str | None) -> str | None:
 def test_overview_brief_and_coverage_page_state_each_target_alike(demo, viewer, region):
     from dashboard import brief
     from dashboard import coverage as cov
+
     tiles = {r["key"]: r for r in q.kpis(demo, viewer, region, LAST).to_dicts()}
     in_brief = {c.label: c for c in brief.build(demo, viewer, region, LAST).figures.coverage}
     checked = 0
@@ -141,8 +164,11 @@ def test_overview_brief_and_coverage_page_state_each_target_alike(demo, viewer, 
 @pytest.mark.parametrize(("viewer", "region"), VIEWERS)
 def test_coverage_ranking_and_projection_read_each_unit_as_of_the_same_report(demo, viewer, region):
     from dashboard import coverage as cov
+
     units = cov.unit_rates(demo, viewer, LAST).filter(pl.col("measure") == "above_scale_committee")
     proj = cov.projections(demo, viewer, "above_scale_committee", LAST).filter(pl.col("region_code") != "220000")
     shown = units.filter(pl.col("as_of").is_not_null()).select("region_code", "as_of", "numerator", "denominator")
-    assert proj.select("region_code", "as_of", "numerator", "denominator").sort("region_code").rows() == \
-        shown.sort("region_code").rows()
+    assert (
+        proj.select("region_code", "as_of", "numerator", "denominator").sort("region_code").rows()
+        == shown.sort("region_code").rows()
+    )

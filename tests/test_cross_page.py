@@ -2,6 +2,7 @@
 clerk, every figure the 月度简报 (its sentences' figures, its 关键数字 sheet) shares with a page equals that page's —
 总览's tiles, 调解成效's totals, 组织建设's totals, 重大集体争议's counts, 报送情况's grid — through each page's own
 query function. A mismatch is a bug in the one place the rule lives, never a tolerance here."""
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,12 @@ LEADER = Viewer("demo_leader", "leader")
 CITY = Viewer("demo_city", "city", "220500")
 COUNTY = Viewer("demo_county", "county", "220502")
 # (viewer, the region the brief and the pages are opened on)
-VIEWERS = [pytest.param(LEADER, "220000", id="leader-province"), pytest.param(LEADER, "220500", id="leader-unit"),
-           pytest.param(CITY, "220500", id="city"), pytest.param(COUNTY, "220500", id="county")]
+VIEWERS = [
+    pytest.param(LEADER, "220000", id="leader-province"),
+    pytest.param(LEADER, "220500", id="leader-unit"),
+    pytest.param(CITY, "220500", id="city"),
+    pytest.param(COUNTY, "220500", id="county"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +55,7 @@ def briefs(demo):
         if key not in cache:
             cache[key] = brief.build(demo, viewer, region, PERIOD)
         return cache[key]
+
     return get
 
 
@@ -61,14 +67,28 @@ def _tiles(wh, viewer, region) -> dict[str, dict]:
 def test_brief_mediation_figures_are_the_overview_tiles_and_the_mediation_page_totals(demo, briefs, viewer, region):
     f = briefs(viewer, region).figures
     tiles = _tiles(demo, viewer, region)
-    month = q.mediation_totals(demo, viewer, region, PERIOD, PERIOD)["current"]  # 调解成效 with the range set to one month
+    month = q.mediation_totals(demo, viewer, region, PERIOD, PERIOD)[
+        "current"
+    ]  # 调解成效 with the range set to one month
     brief_side = (f.accepted, f.succeeded, f.closed, f.success_rate, f.share, f.share_num, f.share_den)
-    overview = (tiles["accepted_total"]["value"], tiles["success_rate"]["numerator"],
-                tiles["success_rate"]["denominator"], tiles["success_rate"]["value"],
-                tiles["mediation_share"]["value"], tiles["mediation_share"]["numerator"],
-                tiles["mediation_share"]["denominator"])
-    mediation_page = (month["accepted_total"], month["succeeded_total"], month["closed_total"], month["success_rate"],
-                      month["mediation_share"], month["mediation_share_num"], month["mediation_share_den"])
+    overview = (
+        tiles["accepted_total"]["value"],
+        tiles["success_rate"]["numerator"],
+        tiles["success_rate"]["denominator"],
+        tiles["success_rate"]["value"],
+        tiles["mediation_share"]["value"],
+        tiles["mediation_share"]["numerator"],
+        tiles["mediation_share"]["denominator"],
+    )
+    mediation_page = (
+        month["accepted_total"],
+        month["succeeded_total"],
+        month["closed_total"],
+        month["success_rate"],
+        month["mediation_share"],
+        month["mediation_share_num"],
+        month["mediation_share_den"],
+    )
     assert f.accepted is not None
     assert _numbers(brief_side) == _numbers(overview) == _numbers(mediation_page)
 
@@ -83,9 +103,11 @@ def test_brief_coverage_figures_are_the_overview_tiles_and_the_coverage_page_tot
     assert page, "组织建设 shows the region's totals to this viewer"
     for key, label in labels_by_key.items():
         c, t, p = in_brief[label], tiles[key], page[key]
-        assert _numbers((c.rate, c.numerator, c.denominator, c.target)) == \
-            _numbers((t["value"], t["numerator"], t["denominator"], t["target"])) == \
-            _numbers((p["rate"], p["numerator"], p["denominator"], p["target"])), label
+        assert (
+            _numbers((c.rate, c.numerator, c.denominator, c.target))
+            == _numbers((t["value"], t["numerator"], t["denominator"], t["target"]))
+            == _numbers((p["rate"], p["numerator"], p["denominator"], p["target"]))
+        ), label
         assert c.status == t["status"], label  # one target-status rule
 
 
@@ -95,9 +117,11 @@ def test_brief_counts_the_major_disputes_of_the_overview_tile_and_the_disputes_p
     start = state.default_start(PERIOD, common.periods(demo))  # 总览's default window: the year to date
     tile = q.open_major_count(demo, viewer, region, PERIOD, start)
     page = ds.summary(demo, viewer, ds.Query(start=start, end=PERIOD, region=region))
-    assert (f.major_open, f.major_not_started, f.major_in_progress, f.major_workers) == (
-        tile["incidents"], tile["open"], tile["in_progress"], tile["workers"]) == (
-        page["unresolved"], page["open"], page["in_progress"], tile["workers"])
+    assert (
+        (f.major_open, f.major_not_started, f.major_in_progress, f.major_workers)
+        == (tile["incidents"], tile["open"], tile["in_progress"], tile["workers"])
+        == (page["unresolved"], page["open"], page["in_progress"], tile["workers"])
+    )
     listed = briefs(viewer, region).disputes
     assert listed.height == min(50, f.major_open)
     assert set(listed["status"].to_list()) <= {labels.DISPUTE_OPEN, labels.DISPUTE_IN_PROGRESS}
@@ -119,9 +143,11 @@ def test_brief_submission_figures_are_the_submissions_grid(demo, briefs, viewer,
         assert f.units_due is None
         return
     assert (f.units_due, f.units_on_time, sorted(f.units_late), sorted(f.units_missing)) == (
-        cells.height, cells.filter(pl.col("status") == "on_time").height,
+        cells.height,
+        cells.filter(pl.col("status") == "on_time").height,
         sorted(cells.filter(pl.col("status") == "late")["unit_name"].to_list()),
-        sorted(cells.filter(pl.col("status") == "missing")["unit_name"].to_list()))
+        sorted(cells.filter(pl.col("status") == "missing")["unit_name"].to_list()),
+    )
 
 
 @pytest.mark.parametrize(("viewer", "region"), VIEWERS)

@@ -1,6 +1,7 @@
 """Cross-page consistency (issue 10 acceptance): on a short demo warehouse, for the leader, the city clerk and the
 county clerk, each figure the 月度简报 shares with 总览, 调解成效 and 报送情况 — and the brief's workbook — is equal,
 read through the pages' own query functions."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,12 @@ FIRST, LAST = "2025-01", "2025-03"
 LEADER = Viewer("demo_leader", "leader")
 CITY = Viewer("demo_city", "city", "220500")
 COUNTY = Viewer("demo_county", "county", "220502")
-VIEWERS = [pytest.param(LEADER, "220000", id="leader"), pytest.param(CITY, "220000", id="city"),
-           pytest.param(CITY, "220500", id="city-own-unit"), pytest.param(COUNTY, "220500", id="county")]
+VIEWERS = [
+    pytest.param(LEADER, "220000", id="leader"),
+    pytest.param(CITY, "220000", id="city"),
+    pytest.param(CITY, "220500", id="city-own-unit"),
+    pytest.param(COUNTY, "220500", id="county"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +47,10 @@ def test_brief_counts_unresolved_major_disputes_over_the_overview_tiles_window(d
         tile = q.open_major_count(demo, viewer, region, period, start or FIRST)
         listed = q.open_major_disputes(demo, viewer, region, 50, period, start or FIRST)
         assert (built.figures.major_open, built.figures.major_workers, built.figures.major_escalated) == (
-            tile["incidents"], tile["workers"], tile["escalated"])
+            tile["incidents"],
+            tile["workers"],
+            tile["escalated"],
+        )
         assert built.disputes.height == listed.height
 
 
@@ -63,8 +71,16 @@ def test_brief_coverage_equals_the_overview_tiles(demo, viewer, region):
     f = br.build(demo, viewer, region, LAST).figures
     kp = {r["key"]: r for r in q.kpis(demo, viewer, region, LAST).to_dicts()}
     shown = [(c.label, c.rate, c.numerator, c.denominator, c.status) for c in f.coverage]
-    expected = [(m["label"], kp[m["key"]]["value"], kp[m["key"]]["numerator"], kp[m["key"]]["denominator"],
-                 kp[m["key"]]["status"]) for m in q.coverage_measures()]
+    expected = [
+        (
+            m["label"],
+            kp[m["key"]]["value"],
+            kp[m["key"]]["numerator"],
+            kp[m["key"]]["denominator"],
+            kp[m["key"]]["status"],
+        )
+        for m in q.coverage_measures()
+    ]
     assert shown and shown == expected
 
 
@@ -95,7 +111,7 @@ def test_brief_workbook_key_figures_sheet_holds_the_briefs_key_figures(demo, vie
     book = load_workbook(io.BytesIO(br.brief_xlsx(built)), data_only=True)
     rows = list(book["关键数字"].iter_rows(values_only=True))
     header_at = next(i for i, r in enumerate(rows) if r and r[0] == "指标")
-    body = [dict(zip(rows[header_at], r)) for r in rows[header_at + 1:] if r and r[0] is not None]
+    body = [dict(zip(rows[header_at], r)) for r in rows[header_at + 1 :] if r and r[0] is not None]
     body = [r for r in body if r.get("单位") is not None]  # the figure rows; the sheet's notes follow them
     frame = built.key_figures.to_dicts()
     assert frame and len(body) == len(frame)
@@ -111,6 +127,7 @@ def test_brief_workbook_key_figures_sheet_holds_the_briefs_key_figures(demo, vie
 @pytest.mark.parametrize(("viewer", "region"), VIEWERS)
 def test_brief_and_overview_coverage_equal_the_coverage_pages_totals(demo, viewer, region):
     from dashboard import coverage as cov
+
     totals = cov.totals(demo, viewer, LAST, region)
     assert totals.height  # every viewer may see the region its pages open on
     page = {r["measure"]: (r["rate"], r["numerator"], r["denominator"]) for r in totals.to_dicts()}
@@ -124,6 +141,7 @@ def test_brief_and_overview_coverage_equal_the_coverage_pages_totals(demo, viewe
 @pytest.mark.parametrize(("viewer", "region"), VIEWERS)
 def test_overview_latest_warnings_are_the_risk_pages_open_red_and_orange_signals(demo, viewer, region):
     from dashboard import signals as sq
+
     overview = q.open_signals(demo, viewer, region, limit=10_000)
     page = sq.signal_list(demo, viewer, period=LAST, region=region)
     page = page.filter((pl.col("status") != "closed") & pl.col("level").is_in(["red", "orange"]))
@@ -133,10 +151,11 @@ def test_overview_latest_warnings_are_the_risk_pages_open_red_and_orange_signals
 def _assert_workbook_holds(frame: pl.DataFrame, content: bytes) -> None:
     """Every value of the frame is in the workbook's rows under its header, as the same number or the same text."""
     from dashboard import export
+
     rows = list(load_workbook(io.BytesIO(content), data_only=True).active.iter_rows(values_only=True))
     header = export.chinese_headers(frame.columns)
-    at = next(i for i, r in enumerate(rows) if list(r[:len(header)]) == header)
-    body = [r[:len(header)] for r in rows[at + 1:at + 1 + frame.height]]
+    at = next(i for i, r in enumerate(rows) if list(r[: len(header)]) == header)
+    body = [r[: len(header)] for r in rows[at + 1 : at + 1 + frame.height]]
     assert len(body) == frame.height
     for got, want in zip(body, frame.rows()):
         for cell, value in zip(got, want):
@@ -152,6 +171,7 @@ def _assert_workbook_holds(frame: pl.DataFrame, content: bytes) -> None:
 def test_coverage_pages_detail_download_holds_the_frame_it_shows(demo, viewer, region):
     from dashboard import coverage as cov
     from dashboard import export
+
     detail = cov.unit_rates(demo, viewer, LAST) if region == "220000" else cov.county_rates(demo, viewer, LAST, region)
     frame = cov.export_table(detail)
     assert frame.height

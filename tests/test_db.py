@@ -1,4 +1,5 @@
 """Opening the warehouse file: busy, waiting, read-only, missing and damaged files give Chinese errors."""
+
 from __future__ import annotations
 
 import os
@@ -7,10 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from holder import held
-from warehouse.db import (Warehouse, WarehouseBusy, WarehouseCorrupt, WarehouseMissing, corrupt_message,
-                          exclusive_lock)
+
+from warehouse.db import Warehouse, WarehouseBusy, WarehouseCorrupt, WarehouseMissing, corrupt_message, exclusive_lock
 
 
 @pytest.fixture
@@ -45,16 +45,20 @@ def test_a_file_held_by_another_process_is_busy_in_chinese_with_its_process_id(d
     with held(db) as holder:
         with pytest.raises(WarehouseBusy) as problem:
             Warehouse(db)
-    assert str(problem.value) == (f"数据仓库 {db} 正被另一个进程（进程号 {holder.process.pid}）占用"
-                                  "（通常是正在运行的应用或另一条命令），现在无法打开。")
+    assert str(problem.value) == (
+        f"数据仓库 {db} 正被另一个进程（进程号 {holder.process.pid}）占用"
+        "（通常是正在运行的应用或另一条命令），现在无法打开。"
+    )
 
 
 def test_waiting_opens_the_file_once_the_holder_lets_go(db):
     notes = []
     with held(db) as holder:
+
         def release_when_waiting(note):  # called once the open found the file busy and starts to wait
             notes.append(note)
             threading.Thread(target=holder.release).start()
+
         wh = Warehouse(db, wait=120, on_wait=release_when_waiting)
     assert wh.scalar("select count(*) from versions") == 0
     wh.close()

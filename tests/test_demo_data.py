@@ -1,4 +1,5 @@
 """Tests of the demo-data simulator (etl/demo_data.py) against the rules of spec/forms.md."""
+
 from __future__ import annotations
 
 import calendar
@@ -18,36 +19,131 @@ from etl.demo_data import Submission, regions, simulate  # noqa: E402
 FIRST, LAST = "2024-01", "2025-02"  # 14 months
 
 PARTS = ("enterprise", "township", "arbitration", "chamber", "other")
-A1_KEYS = (["region_code", "region_name", "accepted_total"] + [f"accepted_{p}" for p in PARTS]
-           + ["closed_total", "succeeded_total"] + [f"succeeded_{p}" for p in PARTS]
-           + ["workers", "amount_wan", "collective_cases", "collective_workers", "court_entrusted",
-              "online_accepted", "arbitration_review", "judicial_confirmation", "arbitration_filed"])
+A1_KEYS = (
+    ["region_code", "region_name", "accepted_total"]
+    + [f"accepted_{p}" for p in PARTS]
+    + ["closed_total", "succeeded_total"]
+    + [f"succeeded_{p}" for p in PARTS]
+    + [
+        "workers",
+        "amount_wan",
+        "collective_cases",
+        "collective_workers",
+        "court_entrusted",
+        "online_accepted",
+        "arbitration_review",
+        "judicial_confirmation",
+        "arbitration_filed",
+    ]
+)
 A2_KEYS = ["region_code", "region_name", "industry", "accepted", "succeeded", "collective_cases", "workers"]
-A3_KEYS = ["region_code", "region_name", "occurred_on", "employer", "credit_code", "industry", "workers",
-           "amount_wan", "dispute_type", "escalated", "status", "resolved_on", "notes"]
-A4_KEYS = ["region_code", "region_name", "found_on", "employer", "credit_code", "industry", "risk_type", "workers",
-           "amount_wan", "level", "owner", "status", "closed_on"]
-B1_KEYS = ["region_code", "region_name", "above_scale_enterprises", "above_scale_with_committee",
-           "union_100_enterprises", "union_100_with_committee", "joint_committees", "parks", "parks_with_org",
-           "small_firm_liaisons", "townships", "township_centers", "township_windows", "arbitration_courts",
-           "arbitration_with_center", "arbitration_in_hub", "legal_stations", "chambers", "chambers_with_org",
-           "mediators", "mediators_fulltime", "mediators_parttime", "mediators_rostered", "trained"]
-C1_KEYS = ["task_id", "region_code", "region_name", "task", "category", "lead_unit", "responsible_unit",
-           "task_force_lead", "playbook", "target_value", "done_value", "due_on", "step", "progress", "closed_on",
-           "evidence"]
+A3_KEYS = [
+    "region_code",
+    "region_name",
+    "occurred_on",
+    "employer",
+    "credit_code",
+    "industry",
+    "workers",
+    "amount_wan",
+    "dispute_type",
+    "escalated",
+    "status",
+    "resolved_on",
+    "notes",
+]
+A4_KEYS = [
+    "region_code",
+    "region_name",
+    "found_on",
+    "employer",
+    "credit_code",
+    "industry",
+    "risk_type",
+    "workers",
+    "amount_wan",
+    "level",
+    "owner",
+    "status",
+    "closed_on",
+]
+B1_KEYS = [
+    "region_code",
+    "region_name",
+    "above_scale_enterprises",
+    "above_scale_with_committee",
+    "union_100_enterprises",
+    "union_100_with_committee",
+    "joint_committees",
+    "parks",
+    "parks_with_org",
+    "small_firm_liaisons",
+    "townships",
+    "township_centers",
+    "township_windows",
+    "arbitration_courts",
+    "arbitration_with_center",
+    "arbitration_in_hub",
+    "legal_stations",
+    "chambers",
+    "chambers_with_org",
+    "mediators",
+    "mediators_fulltime",
+    "mediators_parttime",
+    "mediators_rostered",
+    "trained",
+]
+C1_KEYS = [
+    "task_id",
+    "region_code",
+    "region_name",
+    "task",
+    "category",
+    "lead_unit",
+    "responsible_unit",
+    "task_force_lead",
+    "playbook",
+    "target_value",
+    "done_value",
+    "due_on",
+    "step",
+    "progress",
+    "closed_on",
+    "evidence",
+]
 # forms.md B1 errors: "已建/已设/入驻" count above its base
-B_BASES = {"above_scale_with_committee": "above_scale_enterprises",
-           "union_100_with_committee": "union_100_enterprises", "parks_with_org": "parks",
-           "township_centers": "townships", "township_windows": "townships",
-           "arbitration_with_center": "arbitration_courts", "arbitration_in_hub": "arbitration_courts",
-           "chambers_with_org": "chambers"}
-B_STOCKS = ("above_scale_with_committee", "union_100_with_committee", "joint_committees", "parks_with_org",
-            "township_centers", "arbitration_with_center", "chambers_with_org")
+B_BASES = {
+    "above_scale_with_committee": "above_scale_enterprises",
+    "union_100_with_committee": "union_100_enterprises",
+    "parks_with_org": "parks",
+    "township_centers": "townships",
+    "township_windows": "townships",
+    "arbitration_with_center": "arbitration_courts",
+    "arbitration_in_hub": "arbitration_courts",
+    "chambers_with_org": "chambers",
+}
+B_STOCKS = (
+    "above_scale_with_committee",
+    "union_100_with_committee",
+    "joint_committees",
+    "parks_with_org",
+    "township_centers",
+    "arbitration_with_center",
+    "chambers_with_org",
+)
 INDUSTRIES = set("ABCDEFGHIJKLMNOPQRST")
 DISPUTE_TYPES = {"劳动报酬", "社会保险", "解除终止劳动合同", "经济补偿", "工伤待遇", "工作时间休息休假", "其他"}
 RISK_TYPES = {"拖欠工资", "欠缴社保", "停工停产", "经济性裁员", "关停搬迁", "劳资纠纷苗头", "其他"}
-CATEGORIES = {"企业调解委员会建设", "乡镇（街道）调解中心建设", "仲裁院调解中心建设", "商（协）会调解组织建设",
-              "调解员队伍建设", "规范化建设", "信息化建设", "其他"}
+CATEGORIES = {
+    "企业调解委员会建设",
+    "乡镇（街道）调解中心建设",
+    "仲裁院调解中心建设",
+    "商（协）会调解组织建设",
+    "调解员队伍建设",
+    "规范化建设",
+    "信息化建设",
+    "其他",
+}
 USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
@@ -104,7 +200,9 @@ def test_api_shape(subs):
         assert s.form in "ABC" and len(s.period) == 7
         assert isinstance(s.loaded_at, datetime) and s.loaded_at.tzinfo is None
         assert isinstance(s.loaded_by, str) and 2 <= len(s.loaded_by) <= 3
-        expected = {"A": {"调解情况", "分行业", "重大集体争议", "预警信息"}, "B": {"组织建设"}, "C": {"工作台账"}}[s.form]
+        expected = {"A": {"调解情况", "分行业", "重大集体争议", "预警信息"}, "B": {"组织建设"}, "C": {"工作台账"}}[
+            s.form
+        ]
         assert set(s.sheets) == expected
     with pytest.raises(ValueError):
         list(simulate("2023-12", "2024-02"))
@@ -229,7 +327,7 @@ def test_a3_major_incidents(by_form):
     new_per_month = defaultdict(int)
     order = {"未化解": 0, "处置中": 1, "已化解": 2}
     for s in by_form["A"]:
-        start, end = month_start(s.period), month_end(s.period)
+        end = month_end(s.period)
         for r in s.sheets["重大集体争议"]:
             assert list(r) == A3_KEYS
             assert uscc_valid(r["credit_code"]), r["credit_code"]
@@ -259,7 +357,7 @@ def test_a3_major_incidents(by_form):
         # repeated every month of the unit's submissions until resolved
         first_p, unit, _ = seen[0]
         seen_periods = [p for p, _, _ in seen]
-        for p in periods[periods.index(first_p):periods.index(seen_periods[-1]) + 1]:
+        for p in periods[periods.index(first_p) : periods.index(seen_periods[-1]) + 1]:
             if (unit, p) in units_periods:
                 assert p in seen_periods, key
         r = seen[0][2]
@@ -275,7 +373,7 @@ def test_a4_warnings(by_form):
     order = {"未处置": 0, "处置中": 1, "已办结": 2}
     levels = set()
     for s in by_form["A"]:
-        start, end = month_start(s.period), month_end(s.period)
+        end = month_end(s.period)
         for r in s.sheets["预警信息"]:
             assert list(r) == A4_KEYS
             assert uscc_valid(r["credit_code"])

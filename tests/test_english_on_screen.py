@@ -1,20 +1,35 @@
 """Chinese on screen: every page, rendered in AppTest for each role, shows no English words outside an allow-list
 (file types, units, codes); and no emoji anywhere in pages/, dashboard/ or service/ (they render as boxes on a
 machine without an emoji font; Material icons are used instead)."""
+
 from __future__ import annotations
 
 import json
 import re
 
 import pytest
+from conftest import ROOT, SAMPLES
 from streamlit.testing.v1 import AppTest
 
 from auth.viewer import Viewer
-from conftest import ROOT, SAMPLES
 
-PAGES = ["pages/overview.py", "pages/coverage.py", "pages/mediation.py", "pages/disputes.py", "pages/risk.py",
-         "pages/ledger.py", "pages/submissions.py", "pages/upload.py", "pages/templates.py", "pages/review.py",
-         "pages/history.py", "pages/forms_doc.py", "pages/settings.py", "pages/admin.py", "pages/login.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/coverage.py",
+    "pages/mediation.py",
+    "pages/disputes.py",
+    "pages/risk.py",
+    "pages/ledger.py",
+    "pages/submissions.py",
+    "pages/upload.py",
+    "pages/templates.py",
+    "pages/review.py",
+    "pages/history.py",
+    "pages/forms_doc.py",
+    "pages/settings.py",
+    "pages/admin.py",
+    "pages/login.py",
+]
 
 ROLES = {
     "leader": Viewer("demo_leader", "leader", None, "省级领导"),
@@ -24,8 +39,25 @@ ROLES = {
 }
 
 # Latin words a Chinese user reads without trouble: file types, units, product names. Anything else is a finding.
-ALLOWED_WORDS = {"xlsx", "xlsm", "xls", "docx", "Excel", "Word", "WPS", "PNG", "MB", "KB", "GB", "SSO", "ID", "OK",
-                 "HTTPS", "OIDC", "SHA"}
+ALLOWED_WORDS = {
+    "xlsx",
+    "xlsm",
+    "xls",
+    "docx",
+    "Excel",
+    "Word",
+    "WPS",
+    "PNG",
+    "MB",
+    "KB",
+    "GB",
+    "SSO",
+    "ID",
+    "OK",
+    "HTTPS",
+    "OIDC",
+    "SHA",
+}
 # Codes are allowed as they are: account names and column keys (with _ or digits: demo_city, succeeded_total,
 # R3, A1), region codes, and the one-letter form/industry codes (A, B, C, E) that the regex below never matches.
 CODE = re.compile(r"^[A-Za-z]+[_\d][A-Za-z0-9_]*$|^[a-z]+_[a-z_]+$")
@@ -33,17 +65,20 @@ CODE = re.compile(r"^[A-Za-z]+[_\d][A-Za-z0-9_]*$|^[a-z]+_[a-z_]+$")
 CODE_COLUMNS = {"配置项", "配置写法", "原始记录", "账号", "操作人", "对象", "列代码", "代码"}
 ACCOUNT_NAMES = {"demo_admin", "demo_leader", "demo_city", "demo_county", "admin"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-MARKUP = [re.compile(p) for p in (
-    r"<[^>]+>",                       # HTML of the freshness banner and badges
-    r":material/[a-z_]+:",            # Material icon shortcodes
-    r":[a-z]+(-background|-badge)?\[",  # colour and badge directives
-    r"\]\([^)]*\)",                   # markdown link targets
-    r"`[^`]*`",                       # inline code: commands and codes, shown as code on purpose
-    r"https?://\S+",
-    r"\b[\w.-]+\.(xlsx|xlsm|xls|docx|png|csv)\b",  # file names
-    r"\bdemo\d*\b|\bdemo1234\b",
-    r"\b[A-Z]{1,3}-\d+\b",           # example codes such as 编号 TH-01
-)]
+MARKUP = [
+    re.compile(p)
+    for p in (
+        r"<[^>]+>",  # HTML of the freshness banner and badges
+        r":material/[a-z_]+:",  # Material icon shortcodes
+        r":[a-z]+(-background|-badge)?\[",  # colour and badge directives
+        r"\]\([^)]*\)",  # markdown link targets
+        r"`[^`]*`",  # inline code: commands and codes, shown as code on purpose
+        r"https?://\S+",
+        r"\b[\w.-]+\.(xlsx|xlsm|xls|docx|png|csv)\b",  # file names
+        r"\bdemo\d*\b|\bdemo1234\b",
+        r"\b[A-Z]{1,3}-\d+\b",  # example codes such as 编号 TH-01
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +87,7 @@ def loaded_db(tmp_path_factory):
     from auth import accounts
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     db = tmp_path_factory.mktemp("english") / "wh.duckdb"
     wh = Warehouse(db)
     for name in ("通化市2025年3月劳动人事争议调解情况月报.xlsx", "长春市2025年6月调解组织建设情况统计表.xlsx"):
@@ -109,13 +145,35 @@ def _shown_columns(frame) -> dict[str, str]:
 def visible_texts(at: AppTest) -> list[tuple[str, str]]:
     """(where, text) of everything a user reads on the page without hovering."""
     out = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error", "success",
-                 "exception"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "exception",
+    ):
         out += [(kind, str(e.value)) for e in at.get(kind)]
     for m in at.metric:
         out += [("metric", m.label), ("metric", str(m.value)), ("metric", str(m.proto.body))]
-    for kind in ("button", "download_button", "checkbox", "toggle", "text_input", "text_area", "number_input",
-                 "date_input", "file_uploader", "slider", "select_slider"):
+    for kind in (
+        "button",
+        "download_button",
+        "checkbox",
+        "toggle",
+        "text_input",
+        "text_area",
+        "number_input",
+        "date_input",
+        "file_uploader",
+        "slider",
+        "select_slider",
+    ):
         for w in at.get(kind):
             out.append((kind, w.proto.label))
             if getattr(w.proto, "placeholder", ""):
@@ -138,8 +196,9 @@ def visible_texts(at: AppTest) -> list[tuple[str, str]]:
             if str(column) not in shown or shown[str(column)] in CODE_COLUMNS:
                 continue
             out += [("table cell", v) for v in value[column].dropna().astype(str).tolist()[:200]]
-    if at.get("file_uploader") and not any("stFileUploaderDropzoneInstructions" in h.proto.body
-                                           for h in at.get("html")):
+    if at.get("file_uploader") and not any(
+        "stFileUploaderDropzoneInstructions" in h.proto.body for h in at.get("html")
+    ):
         out.append(("file_uploader", "Upload 20MB per file"))  # its own texts, unless layout's CSS replaces them
     for chart in at.get("plotly_chart"):
         out += [("chart", t) for t in _chart_texts(json.loads(chart.proto.spec))]
@@ -160,12 +219,17 @@ def test_no_english_words_on_any_page(loaded_db, monkeypatch, role):
     for page in PAGES:
         at = _run(page, ROLES[role])
         assert not at.exception, (page, at.exception)
-        words = {(where, w, text[:80]) for where, text in visible_texts(at) for w in english_words(text)
-                 if not (page == "pages/admin.py" and w in ACCOUNT_NAMES)}  # accounts are that page's subject
+        words = {
+            (where, w, text[:80])
+            for where, text in visible_texts(at)
+            for w in english_words(text)
+            if not (page == "pages/admin.py" and w in ACCOUNT_NAMES)
+        }  # accounts are that page's subject
         if words:
             findings[page] = sorted(words)
-    assert not findings, "\n" + "\n".join(f"{page}: {where} {word!r} in {text!r}"
-                                         for page, words in findings.items() for where, word, text in words)
+    assert not findings, "\n" + "\n".join(
+        f"{page}: {where} {word!r} in {text!r}" for page, words in findings.items() for where, word, text in words
+    )
 
 
 def test_the_check_finds_english_and_lets_codes_and_units_pass():
@@ -179,10 +243,12 @@ def test_the_check_finds_english_and_lets_codes_and_units_pass():
 
 
 # Pictographs (U+1F000–U+1FAFF), the emoji variation selector, and the BMP symbols that default to emoji style.
-EMOJI = re.compile("[\U0001F000-\U0001FAFF\uFE0F\u231A\u231B\u23E9-\u23EC\u23F0\u23F3\u25FD\u25FE\u2614\u2615"
-                   "\u2648-\u2653\u267F\u2693\u26A1\u26AA\u26AB\u26BD\u26BE\u26C4\u26C5\u26CE\u26D4\u26EA\u26F2\u26F3"
-                   "\u26F5\u26FA\u26FD\u2705\u270A\u270B\u2728\u274C\u274E\u2753-\u2755\u2757\u2795-\u2797\u27B0"
-                   "\u27BF\u2B1B\u2B1C\u2B50\u2B55]")
+EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\ufe0f\u231a\u231b\u23e9-\u23ec\u23f0\u23f3\u25fd\u25fe\u2614\u2615"
+    "\u2648-\u2653\u267f\u2693\u26a1\u26aa\u26ab\u26bd\u26be\u26c4\u26c5\u26ce\u26d4\u26ea\u26f2\u26f3"
+    "\u26f5\u26fa\u26fd\u2705\u270a\u270b\u2728\u274c\u274e\u2753-\u2755\u2757\u2795-\u2797\u27b0"
+    "\u27bf\u2b1b\u2b1c\u2b50\u2b55]"
+)
 
 
 def test_no_emoji_in_the_app_code():
@@ -192,8 +258,11 @@ def test_no_emoji_in_the_app_code():
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 if EMOJI.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}")
-    found += [f"app.py: {line.strip()[:80]}" for line in (ROOT / "app.py").read_text(encoding="utf-8").splitlines()
-              if EMOJI.search(line)]
+    found += [
+        f"app.py: {line.strip()[:80]}"
+        for line in (ROOT / "app.py").read_text(encoding="utf-8").splitlines()
+        if EMOJI.search(line)
+    ]
     assert found == []
     assert EMOJI.search("🗺️") and EMOJI.search("📋") and EMOJI.search("✅") and not EMOJI.search("✓ 按时 ↻ ⬆")
 
@@ -203,6 +272,7 @@ def test_the_service_login_page_reads_in_chinese():
     import html as html_lib
 
     from service import login_page
+
     demo = [{"role": "省级领导", "region": "全省", "name": "demo_leader", "password": "demo1234"}]
     page = login_page.render(csrf="x", next_url="/", demo=demo, sso=True, error="账号或密码错误。")
     body = re.sub(r"<style>.*?</style>|<head>.*?</head>", " ", page, flags=re.S)

@@ -15,8 +15,7 @@ def test_each_wheel_holds_the_binary_for_this_duckdb(name):
 def test_load_brings_quack_with_httpfs_and_ducklake_with_postgres():
     con = extensions.connect()
     extensions.load(con, "quack", "ducklake", "postgres")
-    loaded = {name for (name,) in con.execute(
-        "select extension_name from duckdb_extensions() where loaded").fetchall()}
+    loaded = {name for (name,) in con.execute("select extension_name from duckdb_extensions() where loaded").fetchall()}
     assert {"quack", "httpfs", "ducklake", "postgres_scanner"} <= loaded
 
 

@@ -1,5 +1,6 @@
 """The form definitions (etl/forms/*.toml) against forms.md, and every column of every form through the
 template (header text in rows 3–4) and the parser (a distinctive value lands under its key)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,19 @@ import io
 
 import openpyxl
 import pytest
+from builders import (
+    a1_row,
+    a2_row,
+    a3_row,
+    a4_row,
+    b1_row,
+    c1_row,
+    credit_code,
+    form_workbook,
+    grid_workbook,
+    sheet_grid,
+)
 
-from builders import a1_row, a2_row, a3_row, a4_row, b1_row, c1_row, credit_code, form_workbook, grid_workbook, sheet_grid
 from etl.formdefs import all_forms, all_sheets, load_form
 from etl.parser import parse_workbook
 from etl.reader import read_grids
@@ -24,58 +36,148 @@ SPEC_COLUMNS = {
     + [(f"accepted_{p}", "受理案件数（件）", s) for p, s in zip(PARTS, ACC)]
     + [("closed_total", "调解结案数（件）", None)]
     + [(f"succeeded_{p}", "调解成功数（件）", s) for p, s in zip(PARTS, ACC)]
-    + [("success_rate_pct", "调解成功率（%）", None), ("workers", "涉及劳动者人数（人）", None),
-       ("amount_wan", "涉案金额（万元）", None), ("collective_cases", "集体劳动人事争议（10人以上）", "件数"),
-       ("collective_workers", "集体劳动人事争议（10人以上）", "涉及人数"),
-       ("court_entrusted", "法院委派委托调解案件数（件）", None), ("online_accepted", "线上调解受理数（件）", None),
-       ("arbitration_review", "调解协议申请仲裁审查数（件）", None),
-       ("judicial_confirmation", "调解协议申请司法确认数（件）", None), ("arbitration_filed", "仲裁机构立案受理数（件）", None)],
-    "分行业": REGION + [("industry", "行业门类", None), ("accepted", "受理案件数（件）", None),
-                       ("succeeded", "调解成功数（件）", None), ("collective_cases", "集体劳动人事争议件数（件）", None),
-                       ("workers", "涉及劳动者人数（人）", None)],
-    "重大集体争议": [("seq", "序号", None)] + REGION + [
-        ("occurred_on", "发生日期", None), ("employer", "用人单位名称", None), ("credit_code", "统一社会信用代码", None),
-        ("industry", "行业门类", None), ("workers", "涉及劳动者人数（人）", None), ("amount_wan", "涉案金额（万元）", None),
-        ("dispute_type", "争议类型", None), ("escalated", "有无激化行为", None), ("status", "处置状态", None),
-        ("resolved_on", "化解日期", None), ("notes", "处置情况", None)],
-    "预警信息": [("seq", "序号", None)] + REGION + [
-        ("found_on", "发现日期", None), ("employer", "用人单位名称", None), ("credit_code", "统一社会信用代码", None),
-        ("industry", "行业门类", None), ("risk_type", "风险类型", None), ("workers", "涉及人数（人）", None),
-        ("amount_wan", "涉及金额（万元）", None), ("level", "预警等级", None), ("owner", "处置责任单位", None),
-        ("status", "处置状态", None), ("closed_on", "办结日期", None)],
-    "组织建设": REGION + [(k, "企业调解委员会", s) for k, s in [
-        ("above_scale_enterprises", "规模以上企业数（家）"), ("above_scale_with_committee", "规模以上企业已建调解委员会数（家）"),
-        ("union_100_enterprises", "已建工会且职工100人以上企业数（家）"), ("union_100_with_committee", "其中已建调解委员会数（家）"),
-        ("joint_committees", "小微企业联合调解委员会数（个）"), ("parks", "园区数（个）"),
-        ("parks_with_org", "已建调解组织的园区数（个）"), ("small_firm_liaisons", "小微企业调解员（信息员）人数（人）")]]
-    + [(k, "乡镇（街道）调解中心", s) for k, s in [
-        ("townships", "乡镇（街道）数（个）"), ("township_centers", "已设实体化调解中心数（个）"),
-        ("township_windows", "已设劳动人事争议接待窗口数（个）")]]
-    + [(k, "仲裁院调解中心", s) for k, s in [
-        ("arbitration_courts", "仲裁院数（个）"), ("arbitration_with_center", "已设调解中心的仲裁院数（个）"),
-        ("arbitration_in_hub", "入驻综治中心的仲裁院数（个）"), ("legal_stations", "职工法律服务工作站数（个）")]]
-    + [(k, "商（协）会调解组织", s) for k, s in [
-        ("chambers", "行业商（协）会数（个）"), ("chambers_with_org", "已建调解组织的商（协）会数（个）")]]
-    + [(k, "调解员队伍", s) for k, s in [
-        ("mediators", "调解员总数（人）"), ("mediators_fulltime", "其中专职（人）"), ("mediators_parttime", "其中兼职（人）"),
-        ("mediators_rostered", "纳入调解员名册人数（人）"), ("trained", "本期培训人次（人次）")]],
-    "工作台账": [("task_id", "任务编号", None)] + REGION + [
-        ("task", "任务事项", None), ("category", "任务类别", None), ("lead_unit", "牵头单位", None),
-        ("responsible_unit", "责任单位", None), ("task_force_lead", "专班负责人", None),
-        ("playbook", "操作手册/标准模板", None), ("target_value", "目标值", None), ("done_value", "完成值", None),
-        ("due_on", "计划完成时限", None), ("step", "当前环节", None), ("progress", "进展情况", None),
-        ("closed_on", "闭环日期", None), ("evidence", "佐证材料", None)],
+    + [
+        ("success_rate_pct", "调解成功率（%）", None),
+        ("workers", "涉及劳动者人数（人）", None),
+        ("amount_wan", "涉案金额（万元）", None),
+        ("collective_cases", "集体劳动人事争议（10人以上）", "件数"),
+        ("collective_workers", "集体劳动人事争议（10人以上）", "涉及人数"),
+        ("court_entrusted", "法院委派委托调解案件数（件）", None),
+        ("online_accepted", "线上调解受理数（件）", None),
+        ("arbitration_review", "调解协议申请仲裁审查数（件）", None),
+        ("judicial_confirmation", "调解协议申请司法确认数（件）", None),
+        ("arbitration_filed", "仲裁机构立案受理数（件）", None),
+    ],
+    "分行业": REGION
+    + [
+        ("industry", "行业门类", None),
+        ("accepted", "受理案件数（件）", None),
+        ("succeeded", "调解成功数（件）", None),
+        ("collective_cases", "集体劳动人事争议件数（件）", None),
+        ("workers", "涉及劳动者人数（人）", None),
+    ],
+    "重大集体争议": [("seq", "序号", None)]
+    + REGION
+    + [
+        ("occurred_on", "发生日期", None),
+        ("employer", "用人单位名称", None),
+        ("credit_code", "统一社会信用代码", None),
+        ("industry", "行业门类", None),
+        ("workers", "涉及劳动者人数（人）", None),
+        ("amount_wan", "涉案金额（万元）", None),
+        ("dispute_type", "争议类型", None),
+        ("escalated", "有无激化行为", None),
+        ("status", "处置状态", None),
+        ("resolved_on", "化解日期", None),
+        ("notes", "处置情况", None),
+    ],
+    "预警信息": [("seq", "序号", None)]
+    + REGION
+    + [
+        ("found_on", "发现日期", None),
+        ("employer", "用人单位名称", None),
+        ("credit_code", "统一社会信用代码", None),
+        ("industry", "行业门类", None),
+        ("risk_type", "风险类型", None),
+        ("workers", "涉及人数（人）", None),
+        ("amount_wan", "涉及金额（万元）", None),
+        ("level", "预警等级", None),
+        ("owner", "处置责任单位", None),
+        ("status", "处置状态", None),
+        ("closed_on", "办结日期", None),
+    ],
+    "组织建设": REGION
+    + [
+        (k, "企业调解委员会", s)
+        for k, s in [
+            ("above_scale_enterprises", "规模以上企业数（家）"),
+            ("above_scale_with_committee", "规模以上企业已建调解委员会数（家）"),
+            ("union_100_enterprises", "已建工会且职工100人以上企业数（家）"),
+            ("union_100_with_committee", "其中已建调解委员会数（家）"),
+            ("joint_committees", "小微企业联合调解委员会数（个）"),
+            ("parks", "园区数（个）"),
+            ("parks_with_org", "已建调解组织的园区数（个）"),
+            ("small_firm_liaisons", "小微企业调解员（信息员）人数（人）"),
+        ]
+    ]
+    + [
+        (k, "乡镇（街道）调解中心", s)
+        for k, s in [
+            ("townships", "乡镇（街道）数（个）"),
+            ("township_centers", "已设实体化调解中心数（个）"),
+            ("township_windows", "已设劳动人事争议接待窗口数（个）"),
+        ]
+    ]
+    + [
+        (k, "仲裁院调解中心", s)
+        for k, s in [
+            ("arbitration_courts", "仲裁院数（个）"),
+            ("arbitration_with_center", "已设调解中心的仲裁院数（个）"),
+            ("arbitration_in_hub", "入驻综治中心的仲裁院数（个）"),
+            ("legal_stations", "职工法律服务工作站数（个）"),
+        ]
+    ]
+    + [
+        (k, "商（协）会调解组织", s)
+        for k, s in [("chambers", "行业商（协）会数（个）"), ("chambers_with_org", "已建调解组织的商（协）会数（个）")]
+    ]
+    + [
+        (k, "调解员队伍", s)
+        for k, s in [
+            ("mediators", "调解员总数（人）"),
+            ("mediators_fulltime", "其中专职（人）"),
+            ("mediators_parttime", "其中兼职（人）"),
+            ("mediators_rostered", "纳入调解员名册人数（人）"),
+            ("trained", "本期培训人次（人次）"),
+        ]
+    ],
+    "工作台账": [("task_id", "任务编号", None)]
+    + REGION
+    + [
+        ("task", "任务事项", None),
+        ("category", "任务类别", None),
+        ("lead_unit", "牵头单位", None),
+        ("responsible_unit", "责任单位", None),
+        ("task_force_lead", "专班负责人", None),
+        ("playbook", "操作手册/标准模板", None),
+        ("target_value", "目标值", None),
+        ("done_value", "完成值", None),
+        ("due_on", "计划完成时限", None),
+        ("step", "当前环节", None),
+        ("progress", "进展情况", None),
+        ("closed_on", "闭环日期", None),
+        ("evidence", "佐证材料", None),
+    ],
 }
-SPEC_SHEETS = {"A": [("调解情况", True), ("分行业", False), ("重大集体争议", False), ("预警信息", False)],
-               "B": [("组织建设", True)], "C": [("工作台账", True)]}
+SPEC_SHEETS = {
+    "A": [("调解情况", True), ("分行业", False), ("重大集体争议", False), ("预警信息", False)],
+    "B": [("组织建设", True)],
+    "C": [("工作台账", True)],
+}
 SPEC_ENUMS = {
-    ("重大集体争议", "dispute_type"): ("劳动报酬", "社会保险", "解除终止劳动合同", "经济补偿", "工伤待遇", "工作时间休息休假", "其他"),
+    ("重大集体争议", "dispute_type"): (
+        "劳动报酬",
+        "社会保险",
+        "解除终止劳动合同",
+        "经济补偿",
+        "工伤待遇",
+        "工作时间休息休假",
+        "其他",
+    ),
     ("重大集体争议", "status"): ("未化解", "处置中", "已化解"),
     ("预警信息", "risk_type"): ("拖欠工资", "欠缴社保", "停工停产", "经济性裁员", "关停搬迁", "劳资纠纷苗头", "其他"),
     ("预警信息", "level"): ("红", "橙", "黄", "蓝"),
     ("预警信息", "status"): ("未处置", "处置中", "已办结"),
-    ("工作台账", "category"): ("企业调解委员会建设", "乡镇（街道）调解中心建设", "仲裁院调解中心建设", "商（协）会调解组织建设",
-                           "调解员队伍建设", "规范化建设", "信息化建设", "其他"),
+    ("工作台账", "category"): (
+        "企业调解委员会建设",
+        "乡镇（街道）调解中心建设",
+        "仲裁院调解中心建设",
+        "商（协）会调解组织建设",
+        "调解员队伍建设",
+        "规范化建设",
+        "信息化建设",
+        "其他",
+    ),
 }
 # forms.md: "Every column listed for a sheet must be present, except 序号 and 调解成功率（%）".
 NOT_REQUIRED = {("重大集体争议", "seq"), ("预警信息", "seq"), ("调解情况", "success_rate_pct")}
@@ -101,6 +203,7 @@ def test_enum_values_and_required_columns_are_those_of_forms_md():
 
 
 # ------------------------------------------------------------------ template: every column has its header cell
+
 
 @pytest.fixture(scope="module")
 def templates():
@@ -131,12 +234,26 @@ def test_template_has_a_header_cell_for_every_column(form, sheet, col, templates
 
 
 def test_template_sheets(templates):
-    assert sorted(templates) == sorted([("A", "调解情况"), ("A", "分行业"), ("A", "重大集体争议"), ("A", "预警信息"),
-                                        ("A", "填表说明"), ("A", "代码表"), ("B", "组织建设"), ("B", "填表说明"),
-                                        ("B", "代码表"), ("C", "工作台账"), ("C", "填表说明"), ("C", "代码表")])
+    assert sorted(templates) == sorted(
+        [
+            ("A", "调解情况"),
+            ("A", "分行业"),
+            ("A", "重大集体争议"),
+            ("A", "预警信息"),
+            ("A", "填表说明"),
+            ("A", "代码表"),
+            ("B", "组织建设"),
+            ("B", "填表说明"),
+            ("B", "代码表"),
+            ("C", "工作台账"),
+            ("C", "填表说明"),
+            ("C", "代码表"),
+        ]
+    )
 
 
 # ------------------------------------------------------------------ parser: every column's value lands under its key
+
 
 def distinctive(col, i: int, region: str):
     """(value written, typed value expected) for column i; values differ across columns so a column read
@@ -212,15 +329,26 @@ def test_region_from_name_alone_or_code_alone(form, sheet, only):
     code, name = REGION_OF[form.code]
     row = VALID[sheet.name](code)
     row["region_name"], row["region_code"] = (name, None) if only == "region_name" else (None, code)
-    parsed = parse_workbook(read_grids(form_workbook(form.code, {s.name: ([row] if s is sheet else [])
-                                                                   for s in form.sheets if s.required or s is sheet})),
-                            reference_index())
+    parsed = parse_workbook(
+        read_grids(
+            form_workbook(
+                form.code, {s.name: ([row] if s is sheet else []) for s in form.sheets if s.required or s is sheet}
+            )
+        ),
+        reference_index(),
+    )
     assert parsed.errors == []
     assert [r.values["region_code"] for r in parsed.sheets[sheet.name].rows] == [code]
 
 
-VALID = {"调解情况": a1_row, "分行业": a2_row, "重大集体争议": a3_row, "预警信息": a4_row, "组织建设": b1_row,
-         "工作台账": c1_row}
+VALID = {
+    "调解情况": a1_row,
+    "分行业": a2_row,
+    "重大集体争议": a3_row,
+    "预警信息": a4_row,
+    "组织建设": b1_row,
+    "工作台账": c1_row,
+}
 
 
 def test_every_sheet_has_a_valid_row_builder():
@@ -228,6 +356,7 @@ def test_every_sheet_has_a_valid_row_builder():
 
 
 # ------------------------------------------------------------------ every required column: missing → error naming it
+
 
 @pytest.mark.parametrize("form,sheet,col", COLUMNS, ids=COLUMN_IDS)
 def test_missing_column(form, sheet, col):

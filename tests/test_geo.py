@@ -101,9 +101,7 @@ def test_units_are_the_ten_polygon_units():
 
 def test_counties_match_regions_csv():
     regions = _regions()
-    expected = {
-        r["code"] for r in regions if r["kind"] not in ("province", "city", "zone", "special")
-    }
+    expected = {r["code"] for r in regions if r["kind"] not in ("province", "city", "zone", "special")}
     assert len(expected) == 60
     fc = geo.load_counties_geojson()
     codes = _codes(fc)
@@ -212,8 +210,15 @@ def test_choropleth_units_with_marker():
         pl.when(pl.col("region_code") == "220400").then(None).otherwise(pl.col("rate")).alias("rate")
     )
     fig = geo.choropleth(
-        df, geo.load_units_geojson(), "rate", "name", "覆盖率", "覆盖率",
-        hover_cols=["orgs"], range_color=(0, 100), value_suffix="%",
+        df,
+        geo.load_units_geojson(),
+        "rate",
+        "name",
+        "覆盖率",
+        "覆盖率",
+        hover_cols=["orgs"],
+        range_color=(0, 100),
+        value_suffix="%",
     )
     data = _trace(fig, "data")
     assert data.featureidkey == "properties.code"
@@ -253,7 +258,12 @@ def test_choropleth_explicit_markers():
     fig = geo.choropleth(df, geo.load_units_geojson(), "rate", "name", "t", "c", markers=df.head(0))
     assert _trace(fig, "markers") is None
     fig = geo.choropleth(
-        df.filter(pl.col("region_code") != "229901"), geo.load_units_geojson(), "rate", "name", "t", "c",
+        df.filter(pl.col("region_code") != "229901"),
+        geo.load_units_geojson(),
+        "rate",
+        "name",
+        "t",
+        "c",
         markers=df.filter(pl.col("region_code") == "229901"),
     )
     assert _trace(fig, "markers") is not None

@@ -1,4 +1,5 @@
 """etl/issues.py: what any message or printed line may contain, whatever a cell or a file name holds."""
+
 from __future__ import annotations
 
 from etl.issues import Issue, printable

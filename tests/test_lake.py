@@ -4,6 +4,7 @@ The contract tests of tests/test_load.py (views and their columns per interfaces
 rejected file changes nothing, roll-up identities) run here on both backends through one fixture parametrised
 by backend, and the samples' outcomes (tests/samples) through the real command line with MEDIATION_CATALOG set.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,10 @@ import os
 
 import duckdb
 import pytest
-
 from builders import a1_row
 from test_load import TONGHUA_V1, TONGHUA_V2, TYPES, UNIT_ROWS, VIEW_COLUMNS, load, mediation, snapshot, view_names
 from test_samples import CASES, SAMPLES, run_ingest
+
 from warehouse import lake as lakes
 from warehouse.db import Warehouse, WarehouseUnavailable
 from warehouse.load import history, restore_version
@@ -53,9 +54,11 @@ create table b (x boolean not null default false, s varchar default 'approved');
 def test_adapt_ddl_keeps_every_table_of_the_schema():
     from warehouse import build
     from warehouse.db import HERE
+
     text = "\n".join(lakes.adapt_ddl(p.read_text(encoding="utf-8")) for p in sorted(HERE.glob("schema*.sql")))
     assert {t for t in build.base_tables() if not t.startswith("raw_")} <= set(
-        w.strip("( ") for w in text.split() if w.strip("( ") in build.base_tables())
+        w.strip("( ") for w in text.split() if w.strip("( ") in build.base_tables()
+    )
     assert "primary key" not in text.lower() and "insert or" not in text.lower()
 
 
@@ -89,6 +92,7 @@ def test_retrying_reruns_a_conflicting_transaction_and_raises_anything_else():
 
 def test_config_names_the_lake_by_env(monkeypatch, tmp_path):
     from warehouse import config
+
     monkeypatch.delenv("MEDIATION_CATALOG", raising=False)
     assert config.lake_settings() is None and lakes.Lake.from_config() is None
     monkeypatch.setenv("MEDIATION_CATALOG", "postgres:dbname=x host=/tmp user=postgres")
@@ -111,8 +115,10 @@ def test_views_and_their_columns_are_those_of_interfaces_md(backend_wh):
     assert view_names(backend_wh._cursor()) == sorted(VIEW_COLUMNS)
     for view, columns in VIEW_COLUMNS.items():
         assert ", ".join(r[0] for r in backend_wh._cursor().execute(f"describe {view}").fetchall()) == columns, view
-    got = {(v, c): dict((r[0], r[1]) for r in backend_wh._cursor().execute(f"describe {v}").fetchall())[c]
-           for v, c in TYPES}
+    got = {
+        (v, c): dict((r[0], r[1]) for r in backend_wh._cursor().execute(f"describe {v}").fetchall())[c]
+        for v, c in TYPES
+    }
     assert got == TYPES
 
 
@@ -130,8 +136,9 @@ def test_supersede_restore_and_a_rejected_file(backend_wh):
     bad = {"调解情况": [a1_row("220500", "市本级", scale=3), a1_row("220502", "东昌区", accepted_total=999)]}
     assert load(wh, "A", bad).status == "rejected"
     assert snapshot(wh._cursor()) == before
-    assert wh.query("select form, period, region_code, count(*) from current_versions group by all "
-                    "having count(*) > 1").is_empty(), "one current version per form × period × region"
+    assert wh.query(
+        "select form, period, region_code, count(*) from current_versions group by all having count(*) > 1"
+    ).is_empty(), "one current version per form × period × region"
 
 
 def test_roll_up_identities(backend_wh):

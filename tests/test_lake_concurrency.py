@@ -6,6 +6,7 @@ every upload loaded exactly once, 0 reader errors, and every view equal to the s
 other into a single DuckDB file. The suite runs it small (marked slow); bench/lake_concurrency.py runs the full
 8 uploaders × 20 files, 20 readers, 60 s with the same harness.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,16 +18,21 @@ import time
 from pathlib import Path
 
 import pytest
-
 from builders import a1_row, form_workbook
 from conftest import ROOT
-from etl.regions import reference_index
 from test_load import UNIT_ROWS
+
+from etl.regions import reference_index
 
 UNITS = list(UNIT_ROWS)
 # compared without what differs by nature between two loads of the same file (its version id and load time)
-COMPARED = {"v_mediation": "*", "v_mediation_industry": "*", "v_coverage": "*", "v_org_building": "*",
-            "v_submissions": "period, region_code, form, loaded_by, file_sha256, status"}
+COMPARED = {
+    "v_mediation": "*",
+    "v_mediation_industry": "*",
+    "v_coverage": "*",
+    "v_org_building": "*",
+    "v_submissions": "period, region_code, form, loaded_by, file_sha256, status",
+}
 
 READER = textwrap.dedent("""
     import json, sys, time
@@ -85,16 +91,41 @@ def view_rows(wh) -> dict[str, list]:
 def run_concurrency(folder: Path, lake, *, uploaders: int, files_each: int, readers: int, seconds: float) -> dict:
     """The whole run; returns what was measured and checked (the caller asserts or writes it down)."""
     from warehouse.db import Warehouse
+
     files = make_files(folder, uploaders, files_each)
     Warehouse(folder / "setup.duckdb", lake=lake).close()  # the lake made once, as an installation does
     started = time.monotonic()
-    reading = [subprocess.Popen([sys.executable, "-c", READER, str(folder), lake.catalog, lake.data_path, str(seconds)],
-                                cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(readers)]
-    uploading = [subprocess.Popen([sys.executable, "-m", "etl", "ingest", *map(str, paths), "--json",
-                                   "--db", str(folder / f"uploader{i}.duckdb")],
-                                  cwd=ROOT, env=_env(lake), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for i, paths in files.items()]
+    reading = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(folder), lake.catalog, lake.data_path, str(seconds)],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(readers)
+    ]
+    uploading = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "ingest",
+                *map(str, paths),
+                "--json",
+                "--db",
+                str(folder / f"uploader{i}.duckdb"),
+            ],
+            cwd=ROOT,
+            env=_env(lake),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i, paths in files.items()
+    ]
     results, upload_errors = [], []
     for proc in uploading:
         out, err = proc.communicate(timeout=seconds * 20 + 600)
@@ -124,9 +155,23 @@ def run_concurrency(folder: Path, lake, *, uploaders: int, files_each: int, read
     single = Warehouse(folder / "single.duckdb", lake=False)
     single.close()
     for i in files:  # the same files, one after the other, into a single DuckDB file
-        done = subprocess.run([sys.executable, "-m", "etl", "ingest", *map(str, files[i]), "--json",
-                               "--db", str(folder / "single.duckdb")], cwd=ROOT, env=_env(), capture_output=True,
-                              text=True, timeout=600)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "ingest",
+                *map(str, files[i]),
+                "--json",
+                "--db",
+                str(folder / "single.duckdb"),
+            ],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr
     single = Warehouse(folder / "single.duckdb", lake=False, read_only=True)
     try:
@@ -135,11 +180,18 @@ def run_concurrency(folder: Path, lake, *, uploaders: int, files_each: int, read
         single.close()
     latencies.sort()
     return {
-        "uploaders": uploaders, "files_each": files_each, "readers": readers, "seconds": seconds,
-        "loaded": sum(1 for r in results if r["status"] == "loaded"), "results": len(results),
-        "versions": versions, "files_loaded_more_than_once": sum(1 for _, n in per_file if n != 1),
-        "upload_errors": upload_errors, "uploads_done_s": round(uploads_done, 1),
-        "reader_queries": len(latencies), "reader_errors": reader_errors,
+        "uploaders": uploaders,
+        "files_each": files_each,
+        "readers": readers,
+        "seconds": seconds,
+        "loaded": sum(1 for r in results if r["status"] == "loaded"),
+        "results": len(results),
+        "versions": versions,
+        "files_loaded_more_than_once": sum(1 for _, n in per_file if n != 1),
+        "upload_errors": upload_errors,
+        "uploads_done_s": round(uploads_done, 1),
+        "reader_queries": len(latencies),
+        "reader_errors": reader_errors,
         "reader_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
         "reader_p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1) if latencies else None,
         "views_equal": {v: on_lake[v] == in_file[v] for v in COMPARED},

@@ -1,5 +1,6 @@
 """Lake operations on a real PostgreSQL (tests/pg.py): migrate a file warehouse with every version, maintenance
 (CLI and scheduled job), and two app processes on one lake — an upload through one shows on the other."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +10,10 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from builders import a1_row, b1_row
 from conftest import ROOT
 from test_load import TONGHUA_V1, TONGHUA_V2, load, mediation, snapshot
+
 from warehouse.db import Warehouse
 from warehouse.load import history
 
@@ -23,21 +23,25 @@ def lake_env(lake) -> dict[str, str]:
 
 
 def etl(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_migrate_moves_a_file_warehouse_with_every_version(make_lake, tmp_path):
     from auth import accounts
     from warehouse import review
+
     source = Warehouse(tmp_path / "file.duckdb", lake=False)
     first = load(source, "A", TONGHUA_V1, loaded_at=dt.datetime(2025, 4, 5, 9, 0))
     load(source, "A", TONGHUA_V2, loaded_at=dt.datetime(2025, 4, 8, 9, 0))
     load(source, "B", {"组织建设": [b1_row("220500", "市本级")]})
-    pending = load(source, "A", {"调解情况": [a1_row("220502", "东昌区", scale=5)]}, period="2025-02",
-                   review_state="pending")
-    accounts.add_account(source, "tonghua_city", role="city", region_code="220500", password="Tonghua#2025",
-                         actor="admin")
+    pending = load(
+        source, "A", {"调解情况": [a1_row("220502", "东昌区", scale=5)]}, period="2025-02", review_state="pending"
+    )
+    accounts.add_account(
+        source, "tonghua_city", role="city", region_code="220500", password="Tonghua#2025", actor="admin"
+    )
     expected = snapshot(source._cursor())
     expected_history = history(source).rows()
     tables = {t: source.scalar(f'select count(*) from "{t}"') for t in ("audit_log", "files", "accounts", "signals")}
@@ -72,6 +76,7 @@ def test_lake_commands_need_a_configured_lake(tmp_path):
 
 def test_maintain_merges_and_expires_and_keeps_the_data(make_lake, tmp_path):
     from warehouse.lake import maintain
+
     lake = make_lake()
     wh = Warehouse(tmp_path / "wh.duckdb", lake=lake)
     try:
@@ -97,14 +102,19 @@ def test_the_maintenance_job_is_scheduled_only_for_a_lake(make_lake, tmp_path):
         from service import jobs
         print(json.dumps({"jobs": sorted(jobs.JOBS), "schedules": sorted(jobs.schedules())}))
     """)
-    for env, has in ((lake_env(lake), True),
-                     ({k: v for k, v in os.environ.items() if k not in ("MEDIATION_CATALOG", "MEDIATION_DATA_PATH")}, False)):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    for env, has in (
+        (lake_env(lake), True),
+        ({k: v for k, v in os.environ.items() if k not in ("MEDIATION_CATALOG", "MEDIATION_DATA_PATH")}, False),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert out.returncode == 0, out.stderr
         found = json.loads(out.stdout)
         assert ("lake_maintain" in found["jobs"]) is has and ("lake_maintain" in found["schedules"]) is has
     # run as the job does, on the lake: recorded in the audit log like every job
     from service import jobs
+
     wh = Warehouse(tmp_path / "wh.duckdb", lake=lake)
     try:
         result = jobs.lake_maintenance(wh, dt.datetime(2026, 1, 1, 3, 30))
@@ -141,9 +151,13 @@ SERVER = textwrap.dedent("""
 
 class Server:
     def __init__(self, folder, lake):
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVER, str(folder / "wh.duckdb"), lake.catalog,
-                                      lake.data_path], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(folder / "wh.duckdb"), lake.catalog, lake.data_path],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def ask(self, **command) -> dict:
         self.proc.stdin.write(json.dumps(command) + "\n")

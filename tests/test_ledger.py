@@ -12,15 +12,16 @@ Form C snapshots (step · 计划完成时限):
 As of 2025-03 (month end 03-31) T-02 is 31 days overdue and H-02 16 days; as of 2025-04 (04-30) T-02 is 61 days
 and H-02 46 days overdue, M-01 still on time. 闭环率 = closed/all: 全省 1/5, 通化市 1/4, 梅河口市 0/1.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 import polars as pl
 import pytest
+from builders import c1_row, form_workbook
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from builders import c1_row, form_workbook
 from dashboard import ledger as lg
 from etl.ingest import ingest
 from etl.regions import reference_index
@@ -30,33 +31,70 @@ D = dt.date
 SNAPSHOTS = {
     ("2025-03", "220500"): [
         c1_row("220500", "T-01", "通化市本级", step=5, closed_on=D(2025, 3, 10), due_on=D(2025, 6, 30), done_value=10),
-        c1_row("220500", "T-02", "通化市本级", step=2, due_on=D(2025, 2, 28), task="建立仲裁委托调解工作机制",
-               task_force_lead="李强（科长）", playbook="《委派委托调解工作流程》", target_value=4, done_value=1),
+        c1_row(
+            "220500",
+            "T-02",
+            "通化市本级",
+            step=2,
+            due_on=D(2025, 2, 28),
+            task="建立仲裁委托调解工作机制",
+            task_force_lead="李强（科长）",
+            playbook="《委派委托调解工作流程》",
+            target_value=4,
+            done_value=1,
+        ),
         c1_row("220523", "H-01", "辉南县", step=1, due_on=D(2025, 12, 31)),
         c1_row("220523", "H-02", "辉南县", step=4, due_on=D(2025, 3, 15)),
     ],
     ("2025-03", "220581"): [c1_row("220581", "M-01", "梅河口市", step=3, due_on=D(2025, 5, 1))],
     ("2025-04", "220500"): [
         c1_row("220500", "T-01", "通化市本级", step=5, closed_on=D(2025, 3, 10), due_on=D(2025, 6, 30), done_value=10),
-        c1_row("220500", "T-02", "通化市本级", step=3, due_on=D(2025, 2, 28), task="建立仲裁委托调解工作机制",
-               task_force_lead="李强（科长）", playbook="《委派委托调解工作流程》", target_value=4, done_value=3,
-               progress="已开展督导检查"),
+        c1_row(
+            "220500",
+            "T-02",
+            "通化市本级",
+            step=3,
+            due_on=D(2025, 2, 28),
+            task="建立仲裁委托调解工作机制",
+            task_force_lead="李强（科长）",
+            playbook="《委派委托调解工作流程》",
+            target_value=4,
+            done_value=3,
+            progress="已开展督导检查",
+        ),
     ],
 }
 COUNTY_CLERK = Viewer("huinan", "county", "220523")
 CITY_CLERK = Viewer("tonghua", "city", "220500")
-COUNT_COLUMNS = ["level", "region_code", "region_name", "step_1", "step_2", "step_3", "step_4", "step_5", "total",
-                 "closed", "overdue", "closure_rate"]
+COUNT_COLUMNS = [
+    "level",
+    "region_code",
+    "region_name",
+    "step_1",
+    "step_2",
+    "step_3",
+    "step_4",
+    "step_5",
+    "total",
+    "closed",
+    "overdue",
+    "closure_rate",
+]
 
 
 @pytest.fixture(scope="module")
 def ledger_warehouse(tmp_path_factory):
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path_factory.mktemp("ledger") / "wh.duckdb")
     index = reference_index()
     for (period, unit), rows in SNAPSHOTS.items():
-        result = ingest(wh, form_workbook("C", {"工作台账": rows}, period=period, unit=index.get(unit)),
-                        f"{unit}-{period}.xlsx", today=TODAY)
+        result = ingest(
+            wh,
+            form_workbook("C", {"工作台账": rows}, period=period, unit=index.get(unit)),
+            f"{unit}-{period}.xlsx",
+            today=TODAY,
+        )
         assert result.status == "loaded", result.errors
     yield wh
     wh.close()
@@ -100,14 +138,21 @@ def test_tasks_overdue_first(ledger_warehouse):
     ]
     t02 = frame.row(0, named=True)
     assert (t02["task_force_lead"], t02["playbook"], t02["target_value"], t02["done_value"], t02["completion"]) == (
-        "李强（科长）", "《委派委托调解工作流程》", 4.0, 1.0, 0.25)
+        "李强（科长）",
+        "《委派委托调解工作流程》",
+        4.0,
+        1.0,
+        0.25,
+    )
 
 
 def test_tasks_as_of_later_month_and_filters(ledger_warehouse):
     wh = ledger_warehouse
     frame = lg.tasks(wh, PROVINCE_ADMIN, "2025-04", "220500", show="overdue")
     assert frame.select("task_id", "step", "days_overdue", "last_reported_period").rows() == [
-        ("T-02", 3, 61, "2025-04"), ("H-02", 4, 46, "2025-03")]
+        ("T-02", 3, 61, "2025-04"),
+        ("H-02", 4, 46, "2025-03"),
+    ]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-04", steps=[5])["task_id"].to_list() == ["T-01"]
     # before any snapshot the ledger is empty
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-02").height == 0
@@ -116,8 +161,13 @@ def test_tasks_as_of_later_month_and_filters(ledger_warehouse):
 def test_task_history_and_step_spans(ledger_warehouse):
     history = lg.task_history(ledger_warehouse, PROVINCE_ADMIN, "220500", "T-02")
     assert history.select("period", "step", "step_name", "done_value", "changed").rows() == [
-        ("2025-03", 2, "推进落实", 1.0, True), ("2025-04", 3, "督导检查", 3.0, True)]
-    assert lg.step_spans(history).rows() == [(2, "推进落实", "2025-03", "2025-03", 1), (3, "督导检查", "2025-04", "2025-04", 1)]
+        ("2025-03", 2, "推进落实", 1.0, True),
+        ("2025-04", 3, "督导检查", 3.0, True),
+    ]
+    assert lg.step_spans(history).rows() == [
+        (2, "推进落实", "2025-03", "2025-03", 1),
+        (3, "督导检查", "2025-04", "2025-04", 1),
+    ]
     assert lg.task_history(ledger_warehouse, PROVINCE_ADMIN, "220500", "T-02", until="2025-03").height == 1
 
 
@@ -143,13 +193,32 @@ def test_scope_city_clerk(ledger_warehouse):
 
 def test_exports_have_chinese_headers(ledger_warehouse):
     counts = lg.export_counts(lg.step_counts(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
-    assert counts.columns == ["地区代码", "地区", "1 任务部署", "2 推进落实", "3 督导检查", "4 考核评估", "5 闭环销号",
-                              "任务总数", "已闭环", "闭环率（%）", "逾期任务", "未更新任务"]
+    assert counts.columns == [
+        "地区代码",
+        "地区",
+        "1 任务部署",
+        "2 推进落实",
+        "3 督导检查",
+        "4 考核评估",
+        "5 闭环销号",
+        "任务总数",
+        "已闭环",
+        "闭环率（%）",
+        "逾期任务",
+        "未更新任务",
+    ]
     assert counts.row(0) == ("220000", "全省", 1, 1, 1, 1, 1, 5, 1, 20.0, 2, 0)
     tasks = lg.export_tasks(lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-03"))
     first = dict(zip(tasks.columns, tasks.row(0)))
-    assert (first["任务编号"], first["当前环节"], first["是否逾期"], first["逾期天数"], first["完成率（%）"],
-            first["最近上报月份"], first["未更新起始月份"]) == ("T-02", "2 推进落实", "是", 31, 25.0, "2025-03", None)
+    assert (
+        first["任务编号"],
+        first["当前环节"],
+        first["是否逾期"],
+        first["逾期天数"],
+        first["完成率（%）"],
+        first["最近上报月份"],
+        first["未更新起始月份"],
+    ) == ("T-02", "2 推进落实", "是", 31, 25.0, "2025-03", None)
 
 
 def test_figures_are_specs(ledger_warehouse):
@@ -173,6 +242,7 @@ def test_empty_warehouse(empty_warehouse):
 
 # ------------------------------------------------------------------ the page (AppTest)
 
+
 def task_box(at):
     """The 选择任务 selectbox (its widget key names the region and month it belongs to)."""
     return next(box for box in at.selectbox if box.label == "选择任务")
@@ -180,10 +250,20 @@ def task_box(at):
 
 def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
-    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
-                  params={"period": "2025-03", "region": "220500", "task": "220500:T-02"})
-    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "4 项"), ("已闭环销号", "1 项"), ("闭环率", "25.0%"),
-                                                       ("逾期任务", "2 项"), ("未更新任务", "0 项")]
+
+    at = run_page(
+        monkeypatch,
+        ledger_warehouse,
+        "pages/ledger.py",
+        params={"period": "2025-03", "region": "220500", "task": "220500:T-02"},
+    )
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("任务总数", "4 项"),
+        ("已闭环销号", "1 项"),
+        ("闭环率", "25.0%"),
+        ("逾期任务", "2 项"),
+        ("未更新任务", "0 项"),
+    ]
     steps = at.dataframe[0].value
     assert steps["region_name"].tolist() == ["通化市本级", "辉南县"]
     assert steps["closure_rate"].tolist() == [50.0, 0.0]
@@ -193,11 +273,15 @@ def test_page_deep_link_to_a_unit_and_task(ledger_warehouse, monkeypatch):
     assert task_box(at).value == "220500:T-02"
     attributes = dict(zip(*at.dataframe[2].value.T.values))
     assert (attributes["专班负责人"], attributes["操作手册/标准模板"], attributes["目标值 / 完成值"]) == (
-        "李强（科长）", "《委派委托调解工作流程》", "4 / 1")
+        "李强（科长）",
+        "《委派委托调解工作流程》",
+        "4 / 1",
+    )
 
 
 def test_page_overdue_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "show": "overdue"})
     assert at.radio(key="ledger_show").value == "overdue"
     assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
@@ -206,6 +290,7 @@ def test_page_overdue_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
 
 def test_page_old_overdue_link_still_filters(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-04", "overdue": "1"})
     assert at.dataframe[1].value["任务编号"].tolist() == ["T-02", "H-02"]
     assert (at.query_params.get("show"), at.query_params.get("overdue")) == ("overdue", None)
@@ -213,6 +298,7 @@ def test_page_old_overdue_link_still_filters(ledger_warehouse, monkeypatch):
 
 def test_page_county_clerk(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", viewer=COUNTY_CLERK, params={"period": "2025-03"})
     assert at.metric[0].value == "4 项"  # its unit's totals
     assert at.dataframe[0].value["region_name"].tolist() == ["辉南县"]
@@ -224,12 +310,14 @@ def test_page_county_clerk(ledger_warehouse, monkeypatch):
 
 def test_page_on_empty_warehouse(empty_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, empty_warehouse, "pages/ledger.py")
     assert any("暂无" in i.value for i in at.info)
 
 
 def test_page_drill_down_province_to_unit(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03"})
     assert at.dataframe[0].value["region_name"].tolist() == ["通化市", "梅河口市"]
     at.selectbox(key="ledger_drill").set_value("220500").run()
@@ -250,14 +338,18 @@ def test_tasks_limit(ledger_warehouse):
 
 def test_page_mart_path_matches_the_public_view(ledger_warehouse):
     """At the latest month the ledger read from the page mart is v_ledger (each task's latest snapshot)."""
-    mine = lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-04", limit=None).select(
-        "region_code", "task_id", "step", "due_on", "closed_on").sort("region_code", "task_id")
+    mine = (
+        lg.tasks(ledger_warehouse, PROVINCE_ADMIN, "2025-04", limit=None)
+        .select("region_code", "task_id", "step", "due_on", "closed_on")
+        .sort("region_code", "task_id")
+    )
     view = ledger_warehouse.query("select region_code, task_id, step, due_on, closed_on from v_ledger order by 1, 2")
     assert mine.rows() == view.rows()
 
 
 def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "steps": "4,5"})
     assert at.dataframe[1].value["任务编号"].tolist() == ["H-02", "T-01"]
     assert at.query_params["steps"] == "4,5"
@@ -276,10 +368,12 @@ def test_page_step_filter_is_kept_in_the_url(ledger_warehouse, monkeypatch):
 # As of 2025-03 (month end 03-31) A-01 is 59 days overdue and D-01 44; as of 2025-04 A-01 is 未更新 (not overdue)
 # and D-01 is 74 days overdue (04-30 − 02-15).
 STALE_SNAPSHOTS = {
-    "2025-03": [c1_row("220523", "A-01", "辉南县", step=2, due_on=D(2025, 1, 31), task="建立调解员名册并动态管理"),
-                c1_row("220523", "A-02", "辉南县", step=1, due_on=D(2025, 12, 31)),
-                c1_row("220502", "D-01", "东昌区", step=4, due_on=D(2025, 2, 15)),
-                c1_row("220502", "D-02", "东昌区", step=5, closed_on=D(2025, 3, 5), due_on=D(2025, 6, 30))],
+    "2025-03": [
+        c1_row("220523", "A-01", "辉南县", step=2, due_on=D(2025, 1, 31), task="建立调解员名册并动态管理"),
+        c1_row("220523", "A-02", "辉南县", step=1, due_on=D(2025, 12, 31)),
+        c1_row("220502", "D-01", "东昌区", step=4, due_on=D(2025, 2, 15)),
+        c1_row("220502", "D-02", "东昌区", step=5, closed_on=D(2025, 3, 5), due_on=D(2025, 6, 30)),
+    ],
     "2025-04": [c1_row("220523", "A-02", "辉南县", step=2, due_on=D(2025, 12, 31))],
 }
 
@@ -287,10 +381,15 @@ STALE_SNAPSHOTS = {
 @pytest.fixture(scope="module")
 def stale_warehouse(tmp_path_factory):
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path_factory.mktemp("stale") / "wh.duckdb")
     for period, rows in STALE_SNAPSHOTS.items():
-        result = ingest(wh, form_workbook("C", {"工作台账": rows}, period=period, unit=reference_index().get("220500")),
-                        f"220500-{period}.xlsx", today=TODAY)
+        result = ingest(
+            wh,
+            form_workbook("C", {"工作台账": rows}, period=period, unit=reference_index().get("220500")),
+            f"220500-{period}.xlsx",
+            today=TODAY,
+        )
         assert result.status == "loaded", result.errors
     yield wh
     wh.close()
@@ -298,8 +397,16 @@ def stale_warehouse(tmp_path_factory):
 
 def test_a_task_missing_from_its_regions_latest_ledger_is_stale_not_overdue(stale_warehouse):
     wh = stale_warehouse
-    columns = ["task_id", "step", "overdue", "days_overdue", "stale", "stale_since", "last_reported_period",
-               "ledger_period"]
+    columns = [
+        "task_id",
+        "step",
+        "overdue",
+        "days_overdue",
+        "stale",
+        "stale_since",
+        "last_reported_period",
+        "ledger_period",
+    ]
     assert lg.tasks(wh, PROVINCE_ADMIN, "2025-03").select(columns).rows() == [
         ("A-01", 2, True, 59, False, None, "2025-03", "2025-03"),
         ("D-01", 4, True, 44, False, None, "2025-03", "2025-03"),
@@ -334,13 +441,18 @@ def test_stale_tasks_are_counted_apart(stale_warehouse):
 
 def test_public_view_says_a_stale_task_is_not_overdue(stale_warehouse):
     assert stale_warehouse.query("select task_id, period, overdue from v_ledger order by task_id").rows() == [
-        ("A-01", "2025-03", False), ("A-02", "2025-04", False), ("D-01", "2025-03", True), ("D-02", "2025-03", False)]
+        ("A-01", "2025-03", False),
+        ("A-02", "2025-04", False),
+        ("D-01", "2025-03", True),
+        ("D-02", "2025-03", False),
+    ]
 
 
 def test_stale_rule_is_one_macro():
     """ledger_stale: not closed and reported before its region's latest ledger; a closed task never is."""
     import duckdb
     from conftest import ROOT
+
     con = duckdb.connect()
     con.execute((ROOT / "warehouse/models/macros/ledger_stale.sql").read_text(encoding="utf-8"))
     assert con.execute("""
@@ -351,27 +463,39 @@ def test_stale_rule_is_one_macro():
 
 def test_page_shows_stale_tasks_apart(stale_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, stale_warehouse, "pages/ledger.py", params={"period": "2025-04", "region": "220500"})
-    assert [(m.label, m.value) for m in at.metric] == [("任务总数", "3 项"), ("已闭环销号", "1 项"), ("闭环率", "33.3%"),
-                                                       ("逾期任务", "1 项"), ("未更新任务", "1 项")]
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("任务总数", "3 项"),
+        ("已闭环销号", "1 项"),
+        ("闭环率", "33.3%"),
+        ("逾期任务", "1 项"),
+        ("未更新任务", "1 项"),
+    ]
     assert at.dataframe[0].value["stale"].tolist() == [0, 1]  # 东昌区, 辉南县
     listed = at.dataframe[1].value
-    assert listed[["任务编号", "最近上报月份", "逾期天数"]].values.tolist() == [["D-01", "2025年3月", "74 天"],
-                                                                   ["A-02", "2025年4月", ""],
-                                                                   ["D-02", "2025年3月", ""]]
+    assert listed[["任务编号", "最近上报月份", "逾期天数"]].values.tolist() == [
+        ["D-01", "2025年3月", "74 天"],
+        ["A-02", "2025年4月", ""],
+        ["D-02", "2025年3月", ""],
+    ]
     assert at.radio(key="ledger_show").options == ["在账任务（3）", "只看逾期（1）", "只看未更新（1）"]
     at.radio(key="ledger_show").set_value("stale").run()
     assert not at.exception, at.exception
     listed = at.dataframe[1].value
-    assert listed[["任务编号", "最近上报月份", "未更新起始月份"]].values.tolist() == [["A-01", "2025年3月", "2025年4月"]]
+    assert listed[["任务编号", "最近上报月份", "未更新起始月份"]].values.tolist() == [
+        ["A-01", "2025年3月", "2025年4月"]
+    ]
     assert at.query_params["show"] == "stale"
     assert task_box(at).options == ["辉南县 · A-01 · 建立调解员名册并动态管理（未更新）"]
 
 
 # ------------------------------------------------------------------ 选择任务 follows the region and month: item 6
 
+
 def test_task_box_offers_only_the_current_regions_tasks_after_a_drill(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
+
     at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py", params={"period": "2025-03", "region": "220500"})
     task_box(at).set_value("220500:T-01").run()
     assert (task_box(at).value, at.query_params["task"]) == ("220500:T-01", "220500:T-01")
@@ -379,7 +503,10 @@ def test_task_box_offers_only_the_current_regions_tasks_after_a_drill(ledger_war
     at.selectbox(key="ledger_drill").set_value("220523").run()  # 下钻到地区 → 辉南县
     assert not at.exception, at.exception
     box = task_box(at)
-    assert box.options == ["辉南县 · H-02 · 推进乡镇（街道）调解中心实体化建设（逾期）", "辉南县 · H-01 · 推进乡镇（街道）调解中心实体化建设"]
+    assert box.options == [
+        "辉南县 · H-02 · 推进乡镇（街道）调解中心实体化建设（逾期）",
+        "辉南县 · H-01 · 推进乡镇（街道）调解中心实体化建设",
+    ]
     assert (box.value, at.query_params["task"]) == ("220523:H-02", "220523:H-02")
 
     task_box(at).set_value("220523:H-01").run()
@@ -392,8 +519,13 @@ def test_task_box_offers_only_the_current_regions_tasks_after_a_drill(ledger_war
 
 def test_task_box_resets_when_the_month_changes(ledger_warehouse, monkeypatch):
     from test_coverage import run_page
-    at = run_page(monkeypatch, ledger_warehouse, "pages/ledger.py",
-                  params={"period": "2025-04", "region": "220523", "task": "220523:H-01"})
+
+    at = run_page(
+        monkeypatch,
+        ledger_warehouse,
+        "pages/ledger.py",
+        params={"period": "2025-04", "region": "220523", "task": "220523:H-01"},
+    )
     assert task_box(at).value == "220523:H-01"  # a deep link opens its task
     at.selectbox(key="flt_period").set_value("2025-03").run()
     assert not at.exception, at.exception

@@ -1,11 +1,12 @@
 """The reader's limits come from the form definitions, and each one is enforced before a dense grid exists."""
+
 from __future__ import annotations
 
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from etl.issues import FileRejected
 from etl.limits import MARGIN, TEXT_PER_CELL, SheetLimits, sheet_limits
 from etl.reader import read_grids
@@ -17,8 +18,13 @@ from hostile_files import MAIN, add_rows, base, formulas_without_values, rename_
 def test_the_limits_are_what_the_forms_hold_times_the_margin():
     # 79 regions × 20 industries (分行业, the longest sheet) × 4 + 25 header rows; 25 columns (调解情况) × 4
     assert (MARGIN, TEXT_PER_CELL) == (4, 50)
-    assert sheet_limits() == SheetLimits(max_rows=25 + 4 * 79 * 20, max_cols=4 * 25, max_cells=4 * 6345 * 100,
-                                         max_merges=6345, max_text_chars=50 * 6345 * 100)
+    assert sheet_limits() == SheetLimits(
+        max_rows=25 + 4 * 79 * 20,
+        max_cols=4 * 25,
+        max_cells=4 * 6345 * 100,
+        max_merges=6345,
+        max_text_chars=50 * 6345 * 100,
+    )
 
 
 def refusal(content: bytes) -> tuple[str, str | None, str | None]:
@@ -34,9 +40,10 @@ def test_the_last_row_and_column_inside_the_limits_are_read():
 
 
 def test_one_row_or_column_beyond_the_limits_is_refused_naming_the_cell():
-    assert [refusal(add_rows(xml)) for xml in (b'<row r="6346"><c r="A6346"><v>1</v></c></row>',
-                                                 b'<row r="20"><c r="CW20"><v>1</v></c></row>')] == [
-        ("sheet_too_large", MAIN, "A6346"), ("sheet_too_large", MAIN, "CW20")]
+    assert [
+        refusal(add_rows(xml))
+        for xml in (b'<row r="6346"><c r="A6346"><v>1</v></c></row>', b'<row r="20"><c r="CW20"><v>1</v></c></row>')
+    ] == [("sheet_too_large", MAIN, "A6346"), ("sheet_too_large", MAIN, "CW20")]
 
 
 def test_empty_formatted_cells_far_away_do_not_count_as_content():
@@ -52,14 +59,19 @@ def test_formulas_saved_without_values_are_marked_on_the_grid():
 def test_hidden_sheets_are_marked_on_the_grid():
     grids = read_grids(rename_hidden_with_visible_copy())
     assert {name: grid.hidden for name, grid in grids.items() if name.startswith(MAIN)} == {
-        "调解情况": True, "调解情况（新）": False}
+        "调解情况": True,
+        "调解情况（新）": False,
+    }
 
 
 def test_an_ordinary_sample_passes_the_scan_unchanged():
     grids = read_grids(base())
     assert [(n, len(g.rows), g.width, g.hidden, g.uncached) for n, g in grids.items()] == [
-        ("调解情况", 14, 25, False, []), ("分行业", 48, 7, False, []), ("重大集体争议", 8, 14, False, []),
-        ("预警信息", 8, 14, False, [])]
+        ("调解情况", 14, 25, False, []),
+        ("分行业", 48, 7, False, []),
+        ("重大集体争议", 8, 14, False, []),
+        ("预警信息", 8, 14, False, []),
+    ]
 
 
 def test_an_unforeseen_error_inside_the_scan_is_a_refusal_not_a_crash(monkeypatch):

@@ -1,4 +1,5 @@
 """The inner loop's marker lists name tests that exist, so `pytest -m "not slow"` never silently grows slow."""
+
 from __future__ import annotations
 
 from conftest import ROOT, SLOW_MODULES, SLOW_TESTS

@@ -1,4 +1,5 @@
 """dashboard/periods.py: the one month arithmetic (shift across years, span, month lists)."""
+
 from __future__ import annotations
 
 from dashboard import format as fmt

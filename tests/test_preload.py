@@ -1,5 +1,6 @@
 """service/preload.py: the front-end files a dashboard page needs are named from Streamlit's own manifest, the
 sign-in page prefetches them, and a page's HTML gets modulepreload tags while nothing else is touched."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,11 +43,17 @@ def run(app, path: str) -> tuple[dict, bytes]:
 def app_answering(content_type: bytes, body: bytes, seen: list):
     async def app(scope, receive, send):
         seen.append(dict(scope["headers"]))
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+            }
+        )
         half = len(body) // 2  # streamed in two parts, as a file response is
         await send({"type": "http.response.body", "body": body[:half], "more_body": True})
         await send({"type": "http.response.body", "body": body[half:]})
+
     return app
 
 
@@ -63,8 +70,11 @@ def test_a_pages_html_gets_the_modulepreload_tags_with_a_correct_length():
 
 def test_other_answers_and_paths_pass_untouched():
     seen: list = []
-    for path, kind in (("/static/js/index.js", b"text/html"), ("/coverage", b"application/json"),
-                       ("/login", b"text/html")):
+    for path, kind in (
+        ("/static/js/index.js", b"text/html"),
+        ("/coverage", b"application/json"),
+        ("/login", b"text/html"),
+    ):
         headers, body = run(preload.PreloadMiddleware(app_answering(kind, INDEX, seen)), path)
         assert body == INDEX and int(headers[b"content-length"]) == len(INDEX)
     assert b"accept-encoding" in seen[0] and b"accept-encoding" in seen[2]

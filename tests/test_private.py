@@ -1,4 +1,5 @@
 """The archive of uploaded originals is readable by the service account only (0700 folders, 0600 files)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,8 +7,8 @@ import os
 import stat
 
 import pytest
-
 from builders import a1_row, form_workbook
+
 from etl.ingest import ingest
 from warehouse import config
 from warehouse.db import Warehouse
@@ -33,15 +34,24 @@ def test_archived_originals_and_every_archive_folder_are_private_whatever_the_um
     good = form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]})
     bad = form_workbook("A", {"调解情况": [a1_row("220600", "市本级", accepted_total=11)]})
     assert [ingest(wh, content, name).status for content, name in ((good, "通化.xlsx"), (bad, "白山.xlsx"))] == [
-        "loaded", "rejected"]
+        "loaded",
+        "rejected",
+    ]
     wh.close()
     today = dt.date.today().isoformat()
     # folders by their place in the archive, files by the uploaded name (after the hash prefix)
-    found = {p.name.split("_", 1)[1] if p.is_file() else str(p.relative_to(top)): mode(p)
-             for p in [top, *top.rglob("*")]}
+    found = {
+        p.name.split("_", 1)[1] if p.is_file() else str(p.relative_to(top)): mode(p) for p in [top, *top.rglob("*")]
+    }
     assert found == {
-        ".": 0o700, "loaded": 0o700, f"loaded/{today}": 0o700, "通化.xlsx": 0o600,
-        "rejected": 0o700, f"rejected/{today}": 0o700, "白山.xlsx": 0o600}
+        ".": 0o700,
+        "loaded": 0o700,
+        f"loaded/{today}": 0o700,
+        "通化.xlsx": 0o600,
+        "rejected": 0o700,
+        f"rejected/{today}": 0o700,
+        "白山.xlsx": 0o600,
+    }
 
 
 def test_private_dir_leaves_the_folders_above_the_private_tree_alone(tmp_path, open_umask):

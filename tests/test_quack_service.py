@@ -2,6 +2,7 @@
 documented CLI command works while it runs — through it, with the same `--user` scope — and analysts read the
 `v_` views with the read-only token. The slow test loads from several CLI processes while reader processes query
 the views, and compares the result with the same loads into a single file."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ def _env(db: Path, quack_port: int | None = None) -> dict:
 
 
 def cli(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=_env(db), input=stdin,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        cwd=ROOT,
+        env=_env(db),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 class Service:
@@ -42,13 +50,30 @@ class Service:
 
     def __init__(self, db: Path, ports: tuple[int, int] | None = None):
         from warehouse.quack import service_file
+
         self.db = db
         self.port, self.quack_port = ports or (next(HTTP_PORTS), next(QUACK_PORTS))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
-             "--server.headless", "true", "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=_env(db, self.quack_port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "serve.py",
+                "--server.port",
+                str(self.port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=_env(db, self.quack_port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            text=True,
+        )
         for _ in range(240):
             if self.process.poll() is not None:
                 raise AssertionError("service exited: " + self.process.stdout.read())
@@ -75,6 +100,7 @@ def running(tmp_path_factory):
 
 def test_the_service_publishes_endpoint_and_token_owner_only(running):
     from warehouse.quack import read_service, service_file
+
     info = read_service(running.db)
     assert info.pid == running.process.pid
     assert info.quack == f"quack:localhost:{running.quack_port}" and info.http == f"http://127.0.0.1:{running.port}"
@@ -85,11 +111,15 @@ def test_every_cli_command_works_through_the_running_service_with_the_same_scope
     db = running.db
     done = cli(db, "history")
     assert done.returncode == 0 and "没有任何版本" in done.stdout, done.stderr
-    done = cli(db, "user", "add", CITY, "--role", "city", "--region", "220500", "--password-stdin", stdin=CITY_PASSWORD + "\n")
+    done = cli(
+        db, "user", "add", CITY, "--role", "city", "--region", "220500", "--password-stdin", stdin=CITY_PASSWORD + "\n"
+    )
     assert done.returncode == 0, done.stderr
     assert CITY in cli(db, "user", "list").stdout
 
-    done = cli(db, "ingest", "--json", "--user", CITY, str(SAMPLES / TONGHUA), str(SAMPLES / CHANGCHUN_B), "missing.xlsx")
+    done = cli(
+        db, "ingest", "--json", "--user", CITY, str(SAMPLES / TONGHUA), str(SAMPLES / CHANGCHUN_B), "missing.xlsx"
+    )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["status"] for line in lines] == ["loaded", "rejected", "skipped"] and done.returncode == 1
     assert lines[2]["errors"][0]["code"] == "file_not_found"
@@ -115,8 +145,12 @@ def test_every_cli_command_works_through_the_running_service_with_the_same_scope
 
 
 def test_cli_route_needs_the_service_token(running):
-    request = urllib.request.Request(f"http://127.0.0.1:{running.port}/cli", data=b'{"argv": ["history"]}', method="POST",
-                                     headers={"Authorization": "Bearer guessed", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{running.port}/cli",
+        data=b'{"argv": ["history"]}',
+        method="POST",
+        headers={"Authorization": "Bearer guessed", "Content-Type": "application/json"},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
@@ -124,10 +158,18 @@ def test_cli_route_needs_the_service_token(running):
 
 def test_cli_route_refuses_a_proxied_request_even_with_the_token(running):
     from warehouse.quack import read_service
+
     token = read_service(running.db).token
-    request = urllib.request.Request(f"http://127.0.0.1:{running.port}/cli", data=b'{"argv": ["history"]}', method="POST",
-                                     headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.9",
-                                              "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{running.port}/cli",
+        data=b'{"argv": ["history"]}',
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "X-Forwarded-For": "203.0.113.9",
+            "Content-Type": "application/json",
+        },
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
@@ -137,6 +179,7 @@ def test_analysts_read_views_while_the_app_runs(running):
     import duckdb
 
     from warehouse.quack import analyst_token_file, connect_analyst
+
     token = analyst_token_file(running.db).read_text().strip()
     con = connect_analyst(f"quack:localhost:{running.quack_port}", token)
     try:
@@ -149,6 +192,7 @@ def test_analysts_read_views_while_the_app_runs(running):
 
 def test_after_the_service_stops_the_cli_opens_the_file_itself(tmp_path):
     from warehouse.quack import service_file
+
     db = tmp_path / "wh.duckdb"
     service = Service(db)
     try:
@@ -162,10 +206,20 @@ def test_after_the_service_stops_the_cli_opens_the_file_itself(tmp_path):
 
 
 # ------------------------------------------------------------------ concurrency (issue 12 §4, one server)
-UNITS = {"220100": "长春市", "220200": "吉林市", "220300": "四平市", "220400": "辽源市", "220500": "通化市",
-         "220600": "白山市", "220700": "松原市", "220800": "白城市"}
+UNITS = {
+    "220100": "长春市",
+    "220200": "吉林市",
+    "220300": "四平市",
+    "220400": "辽源市",
+    "220500": "通化市",
+    "220600": "白山市",
+    "220700": "松原市",
+    "220800": "白城市",
+}
 COMPARED = {  # view → columns that must be equal (version ids and load times differ by nature)
-    "v_mediation": "*", "v_mediation_industry": "*", "v_coverage": "*",
+    "v_mediation": "*",
+    "v_mediation_industry": "*",
+    "v_coverage": "*",
     "v_submissions": "period, region_code, form, loaded_by, file_sha256, status",
 }
 
@@ -173,22 +227,33 @@ COMPARED = {  # view → columns that must be equal (version ids and load times 
 def upload_files(folder: Path, uploaders: int, files_each: int) -> list[list[Path]]:
     """Form A workbooks, one unit per uploader, one month per file (different figures each)."""
     from builders import a1_row, a2_row, form_workbook
+
     batches = []
     for i, unit in enumerate(list(UNITS)[:uploaders]):
         batch = []
         for month in range(1, files_each + 1):
             period = f"{2024 + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"
             path = folder / f"{UNITS[unit]}{period}.xlsx"
-            path.write_bytes(form_workbook("A", {"调解情况": [a1_row(unit, "市本级", scale=1 + i + month)],
-                                                 "分行业": [a2_row(unit, "市本级", accepted=10 + month)]}, period=period))
+            path.write_bytes(
+                form_workbook(
+                    "A",
+                    {
+                        "调解情况": [a1_row(unit, "市本级", scale=1 + i + month)],
+                        "分行业": [a2_row(unit, "市本级", accepted=10 + month)],
+                    },
+                    period=period,
+                )
+            )
             batch.append(path)
         batches.append(batch)
     return batches
 
 
 def view_rows(con, prefix: str = "") -> dict[str, list]:
-    return {view: sorted(map(repr, con.execute(f"select {cols} from {prefix}{view}").fetchall()))
-            for view, cols in COMPARED.items()}
+    return {
+        view: sorted(map(repr, con.execute(f"select {cols} from {prefix}{view}").fetchall()))
+        for view, cols in COMPARED.items()
+    }
 
 
 READER = """
@@ -216,40 +281,74 @@ def _reader_result(out: str, err: str) -> dict:
     """A reader's RESULT line; a reader that died before printing it is one error with its stderr."""
     for line in out.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     return {"queries": 0, "times": [], "errors": [f"reader died: {err[-300:]}"]}
 
 
-def run_concurrency(folder: Path, *, uploaders: int, files_each: int, readers: int, seconds: float,
-                    think: float = 0.0, ports: tuple[int, int] | None = None) -> dict:
+def run_concurrency(
+    folder: Path,
+    *,
+    uploaders: int,
+    files_each: int,
+    readers: int,
+    seconds: float,
+    think: float = 0.0,
+    ports: tuple[int, int] | None = None,
+) -> dict:
     """Uploader CLI processes (one per unit, a file at a time) and reader processes (Quack, analysts' token; three
     view queries, then `think` seconds) against one running service, readers for at least `seconds` and until the
     last upload is done; then the same loads into a single file without a service. Returns the report."""
     import duckdb
 
     from warehouse.quack import analyst_token_file
+
     batches = upload_files(folder, uploaders, files_each)
     db = folder / "served.duckdb"
     service = Service(db, ports)
-    report: dict = {"uploaders": uploaders, "files_each": files_each, "readers": readers, "seconds": seconds,
-                    "think": think}
+    report: dict = {
+        "uploaders": uploaders,
+        "files_each": files_each,
+        "readers": readers,
+        "seconds": seconds,
+        "think": think,
+    }
     try:
         endpoint, token = f"quack:localhost:{service.quack_port}", analyst_token_file(db).read_text().strip()
         stop = folder / "uploads-done"
-        reader_procs = [subprocess.Popen([sys.executable, "-c", READER.format(root=str(ROOT), endpoint=endpoint,
-                                                                                token=token, seconds=seconds,
-                                                                                stop=str(stop), think=think)],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                        for _ in range(readers)]
-        script = ("import subprocess, sys, time\n"
-                  "for f in sys.argv[2:]:\n"
-                  "    subprocess.run([sys.executable, '-m', 'etl', 'ingest', '--json', f], check=False)\n"
-                  "    time.sleep(float(sys.argv[1]))\n")
+        reader_procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    READER.format(
+                        root=str(ROOT), endpoint=endpoint, token=token, seconds=seconds, stop=str(stop), think=think
+                    ),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(readers)
+        ]
+        script = (
+            "import subprocess, sys, time\n"
+            "for f in sys.argv[2:]:\n"
+            "    subprocess.run([sys.executable, '-m', 'etl', 'ingest', '--json', f], check=False)\n"
+            "    time.sleep(float(sys.argv[1]))\n"
+        )
         pause = max(seconds / (files_each + 1), 0.0)
         started = time.monotonic()
-        upload_procs = [subprocess.Popen([sys.executable, "-c", script, str(pause), *map(str, batch)], cwd=ROOT,
-                                         env=_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                        for batch in batches]
+        upload_procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(pause), *map(str, batch)],
+                cwd=ROOT,
+                env=_env(db),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for batch in batches
+        ]
         statuses = []
         for proc in upload_procs:
             out, err = proc.communicate(timeout=3600)

@@ -13,6 +13,7 @@ The tiny warehouse (`tiny` fixture, built by `build_tiny`):
 附件2 组织建设: 2025-01 220500 (规上 20/15); 2025-02 220500 (规上 20/15, 工会百人 10/8) and
     220502 (规上 10/5, 工会百人 10/8)
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,12 +36,31 @@ LEADER = Viewer("leader", "leader")
 
 def a1(code: str, accepted: int, closed: int, succeeded: int, filed: int) -> dict:
     """An 调解情况 row with every case at enterprise committees (the parts then add up trivially)."""
-    return a1_row(code, accepted_total=accepted, accepted_enterprise=accepted, accepted_township=0,
-                  accepted_arbitration=0, accepted_chamber=0, accepted_other=0, closed_total=closed,
-                  succeeded_total=succeeded, succeeded_enterprise=succeeded, succeeded_township=0,
-                  succeeded_arbitration=0, succeeded_chamber=0, succeeded_other=0, arbitration_filed=filed,
-                  court_entrusted=1, online_accepted=2, arbitration_review=1, judicial_confirmation=0,
-                  collective_cases=0, collective_workers=0, workers=accepted, amount_wan=float(accepted))
+    return a1_row(
+        code,
+        accepted_total=accepted,
+        accepted_enterprise=accepted,
+        accepted_township=0,
+        accepted_arbitration=0,
+        accepted_chamber=0,
+        accepted_other=0,
+        closed_total=closed,
+        succeeded_total=succeeded,
+        succeeded_enterprise=succeeded,
+        succeeded_township=0,
+        succeeded_arbitration=0,
+        succeeded_chamber=0,
+        succeeded_other=0,
+        arbitration_filed=filed,
+        court_entrusted=1,
+        online_accepted=2,
+        arbitration_review=1,
+        judicial_confirmation=0,
+        collective_cases=0,
+        collective_workers=0,
+        workers=accepted,
+        amount_wan=float(accepted),
+    )
 
 
 def load(wh, form: str, period: str, data: dict, unit: str, *, loaded_at: dt.datetime | None = None):
@@ -54,27 +74,59 @@ def build_tiny(path) -> Warehouse:
     wh = Warehouse(path)
     load(wh, "A", "2024-12", {"调解情况": [a1("220500", 10, 8, 4, 10), a1("220502", 10, 8, 4, 10)]}, "220500")
     load(wh, "A", "2024-12", {"调解情况": [a1("220100", 20, 16, 8, 20)]}, "220100")
-    load(wh, "A", "2025-01", {
-        "调解情况": [a1("220500", 10, 10, 9, 0), a1("220502", 30, 20, 10, 10)],
-        "分行业": [a2_row("220500", industry="C", accepted=6, succeeded=5, collective_cases=0, workers=6),
-                   a2_row("220500", industry="E", accepted=4, succeeded=2, collective_cases=0, workers=4),
-                   a2_row("220502", industry="C", accepted=20, succeeded=8, collective_cases=0, workers=20)],
-        "重大集体争议": [a3_row("220502", occurred_on=dt.date(2025, 1, 8), workers=35, employer="东昌测试建筑有限公司")],
-    }, "220500")
-    load(wh, "A", "2025-01", {
-        "调解情况": [a1("220100", 40, 40, 20, 10)],
-        "分行业": [a2_row("220100", industry="E", accepted=40, succeeded=20, collective_cases=0, workers=40)],
-        "重大集体争议": [
-            a3_row("220100", occurred_on=dt.date(2025, 1, 10), workers=40, employer="长春测试制造有限公司"),
-            a3_row("220100", occurred_on=dt.date(2025, 1, 12), workers=12, amount_wan=10.0, employer="长春测试商贸有限公司",
-                   credit_code=None)],
-    }, "220100")
+    load(
+        wh,
+        "A",
+        "2025-01",
+        {
+            "调解情况": [a1("220500", 10, 10, 9, 0), a1("220502", 30, 20, 10, 10)],
+            "分行业": [
+                a2_row("220500", industry="C", accepted=6, succeeded=5, collective_cases=0, workers=6),
+                a2_row("220500", industry="E", accepted=4, succeeded=2, collective_cases=0, workers=4),
+                a2_row("220502", industry="C", accepted=20, succeeded=8, collective_cases=0, workers=20),
+            ],
+            "重大集体争议": [
+                a3_row("220502", occurred_on=dt.date(2025, 1, 8), workers=35, employer="东昌测试建筑有限公司")
+            ],
+        },
+        "220500",
+    )
+    load(
+        wh,
+        "A",
+        "2025-01",
+        {
+            "调解情况": [a1("220100", 40, 40, 20, 10)],
+            "分行业": [a2_row("220100", industry="E", accepted=40, succeeded=20, collective_cases=0, workers=40)],
+            "重大集体争议": [
+                a3_row("220100", occurred_on=dt.date(2025, 1, 10), workers=40, employer="长春测试制造有限公司"),
+                a3_row(
+                    "220100",
+                    occurred_on=dt.date(2025, 1, 12),
+                    workers=12,
+                    amount_wan=10.0,
+                    employer="长春测试商贸有限公司",
+                    credit_code=None,
+                ),
+            ],
+        },
+        "220100",
+    )
     load(wh, "A", "2025-02", {"调解情况": [a1("220500", 20, 20, 10, 0), a1("220502", 20, 10, 5, 30)]}, "220500")
     ref = reference_index().get("220502").townships_ref
     load(wh, "B", "2025-01", {"组织建设": [b1_row("220500")]}, "220500")
-    load(wh, "B", "2025-02", {"组织建设": [
-        b1_row("220500"),
-        b1_row("220502", townships=ref, above_scale_enterprises=10, above_scale_with_committee=5)]}, "220500")
+    load(
+        wh,
+        "B",
+        "2025-02",
+        {
+            "组织建设": [
+                b1_row("220500"),
+                b1_row("220502", townships=ref, above_scale_enterprises=10, above_scale_with_committee=5),
+            ]
+        },
+        "220500",
+    )
     return wh
 
 
@@ -92,8 +144,18 @@ def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
 # ------------------------------------------------------------------ roll-ups: rates from summed numerators
 def test_trend_of_a_unit_sums_its_regions_and_recomputes_the_rates(tiny):
     frame = q.trend(tiny, PROVINCE_ADMIN, "220500", "2024-12", "2025-02")
-    assert rows(frame, "period", "accepted_total", "closed_total", "succeeded_total", "arbitration_filed",
-                "success_rate_num", "success_rate_den", "mediation_share_num", "mediation_share_den") == [
+    assert rows(
+        frame,
+        "period",
+        "accepted_total",
+        "closed_total",
+        "succeeded_total",
+        "arbitration_filed",
+        "success_rate_num",
+        "success_rate_den",
+        "mediation_share_num",
+        "mediation_share_den",
+    ) == [
         ("2024-12", 20, 16, 8, 20, 8.0, 16.0, 8.0, 40.0),
         ("2025-01", 40, 30, 19, 10, 19.0, 30.0, 19.0, 50.0),
         ("2025-02", 40, 30, 15, 30, 15.0, 30.0, 15.0, 70.0),
@@ -131,21 +193,30 @@ def test_breakdown_under_a_unit_is_by_region_with_its_own_code_as_city_level(tin
     frame = q.mediation_by_child(tiny, PROVINCE_ADMIN, "220500", "2025-01", "2025-01")
     reported = frame.filter(pl.col("accepted_total").is_not_null())
     assert rows(reported, "code", "name", "accepted_total", "success_rate") == [
-        ("220500", "通化市本级", 10, 0.9), ("220502", "东昌区", 30, 0.5)]
+        ("220500", "通化市本级", 10, 0.9),
+        ("220502", "东昌区", 30, 0.5),
+    ]
 
 
 def test_org_kinds(tiny):
     frame = q.org_kinds(tiny, PROVINCE_ADMIN, "220500", "2025-01", "2025-02")
     assert rows(frame, "label", "accepted", "succeeded") == [
-        ("企业调解委员会", 80, 34), ("乡镇（街道）调解中心", 0, 0), ("仲裁院调解中心", 0, 0),
-        ("商（协）会调解组织", 0, 0), ("其他调解组织", 0, 0)]
+        ("企业调解委员会", 80, 34),
+        ("乡镇（街道）调解中心", 0, 0),
+        ("仲裁院调解中心", 0, 0),
+        ("商（协）会调解组织", 0, 0),
+        ("其他调解组织", 0, 0),
+    ]
 
 
 # ------------------------------------------------------------------ industries
 def test_industry_breakdown_adds_the_unclassified_remainder(tiny):
     frame = q.industry_breakdown(tiny, PROVINCE_ADMIN, None, "2025-01", "2025-01")
     assert rows(frame, "industry_code", "industry_name", "accepted", "succeeded") == [
-        ("E", "建筑业", 44, 22), ("C", "制造业", 26, 13), ("~", "未分行业", 10, 4)]
+        ("E", "建筑业", 44, 22),
+        ("C", "制造业", 26, 13),
+        ("~", "未分行业", 10, 4),
+    ]
     assert frame["success_share"].to_list() == pytest.approx([0.5, 0.5, 0.4])
     assert frame["accepted_share"].to_list() == pytest.approx([44 / 80, 26 / 80, 10 / 80])
 
@@ -153,7 +224,10 @@ def test_industry_breakdown_adds_the_unclassified_remainder(tiny):
 def test_industry_matrix_by_unit_and_filtered(tiny):
     frame = q.industry_matrix(tiny, PROVINCE_ADMIN, None, "2025-01", "2025-01")
     assert rows(frame, "code", "industry_code", "accepted", "succeeded") == [
-        ("220100", "E", 40, 20), ("220500", "C", 26, 13), ("220500", "E", 4, 2)]
+        ("220100", "E", 40, 20),
+        ("220500", "C", 26, 13),
+        ("220500", "E", 4, 2),
+    ]
     only_c = q.industry_matrix(tiny, PROVINCE_ADMIN, "220500", "2025-01", "2025-01", "C")
     assert rows(only_c, "name", "accepted") == [("通化市本级", 6), ("东昌区", 20)]
 
@@ -161,7 +235,8 @@ def test_industry_matrix_by_unit_and_filtered(tiny):
 # ------------------------------------------------------------------ coverage, targets, KPIs
 def test_coverage_trend_sums_stock_over_reporting_regions(tiny):
     frame = q.coverage_trend(tiny, PROVINCE_ADMIN, "220500", "2025-01", "2025-02").filter(
-        pl.col("measure").is_in(["above_scale_committee", "union_100_committee"]))
+        pl.col("measure").is_in(["above_scale_committee", "union_100_committee"])
+    )
     assert rows(frame.sort(["measure", "period"]), "period", "measure", "numerator", "denominator", "target") == [
         ("2025-01", "above_scale_committee", 15, 20, 0.8),
         ("2025-02", "above_scale_committee", 20, 30, 0.8),
@@ -228,7 +303,8 @@ def test_open_major_disputes_and_count(tiny):
     frame = q.open_major_disputes(tiny, PROVINCE_ADMIN, None)
     assert rows(frame, "occurred_on", "region_name", "employer", "workers") == [
         (dt.date(2025, 1, 10), "长春市", "长春测试制造有限公司", 40),
-        (dt.date(2025, 1, 8), "东昌区", "东昌测试建筑有限公司", 35)]
+        (dt.date(2025, 1, 8), "东昌区", "东昌测试建筑有限公司", 35),
+    ]
     assert q.open_major_count(tiny, PROVINCE_ADMIN)["incidents"] == 2
     assert q.open_signals(tiny, PROVINCE_ADMIN).columns[:3] == ["level", "period", "region_code"]
 
@@ -264,7 +340,9 @@ def test_city_sees_province_totals_and_rankings_but_no_other_units_rows(tiny):
     assert q.open_major_disputes(tiny, CITY, None)["region_code"].to_list() == ["220502"]
     assert q.open_major_count(tiny, CITY, None)["incidents"] == 1  # what the list shows (issue 10 item 2)
     assert q.industry_matrix(tiny, CITY, None, "2025-01", "2025-01")["code"].unique().sort().to_list() == [
-        "220100", "220500"]  # unit totals by industry are rankings
+        "220100",
+        "220500",
+    ]  # unit totals by industry are rankings
 
 
 def test_leader_sees_everything(tiny):
@@ -276,7 +354,9 @@ def test_leader_sees_everything(tiny):
 def test_split_ratio():
     assert q.split_ratio("succeeded_total / closed_total") == ("succeeded_total", "closed_total")
     assert q.split_ratio("succeeded_total / (accepted_total + arbitration_filed)") == (
-        "succeeded_total", "(accepted_total + arbitration_filed)")
+        "succeeded_total",
+        "(accepted_total + arbitration_filed)",
+    )
     assert q.split_ratio("(a + b) / c") == ("(a + b)", "c")
     assert q.split_ratio("a / b * 100") == ("a / b * 100", None)
     assert q.split_ratio("a + b") == ("a + b", None)
@@ -291,6 +371,7 @@ def test_a_page_query_sees_each_load_at_once_and_never_writes(tmp_path, monkeypa
 
     def no_writes(*args, **kwargs):
         raise AssertionError("a read wrote to the warehouse")
+
     with monkeypatch.context() as patch:
         patch.setattr(wh, "write", no_writes)
         assert q.trend(wh, PROVINCE_ADMIN, None, "2025-01", "2025-01")["accepted_total"].to_list() == [10]

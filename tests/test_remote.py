@@ -1,6 +1,7 @@
 """etl/remote.py: the CLI's dispatch layer — a command run inside the app on its open warehouse (output captured per
 thread, the warehouse never closed by it, files only as sent), and the CLI's choice between the service, a refusal
 and opening the file itself (stale or missing service file)."""
+
 from __future__ import annotations
 
 import base64
@@ -24,10 +25,20 @@ def test_a_command_runs_on_the_apps_warehouse_and_leaves_it_open(empty_warehouse
     done = remote.run_here(empty_warehouse, {"argv": ["history"]})
     assert done == {"code": 0, "stdout": "没有任何版本。\n", "stderr": ""}
     good = form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]})
-    done = remote.run_here(empty_warehouse, {"argv": ["ingest", "--json", "/clerk/通化.xlsx", "/clerk/missing.xlsx"],
-                                             "files": [_sent("/clerk/通化.xlsx", good),
-                                                       {"name": "/clerk/missing.xlsx", "content": None,
-                                                        "issue": {"code": "file_not_found", "message": "找不到文件"}}]})
+    done = remote.run_here(
+        empty_warehouse,
+        {
+            "argv": ["ingest", "--json", "/clerk/通化.xlsx", "/clerk/missing.xlsx"],
+            "files": [
+                _sent("/clerk/通化.xlsx", good),
+                {
+                    "name": "/clerk/missing.xlsx",
+                    "content": None,
+                    "issue": {"code": "file_not_found", "message": "找不到文件"},
+                },
+            ],
+        },
+    )
     results = [json.loads(line) for line in done["stdout"].splitlines()]
     assert [r["status"] for r in results] == ["loaded", "skipped"] and done["code"] == 1
     assert results[1]["errors"][0]["code"] == "file_not_found"
@@ -89,7 +100,7 @@ def test_an_unreachable_service_skips_every_file_and_changes_nothing(tmp_path, c
 def test_without_a_live_service_the_cli_opens_the_file_itself(tmp_path, capsys, stale):
     db = tmp_path / "wh.duckdb"
     if stale == "dead":
-        _service_file(db, 2 ** 22 + 12345, "http://127.0.0.1:9")  # above Linux's default pid_max: no such process
+        _service_file(db, 2**22 + 12345, "http://127.0.0.1:9")  # above Linux's default pid_max: no such process
     else:
         service_file(db).write_text("{")
     book = tmp_path / "a.xlsx"

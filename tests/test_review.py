@@ -1,16 +1,17 @@
 """Multi-level review: a county upload is 待审核 at its city, 退回 shows the reason to the county, a
 resubmission supersedes it, 审核通过 makes it the approved figures; who may review what; pending_counts."""
+
 from __future__ import annotations
 
 import copy
 import json
 
 import pytest
+from builders import TODAY, a1_row, form_workbook
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from builders import TODAY, a1_row, form_workbook
-from conftest import ROOT
 from dashboard import upload as up
 from etl.ingest import ingest
 from warehouse import config, review
@@ -28,6 +29,7 @@ def use_review_config(monkeypatch, *, pending_counts: bool) -> None:
         settings = copy.deepcopy(base)
         settings.setdefault("review", {}).update(enabled=True, pending_counts=pending_counts)
         return settings
+
     monkeypatch.setattr(config, "settings", patched)
 
 
@@ -67,12 +69,19 @@ def queue_ids(wh, viewer: Viewer) -> list[str]:
 def test_a_county_upload_is_pending_at_its_city(wh):
     version = upload(wh, COUNTY, dongchang())
     sub = review.submission(wh, version)
-    assert (sub.review_state, sub.submitter_role, sub.reviewer_role, sub.reviewer_unit) == ("pending", "county", "city", "220500")
+    assert (sub.review_state, sub.submitter_role, sub.reviewer_role, sub.reviewer_unit) == (
+        "pending",
+        "county",
+        "city",
+        "220500",
+    )
     assert queue_ids(wh, CITY) == [version]
     assert queue_ids(wh, OTHER_CITY) == [] and queue_ids(wh, COUNTY) == [] and queue_ids(wh, LEADER) == []
     assert queue_ids(wh, PROVINCE_ADMIN) == [version]  # the province may step in
     assert shown(wh) == 10  # pending_counts = true: counted at once …
-    assert review.pending_current(wh, period="2025-03").rows() == [("A", "2025-03", "220502", version)]  # … marked 待审核
+    assert review.pending_current(wh, period="2025-03").rows() == [
+        ("A", "2025-03", "220502", version)
+    ]  # … marked 待审核
     assert [s.version_id for s in review.uploader_items(wh, COUNTY, states=("pending",))] == [version]
 
 
@@ -105,8 +114,9 @@ def test_return_shows_the_reason_to_the_county(wh):
     review.return_version(wh, version, CITY, reason="企业调解委员会受理数与台账不符，请核实后重报。")
     assert state(wh, version) == ("returned", "企业调解委员会受理数与台账不符，请核实后重报。")
     items = review.uploader_items(wh, COUNTY, states=("returned",))
-    assert [(s.version_id, s.review_note, s.reviewed_by) for s in items] == \
-        [(version, "企业调解委员会受理数与台账不符，请核实后重报。", "tonghua")]
+    assert [(s.version_id, s.review_note, s.reviewed_by) for s in items] == [
+        (version, "企业调解委员会受理数与台账不符，请核实后重报。", "tonghua")
+    ]
     assert queue_ids(wh, CITY) == []
 
 
@@ -167,8 +177,13 @@ def test_approval_makes_the_upload_the_approved_figures_and_is_audited(wh):
     assert queue_ids(wh, CITY) == [] and review.uploader_items(wh, COUNTY) == []
     assert wh.query("select version_id from approved_versions where region_code = '220502'").rows() == [(second,)]
     assert shown(wh) == 11
-    log = wh.query("select actor, action, target, detail from audit_log where action like 'review_%' order by logged_at, action").rows()
-    assert [(a, b, c) for a, b, c, _ in log] == [("tonghua", "review_return", first), ("tonghua", "review_approve", second)]
+    log = wh.query(
+        "select actor, action, target, detail from audit_log where action like 'review_%' order by logged_at, action"
+    ).rows()
+    assert [(a, b, c) for a, b, c, _ in log] == [
+        ("tonghua", "review_return", first),
+        ("tonghua", "review_approve", second),
+    ]
     assert json.loads(log[0][3])["reason"] == "数字有误"
     with pytest.raises(review.ReviewError, match="审核通过"):
         review.return_version(wh, second, CITY, reason="再看看")
@@ -192,9 +207,17 @@ def test_the_province_sees_uploads_addressed_to_it_first(wh):
 
 def test_a_cli_load_without_a_record_is_routed_by_its_regions(wh):
     one = ingest(wh, form_workbook("A", {"调解情况": dongchang()}), "县.xlsx", today=TODAY, review_state="pending")
-    many = ingest(wh, form_workbook("A", {"调解情况": [a1_row("220600", "市本级"), a1_row("220602", "浑江区")]}), "市.xlsx",
-                  today=TODAY, review_state="pending")
-    assert (review.submission(wh, one.version_id).reviewer_role, review.submission(wh, one.version_id).reviewer_unit) == ("city", "220500")
+    many = ingest(
+        wh,
+        form_workbook("A", {"调解情况": [a1_row("220600", "市本级"), a1_row("220602", "浑江区")]}),
+        "市.xlsx",
+        today=TODAY,
+        review_state="pending",
+    )
+    assert (
+        review.submission(wh, one.version_id).reviewer_role,
+        review.submission(wh, one.version_id).reviewer_unit,
+    ) == ("city", "220500")
     assert review.submission(wh, many.version_id).reviewer_role == "admin"
 
 
@@ -220,17 +243,22 @@ def test_only_approved_versions_can_be_restored_by_admin_or_the_owning_city(wh):
     index = wh.region_index()
     assert up.can_restore(COUNTY, review.submission(wh, old), index)[0] is False
     assert up.can_restore(OTHER_CITY, review.submission(wh, old), index)[0] is False
-    assert up.can_restore(CITY, review.submission(wh, pending), index) == \
-        (False, "这个版本的状态是“待审核”，只能恢复审核通过的版本。")
+    assert up.can_restore(CITY, review.submission(wh, pending), index) == (
+        False,
+        "这个版本的状态是“待审核”，只能恢复审核通过的版本。",
+    )
     with pytest.raises(PermissionError):
         up.restore(wh, COUNTY, old)
     assert up.restore(wh, CITY, old) == ["220502"]
     assert shown(wh) == 10
     assert wh.query("select version_id from approved_versions").rows() == [(old,)]
-    assert wh.query("select actor, action, target from audit_log where action = 'restore'").rows() == [("tonghua", "restore", old)]
+    assert wh.query("select actor, action, target from audit_log where action = 'restore'").rows() == [
+        ("tonghua", "restore", old)
+    ]
     review.return_version(wh, pending, CITY, reason="数字有误")
     assert shown(wh) == 10  # the restored figures stay: the returned upload was no longer shown
     from warehouse.load import restore_version
+
     with pytest.raises(ValueError, match="退回"):
         restore_version(wh, pending, user="admin")
     assert new
@@ -267,7 +295,9 @@ def test_the_review_page_approves_and_returns(wh, monkeypatch):
 
 def test_the_review_page_tells_a_county_where_results_appear(wh, monkeypatch):
     at = review_page(wh, monkeypatch, COUNTY)
-    assert [i.value for i in at.info] == ["您上报的数据由所属市（州）审核。审核结果（通过或退回原因）会显示在“数据上报”页面。"]
+    assert [i.value for i in at.info] == [
+        "您上报的数据由所属市（州）审核。审核结果（通过或退回原因）会显示在“数据上报”页面。"
+    ]
 
 
 def test_the_review_page_approval(wh, monkeypatch):
@@ -278,25 +308,39 @@ def test_the_review_page_approval(wh, monkeypatch):
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("已审核通过")
     from dashboard.runtime import _open
+
     assert _open(str(wh.path)).scalar("select review_state from versions where version_id = ?", [pending]) == "approved"
 
 
 def test_a_note_for_dashboards_names_the_figures_awaiting_review(wh):
     assert review.pending_note(wh) == ""
-    upload(wh, CITY, [a1_row("220500", "市本级"), a1_row("220502", "东昌区"), a1_row("220503", "二道江区"),
-                      a1_row("220521", "通化县")])
-    assert review.pending_note(wh) == "含待审核数据：2025年3月 表A 通化市本级、东昌区、二道江区等 4 个地区（审核通过前可能变动）"
+    upload(
+        wh,
+        CITY,
+        [
+            a1_row("220500", "市本级"),
+            a1_row("220502", "东昌区"),
+            a1_row("220503", "二道江区"),
+            a1_row("220521", "通化县"),
+        ],
+    )
+    assert (
+        review.pending_note(wh)
+        == "含待审核数据：2025年3月 表A 通化市本级、东昌区、二道江区等 4 个地区（审核通过前可能变动）"
+    )
     assert review.pending_note(wh, regions={"220502"}) == "含待审核数据：2025年3月 表A 东昌区（审核通过前可能变动）"
     assert review.pending_note(wh, period="2025-04") == ""
 
 
 def test_dashboards_mark_figures_awaiting_review(tmp_path):
     """[review] pending_counts = true: a county's pending upload counts on the dashboards, marked 待审核."""
+    from builders import a1_row, form_workbook
+
     from auth.viewer import PROVINCE_ADMIN, Viewer
     from dashboard.common import pending_note
     from etl.ingest import ingest
     from warehouse.db import Warehouse
-    from builders import a1_row, form_workbook
+
     wh = Warehouse(tmp_path / "wh.duckdb")
     content = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}, period="2025-03")
     assert ingest(wh, content, "dongchang.xlsx", review_state="pending").status == "loaded"

@@ -1,14 +1,15 @@
 """The app's warehouse: a damaged or busy file is a Chinese page, not a traceback, and the app recovers after."""
+
 from __future__ import annotations
 
 import os
 
 import pytest
+from conftest import ROOT
+from holder import held
 from streamlit.testing.v1 import AppTest
 
 from auth.sanitize import md_escape
-from conftest import ROOT
-from holder import held
 from warehouse.db import Warehouse, busy_message, corrupt_message
 
 
@@ -44,5 +45,9 @@ def test_a_warehouse_held_by_another_process_shows_a_chinese_page(db):
     with held(db) as holder:
         at = run_app()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [md_escape(
-        busy_message(db, f"PID {holder.process.pid}") + "请稍后刷新本页；若一直如此，请联系管理员确认是否有命令行任务（如整库恢复）正在运行。")]
+    assert [e.value for e in at.error] == [
+        md_escape(
+            busy_message(db, f"PID {holder.process.pid}")
+            + "请稍后刷新本页；若一直如此，请联系管理员确认是否有命令行任务（如整库恢复）正在运行。"
+        )
+    ]

@@ -1,5 +1,6 @@
 """Acceptance: every workbook of tests/samples (our copy of the shared acceptance samples) gets exactly the outcome samples/README.md states, through
 the real command line `python -m etl ingest FILE --db NEW --json` (one fresh warehouse per file)."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ import sys
 
 import duckdb
 import pytest
-
 from conftest import ROOT, SAMPLES
 
 EXPECTED = SAMPLES / "expected.json"
@@ -28,8 +28,9 @@ def test_samples_are_present():
 
 
 def run_ingest(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", "ingest", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", "ingest", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def assert_issue_format(issue: dict) -> None:
@@ -51,7 +52,9 @@ def assert_result_format(line: dict) -> None:
     assert line["status"] in ("loaded", "rejected")
     assert line["form"] in ("A", "B", "C", None)
     assert line["period"] is None or re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", line["period"])
-    assert isinstance(line["rows"], dict) and all(isinstance(k, str) and isinstance(v, int) for k, v in line["rows"].items())
+    assert isinstance(line["rows"], dict) and all(
+        isinstance(k, str) and isinstance(v, int) for k, v in line["rows"].items()
+    )
     if line["status"] == "loaded":
         assert isinstance(line["version_id"], str) and line["version_id"]
         assert line["errors"] == []
@@ -104,8 +107,12 @@ def matches(issue: dict, expected: dict) -> bool:
     if issue["sheet"] != expected["sheet"]:
         return False
     cells = {expected["cell"], *expected.get("alt_cells", [])}
-    columns = {expected["column_key"], expected["column_letter"], *expected["column_header"],
-               *expected.get("alt_columns", [])}
+    columns = {
+        expected["column_key"],
+        expected["column_letter"],
+        *expected["column_header"],
+        *expected.get("alt_columns", []),
+    }
     return issue["cell"] in cells or issue["row"] == expected["row"] or issue["column"] in columns
 
 

@@ -1,4 +1,5 @@
 """dashboard/scope.py: the one Scope that coverage, ledger, disputes and queries use."""
+
 from __future__ import annotations
 
 from dashboard import coverage as cov
@@ -18,4 +19,3 @@ def test_scope_answers_membership_and_binds_sorted_codes():
     assert sc.params() == {"detail": ("220502",), "units": ("220500",)}
     everything = Scope(None, None, True)
     assert everything.sees_region("220503") and everything.sees_unit("220100")
-

@@ -1,12 +1,13 @@
 """What a clerk sees stays inside their scope (interfaces.md §4) on the upload preview, in 历史版本 and its
 CLI twin, and on every page and download."""
+
 from __future__ import annotations
 
 import pytest
+from builders import TODAY, a1_row, form_workbook
 
 from auth import accounts
 from auth.viewer import Viewer
-from builders import TODAY, a1_row, form_workbook
 
 TONGHUA_CITY = Viewer("demo_city", "city", "220500", "通化市填报员")
 DONGCHANG_COUNTY = Viewer("demo_county", "county", "220502", "通化市东昌区填报员")
@@ -23,10 +24,12 @@ def wh(tmp_path):
     """February (admin-loaded) for 通化市 and 白山市 at five times March's figures, so March jumps everywhere."""
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path / "wh.duckdb")
     accounts.ensure_demo_accounts(wh, actor="test")
-    february = form_workbook("A", {"调解情况": unit_rows(wh, "220500", scale=5) + unit_rows(wh, "220600", scale=5)},
-                             period="2025-02")
+    february = form_workbook(
+        "A", {"调解情况": unit_rows(wh, "220500", scale=5) + unit_rows(wh, "220600", scale=5)}, period="2025-02"
+    )
     assert ingest(wh, february, "二月.xlsx", today=TODAY).status == "loaded"
     yield wh
     wh.close()
@@ -34,6 +37,7 @@ def wh(tmp_path):
 
 def check_as(wh, viewer: Viewer, content: bytes):
     from dashboard import upload as up
+
     scope = up.upload_scope(wh, viewer)
     return scope, up.check_file(wh, scope, content, "三月.xlsx", today=TODAY)
 
@@ -41,6 +45,7 @@ def check_as(wh, viewer: Viewer, content: bytes):
 # ------------------------------------------------------------------ item 1: the upload preview
 def test_a_county_checking_its_citys_file_sees_last_months_figures_of_its_own_region_only(wh):
     from dashboard import upload as up
+
     scope, fc = check_as(wh, DONGCHANG_COUNTY, form_workbook("A", {"调解情况": unit_rows(wh, "220500", scale=1)}))
     jumps = [w.message.split("（")[1].split(" · ")[0] for w in fc.result.warnings if w.code == "A1_ACCEPTED_JUMP"]
     assert jumps == ["东昌区"]
@@ -48,17 +53,22 @@ def test_a_county_checking_its_citys_file_sees_last_months_figures_of_its_own_re
         {"指标": "受理案件数合计", "本月": "10", "上月": "50", "增减": "-40", "增减率": "-80.0%"},
         {"指标": "调解结案数", "本月": "8", "上月": "40", "增减": "-32", "增减率": "-80.0%"},
         {"指标": "调解成功数合计", "本月": "6", "上月": "30", "增减": "-24", "增减率": "-80.0%"},
-        {"指标": "涉案金额", "本月": "12.50", "上月": "62.50", "增减": "-50", "增减率": "-80.0%"}]
+        {"指标": "涉案金额", "本月": "12.50", "上月": "62.50", "增减": "-50", "增减率": "-80.0%"},
+    ]
     assert up.region_totals(wh, fc.result, scope.allowed_regions).to_dicts() == [
-        {"地区": "东昌区", "指标": "受理案件数合计", "本月": "10", "上月": "50", "增减": "-40"}]
+        {"地区": "东昌区", "指标": "受理案件数合计", "本月": "10", "上月": "50", "增减": "-40"}
+    ]
 
 
 def test_another_units_file_gets_one_headline_error_and_no_figures_of_that_unit(wh):
     from dashboard import upload as up
+
     scope, fc = check_as(wh, TONGHUA_CITY, form_workbook("A", {"调解情况": unit_rows(wh, "220600", scale=1)}))
     assert [(e.code, e.sheet, e.cell) for e in fc.result.errors] == [("out_of_scope", "调解情况", "B5")]
-    assert fc.result.errors[0].message == ("“调解情况”工作表 B5 单元格：此文件为白山市报表，不在您的填报范围（通化市及所辖县区）。"
-                                           "请上传本单位的报表；这份报表应由对应单位的填报员上报。")
+    assert fc.result.errors[0].message == (
+        "“调解情况”工作表 B5 单元格：此文件为白山市报表，不在您的填报范围（通化市及所辖县区）。"
+        "请上传本单位的报表；这份报表应由对应单位的填报员上报。"
+    )
     assert fc.result.warnings == []
     assert up.key_totals(wh, fc.result, scope.allowed_regions).is_empty()
     assert up.region_totals(wh, fc.result, scope.allowed_regions).is_empty()
@@ -66,9 +76,13 @@ def test_another_units_file_gets_one_headline_error_and_no_figures_of_that_unit(
 
 def test_the_previous_month_history_reads_only_the_regions_it_is_scoped_to(wh):
     from warehouse.load import WarehouseHistory
+
     scoped = WarehouseHistory(wh, {"220502"})
     assert sorted(scoped.previous_rows("mediation", "2025-02", {"220502", "220602"})) == ["220502"]
-    assert sorted(WarehouseHistory(wh).previous_rows("mediation", "2025-02", {"220502", "220602"})) == ["220502", "220602"]
+    assert sorted(WarehouseHistory(wh).previous_rows("mediation", "2025-02", {"220502", "220602"})) == [
+        "220502",
+        "220602",
+    ]
     assert scoped.previous_rows("mediation", "2025-02", {"220602"}) == {}
 
 
@@ -78,10 +92,12 @@ def versions(wh):
     """February as above, then two March loads of the whole 通化市 (every row jumps against February: one
     warning per row) and one March load of 白山市. Returns (first March, second March) version ids."""
     from etl.ingest import ingest
+
     loads = []
     for unit, scale in (("220500", 1), ("220500", 2), ("220600", 1)):
-        result = ingest(wh, form_workbook("A", {"调解情况": unit_rows(wh, unit, scale=scale)}), f"{unit}-{scale}.xlsx",
-                        today=TODAY)
+        result = ingest(
+            wh, form_workbook("A", {"调解情况": unit_rows(wh, unit, scale=scale)}), f"{unit}-{scale}.xlsx", today=TODAY
+        )
         assert result.status == "loaded" and len(result.warnings) == len(unit_rows(wh, unit, scale=1))
         loads.append(result.version_id)
     return loads[0], loads[1]
@@ -89,21 +105,29 @@ def versions(wh):
 
 def test_a_county_sees_only_versions_touching_its_region_cut_down_to_it(wh, versions):
     from dashboard import upload as up
+
     subs = up.visible_versions(wh, DONGCHANG_COUNTY)
     assert [(s.file_name, s.regions, s.current_regions, s.warnings) for s in subs] == [
         ("220500-2.xlsx", ["220502"], ["220502"], 1),
         ("220500-1.xlsx", ["220502"], [], 1),
-        ("二月.xlsx", ["220502"], ["220502"], 0)]
+        ("二月.xlsx", ["220502"], ["220502"], 0),
+    ]
     assert up.versions_frame(subs, wh.region_index())["地区"].to_list() == ["东昌区"] * 3
-    assert up.version_warnings(wh, DONGCHANG_COUNTY, versions[1])["地区 · 项目"].to_list() == ["东昌区 · 受理案件数合计"]
+    assert up.version_warnings(wh, DONGCHANG_COUNTY, versions[1])["地区 · 项目"].to_list() == [
+        "东昌区 · 受理案件数合计"
+    ]
 
 
 def test_a_city_sees_its_units_regions_of_a_province_wide_version_and_cannot_restore_it(wh, versions):
     from dashboard import upload as up
+
     subs = up.visible_versions(wh, TONGHUA_CITY)
     tonghua = sorted(r.code for r in wh.region_index().unit_regions("220500"))
     assert [(s.file_name, s.regions) for s in subs] == [
-        ("220500-2.xlsx", tonghua), ("220500-1.xlsx", tonghua), ("二月.xlsx", tonghua)]
+        ("220500-2.xlsx", tonghua),
+        ("220500-1.xlsx", tonghua),
+        ("二月.xlsx", tonghua),
+    ]
     february = subs[-1]
     assert up.can_restore(TONGHUA_CITY, up.unscoped(february), wh.region_index())[0] is False
 
@@ -111,6 +135,7 @@ def test_a_city_sees_its_units_regions_of_a_province_wide_version_and_cannot_res
 def test_a_countys_diff_of_two_city_versions_lists_only_its_own_rows(wh, versions):
     from dashboard import upload as up
     from warehouse import compare
+
     by_id = {s.version_id: s for s in up.visible_versions(wh, DONGCHANG_COUNTY)}
     old, new = by_id[versions[0]], by_id[versions[1]]
     regions = up.compare_regions(old, new, None, DONGCHANG_COUNTY, wh.region_index())
@@ -122,12 +147,16 @@ def test_a_countys_diff_of_two_city_versions_lists_only_its_own_rows(wh, version
 
 def test_history_user_in_the_cli_lists_what_the_page_lists(wh, versions, capsys):
     from etl.cli import main
+
     path = str(wh.path)
     wh.close()
     assert main(["history", "--db", path, "--user", "demo_county"]) == 0
     county = capsys.readouterr().out.splitlines()
     assert [(line.split()[0], line.split("地区 ")[1].split()[0]) for line in county] == [
-        (versions[1], "220502"), (versions[0], "220502"), (county[2].split()[0], "220502")]
+        (versions[1], "220502"),
+        (versions[0], "220502"),
+        (county[2].split()[0], "220502"),
+    ]
     assert main(["history", "--db", path]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 4  # the administrator sees 白山市's version too
     assert main(["history", "--db", path, "--user", "nobody"]) == 2
@@ -135,13 +164,13 @@ def test_history_user_in_the_cli_lists_what_the_page_lists(wh, versions, capsys)
 
 
 # ------------------------------------------------------------------ rendering every page as a clerk (items 3 and 11)
-def run_page(page: str, viewer: Viewer, downloads: list | None = None, **widgets) -> "AppTest":
+def run_page(page: str, viewer: Viewer, downloads: list | None = None, **widgets):
     """A page as the signed-in viewer sees it; `downloads` collects the bytes of every download button rendered
     (AppTest cannot click a download, so the data — or the function that would make it — is taken as it is passed);
     `widgets` are widget keys set before a second run (e.g. a filter)."""
+    from conftest import ROOT
     from streamlit.testing.v1 import AppTest
 
-    from conftest import ROOT
     at = AppTest.from_file(str(ROOT / page), default_timeout=180)
     at.session_state["viewer"] = viewer
     at.run()
@@ -156,6 +185,7 @@ def record_downloads(monkeypatch):
     """Every st.download_button's data (called when deferred), as pages pass it."""
     import streamlit as st
     from streamlit.delta_generator import DeltaGenerator
+
     served: list[bytes] = []
     main_button, dg_button = st.download_button, DeltaGenerator.download_button
 
@@ -186,7 +216,9 @@ def _proto_strings(message, skip=("placeholder",)):
     for field, value in message.ListFields():
         if field.name in skip:
             continue
-        repeated = hasattr(value, "__iter__") and not isinstance(value, (str, bytes)) and not hasattr(value, "ListFields")
+        repeated = (
+            hasattr(value, "__iter__") and not isinstance(value, (str, bytes)) and not hasattr(value, "ListFields")
+        )
         values = list(value) if repeated else [value]
         for item in values:
             if isinstance(item, str):
@@ -214,13 +246,15 @@ def download_texts(data) -> list[str]:
     import io
 
     import openpyxl
+
     content = data.encode() if isinstance(data, str) else bytes(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
         return [content.decode("utf-8", "ignore")]
-    return [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
-            if v is not None] + book.sheetnames
+    return [
+        str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v is not None
+    ] + book.sheetnames
 
 
 def region_finder():
@@ -229,15 +263,19 @@ def region_finder():
     import re
 
     from etl.regions import reference_index
+
     index = reference_index()
-    names: dict[str, str] = {"全省": "220000"}  # province figures say 全省; 吉林省 also names the campaign and employers
+    names: dict[str, str] = {
+        "全省": "220000"
+    }  # province figures say 全省; 吉林省 also names the campaign and employers
     for region in index.regions.values():
         if region.kind == "province":
             continue
         names[region.name] = region.code
         for alias in region.aliases:
-            if len(alias) >= 2 and not any(other.name.startswith(alias) and other.code != region.code
-                                           for other in index.regions.values()):
+            if len(alias) >= 2 and not any(
+                other.name.startswith(alias) and other.code != region.code for other in index.regions.values()
+            ):
                 names.setdefault(alias, region.code)
     by_name = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
     by_code = re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])")
@@ -245,6 +283,7 @@ def region_finder():
     def find(text: str) -> set[str]:
         found = {names[m.group(0)] for m in by_name.finditer(text)}
         return found | {m.group(0) for m in by_code.finditer(text) if m.group(0) in index.regions}
+
     return find
 
 
@@ -252,8 +291,14 @@ def static_sources() -> str:
     """The product's own wording (page texts, help, form notes, settings): a long text found verbatim there is
     a description written by the team (“长白山管委会无独立边界…”), not figures of a region."""
     from conftest import ROOT
-    files = [*ROOT.glob("pages/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("etl/forms/*.toml"),
-             *ROOT.glob("config/*.toml"), ROOT / "etl" / "template.py"]
+
+    files = [
+        *ROOT.glob("pages/*.py"),
+        *ROOT.glob("dashboard/*.py"),
+        *ROOT.glob("etl/forms/*.toml"),
+        *ROOT.glob("config/*.toml"),
+        ROOT / "etl" / "template.py",
+    ]
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 
@@ -261,14 +306,20 @@ def named_regions(text: str, find, sources: str) -> set[str]:
     """The regions a text names, leaving out its clauses written verbatim in the product's sources (a clause of
     six characters or more: a lone region name is always counted)."""
     import re
-    return {code for clause in re.split(r"[；。\n]", text)
-            if not (len(clause) >= 6 and clause in sources) for code in find(clause)}
+
+    return {
+        code
+        for clause in re.split(r"[；。\n]", text)
+        if not (len(clause) >= 6 and clause in sources)
+        for code in find(clause)
+    }
 
 
 def allowed_by_spec(viewer: Viewer) -> set[str]:
     """interfaces.md §4, read literally: 市级填报员 sees its own unit (city, its counties, zones) + province totals
     and rankings (the 11 reporting units); 县级填报员 sees its own region + its unit's totals."""
     from etl.regions import reference_index
+
     index = reference_index()
     regions = index.regions.values()
     if viewer.role == "city":
@@ -278,9 +329,21 @@ def allowed_by_spec(viewer: Viewer) -> set[str]:
     return {viewer.region_code, unit}
 
 
-ALL_PAGES = ["pages/overview.py", "pages/coverage.py", "pages/mediation.py", "pages/disputes.py", "pages/risk.py",
-             "pages/ledger.py", "pages/submissions.py", "pages/upload.py", "pages/templates.py", "pages/review.py",
-             "pages/history.py", "pages/forms_doc.py", "pages/settings.py"]
+ALL_PAGES = [
+    "pages/overview.py",
+    "pages/coverage.py",
+    "pages/mediation.py",
+    "pages/disputes.py",
+    "pages/risk.py",
+    "pages/ledger.py",
+    "pages/submissions.py",
+    "pages/upload.py",
+    "pages/templates.py",
+    "pages/review.py",
+    "pages/history.py",
+    "pages/forms_doc.py",
+    "pages/settings.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -292,6 +355,7 @@ def busy_demo(tmp_path_factory):
     from etl.ingest import ingest
     from warehouse import review
     from warehouse.db import Warehouse
+
     db = tmp_path_factory.mktemp("scope") / "demo.duckdb"
     build_demo(db, first="2025-01", last="2025-03")
     wh = Warehouse(db)
@@ -301,9 +365,16 @@ def busy_demo(tmp_path_factory):
     assert ingest(wh, form_workbook("A", {"调解情况": two_units}), "两市补报.xlsx", today=TODAY).status == "loaded"
     for code, name in (("220503", "二道江区"), ("220602", "浑江区"), ("220502", "东昌区")):
         clerk = Viewer(f"clerk_{code}", "county", code)
-        result = ingest(wh, form_workbook("A", {"调解情况": [a1_row(code, name, scale=4)]}), f"{name}三月.xlsx",
-                        user=clerk.name, allowed_regions={code}, review_state="pending", today=TODAY,
-                        after_load=lambda cur, version_id, clerk=clerk: review.record_submission(cur, version_id, clerk, index))
+        result = ingest(
+            wh,
+            form_workbook("A", {"调解情况": [a1_row(code, name, scale=4)]}),
+            f"{name}三月.xlsx",
+            user=clerk.name,
+            allowed_regions={code},
+            review_state="pending",
+            today=TODAY,
+            after_load=lambda cur, version_id, clerk=clerk: review.record_submission(cur, version_id, clerk, index),
+        )
         assert result.status == "loaded"
         if code == "220502":
             review.return_version(wh, result.version_id, Viewer("admin", "admin"), reason="请核实东昌区受理数")
@@ -312,8 +383,9 @@ def busy_demo(tmp_path_factory):
 
 
 @pytest.mark.parametrize("viewer", [TONGHUA_CITY, DONGCHANG_COUNTY], ids=["city", "county"])
-def test_every_page_and_download_of_a_clerk_names_only_regions_the_spec_lets_them_see(busy_demo, viewer, monkeypatch,
-                                                                                       record_downloads):
+def test_every_page_and_download_of_a_clerk_names_only_regions_the_spec_lets_them_see(
+    busy_demo, viewer, monkeypatch, record_downloads
+):
     monkeypatch.setenv("MEDIATION_DB", str(busy_demo))
     find = region_finder()
     allowed = allowed_by_spec(viewer)
@@ -344,17 +416,22 @@ def unescaped(at) -> list[str]:
     found = []
     for node in _elements(at._tree):
         proto = getattr(node, "proto", None)
-        if proto is None or not hasattr(proto, "ListFields") or getattr(node, "type", "") in (
-                "arrow_data_frame", "arrow_table", "dataframe", "table", "selectbox"):
+        if (
+            proto is None
+            or not hasattr(proto, "ListFields")
+            or getattr(node, "type", "") in ("arrow_data_frame", "arrow_table", "dataframe", "table", "selectbox")
+        ):
             continue
-        found += [text for text in _proto_strings(proto, skip=("placeholder", "id", "form_id"))
-                  if RAW_MARKS.search(text)]
+        found += [
+            text for text in _proto_strings(proto, skip=("placeholder", "id", "form_id")) if RAW_MARKS.search(text)
+        ]
     return found
 
 
 def test_a_hostile_file_name_and_return_reason_show_as_typed_on_upload_and_review(tmp_path, monkeypatch):
     from dashboard.runtime import _open
     from warehouse import review
+
     monkeypatch.setenv("MEDIATION_DB", str(tmp_path / "wh.duckdb"))
     at = run_page("pages/upload.py", DONGCHANG_COUNTY)
     content = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})
@@ -377,6 +454,7 @@ def test_pages_pass_user_strings_through_md_escape():
     import ast
 
     from conftest import ROOT
+
     user_fields = {"file_name", "review_note", "reviewed_by", "loaded_by", "display_name", "employer", "row_label"}
     user_names = {"line", "reason"}
     # shown as plain text, never as Markdown: selectbox options (format_func) and the product's own lines
@@ -384,9 +462,12 @@ def test_pages_pass_user_strings_through_md_escape():
     raw = []
     for path in sorted(ROOT.glob("pages/*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        escaped = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
-                   and getattr(call.func, "id", getattr(call.func, "attr", "")) == "md_escape"
-                   for n in ast.walk(call)}
+        escaped = {
+            id(n)
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and getattr(call.func, "id", getattr(call.func, "attr", "")) == "md_escape"
+            for n in ast.walk(call)
+        }
         called = {id(call.func) for call in ast.walk(tree) if isinstance(call, ast.Call)}
         for node in ast.walk(tree):
             if not isinstance(node, ast.FormattedValue) or id(node.value) in escaped:
@@ -394,10 +475,16 @@ def test_pages_pass_user_strings_through_md_escape():
             if f"{path.name} {ast.unparse(node.value)}" in plain_text:
                 continue
             for part in ast.walk(node.value):
-                user = (isinstance(part, ast.Attribute) and part.attr in user_fields and id(part) not in called) or \
-                       (isinstance(part, ast.Name) and part.id in user_names) or \
-                       (isinstance(part, ast.Subscript) and getattr(part.slice, "value", None) in user_fields) or \
-                       (isinstance(part, ast.Attribute) and part.attr == "name" and getattr(part.value, "id", "") in ("f", "fc"))
+                user = (
+                    (isinstance(part, ast.Attribute) and part.attr in user_fields and id(part) not in called)
+                    or (isinstance(part, ast.Name) and part.id in user_names)
+                    or (isinstance(part, ast.Subscript) and getattr(part.slice, "value", None) in user_fields)
+                    or (
+                        isinstance(part, ast.Attribute)
+                        and part.attr == "name"
+                        and getattr(part.value, "id", "") in ("f", "fc")
+                    )
+                )
                 if user:
                     raw.append(f"{path.name} {ast.unparse(node.value)}")
                     break

@@ -8,6 +8,7 @@
    nothing; exported xlsx/CSV cells beginning with = + - @ (tab, CR) are neutralised.
 4. Password hashes are salted argon2id; no password appears in output, logs or the audit log.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,12 +25,12 @@ import sys
 import openpyxl
 import polars as pl
 import pytest
+from conftest import ROOT, SAMPLES
 from streamlit.testing.v1 import AppTest
 
 from auth import accounts
 from auth.sanitize import md_escape, neutralise_cell, neutralise_frame
 from auth.viewer import Viewer
-from conftest import ROOT, SAMPLES
 from etl.regions import reference_index
 
 PASSWORD = "Correct-Horse-7"
@@ -45,16 +46,19 @@ INDEX = reference_index()
 TONGHUA_REGIONS = {r.code for r in INDEX.unit_regions("220500")}
 UNIT_CODES = {u.code for u in INDEX.units}
 # county-level rows of units other than 通化市 (长春市's districts, 梅河口 is a unit of its own)
-OTHER_COUNTIES = {r.code: r.name for r in INDEX.regions.values()
-                  if r.unit_code not in ("220500", r.code) and r.kind != "province"}
-DISTINCT_OTHER_NAMES = sorted(n for n in OTHER_COUNTIES.values()
-                              if len(n) >= 3 and not any(n in INDEX.get(c).name for c in TONGHUA_REGIONS))
+OTHER_COUNTIES = {
+    r.code: r.name for r in INDEX.regions.values() if r.unit_code not in ("220500", r.code) and r.kind != "province"
+}
+DISTINCT_OTHER_NAMES = sorted(
+    n for n in OTHER_COUNTIES.values() if len(n) >= 3 and not any(n in INDEX.get(c).name for c in TONGHUA_REGIONS)
+)
 
 
 # ================================================================== 1. the load path
 @pytest.fixture
 def wh(tmp_path):
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path / "wh.duckdb")
     accounts.add_account(wh, "dongchang", role="county", region_code="220502", password=PASSWORD, actor="test")
     accounts.add_account(wh, "jilin_city", role="city", region_code="220200", password=PASSWORD, actor="test")
@@ -65,26 +69,47 @@ def wh(tmp_path):
 
 
 def nothing_loaded(wh) -> bool:
-    return (wh.scalar("select count(*) from versions") == 0 and wh.scalar("select count(*) from current_versions") == 0
-            and wh.scalar("select count(*) from audit_log where action = 'load'") == 0)
+    return (
+        wh.scalar("select count(*) from versions") == 0
+        and wh.scalar("select count(*) from current_versions") == 0
+        and wh.scalar("select count(*) from audit_log where action = 'load'") == 0
+    )
 
 
 def ingest_as(wh, user: str, name: str = TONGHUA_FILE):
     from etl.ingest import ingest
+
     scope = accounts.scope_for_user(wh, user)
-    return ingest(wh, (SAMPLES / name).read_bytes(), name, user=scope.user_name, allowed_regions=scope.allowed_regions,
-                  scope_name=scope.scope_name, uploader_city=scope.city, review_state=scope.review_state)
+    return ingest(
+        wh,
+        (SAMPLES / name).read_bytes(),
+        name,
+        user=scope.user_name,
+        allowed_regions=scope.allowed_regions,
+        scope_name=scope.scope_name,
+        uploader_city=scope.city,
+        review_state=scope.review_state,
+    )
 
 
 def out_of_scope(issues, sheet: str = "调解情况") -> list[tuple[str, str]]:
     """(cell, the row named by the message) of the out-of-scope errors on one sheet."""
-    return [(i.cell, i.message.split("单元格：")[1].split("不在")[0]) for i in issues
-            if i.code == "out_of_scope" and i.sheet == sheet]
+    return [
+        (i.cell, i.message.split("单元格：")[1].split("不在")[0])
+        for i in issues
+        if i.code == "out_of_scope" and i.sheet == sheet
+    ]
 
 
-TONGHUA_MAIN_ROWS = [("B5", "通化市（220500）"), ("B6", "东昌区（220502）"), ("B7", "二道江区（220503）"),
-                     ("B8", "通化县（220521）"), ("B9", "辉南县（220523）"), ("B10", "柳河县（220524）"),
-                     ("B11", "集安市（220582）")]
+TONGHUA_MAIN_ROWS = [
+    ("B5", "通化市（220500）"),
+    ("B6", "东昌区（220502）"),
+    ("B7", "二道江区（220503）"),
+    ("B8", "通化县（220521）"),
+    ("B9", "辉南县（220523）"),
+    ("B10", "柳河县（220524）"),
+    ("B11", "集安市（220582）"),
+]
 
 
 def test_a_county_user_loading_other_regions_rows_is_rejected_naming_the_rows(wh):
@@ -100,9 +125,15 @@ def test_a_county_user_loading_other_regions_rows_is_rejected_naming_the_rows(wh
 def test_a_city_user_loading_another_units_file_is_rejected_with_one_headline_error(wh):
     result = ingest_as(wh, "jilin_city")
     assert result.status == "rejected"
-    assert [(i.code, i.sheet, i.cell, i.message) for i in result.errors] == [(
-        "out_of_scope", "调解情况", "B5", "“调解情况”工作表 B5 单元格：此文件为通化市报表，不在您的填报范围（吉林市及所辖县区）。"
-        "请上传本单位的报表；这份报表应由对应单位的填报员上报。")]
+    assert [(i.code, i.sheet, i.cell, i.message) for i in result.errors] == [
+        (
+            "out_of_scope",
+            "调解情况",
+            "B5",
+            "“调解情况”工作表 B5 单元格：此文件为通化市报表，不在您的填报范围（吉林市及所辖县区）。"
+            "请上传本单位的报表；这份报表应由对应单位的填报员上报。",
+        )
+    ]
     assert result.warnings == []
     assert nothing_loaded(wh)
 
@@ -119,6 +150,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_ingest_user_applies_the_accounts_scope(tmp_path):
     from warehouse.db import Warehouse
+
     db = tmp_path / "cli.duckdb"
     wh = Warehouse(db)
     accounts.add_account(wh, "dongchang", role="county", region_code="220502", password=PASSWORD, actor="test")
@@ -131,6 +163,7 @@ def test_cli_ingest_user_applies_the_accounts_scope(tmp_path):
     line = json.loads(county.stdout)
     assert (county.returncode, line["status"], line["version_id"]) == (1, "rejected", None)
     from etl.issues import Issue
+
     issues = [Issue("error", e["code"], e["message"], sheet=e["sheet"], cell=e["cell"]) for e in line["errors"]]
     assert out_of_scope(issues) == [row for row in TONGHUA_MAIN_ROWS if row[0] != "B6"]
     assert (leader.returncode, leader.stderr.strip()) == (2, "账号“leader”是省级领导（只读），不能上报或入库数据。")
@@ -145,11 +178,19 @@ def test_cli_ingest_user_applies_the_accounts_scope(tmp_path):
 def test_the_app_upload_and_the_cli_give_each_account_the_same_scope(wh):
     upload = pytest.importorskip("dashboard.upload")
     index = wh.region_index()
-    for viewer in (Viewer("a", "admin"), TONGHUA_CITY, DONGCHANG_COUNTY, Viewer("m", "city", "220581"),
-                   Viewer("z", "county", "220171")):
+    for viewer in (
+        Viewer("a", "admin"),
+        TONGHUA_CITY,
+        DONGCHANG_COUNTY,
+        Viewer("m", "city", "220581"),
+        Viewer("z", "county", "220171"),
+    ):
         app, cli = upload.upload_scope(wh, viewer), accounts.load_scope(viewer, index)
-        assert (None if app.allowed_regions is None else set(app.allowed_regions), app.city, app.review_state) == \
-            (cli.allowed_regions, cli.city, cli.review_state), viewer
+        assert (None if app.allowed_regions is None else set(app.allowed_regions), app.city, app.review_state) == (
+            cli.allowed_regions,
+            cli.city,
+            cli.review_state,
+        ), viewer
     assert upload.upload_scope(wh, Viewer("l", "leader")).read_only
     assert accounts.load_scope(Viewer("l", "leader"), index).error
 
@@ -164,6 +205,7 @@ def hostile_warehouse(tmp_path_factory):
     from etl.ingest import ingest
     from etl.template import template_file_name, write_workbook
     from warehouse.db import Warehouse
+
     db = tmp_path_factory.mktemp("hostile") / "wh.duckdb"
     wh = Warehouse(db)
     for sub in simulate("2025-02", "2025-03", seed=7):
@@ -171,11 +213,23 @@ def hostile_warehouse(tmp_path_factory):
             continue
         sheets = {k: [dict(r) for r in v] for k, v in sub.sheets.items()}
         if sub.unit_code == "220500" and sub.form == "A":
-            sheets["重大集体争议"] = [{
-                "region_code": "220502", "region_name": "东昌区", "occurred_on": dt.date(2025, 2, 10),
-                "employer": EMPLOYER, "credit_code": "91220502MANFU0CD9G", "industry": "C", "workers": 40,
-                "amount_wan": 120.0, "dispute_type": "社会保险", "escalated": "否", "status": "处置中",
-                "resolved_on": None, "notes": NOTE}]
+            sheets["重大集体争议"] = [
+                {
+                    "region_code": "220502",
+                    "region_name": "东昌区",
+                    "occurred_on": dt.date(2025, 2, 10),
+                    "employer": EMPLOYER,
+                    "credit_code": "91220502MANFU0CD9G",
+                    "industry": "C",
+                    "workers": 40,
+                    "amount_wan": 120.0,
+                    "dispute_type": "社会保险",
+                    "escalated": "否",
+                    "status": "处置中",
+                    "resolved_on": None,
+                    "notes": NOTE,
+                }
+            ]
             for row in sheets.get("预警信息", []):
                 row.update(employer=FORMULA_EMPLOYER, owner="+1+1 东昌区人社局")
         form = load_form(sub.form)
@@ -195,8 +249,16 @@ def hostile_db(hostile_warehouse, monkeypatch):
     return hostile_warehouse
 
 
-QUERY_MODULES = ("dashboard.queries", "dashboard.coverage", "dashboard.disputes", "dashboard.ledger",
-                 "dashboard.submissions", "dashboard.brief", "dashboard.upload", "dashboard.signals")
+QUERY_MODULES = (
+    "dashboard.queries",
+    "dashboard.coverage",
+    "dashboard.disputes",
+    "dashboard.ledger",
+    "dashboard.submissions",
+    "dashboard.brief",
+    "dashboard.upload",
+    "dashboard.signals",
+)
 WRITES = {"restore", "load_file", "check_file", "upload_scope", "make_template", "template_units"}
 # helpers that resolve a scope, not queries: selection() lists the members a unit total sums (codes, no rows)
 NOT_QUERIES = {"selection", "scope_of", "may_see", "scope_regions", "may_act"}
@@ -211,22 +273,41 @@ def read_functions():
             continue
         for fname, fn in inspect.getmembers(module, inspect.isfunction):
             params = list(inspect.signature(fn).parameters)
-            if fn.__module__ == name and not fname.startswith("_") and params[:2] == ["wh", "viewer"] and fname not in WRITES | NOT_QUERIES:
+            if (
+                fn.__module__ == name
+                and not fname.startswith("_")
+                and params[:2] == ["wh", "viewer"]
+                and fname not in WRITES | NOT_QUERIES
+            ):
                 yield f"{name}.{fname}", fn
 
 
 def argument_sets(wh, fn) -> list[dict]:
     """Values an attacker could pass for each parameter: other units' regions and ids, SQL text."""
     other_ids = {
-        "incident_id": wh.query("select incident_id from v_major_disputes where region_code like '2201%' limit 1").rows(),
+        "incident_id": wh.query(
+            "select incident_id from v_major_disputes where region_code like '2201%' limit 1"
+        ).rows(),
         "warning_id": wh.query("select warning_id from v_risk_warnings where region_code like '2201%' limit 1").rows(),
         "task_id": wh.query("select task_id from v_ledger where region_code like '2201%' limit 1").rows(),
         "sid": wh.query("select signal_id from v_signals where region_code like '2201%' limit 2").rows(),
         "version_id": wh.query("select version_id from version_regions where region_code like '2201%' limit 1").rows(),
     }
-    fixed = {"start": "2025-02", "since": "2025-02", "end": "2025-03", "until": "2025-03", "period": "2025-03",
-             "first": "2025-01", "last": "2025-03",
-             "industry": "C", "form": "A", "form_code": "A", "kind": "disputes", "measure": None, "year": 2025}
+    fixed = {
+        "start": "2025-02",
+        "since": "2025-02",
+        "end": "2025-03",
+        "until": "2025-03",
+        "period": "2025-03",
+        "first": "2025-01",
+        "last": "2025-03",
+        "industry": "C",
+        "form": "A",
+        "form_code": "A",
+        "kind": "disputes",
+        "measure": None,
+        "year": 2025,
+    }
     out = [{}]
     for param in list(inspect.signature(fn).parameters.values())[2:]:
         name = param.name
@@ -236,16 +317,20 @@ def argument_sets(wh, fn) -> list[dict]:
             choices = [r[0] for r in other_ids[name]] + [SQL_INJECTION]
         elif name == "q":
             from dashboard.disputes import Query
+
             choices = [Query("2025-02", "2025-03", region=r or "220000", major_only=False) for r in REGION_TRIES]
         elif name == "measure":
             from dashboard.coverage import catalog
+
             choices = [catalog()[0]["key"]]
         elif name in fixed:
             choices = [fixed[name]]
         elif param.default is not inspect.Parameter.empty:
             continue
         else:
-            raise AssertionError(f"{fn.__module__}.{fn.__name__}: no hostile values for parameter {name!r}; add them here")
+            raise AssertionError(
+                f"{fn.__module__}.{fn.__name__}: no hostile values for parameter {name!r}; add them here"
+            )
         out = [{**o, name: c} for o in out for c in choices]
     return out
 
@@ -279,6 +364,7 @@ def leaks(texts: list[str], allowed_codes: set[str]) -> list[str]:
 @pytest.mark.parametrize("viewer", [TONGHUA_CITY, DONGCHANG_COUNTY], ids=["city", "county"])
 def test_query_functions_never_return_other_units_county_rows(hostile_warehouse, viewer):
     from warehouse.db import Warehouse
+
     wh = Warehouse(hostile_warehouse)
     allowed = set(viewer.detail_regions(wh.region_index()))
     calls, problems = 0, {}
@@ -306,10 +392,15 @@ def test_query_functions_never_return_other_units_county_rows(hostile_warehouse,
 def test_the_province_sees_the_other_units_counties_so_the_leak_check_can_fail(hostile_warehouse):
     """Guard for the test above: the same calls as an administrator do show 长春市's districts."""
     from warehouse.db import Warehouse
+
     wh = Warehouse(hostile_warehouse)
     try:
-        texts = [s for label, fn in read_functions() for kwargs in argument_sets(wh, fn)[:3]
-                 for s in strings_in(_safe_call(fn, wh, Viewer("a", "admin"), kwargs))]
+        texts = [
+            s
+            for label, fn in read_functions()
+            for kwargs in argument_sets(wh, fn)[:3]
+            for s in strings_in(_safe_call(fn, wh, Viewer("a", "admin"), kwargs))
+        ]
     finally:
         wh.close()
     assert leaks(texts, set()) != []
@@ -322,8 +413,19 @@ def _safe_call(fn, wh, viewer, kwargs):
         return str(error)
 
 
-DATA_PAGES = ["overview", "coverage", "mediation", "disputes", "risk", "ledger", "submissions", "upload", "templates",
-              "review", "history"]
+DATA_PAGES = [
+    "overview",
+    "coverage",
+    "mediation",
+    "disputes",
+    "risk",
+    "ledger",
+    "submissions",
+    "upload",
+    "templates",
+    "review",
+    "history",
+]
 
 
 def run_page(page: str, viewer: Viewer, params: dict | None = None) -> AppTest:
@@ -338,8 +440,23 @@ def page_texts(at: AppTest) -> list[str]:
     texts = []
     for df in at.dataframe:
         texts += strings_in(df.value)
-    for kind in ("markdown", "caption", "title", "header", "subheader", "info", "warning", "error", "success", "text",
-                 "metric", "table", "selectbox", "multiselect", "radio"):
+    for kind in (
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "text",
+        "metric",
+        "table",
+        "selectbox",
+        "multiselect",
+        "radio",
+    ):
         for element in at.get(kind):
             for attr in ("value", "label", "options"):
                 value = getattr(element, attr, None)
@@ -353,25 +470,43 @@ def test_pages_with_hostile_url_values_show_a_city_user_only_their_unit(hostile_
         pytest.skip(f"pages/{page}.py is not built yet")
     # an administrator first: shared caches must not hand the city user the administrator's rows
     run_page(page, Viewer("demo_admin", "admin"), {"region": "220102"})
-    for params in ({"region": "220102", "period": "2025-03"}, {"region": "220100"},
-                   {"region": SQL_INJECTION, "period": SQL_INJECTION, "industry": "<script>alert(1)</script>",
-                    "start": SQL_INJECTION, "end": "2025-03' or '1'='1", "form": "A' or 1=1 --"}):
+    for params in (
+        {"region": "220102", "period": "2025-03"},
+        {"region": "220100"},
+        {
+            "region": SQL_INJECTION,
+            "period": SQL_INJECTION,
+            "industry": "<script>alert(1)</script>",
+            "start": SQL_INJECTION,
+            "end": "2025-03' or '1'='1",
+            "form": "A' or 1=1 --",
+        },
+    ):
         at = run_page(page, TONGHUA_CITY, params)
         assert not at.exception, at.exception
         assert leaks(page_texts(at), TONGHUA_REGIONS) == [], params
 
 
 def test_the_pages_do_show_an_administrator_other_units_counties_so_the_page_check_can_fail(hostile_db):
-    shown = {page: leaks(page_texts(run_page(page, Viewer("demo_admin", "admin"), {"region": "220100"})), set())
-             for page in DATA_PAGES if (ROOT / "pages" / f"{page}.py").exists()}
+    shown = {
+        page: leaks(page_texts(run_page(page, Viewer("demo_admin", "admin"), {"region": "220100"})), set())
+        for page in DATA_PAGES
+        if (ROOT / "pages" / f"{page}.py").exists()
+    }
     assert any(shown.values()), shown
 
 
 def test_filter_resolution_ignores_sql_and_regions_outside_the_scope():
     from dashboard.state import resolve
+
     regions = ["220000", "220500", "220502"]
-    chosen = resolve({"period": SQL_INJECTION, "region": "220102", "industry": "C' or 1=1 --"}, {},
-                     ["2025-02", "2025-03"], regions, ["C"])
+    chosen = resolve(
+        {"period": SQL_INJECTION, "region": "220102", "industry": "C' or 1=1 --"},
+        {},
+        ["2025-02", "2025-03"],
+        regions,
+        ["C"],
+    )
     assert (chosen.period, chosen.region, chosen.industry) == ("2025-03", "220000", None)
 
 
@@ -386,6 +521,7 @@ def test_employer_names_and_notes_with_html_script_and_sql_show_verbatim_as_text
     html_markdown = [m.value for m in at.markdown if m.allow_html]
     assert not any(p in text for text in html_markdown for p in ("<script", "onerror", "javascript:", EMPLOYER))
     from warehouse.db import Warehouse
+
     wh = Warehouse(hostile_db)
     try:  # the SQL in the text did nothing: the accounts table is still there
         assert wh.scalar("select count(*) from accounts") == 4
@@ -394,8 +530,10 @@ def test_employer_names_and_notes_with_html_script_and_sql_show_verbatim_as_text
 
 
 def test_markdown_escaping_keeps_markup_as_characters():
-    assert md_escape("<b>x</b> **y** [z](javascript:alert(1))") == \
-        r"\<b\>x\</b\> \*\*y\*\* \[z\]\(javascript\:alert\(1\)\)"
+    assert (
+        md_escape("<b>x</b> **y** [z](javascript:alert(1))")
+        == r"\<b\>x\</b\> \*\*y\*\* \[z\]\(javascript\:alert\(1\)\)"
+    )
 
 
 def test_the_login_form_treats_sql_as_a_name_like_any_other(hostile_db):
@@ -410,6 +548,7 @@ def test_the_login_form_treats_sql_as_a_name_like_any_other(hostile_db):
 def test_audit_filters_with_sql_return_nothing_and_change_nothing(hostile_warehouse):
     from auth import audit
     from warehouse.db import Warehouse
+
     wh = Warehouse(hostile_warehouse)
     try:
         before = wh.scalar("select count(*) from audit_log")
@@ -419,18 +558,30 @@ def test_audit_filters_with_sql_return_nothing_and_change_nothing(hostile_wareho
         wh.close()
 
 
-DANGEROUS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "=HYPERLINK(\"http://x\",\"y\")"]
+DANGEROUS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x","y")']
 
 
 def test_neutralise_cell_prefixes_formula_starts():
-    assert [neutralise_cell(v) for v in [*DANGEROUS, "正常文本", "a=1", 12, -3.5, None]] == \
-        ["'=1+1", "'+1+1", "'-1+1", "'@SUM(A1)", "'\t=1", "'\r=1", "'=HYPERLINK(\"http://x\",\"y\")",
-         "正常文本", "a=1", 12, -3.5, None]
+    assert [neutralise_cell(v) for v in [*DANGEROUS, "正常文本", "a=1", 12, -3.5, None]] == [
+        "'=1+1",
+        "'+1+1",
+        "'-1+1",
+        "'@SUM(A1)",
+        "'\t=1",
+        "'\r=1",
+        '\'=HYPERLINK("http://x","y")',
+        "正常文本",
+        "a=1",
+        12,
+        -3.5,
+        None,
+    ]
 
 
 def test_csv_export_of_a_neutralised_frame_has_no_formula_cells():
     frame = neutralise_frame(pl.DataFrame({"employer": DANGEROUS, "n": list(range(len(DANGEROUS)))}))
     import csv
+
     rows = list(csv.reader(io.StringIO(frame.write_csv(), newline="")))
     assert [r[0] for r in rows[1:]] == ["'" + v for v in DANGEROUS]
     assert [r[1] for r in rows[1:]] == [str(n) for n in range(len(DANGEROUS))]  # numbers untouched
@@ -443,16 +594,30 @@ def xlsx_cells(content: bytes) -> list:
 
 def test_every_xlsx_export_neutralises_formula_cells(hostile_warehouse):
     from auth import audit
+
     n = len(DANGEROUS)
-    exports = {"auth.audit": audit.audit_xlsx(pl.DataFrame({
-        "logged_at": [dt.datetime(2025, 6, 1)] * n, "actor": DANGEROUS, "action": ["x"] * n, "target": DANGEROUS,
-        "detail": DANGEROUS, "action_label": DANGEROUS, "summary": DANGEROUS}))}
+    exports = {
+        "auth.audit": audit.audit_xlsx(
+            pl.DataFrame(
+                {
+                    "logged_at": [dt.datetime(2025, 6, 1)] * n,
+                    "actor": DANGEROUS,
+                    "action": ["x"] * n,
+                    "target": DANGEROUS,
+                    "detail": DANGEROUS,
+                    "action_label": DANGEROUS,
+                    "summary": DANGEROUS,
+                }
+            )
+        )
+    }
     try:
         from dashboard import disputes, export
     except ImportError:
         disputes = export = None
     if export is not None:
         from warehouse.db import Warehouse
+
         wh = Warehouse(hostile_warehouse)
         try:
             warnings = disputes.warnings(wh, TONGHUA_CITY, disputes.Query("2025-02", "2025-03", region="220500"))
@@ -462,8 +627,9 @@ def test_every_xlsx_export_neutralises_formula_cells(hostile_warehouse):
         exports["dashboard.export"] = export.xlsx_bytes(pl.DataFrame({"employer": DANGEROUS, "note": DANGEROUS}))
         exports["disputes.export_warnings"] = export.xlsx_bytes(disputes.export_warnings(warnings))
     cells = {name: xlsx_cells(content) for name, content in exports.items()}
-    assert {name: [c for c in found if c.startswith(("=", "+", "-", "@", "\t", "\r"))] for name, found in cells.items()} == \
-        {name: [] for name in exports}
+    assert {
+        name: [c for c in found if c.startswith(("=", "+", "-", "@", "\t", "\r"))] for name, found in cells.items()
+    } == {name: [] for name in exports}
     if export is not None:
         assert "'" + FORMULA_EMPLOYER in cells["disputes.export_warnings"]
 
@@ -479,11 +645,24 @@ def test_hashes_are_salted_argon2id(wh):
 def test_no_password_appears_in_output_logs_or_the_audit(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     db = tmp_path / "cli.duckdb"
-    made = subprocess.run([sys.executable, "-m", "etl", "user", "add", "chief", "--role", "admin", "--password-stdin",
-                           "--db", str(db)], input=PASSWORD + "\n", cwd=ROOT, capture_output=True, text=True, timeout=300)
-    reset = subprocess.run([sys.executable, "-m", "etl", "user", "passwd", "chief", "--password-stdin", "--db", str(db)],
-                           input="Second-Secret-8\n", cwd=ROOT, capture_output=True, text=True, timeout=300)
+    made = subprocess.run(
+        [sys.executable, "-m", "etl", "user", "add", "chief", "--role", "admin", "--password-stdin", "--db", str(db)],
+        input=PASSWORD + "\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    reset = subprocess.run(
+        [sys.executable, "-m", "etl", "user", "passwd", "chief", "--password-stdin", "--db", str(db)],
+        input="Second-Secret-8\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     from warehouse.db import Warehouse
+
     wh = Warehouse(db)
     try:
         accounts.authenticate(wh, "chief", "Second-Secret-8")
@@ -500,6 +679,7 @@ def test_no_password_appears_in_output_logs_or_the_audit(tmp_path, caplog):
 # ================================================================== 5. the real server's entry points
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -513,23 +693,51 @@ def test_a_page_url_as_the_first_request_after_a_server_start_asks_for_sign_in(t
     import os
     import signal
     import time
+
     from playwright.sync_api import expect, sync_playwright
+
     from auth.accounts import add_account
     from warehouse.db import Warehouse
+
     db = tmp_path / "wh.duckdb"
     wh = Warehouse(db)
     add_account(wh, "tonghua_city", role="city", region_code="220500", password="Tonghua-2025x", actor="test")
     wh.close()
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.headless", "true", "--server.address", "127.0.0.1"],
-                              cwd=ROOT, env={**os.environ, "MEDIATION_DB": str(db)}, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "MEDIATION_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             page = browser.new_page()
             for _ in range(60):  # wait for the server
                 try:

@@ -1,5 +1,6 @@
 """The service (serve.py) in a real browser: cookie sessions survive F5, new tabs and pasted deep links; logout,
 a disabled account and idle expiry end them; the service refuses demo accounts unless started as a demo."""
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,20 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import ROOT, SAMPLES
 
 CITY, CITY_PASSWORD = "tonghua_city", "Tonghua-2025x"
 ADMIN, ADMIN_PASSWORD = "boss", "Boss-Admin-2025"
 IDLE_SECONDS = 30  # [session] idle_minutes = 0.5 in the test's config
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 needs_chromium = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium not installed (make browser)")
 
@@ -48,10 +55,27 @@ def _start(db, config, *, demo: bool = False) -> tuple[subprocess.Popen, int]:
     env.pop("MEDIATION_DEMO", None)
     if demo:
         env["MEDIATION_DEMO"] = "1"
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                               "--server.headless", "true", "--server.address", "127.0.0.1"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              start_new_session=True, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "serve.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        text=True,
+    )
     return server, port
 
 
@@ -79,6 +103,7 @@ def service_db(tmp_path_factory):
     from auth.accounts import add_account
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     db = tmp_path_factory.mktemp("service") / "wh.duckdb"
     wh = Warehouse(db)
     name = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
@@ -97,8 +122,10 @@ def _sign_in(page, name: str, password: str) -> None:
 
 @needs_chromium
 def test_a_signed_in_user_stays_signed_in_across_reload_new_tab_and_deep_link_until_logout_disable_or_idle(
-        service_db, tmp_path):
+    service_db, tmp_path
+):
     from playwright.sync_api import expect, sync_playwright
+
     server, port = _start(service_db, _config(tmp_path, idle_minutes=IDLE_SECONDS / 60))
     base = f"http://127.0.0.1:{port}"
     deep = f"{base}/mediation?period=2025-03&region=220500"
@@ -170,6 +197,7 @@ def test_a_signed_in_user_stays_signed_in_across_reload_new_tab_and_deep_link_un
 def test_the_service_refuses_to_start_with_demo_accounts_unless_started_as_a_demo(tmp_path):
     from auth.accounts import ensure_demo_accounts
     from warehouse.db import Warehouse
+
     db = tmp_path / "wh.duckdb"
     wh = Warehouse(db)
     ensure_demo_accounts(wh, actor="test")

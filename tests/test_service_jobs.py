@@ -1,14 +1,15 @@
 """Scheduled jobs (service/jobs.py): registered from [jobs], run on demand and audited, a failure shown on
 参数设置, the nightly backup restorable, the 催报 list of units that have not reported."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 
 import pytest
+from conftest import ROOT, SAMPLES
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SAMPLES
 from service import jobs
 
 TONGHUA_MARCH = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
@@ -18,6 +19,7 @@ TONGHUA_MARCH = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
 def loaded(tmp_path):
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     wh = Warehouse(tmp_path / "wh.duckdb")
     assert ingest(wh, (SAMPLES / TONGHUA_MARCH).read_bytes(), TONGHUA_MARCH).status == "loaded"
     yield wh
@@ -27,6 +29,7 @@ def loaded(tmp_path):
 @pytest.fixture
 def config_with(tmp_path, monkeypatch):
     """Point MEDIATION_CONFIG at settings.toml with the given [jobs] lines appended."""
+
     def write(jobs_lines: str):
         text = (ROOT / "config" / "settings.toml").read_text(encoding="utf-8")
         start = text.index("[jobs]")
@@ -34,6 +37,7 @@ def config_with(tmp_path, monkeypatch):
         path = tmp_path / "settings.toml"
         path.write_text(text[:start] + "[jobs]\n" + jobs_lines + text[end:], encoding="utf-8")
         monkeypatch.setenv("MEDIATION_CONFIG", str(path))
+
     return write
 
 
@@ -41,10 +45,16 @@ def test_the_scheduler_registers_every_job_with_the_times_of_the_config(config_w
     config_with('signals_refresh = "01:15"\nbackup = "03:05"\nbackup_dir = "b"\nbackup_keep = 3\nreminders = "09:30"\n')
     scheduler = jobs.JobScheduler(lambda: loaded)
     triggers = {job.id: str(job.trigger) for job in scheduler._scheduler.get_jobs()}
-    assert triggers == {"signals_refresh": "cron[hour='1', minute='15']", "backup": "cron[hour='3', minute='5']",
-                        "reminders": "cron[day='10', hour='9', minute='30']"}
+    assert triggers == {
+        "signals_refresh": "cron[hour='1', minute='15']",
+        "backup": "cron[hour='3', minute='5']",
+        "reminders": "cron[day='10', hour='9', minute='30']",
+    }
     assert {k: v["text"] for k, v in jobs.schedules().items()} == {
-        "signals_refresh": "每天 01:15", "backup": "每天 03:05", "reminders": "每月 10 日（报送截止日）09:30"}
+        "signals_refresh": "每天 01:15",
+        "backup": "每天 03:05",
+        "reminders": "每月 10 日（报送截止日）09:30",
+    }
 
 
 def test_a_malformed_time_in_the_config_is_refused_in_chinese(config_with):
@@ -65,6 +75,7 @@ def test_a_job_run_on_demand_is_recorded_in_the_audit_log(loaded):
 def test_a_failing_job_is_recorded_and_does_not_raise(loaded, monkeypatch):
     def broken(wh, now):
         raise OSError("磁盘已满")
+
     monkeypatch.setitem(jobs.JOBS, "backup", jobs.Job("backup", "整库备份（保留最近若干份）", broken))
     detail = jobs.run_job(loaded, "backup")
     assert (detail["outcome"], detail["message"]) == ("failed", "OSError: 磁盘已满")
@@ -74,8 +85,10 @@ def test_a_failing_job_is_recorded_and_does_not_raise(loaded, monkeypatch):
 @pytest.fixture
 def settings_page_after_a_failed_backup(loaded, monkeypatch):
     """The settings page (not yet run) over a warehouse whose last backup run failed with 磁盘已满."""
+
     def broken(wh, now):
         raise OSError("磁盘已满")
+
     monkeypatch.setitem(jobs.JOBS, "backup", jobs.Job("backup", "整库备份（保留最近若干份）", broken))
     jobs.run_job(loaded, "backup")
     loaded.close()
@@ -85,12 +98,15 @@ def settings_page_after_a_failed_backup(loaded, monkeypatch):
 
 def test_a_failed_job_is_shown_to_the_administrator_on_the_settings_page(settings_page_after_a_failed_backup):
     from auth.viewer import PROVINCE_ADMIN
+
     at = settings_page_after_a_failed_backup
     at.session_state["viewer"] = PROVINCE_ADMIN
     at.run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["定时任务“整库备份（保留最近若干份）”最近一次运行失败：OSError: 磁盘已满。"
-                                           "请检查服务器日志和配置后点击上方“立即运行”重试。"]
+    assert [e.value for e in at.error] == [
+        "定时任务“整库备份（保留最近若干份）”最近一次运行失败：OSError: 磁盘已满。"
+        "请检查服务器日志和配置后点击上方“立即运行”重试。"
+    ]
     table = at.dataframe[-1].value
     backup = table[table["任务"] == "整库备份（保留最近若干份）"].iloc[0]
     assert (backup["结果"], backup["说明"], backup["下次运行"]) == ("失败", "失败原因：OSError: 磁盘已满", "—")
@@ -98,6 +114,7 @@ def test_a_failed_job_is_shown_to_the_administrator_on_the_settings_page(setting
 
 def test_a_clerk_does_not_get_the_run_buttons_or_the_failure_banner(settings_page_after_a_failed_backup):
     from auth.viewer import Viewer
+
     at = settings_page_after_a_failed_backup
     at.session_state["viewer"] = Viewer(name="tonghua_city", role="city", region_code="220500")
     at.run()
@@ -107,12 +124,19 @@ def test_a_clerk_does_not_get_the_run_buttons_or_the_failure_banner(settings_pag
 def test_the_nightly_backup_restores_to_a_warehouse_whose_views_equal_the_original(loaded, tmp_path, config_with):
     from warehouse.backup import restore_backup
     from warehouse.db import Warehouse
+
     config_with(f'backup_dir = "{tmp_path / "backups"}"\nbackup_keep = 2\n')
-    made = [jobs.run_job(loaded, "backup", now=dt.datetime(2025, 4, day, 2, 30))["result"]["folder"] for day in (1, 2, 3)]
+    made = [
+        jobs.run_job(loaded, "backup", now=dt.datetime(2025, 4, day, 2, 30))["result"]["folder"] for day in (1, 2, 3)
+    ]
     kept = sorted(p.name for p in (tmp_path / "backups").iterdir())
     assert kept == ["backup-20250402-023000", "backup-20250403-023000"]  # retention: the newest two
-    views = [r[0] for r in loaded.query("select view_name from duckdb_views() where not internal and "
-                                        "view_name like 'v\\_%' escape '\\' order by 1").rows()]
+    views = [
+        r[0]
+        for r in loaded.query(
+            "select view_name from duckdb_views() where not internal and view_name like 'v\\_%' escape '\\' order by 1"
+        ).rows()
+    ]
     original = {v: loaded.query(f'select * from "{v}" order by all') for v in views}
     restored_db = tmp_path / "restored.duckdb"
     restore_backup(tmp_path / "backups" / "backup-20250403-023000", restored_db)

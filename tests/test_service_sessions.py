@@ -1,4 +1,5 @@
 """Server-side sessions (service/sessions.py): expiry by a test clock, revocation per account, safe redirects."""
+
 from __future__ import annotations
 
 import pytest
@@ -56,23 +57,39 @@ def test_disabling_an_account_ends_all_its_sessions_and_no_other(store):
 
 
 def test_an_unknown_or_empty_cookie_has_no_session(store):
-    assert (store.get(None), store.get(""), store.get("forged"), store.ended_reason("forged")) == (None, None, None, None)
+    assert (store.get(None), store.get(""), store.get("forged"), store.ended_reason("forged")) == (
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_after_sign_in_only_local_paths_are_followed():
-    assert [sessions.safe_next(t) for t in ("/coverage?period=2025-06&region=220500", "https://evil.example/",
-                                            "//evil.example/x", "/\\evil", "/login?next=/x", None, "overview")] == [
-        "/coverage?period=2025-06&region=220500", "/", "/", "/", "/", "/", "/"]
+    assert [
+        sessions.safe_next(t)
+        for t in (
+            "/coverage?period=2025-06&region=220500",
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil",
+            "/login?next=/x",
+            None,
+            "overview",
+        )
+    ] == ["/coverage?period=2025-06&region=220500", "/", "/", "/", "/", "/", "/"]
 
 
 def test_disabling_or_resetting_an_account_revokes_its_cookie_sessions(empty_warehouse):
     from auth import accounts
+
     store = sessions.enable(sessions.SessionStore(idle_minutes=10, absolute_hours=1))
     try:
         accounts.add_account(empty_warehouse, "boss", role="admin", password="Boss-Admin-2025", actor="t")
         accounts.add_account(empty_warehouse, "boss2", role="admin", password="Boss-Admin-2026", actor="t")
-        accounts.add_account(empty_warehouse, "tonghua_city", role="city", region_code="220500",
-                             password="Tonghua-2025x", actor="t")
+        accounts.add_account(
+            empty_warehouse, "tonghua_city", role="city", region_code="220500", password="Tonghua-2025x", actor="t"
+        )
         reset, disabled = store.create("boss2"), store.create("tonghua_city")
         accounts.reset_password(empty_warehouse, "boss2", "New-Secret-2027", actor="boss")
         accounts.disable_account(empty_warehouse, "tonghua_city", actor="boss")

@@ -1,5 +1,6 @@
 """The service's routes (service/web.py) called as ASGI: /healthz 200 and 503, /login with CSRF, lockout and the
 cookie's flags, /logout with the session's token, the page gate, and JSON logs without passwords."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,9 @@ from service import jobs, logs, sessions, web
 PASSWORD = "Tonghua-2025x"
 
 
-def call(app, method: str, path: str, *, body: dict | None = None, cookies: dict | None = None,
-         headers: dict | None = None) -> tuple[int, dict, bytes]:
+def call(
+    app, method: str, path: str, *, body: dict | None = None, cookies: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
     """One HTTP request through the ASGI app: (status, headers (set-cookie joined by newlines), body)."""
     raw = urlencode(body or {}).encode()
     path, _, query = path.partition("?")
@@ -25,9 +27,19 @@ def call(app, method: str, path: str, *, body: dict | None = None, cookies: dict
     if cookies:
         head.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
     head += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
-    scope = {"type": "http", "http_version": "1.1", "method": method, "path": path, "raw_path": path.encode(),
-             "query_string": query.encode(), "headers": head, "scheme": "http", "server": ("testserver", 80),
-             "client": ("127.0.0.1", 1), "root_path": ""}
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": head,
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+    }
     sent, out = [False], {"status": 0, "headers": {}, "body": b""}
 
     async def receive():
@@ -67,12 +79,15 @@ def service(empty_warehouse, monkeypatch):
     from starlette.applications import Starlette
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
+
     from auth.accounts import add_account
+
     add_account(empty_warehouse, "tonghua_city", role="city", region_code="220500", password=PASSWORD, actor="t")
     monkeypatch.setattr(web, "_warehouse", lambda: empty_warehouse)
     store = sessions.enable(sessions.SessionStore(idle_minutes=10, absolute_hours=1))
-    app = Starlette(routes=[*web.routes(), Route("/{page:path}", lambda r: PlainTextResponse("page"))],
-                    middleware=web.middleware())
+    app = Starlette(
+        routes=[*web.routes(), Route("/{page:path}", lambda r: PlainTextResponse("page"))], middleware=web.middleware()
+    )
     yield app, store, empty_warehouse
     sessions.disable()
 
@@ -91,16 +106,30 @@ def log_lines():
 def sign_in(app, password: str = PASSWORD, next_url: str = "/coverage?period=2025-06"):
     _, headers, _ = call(app, "GET", "/login")
     csrf = cookie_value(headers, web.CSRF_COOKIE)
-    return call(app, "POST", "/login", body={"csrf": csrf, "name": "tonghua_city", "password": password,
-                                              "next": next_url}, cookies={web.CSRF_COOKIE: csrf})
+    return call(
+        app,
+        "POST",
+        "/login",
+        body={"csrf": csrf, "name": "tonghua_city", "password": password, "next": next_url},
+        cookies={web.CSRF_COOKIE: csrf},
+    )
 
 
 def test_healthz_answers_200_with_the_jobs_when_the_warehouse_answers(service):
     app, _, _ = service
     status, headers, body = call(app, "GET", "/healthz")
-    assert (status, headers["content-type"], json.loads(body)) == (200, "application/json", {
-        "status": "ok", "warehouse": "ok", "jobs": {j: {"last_run": None, "outcome": None, "next_run": None}
-                                                    for j in ("signals_refresh", "backup", "reminders")}})
+    assert (status, headers["content-type"], json.loads(body)) == (
+        200,
+        "application/json",
+        {
+            "status": "ok",
+            "warehouse": "ok",
+            "jobs": {
+                j: {"last_run": None, "outcome": None, "next_run": None}
+                for j in ("signals_refresh", "backup", "reminders")
+            },
+        },
+    )
 
 
 def test_healthz_answers_503_when_a_jobs_last_run_failed(service, monkeypatch):
@@ -108,15 +137,21 @@ def test_healthz_answers_503_when_a_jobs_last_run_failed(service, monkeypatch):
     monkeypatch.setitem(jobs.JOBS, "backup", jobs.Job("backup", "整库备份", lambda wh, now: 1 / 0))
     jobs.run_job(wh, "backup")
     status, _, body = call(app, "GET", "/healthz")
-    assert (status, json.loads(body)["status"], json.loads(body)["jobs"]["backup"]["outcome"]) == (503, "degraded", "failed")
+    assert (status, json.loads(body)["status"], json.loads(body)["jobs"]["backup"]["outcome"]) == (
+        503,
+        "degraded",
+        "failed",
+    )
 
 
 def test_healthz_answers_503_when_the_warehouse_is_unreachable(service):
     app, _, wh = service
     wh.close()
     status, _, body = call(app, "GET", "/healthz")
-    assert (status, json.loads(body)) == (503, {"status": "error", "warehouse": "unreachable: ConnectionException",
-                                                "jobs": {}})
+    assert (status, json.loads(body)) == (
+        503,
+        {"status": "error", "warehouse": "unreachable: ConnectionException", "jobs": {}},
+    )
 
 
 def test_a_page_without_a_session_redirects_to_login_keeping_the_page_and_filters(service):
@@ -142,8 +177,14 @@ def test_a_login_post_without_the_matching_csrf_token_or_from_another_site_is_re
     no_token = call(app, "POST", "/login", body={"name": "tonghua_city", "password": PASSWORD})
     _, headers, _ = call(app, "GET", "/login")
     csrf = cookie_value(headers, web.CSRF_COOKIE)
-    cross = call(app, "POST", "/login", body={"csrf": csrf, "name": "tonghua_city", "password": PASSWORD},
-                 cookies={web.CSRF_COOKIE: csrf}, headers={"origin": "https://evil.example"})
+    cross = call(
+        app,
+        "POST",
+        "/login",
+        body={"csrf": csrf, "name": "tonghua_city", "password": PASSWORD},
+        cookies={web.CSRF_COOKIE: csrf},
+        headers={"origin": "https://evil.example"},
+    )
     assert (no_token[0], cross[0], store.active_count()) == (403, 403, 0)
     assert "登录请求已失效" in cross[2].decode()
 
@@ -154,8 +195,9 @@ def test_wrong_passwords_lock_the_account_and_are_audited_as_before(service):
     status, _, body = sign_in(app)
     assert (statuses, status) == ([401] * 5, 401)
     assert "已被锁定" in body.decode()
-    actions = wh.query("select action from audit_log where action like 'login%' or action = 'account_locked' "
-                       "order by logged_at")["action"].to_list()
+    actions = wh.query(
+        "select action from audit_log where action like 'login%' or action = 'account_locked' order by logged_at"
+    )["action"].to_list()
     assert actions == ["login_failed"] * 4 + ["account_locked", "login_refused"]
 
 
@@ -164,12 +206,19 @@ def test_logout_needs_the_sessions_token_and_revokes_the_session_on_the_server(s
     token = cookie_value(sign_in(app)[1], sessions.COOKIE)
     forged = call(app, "POST", "/logout", body={"csrf": "guess"}, cookies={sessions.COOKIE: token})
     assert (forged[0], store.get(token).name) == (403, "tonghua_city")
-    status, headers, _ = call(app, "POST", "/logout", body={"csrf": store.get(token).csrf},
-                              cookies={sessions.COOKIE: token})
+    status, headers, _ = call(
+        app, "POST", "/logout", body={"csrf": store.get(token).csrf}, cookies={sessions.COOKIE: token}
+    )
     assert (status, headers["location"], store.get(token), store.ended_reason(token)) == (
-        303, "/login?reason=logout", None, "logout")
+        303,
+        "/login?reason=logout",
+        None,
+        "logout",
+    )
     assert call(app, "GET", "/coverage", cookies={sessions.COOKIE: token})[0] == 303
-    assert wh.query("select action, target from audit_log where action = 'logout'").rows() == [("logout", "tonghua_city")]
+    assert wh.query("select action, target from audit_log where action = 'logout'").rows() == [
+        ("logout", "tonghua_city")
+    ]
 
 
 def test_the_login_page_escapes_everything_it_shows(service):
@@ -183,14 +232,17 @@ def test_request_and_login_logs_are_json_lines_without_passwords(service, log_li
     sign_in(app, password="Wrong-Secret-1")
     sign_in(app)
     lines = log_lines()
-    assert [(l["action"], l["outcome"], l.get("route")) for l in lines if l["action"] == "login"] == [
-        ("login", "invalid", "/login"), ("login", "ok", "/login")]
-    assert all({"time", "level", "action", "outcome"} <= set(l) for l in lines)
+    assert [(e["action"], e["outcome"], e.get("route")) for e in lines if e["action"] == "login"] == [
+        ("login", "invalid", "/login"),
+        ("login", "ok", "/login"),
+    ]
+    assert all({"time", "level", "action", "outcome"} <= set(e) for e in lines)
     assert PASSWORD not in json.dumps(lines) and "Wrong-Secret-1" not in json.dumps(lines)
 
 
 def test_demo_accounts_refuse_the_start_unless_started_as_a_demo(empty_warehouse):
     from auth.accounts import ensure_demo_accounts
+
     assert web.check_demo_policy(empty_warehouse, demo_mode=False) is None
     ensure_demo_accounts(empty_warehouse, actor="t")
     refusal = web.check_demo_policy(empty_warehouse, demo_mode=False)

@@ -14,7 +14,10 @@ SETTINGS = {
 def test_parameters_are_named_in_chinese_and_hide_the_warehouse_path():
     frame = settings_view.parameters(SETTINGS)
     assert frame.select("参数", "当前值").rows() == [
-        ("报送截止日", "10"), ("最早统计期", "2024-01"), ("“重大”集体争议：有激化行为即为重大", "是")]
+        ("报送截止日", "10"),
+        ("最早统计期", "2024-01"),
+        ("“重大”集体争议：有激化行为即为重大", "是"),
+    ]
 
 
 def test_targets_use_measure_labels_and_read_as_goals():
@@ -26,6 +29,7 @@ def test_targets_use_measure_labels_and_read_as_goals():
 
 def test_every_setting_in_force_has_a_chinese_name():
     from warehouse import config
+
     frame = settings_view.parameters(config.settings(), for_admin=True)
     unnamed = [key for key, label in zip(frame["配置项"], frame["参数"]) if key == label]
     assert unnamed == []
@@ -34,7 +38,9 @@ def test_every_setting_in_force_has_a_chinese_name():
 def test_only_administrators_see_where_a_setting_is_changed():
     """Leaders and clerks read the users' words; the file key and the formula as written are for administrators."""
     settings = {"measures": {"success_rate": "succeeded_total / closed_total"}}
-    assert settings_view.parameters(settings).rows() == [("调解成功率公式", "调解成功数 ÷ 调解结案数", "附件1 各列之间的四则运算")]
+    assert settings_view.parameters(settings).rows() == [
+        ("调解成功率公式", "调解成功数 ÷ 调解结案数", "附件1 各列之间的四则运算")
+    ]
     admin = settings_view.parameters(settings, for_admin=True)
     assert admin.columns == ["参数", "当前值", "说明", "配置项", "配置写法"]
     assert admin.row(0)[3:] == ("measures.success_rate", "succeeded_total / closed_total")

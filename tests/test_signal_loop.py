@@ -1,16 +1,17 @@
 """The closed loop on early-warning signals (处置 → 反馈), who may act, the audit trail, the scoped page queries
 of dashboard/signals.py and the 风险预警 page itself (AppTest)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 
 import pytest
+from builders import a1_row, a3_row, a4_row, credit_code
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from builders import a1_row, a3_row, a4_row, credit_code
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from conftest import ROOT
 from dashboard import signals as sq
 from etl.formdefs import load_form
 from etl.ingest import ingest
@@ -28,10 +29,12 @@ QIANGUO_COUNTY = Viewer("qianguo", "county", QIANGUO, "前郭县填报员")
 
 
 def _load(wh, unit: str, data: dict) -> None:
-    content = write_workbook(load_form("A"), period="2024-01", unit=reference_index().get(unit), data=data,
-                             protect=False, instructions=False)
-    result = ingest(wh, content, f"{unit}.xlsx", period="2024-01", today=dt.date(2026, 6, 30),
-                    loaded_at=dt.datetime(2024, 2, 5, 9))
+    content = write_workbook(
+        load_form("A"), period="2024-01", unit=reference_index().get(unit), data=data, protect=False, instructions=False
+    )
+    result = ingest(
+        wh, content, f"{unit}.xlsx", period="2024-01", today=dt.date(2026, 6, 30), loaded_at=dt.datetime(2024, 2, 5, 9)
+    )
     assert result.status == "loaded", [e.message for e in result.errors]
 
 
@@ -39,11 +42,32 @@ def _build(path) -> Warehouse:
     """January 2024 (the first month: no earlier reports to miss). 松原市宁江区: an escalated 85-worker dispute
     (R1 red); 通化市东昌区: a 红 warning open 26 days (R5 red)."""
     wh = Warehouse(path)
-    _load(wh, "220700", {"调解情况": [a1_row(NINGJIANG), a1_row(QIANGUO)], "重大集体争议": [
-        a3_row(NINGJIANG, credit_code=credit_code(NINGJIANG, "MA0000085"), employer="宁江区*星光*建筑[工程]有限公司",
-               workers=85, escalated=True, status="未化解", occurred_on=dt.date(2024, 1, 3))]})
-    _load(wh, "220500", {"调解情况": [a1_row(DONGCHANG)], "预警信息": [
-        a4_row(DONGCHANG, level="红", status="未处置", found_on=dt.date(2024, 1, 5))]})
+    _load(
+        wh,
+        "220700",
+        {
+            "调解情况": [a1_row(NINGJIANG), a1_row(QIANGUO)],
+            "重大集体争议": [
+                a3_row(
+                    NINGJIANG,
+                    credit_code=credit_code(NINGJIANG, "MA0000085"),
+                    employer="宁江区*星光*建筑[工程]有限公司",
+                    workers=85,
+                    escalated=True,
+                    status="未化解",
+                    occurred_on=dt.date(2024, 1, 3),
+                )
+            ],
+        },
+    )
+    _load(
+        wh,
+        "220500",
+        {
+            "调解情况": [a1_row(DONGCHANG)],
+            "预警信息": [a4_row(DONGCHANG, level="红", status="未处置", found_on=dt.date(2024, 1, 5))],
+        },
+    )
     return wh
 
 
@@ -70,22 +94,36 @@ def test_acknowledge_then_close_with_history_and_audit(wh):
     signals.acknowledge(wh, NINGJIANG_COUNTY, sid, "已约谈企业负责人", at=dt.datetime(2024, 2, 8, 15))
     signals.close(wh, NINGJIANG_COUNTY, sid, "企业已全额支付，劳动者撤回投诉", at=dt.datetime(2024, 2, 20, 9))
     assert status_of(wh, sid) == "closed"
-    steps = wh.query("select acted_at, actor, action, note, level from signal_actions where signal_id = ? "
-                     "order by acted_at", [sid]).rows()
+    steps = wh.query(
+        "select acted_at, actor, action, note, level from signal_actions where signal_id = ? order by acted_at", [sid]
+    ).rows()
     assert steps == [
         (dt.datetime(2024, 2, 5, 9), "system", "raise", "松原市宁江区重大集体争议已激化（建筑业，85 人）", "red"),
         (dt.datetime(2024, 2, 6, 10), "songyuan", "ack", "已成立工作专班进驻企业", "red"),
         (dt.datetime(2024, 2, 8, 15), "ningjiang", "ack", "已约谈企业负责人", "red"),
         (dt.datetime(2024, 2, 20, 9), "ningjiang", "close", "企业已全额支付，劳动者撤回投诉", "red"),
     ]
-    audit = wh.query("select actor, action, target, detail from audit_log where action like 'signal%' "
-                     "order by logged_at, action").rows()
-    assert [(a, b, c) for a, b, c, _ in audit] == [("songyuan", "signal_ack", sid), ("ningjiang", "signal_ack", sid),
-                                                  ("ningjiang", "signal_close", sid)]
-    assert json.loads(audit[-1][3]) == {"rule": "R1", "region": NINGJIANG, "level": "red", "from": "acknowledged",
-                                        "to": "closed", "note": "企业已全额支付，劳动者撤回投诉"}
+    audit = wh.query(
+        "select actor, action, target, detail from audit_log where action like 'signal%' order by logged_at, action"
+    ).rows()
+    assert [(a, b, c) for a, b, c, _ in audit] == [
+        ("songyuan", "signal_ack", sid),
+        ("ningjiang", "signal_ack", sid),
+        ("ningjiang", "signal_close", sid),
+    ]
+    assert json.loads(audit[-1][3]) == {
+        "rule": "R1",
+        "region": NINGJIANG,
+        "level": "red",
+        "from": "acknowledged",
+        "to": "closed",
+        "note": "企业已全额支付，劳动者撤回投诉",
+    }
     # the closing baseline is kept for re-opening
-    assert wh.query("select closed_level, closed_metric from signals where signal_id = ?", [sid]).row(0) == ("red", 85.0)
+    assert wh.query("select closed_level, closed_metric from signals where signal_id = ?", [sid]).row(0) == (
+        "red",
+        85.0,
+    )
 
 
 def test_action_text_is_required_and_the_order_is_enforced(wh):
@@ -105,13 +143,23 @@ def test_action_text_is_required_and_the_order_is_enforced(wh):
     with pytest.raises(signals.SignalActionError, match="没有编号为"):
         signals.acknowledge(wh, PROVINCE_ADMIN, "0000000000000000", "处置")
     assert wh.query("select action from signal_actions where signal_id = ? order by acted_at", [sid]).rows() == [
-        ("raise",), ("ack",), ("close",)]
+        ("raise",),
+        ("ack",),
+        ("close",),
+    ]
 
 
-@pytest.mark.parametrize("viewer, allowed", [
-    (PROVINCE_ADMIN, True), (SONGYUAN_CITY, True), (NINGJIANG_COUNTY, True),
-    (LEADER, False), (TONGHUA_CITY, False), (QIANGUO_COUNTY, False),
-])
+@pytest.mark.parametrize(
+    "viewer, allowed",
+    [
+        (PROVINCE_ADMIN, True),
+        (SONGYUAN_CITY, True),
+        (NINGJIANG_COUNTY, True),
+        (LEADER, False),
+        (TONGHUA_CITY, False),
+        (QIANGUO_COUNTY, False),
+    ],
+)
 def test_only_the_responsible_unit_and_administrators_may_act(wh, viewer, allowed):
     sid = sid_of(wh, "R1")  # 松原市宁江区
     if allowed:
@@ -139,7 +187,8 @@ def test_open_counts_and_lists_stay_inside_the_viewer_scope(wh):
     assert sq.open_counts(wh, QIANGUO_COUNTY) == {"red": 0, "orange": 0, "yellow": 0, "blue": 0}
     listed = sq.signal_list(wh, TONGHUA_CITY, period="2024-01")
     assert listed.select("rule", "region_label", "level_label", "status_label").rows() == [
-        ("R5", "通化市东昌区", "红色", "待处置")]
+        ("R5", "通化市东昌区", "红色", "待处置")
+    ]
     # a province region filter cannot widen a city's scope; a county filter narrows the province's
     assert sq.signal_list(wh, TONGHUA_CITY, region="220700").height == 0
     assert sq.signal_list(wh, PROVINCE_ADMIN, region=NINGJIANG)["rule"].to_list() == ["R1"]
@@ -158,7 +207,8 @@ def test_evidence_rows_in_chinese_with_the_employer_as_text(wh):
     (label1, latest), (label2, months) = sq.evidence(wh, NINGJIANG_COUNTY, sid)
     assert (label1, label2) == ("事件最新状态", "逐月报送情况")
     assert latest.select("地区", "用人单位", "行业", "涉及人数", "有无激化", "处置状态", "化解日期").rows() == [
-        ("松原市宁江区", "宁江区*星光*建筑[工程]有限公司", "建筑业", 85, "是", "未化解", "—")]
+        ("松原市宁江区", "宁江区*星光*建筑[工程]有限公司", "建筑业", 85, "是", "未化解", "—")
+    ]
     assert months.select("报送月份", "处置状态").rows() == [("2024年1月", "未化解")]
     history = sq.history(wh, NINGJIANG_COUNTY, sid)
     assert history.select("操作", "操作人", "级别").rows() == [("系统预警", "系统", "红色")]
@@ -177,7 +227,8 @@ def test_heat_has_a_row_per_unit_and_trend_counts_months(wh):
     assert set(county_rows["row_label"]) >= {"松原市宁江区", "松原市前郭县"}
     assert sq.trend(wh, LEADER, period="2024-01").rows() == [("2024-01", "red", 2)]
     assert sq.headline(wh, sq.signal_list(wh, LEADER, period="2024-01")) == (
-        "需重点关注：红色 2 条（重大集体争议 1 条、预警超期未办结 1 条）；涉及松原市 1 条、通化市 1 条。")
+        "需重点关注：红色 2 条（重大集体争议 1 条、预警超期未办结 1 条）；涉及松原市 1 条、通化市 1 条。"
+    )
     assert sq.rules_in_force()["规则"].to_list() == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
 
 

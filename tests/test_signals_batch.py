@@ -1,4 +1,5 @@
 """A batch of loads refreshes the early-warning signals once at the end, with the same result as per file."""
+
 from etl.demo_data import simulate
 from etl.formdefs import load_form
 from etl.ingest import ingest
@@ -42,6 +43,7 @@ def test_a_batch_killed_before_its_refresh_is_finished_on_the_next_open(tmp_path
     """kill -9 after the files committed but before the batch's single refresh: the loads noted what they changed
     in their own transactions, so reopening the warehouse brings signals and serving tables to a clean run's."""
     from warehouse import build
+
     files = _three_months_of_tonghua()
     clean = Warehouse(tmp_path / "clean.duckdb")
     for name, content, at in files:

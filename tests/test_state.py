@@ -1,4 +1,5 @@
 """Global filters: URL → validated values (pure), and written back to the URL by the sidebar widgets."""
+
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -22,15 +23,16 @@ def test_url_wins_over_the_remembered_choice():
 
 
 def test_invalid_values_fall_back_to_defaults():
-    params = {"period": "2025-13", "from": "2025-03'; drop table versions;--", "region": "220100",
-              "industry": "Z"}
+    params = {"period": "2025-13", "from": "2025-03'; drop table versions;--", "region": "220100", "industry": "Z"}
     assert resolve(params, {}, PERIODS, REGIONS, INDUSTRIES) == Filters("2025-03", "220000", None, "2025-01")
 
 
 def test_a_range_start_after_the_period_is_ignored():
     assert resolve({"period": "2024-12", "from": "2025-02"}, {}, PERIODS, REGIONS, INDUSTRIES).start == "2024-11"
     assert resolve({"period": "2025-03", "from": "2025-03"}, {}, PERIODS, REGIONS, INDUSTRIES).months == (
-        "2025-03", "2025-03")
+        "2025-03",
+        "2025-03",
+    )
 
 
 def test_default_start_and_url_values():
@@ -38,14 +40,22 @@ def test_default_start_and_url_values():
     assert default_start("2024-12", PERIODS) == "2024-11"  # the first month with data in that year
     assert default_start(None, PERIODS) is None
     assert url_values(Filters("2025-03", "220500", None, "2025-01")) == {
-        "period": "2025-03", "from": "2025-01", "region": "220500"}
+        "period": "2025-03",
+        "from": "2025-01",
+        "region": "220500",
+    }
 
 
 def _script(show_range: bool):
     import streamlit as st
+
     from dashboard import state
-    flt = state.filters(["2025-01", "2025-02", "2025-03"],
-                        [("220000", "全省", "province"), ("220500", "通化市", "unit")], show_range=show_range)
+
+    flt = state.filters(
+        ["2025-01", "2025-02", "2025-03"],
+        [("220000", "全省", "province"), ("220500", "通化市", "unit")],
+        show_range=show_range,
+    )
     st.write(f"{flt.start}|{flt.period}|{flt.region}|{flt.industry}")
 
 
@@ -60,7 +70,11 @@ def test_filters_read_the_url_and_write_it_back():
     assert not at.exception
     assert at.markdown[0].value == "2025-01|2025-02|220500|C"
     assert {k: at.query_params[k] for k in ("period", "from", "region", "industry")} == {
-        "period": "2025-02", "from": "2025-01", "region": "220500", "industry": "C"}
+        "period": "2025-02",
+        "from": "2025-01",
+        "region": "220500",
+        "industry": "C",
+    }
 
 
 def test_changing_a_filter_updates_the_url_and_the_session():

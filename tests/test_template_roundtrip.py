@@ -1,6 +1,7 @@
 """Template round trip for forms A, B and C: generate for a unit and month → read back with openpyxl (title,
 填报单位/统计期, region rows, dropdowns, 填表说明, locked header) → fill programmatically the way a clerk would
 (picking dropdown values) → upload → loaded with no error."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +9,9 @@ import io
 
 import openpyxl
 import pytest
+from builders import TODAY, a1_row, a2_row, a3_row, a4_row, b1_row, c1_row
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from builders import TODAY, a1_row, a2_row, a3_row, a4_row, b1_row, c1_row
 from dashboard import upload as up
 from etl.formdefs import load_form
 from etl.ingest import ingest
@@ -18,8 +19,15 @@ from etl.ingest import ingest
 PERIOD = "2025-03"
 CITY = Viewer("tonghua", "city", "220500")
 COUNTY = Viewer("dongchang", "county", "220502")
-TONGHUA_ROWS = [("市本级", "220500"), ("东昌区", "220502"), ("二道江区", "220503"), ("通化县", "220521"),
-                ("辉南县", "220523"), ("柳河县", "220524"), ("集安市", "220582")]
+TONGHUA_ROWS = [
+    ("市本级", "220500"),
+    ("东昌区", "220502"),
+    ("二道江区", "220503"),
+    ("通化县", "220521"),
+    ("辉南县", "220523"),
+    ("柳河县", "220524"),
+    ("集安市", "220582"),
+]
 
 
 @pytest.fixture
@@ -70,7 +78,9 @@ def test_generated_template_has_what_the_clerk_needs(wh, form):
             assert listed == TONGHUA_ROWS
     guide = [row for row in book["填表说明"].iter_rows(min_row=5, values_only=True) if row[0]]
     assert {row[2] for row in guide if row[2]} >= {c.key for s in definition.sheets for c in s.columns}
-    assert any(row[1] == "错误" for row in guide) and not any(" A " in (row[2] or "") for row in guide if row[1] == "错误")
+    assert any(row[1] == "错误" for row in guide) and not any(
+        " A " in (row[2] or "") for row in guide if row[1] == "错误"
+    )
 
 
 def test_dropdowns_for_industry_dispute_type_status_level_and_step(wh):
@@ -85,7 +95,15 @@ def test_dropdowns_for_industry_dispute_type_status_level_and_step(wh):
         "工作台账 当前环节": code_list(book_c, validations(book_c["工作台账"])["M"]),
     }
     assert offered["分行业 行业门类"][2] == "C 制造业" and len(offered["分行业 行业门类"]) == 20
-    assert offered["重大集体争议 争议类型"] == ["劳动报酬", "社会保险", "解除终止劳动合同", "经济补偿", "工伤待遇", "工作时间休息休假", "其他"]
+    assert offered["重大集体争议 争议类型"] == [
+        "劳动报酬",
+        "社会保险",
+        "解除终止劳动合同",
+        "经济补偿",
+        "工伤待遇",
+        "工作时间休息休假",
+        "其他",
+    ]
     assert offered["重大集体争议 处置状态"] == ["未化解", "处置中", "已化解"]
     assert offered["预警信息 预警等级"] == ["红", "橙", "黄", "蓝"]
     assert offered["预警信息 处置状态"] == ["未处置", "处置中", "已办结"]
@@ -133,15 +151,28 @@ def tonghua_a1() -> list[dict]:
 
 def test_form_a_round_trip(wh):
     book, name = template(wh, CITY, "A")
-    content = fill(book, "A", {"调解情况": tonghua_a1(), "分行业": [a2_row("220502"), a2_row("220521", industry="E")],
-                               "重大集体争议": [a3_row("220524")], "预警信息": [a4_row("220582")]})
-    result = ingest(wh, content, name, today=TODAY, allowed_regions=set(c for _, c in TONGHUA_ROWS), scope_name="通化市")
+    content = fill(
+        book,
+        "A",
+        {
+            "调解情况": tonghua_a1(),
+            "分行业": [a2_row("220502"), a2_row("220521", industry="E")],
+            "重大集体争议": [a3_row("220524")],
+            "预警信息": [a4_row("220582")],
+        },
+    )
+    result = ingest(
+        wh, content, name, today=TODAY, allowed_regions=set(c for _, c in TONGHUA_ROWS), scope_name="通化市"
+    )
     assert (result.status, result.errors, result.form, result.period) == ("loaded", [], "A", PERIOD)
     assert result.rows == {"调解情况": 7, "分行业": 2, "重大集体争议": 1, "预警信息": 1}
-    assert wh.query("select region_code, accepted_total from v_mediation order by region_code").rows() == \
-        [(code, 10 * (i + 1)) for i, (_, code) in sorted(enumerate(TONGHUA_ROWS), key=lambda x: x[1][1])]
-    assert wh.query("select region_code, industry_code from v_mediation_industry order by 1").rows() == \
-        [("220502", "C"), ("220521", "E")]
+    assert wh.query("select region_code, accepted_total from v_mediation order by region_code").rows() == [
+        (code, 10 * (i + 1)) for i, (_, code) in sorted(enumerate(TONGHUA_ROWS), key=lambda x: x[1][1])
+    ]
+    assert wh.query("select region_code, industry_code from v_mediation_industry order by 1").rows() == [
+        ("220502", "C"),
+        ("220521", "E"),
+    ]
 
 
 def test_form_b_round_trip(wh):
@@ -155,12 +186,18 @@ def test_form_b_round_trip(wh):
 
 def test_form_c_round_trip(wh):
     book, name = template(wh, CITY, "C")
-    rows = [c1_row("220500", "TH-01"), c1_row("220502", "DC-01", step=5, closed_on=dt.date(2025, 3, 20), done_value=10),
-            c1_row("220502", "DC-02", step=3)]
+    rows = [
+        c1_row("220500", "TH-01"),
+        c1_row("220502", "DC-01", step=5, closed_on=dt.date(2025, 3, 20), done_value=10),
+        c1_row("220502", "DC-02", step=3),
+    ]
     result = ingest(wh, fill(book, "C", {"工作台账": rows}), name, today=TODAY)
     assert (result.status, result.errors, result.form, result.rows) == ("loaded", [], "C", {"工作台账": 3})
-    assert wh.query("select region_code, task_id, step from v_ledger order by 1, 2").rows() == \
-        [("220500", "TH-01", 2), ("220502", "DC-01", 5), ("220502", "DC-02", 3)]
+    assert wh.query("select region_code, task_id, step from v_ledger order by 1, 2").rows() == [
+        ("220500", "TH-01", 2),
+        ("220502", "DC-01", 5),
+        ("220502", "DC-02", 3),
+    ]
 
 
 def test_a_county_template_lists_only_its_region_and_loads_in_its_scope(wh):
@@ -168,7 +205,9 @@ def test_a_county_template_lists_only_its_region_and_loads_in_its_scope(wh):
     assert name == "东昌区2025年3月劳动人事争议调解情况月报.xlsx"
     ws = book["调解情况"]
     assert [c.value for c in ws[2] if c.value][0] == "填报单位（盖章）：东昌区人力资源和社会保障局"
-    assert (ws.cell(5, 1).value, ws.cell(5, 2).value) == ("东昌区", "220502") and ws.cell(6, 1).value.startswith("填表说明")
+    assert (ws.cell(5, 1).value, ws.cell(5, 2).value) == ("东昌区", "220502") and ws.cell(6, 1).value.startswith(
+        "填表说明"
+    )
     scope = up.upload_scope(wh, COUNTY)
     fc = up.check_file(wh, scope, fill(book, "A", {"调解情况": [a1_row("220502")]}), name, today=TODAY)
     assert fc.result.errors == [] and fc.result.rows == {"调解情况": 1, "分行业": 0, "重大集体争议": 0, "预警信息": 0}

@@ -1,6 +1,7 @@
 """AppTest drives 数据上报 (pages/upload.py) like a clerk: every workbook of tests/samples (our copy of the shared acceptance samples) gets the outcome
 samples/README.md states, shown on the page; a valid file is confirmed and lands in the views; a rejected one
 offers the annotated copy with red cells exactly where the errors are; loading again lists what changed."""
+
 from __future__ import annotations
 
 import io
@@ -8,10 +9,10 @@ import json
 
 import openpyxl
 import pytest
+from conftest import ROOT, SAMPLES
 from streamlit.testing.v1 import AppTest
 
 from auth.viewer import PROVINCE_ADMIN, Viewer
-from conftest import ROOT, SAMPLES
 
 CASES = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))["cases"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,6 +56,7 @@ def frames(at: AppTest, first_column: str) -> list:
 def the_warehouse(db):
     """The page's own warehouse object (one read-write connection per process, as in the app)."""
     from dashboard.runtime import _open
+
     return _open(str(db))
 
 
@@ -68,18 +70,28 @@ def test_every_sample_gets_its_stated_outcome(db, case):
         [errors] = frames(at, "位置")[:1]
         expected_errors = [case["error"], *case.get("also_errors", [])]
         for expected in expected_errors:
-            assert f'{expected["sheet"]} {expected["cell"]}' in list(errors["位置"])
+            assert f"{expected['sheet']} {expected['cell']}" in list(errors["位置"])
         assert not [b for b in at.button if b.label == "确认入库"]
         [download] = at.download_button
         assert "带批注" in download.label
         [fc] = at.session_state["upload_checks"].values()
         assert fc.annotation.file_name == "白山市2025年4月调解情况月报（有误）（校验批注）.xlsx"
         book = openpyxl.load_workbook(io.BytesIO(fc.annotated_bytes()))  # what the download button serves
-        red = {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows() for c in row
-               if c.fill.fill_type == "solid" and c.fill.start_color.rgb == RED}
+        red = {
+            (ws.title, c.coordinate)
+            for ws in book.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if c.fill.fill_type == "solid" and c.fill.start_color.rgb == RED
+        }
         assert red == {(e["sheet"], e["cell"]) for e in expected_errors}
-        assert {(ws.title, c.coordinate) for ws in book.worksheets for row in ws.iter_rows() for c in row
-                if c.comment is not None and c.fill.start_color.rgb == RED} == red
+        assert {
+            (ws.title, c.coordinate)
+            for ws in book.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if c.comment is not None and c.fill.start_color.rgb == RED
+        } == red
         return
     assert state == "complete" and "校验通过" in status
     period = case["period"]
@@ -136,42 +148,59 @@ def test_loading_again_lists_what_changed(db):
     assert warning.startswith("此文件将替代当前版本（版本 ") and warning.endswith("：共 2 处变化。请核对下表后再入库。")
     [listed] = frames(at, "地区")[-1:]
     assert [tuple(r) for r in listed[["地区", "列标题", "旧值", "新值"]].itertuples(index=False)] == [
-        ("梅河口市", "受理案件数合计", "33", "36"), ("梅河口市", "受理案件数·企业调解委员会", "7", "10")]
+        ("梅河口市", "受理案件数合计", "33", "36"),
+        ("梅河口市", "受理案件数·企业调解委员会", "7", "10"),
+    ]
     [tick] = [c for c in at.checkbox if c.label == "我已核对以上变化，确认用此文件替代当前版本"]
     tick.check().run()
     [b for b in at.button if b.label == "确认入库"][0].click().run()
     assert not at.exception, at.exception
     changed = [m.value for m in at.markdown if "变化了" in m.value or m.value.startswith("- ")]
-    assert changed == ["**与原有数据相比，变化了 2 处：**",
-                       "- 梅河口市 受理案件数合计 33 → 36\n- 梅河口市 受理案件数·企业调解委员会 7 → 10"]
+    assert changed == [
+        "**与原有数据相比，变化了 2 处：**",
+        "- 梅河口市 受理案件数合计 33 → 36\n- 梅河口市 受理案件数·企业调解委员会 7 → 10",
+    ]
 
 
 def test_a_county_upload_goes_to_review_and_out_of_scope_rows_are_errors(db):
     county = Viewer("dongchang", "county", "220502", "东昌区填报员")
-    at = drop(page(county), ("通化市2025年3月劳动人事争议调解情况月报.xlsx",
-                             (SAMPLES / "通化市2025年3月劳动人事争议调解情况月报.xlsx").read_bytes()))
+    at = drop(
+        page(county),
+        (
+            "通化市2025年3月劳动人事争议调解情况月报.xlsx",
+            (SAMPLES / "通化市2025年3月劳动人事争议调解情况月报.xlsx").read_bytes(),
+        ),
+    )
     [errors] = frames(at, "位置")[:1]
-    out_of_scope = [(where, m) for where, m in zip(errors["位置"], errors["问题"]) if "不在您的填报范围（通化市东昌区）内" in m]
+    out_of_scope = [
+        (where, m) for where, m in zip(errors["位置"], errors["问题"]) if "不在您的填报范围（通化市东昌区）内" in m
+    ]
     assert len(out_of_scope) == len(errors) and sum(where.startswith("调解情况 ") for where, _ in out_of_scope) == 6
     assert "您可以上报：通化市东昌区（1 个地区）。" in [m.value.strip("*") for m in at.markdown]
     from builders import a1_row, form_workbook
+
     at = drop(page(county), ("东昌区3月.xlsx", form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})))
     [b for b in at.button if b.label == "确认入库"][0].click().run()
     [loaded] = [s.value for s in at.success]
     assert "已提交审核（待审核）" in loaded
     assert any("1 份待审核" in e.label for e in page(county).expander)
     from warehouse import review
+
     [pending] = review.review_queue(the_warehouse(db), Viewer("tonghua", "city", "220500"))
     review.return_version(the_warehouse(db), pending.version_id, Viewer("tonghua", "city", "220500"), reason="请核实")
     at.run()  # the same browser session, later: the file it loaded now reads as returned
-    assert statuses(at)[0] == ("error", f"**东昌区3月\\.xlsx** — 已被退回（版本 {pending.version_id}）：退回原因见本页上方，请改正后重新上传")
+    assert statuses(at)[0] == (
+        "error",
+        f"**东昌区3月\\.xlsx** — 已被退回（版本 {pending.version_id}）：退回原因见本页上方，请改正后重新上传",
+    )
     assert "退回原因：请核实" in at.error[0].value
 
 
 def test_a_leader_is_told_politely_that_uploading_is_not_for_them(db):
     at = page(Viewer("leader", "leader"))
     assert [i.value for i in at.info] == [
-        "您使用的是省级领导账号：可以查看各地的数据和报送情况，但不能上报或修改数据。如需更正某地数据，请联系该地填报员或省级管理员。"]
+        "您使用的是省级领导账号：可以查看各地的数据和报送情况，但不能上报或修改数据。如需更正某地数据，请联系该地填报员或省级管理员。"
+    ]
     assert not at.file_uploader
 
 
@@ -179,13 +208,15 @@ def test_a_file_over_the_size_limit_says_which_limit_and_what_to_do(db):
     big = b"PK\x03\x04" + b"\x00" * (21 * 1024 * 1024)
     at = drop(page(), ("太大的报表.xlsx", big))
     [errors] = frames(at, "位置")[:1]
-    assert errors.values.tolist() == [["整个文件", "—", "文件大小 21.0 MB，超过上限 20 MB",
-                                       "请删除无关工作表、图片后另存为 .xlsx 再上传。"]]
+    assert errors.values.tolist() == [
+        ["整个文件", "—", "文件大小 21.0 MB，超过上限 20 MB", "请删除无关工作表、图片后另存为 .xlsx 再上传。"]
+    ]
     assert not at.download_button
 
 
 def test_a_file_without_a_period_is_loaded_with_the_period_chosen_at_upload(db):
     from builders import a1_row, form_workbook
+
     content = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}, period=None)
     at = drop(page(), ("东昌区月报.xlsx", content))
     [errors] = frames(at, "位置")[:1]
@@ -200,6 +231,7 @@ def test_hostile_values_and_names_get_a_chinese_message_not_an_exception(db):
     """A stored NaN in 涉案金额 and 20 nines in a count are errors at their cells on the page; a good file
     under an 81-character name with a NUL and a newline loads (archived under a safe, bounded name)."""
     from builders import a1_row, form_workbook, with_stored_number
+
     nan = with_stored_number(form_workbook("A", {"调解情况": [a1_row("220500", "市本级")]}), "R5", "NaN")
     nines = form_workbook("A", {"调解情况": [a1_row("220500", "市本级", arbitration_filed="99999999999999999999")]})
     good = form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]})
@@ -207,8 +239,10 @@ def test_hostile_values_and_names_get_a_chinese_message_not_an_exception(db):
     at = drop(page(), ("nan.xlsx", nan), ("nines.xlsx", nines), (hostile, good))
     assert [state for state, _ in statuses(at)] == ["error", "error", "complete"]
     problems = [list(zip(f["位置"], f["问题"])) for f in frames(at, "位置")]
-    assert problems == [[("调解情况 R5", "“nan”不是有效的数值（非数字或超出范围）")],
-                        [("调解情况 Y5", "“1e+20”超出这一列能保存的范围（绝对值不超过 9,223,372,036,854,775,807）")]]
+    assert problems == [
+        [("调解情况 R5", "“nan”不是有效的数值（非数字或超出范围）")],
+        [("调解情况 Y5", "“1e+20”超出这一列能保存的范围（绝对值不超过 9,223,372,036,854,775,807）")],
+    ]
     [confirm] = [b for b in at.button if b.label == "确认入库"]
     confirm.click().run()
     assert not at.exception, at.exception
@@ -231,11 +265,20 @@ def test_a_byte_identical_re_upload_is_recognised_and_not_loaded_again(db):
 
 def test_replacing_a_version_says_what_will_be_deleted_before_loading(db):
     from builders import a1_row, a2_row, form_workbook
-    industry = {"调解情况": [a1_row("220581", "梅河口市")],
-                "分行业": [a2_row("220581", "梅河口市", industry=code, accepted=3, succeeded=2) for code in ("C", "E", "F")]}
+
+    industry = {
+        "调解情况": [a1_row("220581", "梅河口市")],
+        "分行业": [a2_row("220581", "梅河口市", industry=code, accepted=3, succeeded=2) for code in ("C", "E", "F")],
+    }
     at = drop(page(), ("梅河口4月.xlsx", form_workbook("A", industry, period="2025-04")))
     [b for b in at.button if b.label == "确认入库"][0].click().run()
-    at = drop(page(), ("梅河口4月（无分行业）.xlsx", form_workbook("A", {"调解情况": [a1_row("220581", "梅河口市")]}, period="2025-04")))
+    at = drop(
+        page(),
+        (
+            "梅河口4月（无分行业）.xlsx",
+            form_workbook("A", {"调解情况": [a1_row("220581", "梅河口市")]}, period="2025-04"),
+        ),
+    )
     [warning] = [w.value for w in at.warning if "替代当前版本" in w.value]
     assert "分行业：删除 3 行" in warning, warning
     assert [b.disabled for b in at.button if b.label == "确认入库"] == [True]

@@ -186,7 +186,9 @@ def from_shipped(targets: dict, hard: int) -> int:
         data, tol, method, simp = build_file(geoms, props, fc["name"], targets[out])
         out.write_bytes(data)
         n_coords = int(sum(shapely.get_num_coordinates(simp)))
-        print(f"{out.relative_to(REPO)}: {before} -> {n_coords} vertices, {len(data) / 1000:.1f} kB, {method} tol={tol}")
+        print(
+            f"{out.relative_to(REPO)}: {before} -> {n_coords} vertices, {len(data) / 1000:.1f} kB, {method} tol={tol}"
+        )
         ok = ok and len(data) < hard
     return 0 if ok else 1
 

@@ -20,6 +20,7 @@ that the sidebar closes again after navigating (Streamlit decides "mobile" from 
 open is reported and makes the script exit with status 1.
 Needs: chromium and fonts-noto-cjk (apt), playwright (venv). Never runs `playwright install`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,17 +37,32 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1440, "height": 1000}
 # A phone as the leaders carry it: 390×844 CSS pixels (iPhone 12–15 class) drawn at 2× like a real screen. The user
 # agent must say "Mobile": Streamlit closes the sidebar after a navigation click only for a mobile user agent.
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
-            "Mobile Safari/537.36")
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+    "Mobile Safari/537.36"
+)
 DEVICES = {
     "desktop": dict(viewport=VIEWPORT, device_scale_factor=1, prefix=""),
-    "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
-                  user_agent=PHONE_UA, prefix="phone-"),
+    "phone": dict(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        user_agent=PHONE_UA,
+        prefix="phone-",
+    ),
 }
 MAX_HEIGHT = 16000  # CSS pixels; longer pages are cut (Chromium's screenshots stop being reliable beyond)
 PHONE_SECTION = "监测分析"  # the pages a leader reads on a phone; --pages takes any others
@@ -59,8 +75,10 @@ def app_sections() -> dict[str, list[tuple[str, str]]]:
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECTIONS" for t in node.targets):
             sections = ast.literal_eval(node.value)
-            return {name: [(url, title) for file, title, _icon, url in pages if (ROOT / file).exists()]
-                    for name, pages in sections.items()}
+            return {
+                name: [(url, title) for file, title, _icon, url in pages if (ROOT / file).exists()]
+                for name, pages in sections.items()
+            }
     raise SystemExit("app.py 中没有找到 SECTIONS")
 
 
@@ -80,9 +98,22 @@ def start_server(db: str | None, port: int) -> subprocess.Popen:
     if db:
         env["MEDIATION_DB"] = str(Path(db).resolve())
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(ROOT / ".venv" / "bin" / "streamlit"),
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -106,7 +137,10 @@ def wait_rendered(page, timeout_ms: int = 60000) -> None:
             const drawn = charts.every(c => c.querySelector('.main-svg'));
             const body = document.querySelector('[data-testid="stMain"], section.main');
             return !busy && !running && drawn && body && body.innerText.trim().length > 0;
-        }""", timeout=timeout_ms, polling=500)
+        }""",
+        timeout=timeout_ms,
+        polling=500,
+    )
 
 
 def full_height(page) -> int:
@@ -154,19 +188,25 @@ def open_page(page, title: str, *, phone: bool = False) -> bool | None:
     (None on a desktop)."""
     if phone and not sidebar_open(page):
         page.locator('[data-testid="stExpandSidebarButton"]').click(timeout=30000)
-        page.wait_for_function("""() => {
+        page.wait_for_function(
+            """() => {
             const s = document.querySelector('[data-testid="stSidebar"]');
             return s && s.getBoundingClientRect().left >= 0 && s.getBoundingClientRect().width > 0;
-        }""", timeout=15000)
+        }""",
+            timeout=15000,
+        )
     links = page.locator('[data-testid="stSidebarNav"] a')
     links.filter(has=page.get_by_text(title, exact=True)).first.click(timeout=30000)
     if not phone:
         return None
     try:
-        page.wait_for_function("""() => {
+        page.wait_for_function(
+            """() => {
             const s = document.querySelector('[data-testid="stSidebar"]');
             return !s || s.getBoundingClientRect().width === 0 || s.getBoundingClientRect().right <= 1;
-        }""", timeout=10000)
+        }""",
+            timeout=10000,
+        )
         return True
     except Exception:  # playwright's TimeoutError: the sidebar stayed open
         return False
@@ -210,10 +250,20 @@ def has_link(page, title: str, timeout_ms: int = 20000) -> bool:
         return False
 
 
-def shoot(base: str, pages: list[tuple[str, str]], out: Path, user: str, password: str, *, device: str = "desktop",
-          settle: float = 1.5, login: bool = True) -> dict:
+def shoot(
+    base: str,
+    pages: list[tuple[str, str]],
+    out: Path,
+    user: str,
+    password: str,
+    *,
+    device: str = "desktop",
+    settle: float = 1.5,
+    login: bool = True,
+) -> dict:
     """Screenshots of `pages` on one device; {"saved": [paths], "skipped": [titles], "sidebar_open": [titles]}."""
     from playwright.sync_api import sync_playwright
+
     spec = dict(DEVICES[device])
     prefix = spec.pop("prefix")
     phone = device == "phone"
@@ -250,10 +300,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="数据仓库文件（默认为配置中的仓库）")
     parser.add_argument("--url", help="已运行的应用地址（app.py 或 serve.py）；不给则自行启动一个")
     parser.add_argument("--port", type=int, help="自行启动时使用的端口（默认任一空闲端口）")
-    parser.add_argument("--device", choices=["desktop", "phone", "all"], default="all",
-                        help="电脑（1440 像素宽）、手机（390×844）或两者（默认两者）")
-    parser.add_argument("--pages", nargs="*",
-                        help=f"url_path 列表（默认：电脑为全部页面，手机为“{PHONE_SECTION}”各页面）")
+    parser.add_argument(
+        "--device",
+        choices=["desktop", "phone", "all"],
+        default="all",
+        help="电脑（1440 像素宽）、手机（390×844）或两者（默认两者）",
+    )
+    parser.add_argument(
+        "--pages", nargs="*", help=f"url_path 列表（默认：电脑为全部页面，手机为“{PHONE_SECTION}”各页面）"
+    )
     parser.add_argument("--user", default="demo_leader", help="登录账号（默认演示账号 demo_leader）")
     parser.add_argument("--no-login", action="store_true", help="不保存登录页截图")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -272,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     password = os.environ.get("SCREENSHOT_PASSWORD")
     if password is None and args.user.startswith("demo_"):
         from auth.accounts import DEMO_PASSWORD
+
         password = DEMO_PASSWORD
     if password is None:
         print("请用环境变量 SCREENSHOT_PASSWORD 提供登录密码", file=sys.stderr)
@@ -285,8 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     left_open = []
     try:
         for device, pages in plan.items():
-            report = shoot(base, pages, Path(args.out), args.user, password, device=device,
-                           login=not args.no_login)
+            report = shoot(base, pages, Path(args.out), args.user, password, device=device, login=not args.no_login)
             left_open += report["sidebar_open"]
     finally:
         if proc is not None:

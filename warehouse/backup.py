@@ -6,6 +6,7 @@
   file's lock (warehouse.db.exclusive_lock) while it moves the old file aside, so a running app cannot go
   on writing into the moved file; while the file is in use it refuses with WarehouseBusy and changes nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,8 +57,11 @@ def restore_backup(folder: Path, db_path: Path) -> Path | None:
     # restored here; Warehouse() below rebuilds every macro and view from the models.
     schema = (folder / "schema.sql").read_text(encoding="utf-8")
     statements = [s.strip() for s in re.split(r";\s*\n(?=CREATE )", schema, flags=re.IGNORECASE) if s.strip()]
-    copies = re.sub(r"FROM '(?:[^']*/)?([^/']+\.parquet)'", lambda m: f"FROM '{_literal(folder / m.group(1))}'",
-                    (folder / "load.sql").read_text(encoding="utf-8"))  # the backup folder may have been moved
+    copies = re.sub(
+        r"FROM '(?:[^']*/)?([^/']+\.parquet)'",
+        lambda m: f"FROM '{_literal(folder / m.group(1))}'",
+        (folder / "load.sql").read_text(encoding="utf-8"),
+    )  # the backup folder may have been moved
     con = connect(db_path)  # WarehouseBusy if a process created a new file here since the move
     try:
         con.execute("begin transaction")

@@ -18,6 +18,7 @@ macros it calls. A cycle is an error (BuildError).
     .venv/bin/python -m warehouse.build --graph           # model → what it reads, in build order
     .venv/bin/python -m warehouse.build --update-guide    # the same, into docs/CONTRIBUTING.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,19 +55,21 @@ class Model:
     layer: str
     path: Path
     sql: str
-    reads: frozenset[str]        # every relation named after from / join (models, raw and meta tables)
-    refresh_key: str | None      # serving tables: the column an incremental refresh replaces by (period)
+    reads: frozenset[str]  # every relation named after from / join (models, raw and meta tables)
+    refresh_key: str | None  # serving tables: the column an incremental refresh replaces by (period)
 
     def body(self) -> str:
         """The select of a table model (what `create or replace table <name> as` is followed by)."""
         text = _strip_comments(self.sql)
         head = _HEAD.search(text)
-        return text[head.end():].strip().removeprefix("as").strip().rstrip(";").strip()
+        return text[head.end() :].strip().removeprefix("as").strip().rstrip(";").strip()
 
 
 def _strip_comments(sql: str) -> str:
-    return "\n".join(line.split("--", 1)[0] if "--" in line and "'" not in line.split("--", 1)[0] else line
-                     for line in sql.splitlines())
+    return "\n".join(
+        line.split("--", 1)[0] if "--" in line and "'" not in line.split("--", 1)[0] else line
+        for line in sql.splitlines()
+    )
 
 
 def _parse(path: Path, layer: str) -> Model:
@@ -75,8 +78,8 @@ def _parse(path: Path, layer: str) -> Model:
     head = _HEAD.search(code)
     if head is None or head["name"] != path.stem:
         raise BuildError(f"模型文件 {path.name} 应以 create or replace macro/view/table {path.stem} 开头")
-    reads = {m["name"].lower() for m in _READS.finditer(code[head.end():])}
-    reads |= {f"{m['name'].lower()}()" for m in _CALLS.finditer(code[head.end():])}  # macro calls, resolved later
+    reads = {m["name"].lower() for m in _READS.finditer(code[head.end() :])}
+    reads |= {f"{m['name'].lower()}()" for m in _CALLS.finditer(code[head.end() :])}  # macro calls, resolved later
     key = _REFRESH.search(text)
     return Model(path.stem, head["kind"].lower(), layer, path, text, frozenset(reads), key["key"] if key else None)
 
@@ -122,8 +125,14 @@ def _order(found: dict[str, Model]) -> list[str]:
 def base_tables() -> frozenset[str]:
     """The tables models read that are no model: the meta tables of schema*.sql and the forms' raw tables."""
     from etl.formdefs import all_sheets
-    names = {m["name"].lower() for path in HERE.glob("schema*.sql") for m in re.finditer(
-        r"create\s+table\s+if\s+not\s+exists\s+(?P<name>[a-z_][a-z0-9_]*)", path.read_text(encoding="utf-8"), re.I)}
+
+    names = {
+        m["name"].lower()
+        for path in HERE.glob("schema*.sql")
+        for m in re.finditer(
+            r"create\s+table\s+if\s+not\s+exists\s+(?P<name>[a-z_][a-z0-9_]*)", path.read_text(encoding="utf-8"), re.I
+        )
+    }
     return frozenset(names | {f"raw_{sheet.table}" for _, sheet in all_sheets()})
 
 
@@ -157,8 +166,12 @@ def fingerprint(con, replacements: dict[str, str]) -> str:
 
 
 def _existing_tables(con) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
 
 
 def build_models(con, replacements: dict[str, str]) -> bool:
@@ -167,8 +180,7 @@ def build_models(con, replacements: dict[str, str]) -> bool:
     fp = fingerprint(con, replacements)
     existing = _existing_tables(con)
     stored = con.execute(f"select fingerprint from {STATE_TABLE}").fetchall()
-    full = (not stored or stored[0][0] != fp
-            or any(m.name not in existing for m in models() if m.kind == "table"))
+    full = not stored or stored[0][0] != fp or any(m.name not in existing for m in models() if m.kind == "table")
     con.execute("begin transaction")
     try:
         con.execute("drop table if exists page_mart_state")  # the old read-path fingerprint (dashboard/marts.py)
@@ -188,6 +200,7 @@ def build_models(con, replacements: dict[str, str]) -> bool:
 @lru_cache(maxsize=None)
 def _raw_tables_of(form: str) -> frozenset[str]:
     from etl.formdefs import all_sheets
+
     return frozenset(f"raw_{sheet.table}" for f, sheet in all_sheets() if f.code == form)
 
 
@@ -247,6 +260,7 @@ def after_change(wh, cur, form: str, period: str, regions, *, at: dt.datetime | 
         cur.execute("insert into build_pending values (?, ?, ?, ?)", [form, period, sorted(regions), at]).fetchall()
         return
     from warehouse.signals import refresh as refresh_signals
+
     refresh_serving(cur, form, period)
     refresh_signals(wh, cur, form, period, regions, at=at)
 
@@ -280,6 +294,7 @@ def deferred():
 def finish(wh, touched: list) -> None:
     """Refresh once per form × period for the union of the noted regions, and clear their pending notes."""
     from warehouse.signals import refresh as refresh_signals
+
     groups: dict[tuple[str, str], tuple[set, dt.datetime | None]] = {}
     for form, period, regions, at in touched:
         codes, latest = groups.get((form, period), (set(), None))

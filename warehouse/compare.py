@@ -5,6 +5,7 @@ Rows are matched by sheet and region (wide sheets: one row per region) plus the 
 sheets (form definition `unique`, e.g. industry for 分行业, task_id for 工作台账). The result is a list of
 `Change`s; `change_lines()` gives the Chinese one-liners shown to clerks ("梅河口市 受理案件数合计 45 → 48").
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,12 @@ def format_value(value: Any, column: str = "") -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float, decimal.Decimal)) and isinstance(b, (int, float, decimal.Decimal)) \
-            and not isinstance(a, bool) and not isinstance(b, bool):
+    if (
+        isinstance(a, (int, float, decimal.Decimal))
+        and isinstance(b, (int, float, decimal.Decimal))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return abs(float(a) - float(b)) < 0.005
     if isinstance(a, str) and isinstance(b, str):
         return a.strip() == b.strip()
@@ -120,8 +125,9 @@ def version_form(wh: Warehouse, version_id: str) -> str:
 
 
 def version_regions(wh: Warehouse, version_id: str) -> list[str]:
-    return wh.query("select region_code from version_regions where version_id = ? order by region_code",
-                    [version_id])["region_code"].to_list()
+    return wh.query("select region_code from version_regions where version_id = ? order by region_code", [version_id])[
+        "region_code"
+    ].to_list()
 
 
 def version_rows(wh: Warehouse, version_id: str, regions: list[str] | None = None) -> dict[str, dict[RowKey, dict]]:
@@ -129,17 +135,21 @@ def version_rows(wh: Warehouse, version_id: str, regions: list[str] | None = Non
     form = load_form(version_form(wh, version_id))
     out: dict[str, dict[RowKey, dict]] = {}
     for sheet in form.sheets:
-        frame = wh.query(f"""
+        frame = wh.query(
+            f"""
             select * exclude (version_id, period) from {quote_ident(raw_table(sheet))}
             where version_id = $v and ($all or list_contains($regions, region_code))
             order by source_row
-        """, {"v": version_id, "all": regions is None, "regions": list(regions or [])})
+        """,
+            {"v": version_id, "all": regions is None, "regions": list(regions or [])},
+        )
         out[sheet.name] = {row_key(sheet, row): row for row in frame.to_dicts()}
     return out
 
 
-def diff_rows(form_code: str, old: dict[str, dict[RowKey, dict]], new: dict[str, dict[RowKey, dict]],
-              index: RegionIndex) -> list[Change]:
+def diff_rows(
+    form_code: str, old: dict[str, dict[RowKey, dict]], new: dict[str, dict[RowKey, dict]], index: RegionIndex
+) -> list[Change]:
     """Cell-by-cell differences between two sets of rows of the same form, in sheet → region → row order."""
     form = load_form(form_code)
     changes: list[Change] = []
@@ -154,25 +164,41 @@ def diff_rows(form_code: str, old: dict[str, dict[RowKey, dict]], new: dict[str,
             if sheet.layout != "wide" and (not old_keys or not new_keys) and len(old_keys or new_keys) > 1:
                 # a whole long sheet first reported or no longer reported for the region: one line
                 kind = "added" if new_keys else "removed"
-                changes.append(Change(kind, sheet.name, region, name, "", "", "整表", None, None,
-                                      count=len(old_keys or new_keys)))
+                changes.append(
+                    Change(kind, sheet.name, region, name, "", "", "整表", None, None, count=len(old_keys or new_keys))
+                )
                 continue
             for key in sorted(set(old_keys) | set(new_keys), key=lambda k: tuple(str(x) for x in k)):
                 a, b = before.get(key), after.get(key)
                 label = row_label(sheet, b or a)
                 if a is None or b is None:
-                    changes.append(Change("added" if a is None else "removed", sheet.name, region, name, label,
-                                          "", "整行", None, None))
+                    changes.append(
+                        Change(
+                            "added" if a is None else "removed", sheet.name, region, name, label, "", "整行", None, None
+                        )
+                    )
                     continue
                 for col in columns:
                     if not _same(a.get(col.key), b.get(col.key)):
-                        changes.append(Change("changed", sheet.name, region, name, label, col.key, col.title,
-                                              a.get(col.key), b.get(col.key)))
+                        changes.append(
+                            Change(
+                                "changed",
+                                sheet.name,
+                                region,
+                                name,
+                                label,
+                                col.key,
+                                col.title,
+                                a.get(col.key),
+                                b.get(col.key),
+                            )
+                        )
     return changes
 
 
-def compare_versions(wh: Warehouse, old_version: str | None, new_version: str,
-                     regions: list[str] | None = None) -> list[Change]:
+def compare_versions(
+    wh: Warehouse, old_version: str | None, new_version: str, regions: list[str] | None = None
+) -> list[Change]:
     """Cell-by-cell changes from old_version to new_version (None = nothing before), over the regions of both."""
     form = version_form(wh, new_version)
     if old_version is not None and version_form(wh, old_version) != form:
@@ -228,10 +254,13 @@ def preview_changes(wh: Warehouse, parsed, baseline: dict[str, str | None]) -> l
 
 def current_pointer(wh: Warehouse, form: str, period: str, regions: list[str] | set[str]) -> dict[str, str | None]:
     """{region: version whose figures the dashboards show now (None = nothing)} — the baseline of an upload."""
-    rows = wh.query("""
+    rows = wh.query(
+        """
         select region_code, version_id from current_versions
         where form = ? and period = ? and list_contains(?, region_code)
-    """, [form, period, sorted(regions)]).rows()
+    """,
+        [form, period, sorted(regions)],
+    ).rows()
     found = dict(rows)
     return {r: found.get(r) for r in sorted(regions)}
 
@@ -246,7 +275,11 @@ def change_line(change: Change, main_sheet: str | None = None) -> str:
     if change.kind == "changed":
         return f"{where} {change.title} {format_value(change.old, change.column)} → {format_value(change.new, change.column)}"
     if change.count > 1:
-        return f"{where} 新增 {change.count} 行" if change.kind == "added" else f"{where} 本次未报送（原有 {change.count} 行）"
+        return (
+            f"{where} 新增 {change.count} 行"
+            if change.kind == "added"
+            else f"{where} 本次未报送（原有 {change.count} 行）"
+        )
     if change.kind == "added":
         return f"{where} 首次报送" if not change.row_label and change.sheet == main_sheet else f"{where} 新增一行"
     return f"{where} 删除一行"
@@ -259,12 +292,23 @@ def change_lines(changes: list[Change], form_code: str | None = None) -> list[st
 
 def changes_frame(changes: list[Change]) -> pl.DataFrame:
     """The table clerks and reviewers read: 地区, 工作表, 行, 列标题, 旧值, 新值."""
+
     def old_new(c: Change) -> tuple[str, str]:
         if c.kind == "changed":
             return format_value(c.old, c.column), format_value(c.new, c.column)
         if c.kind == "added":
             return "—", (f"新增 {c.count} 行" if c.count > 1 else "新增")
         return (f"原有 {c.count} 行" if c.count > 1 else "原有"), "删除"
-    rows = [{"地区": c.region_name, "工作表": c.sheet, "行": c.row_label, "列标题": c.title,
-             "旧值": old_new(c)[0], "新值": old_new(c)[1]} for c in changes]
+
+    rows = [
+        {
+            "地区": c.region_name,
+            "工作表": c.sheet,
+            "行": c.row_label,
+            "列标题": c.title,
+            "旧值": old_new(c)[0],
+            "新值": old_new(c)[1],
+        }
+        for c in changes
+    ]
     return pl.DataFrame(rows, schema={k: pl.Utf8 for k in ("地区", "工作表", "行", "列标题", "旧值", "新值")})

@@ -3,6 +3,7 @@
 A lake (DuckLake, warehouse/lake.py) is configured by [warehouse] catalog and data_path, or MEDIATION_CATALOG and
 MEDIATION_DATA_PATH.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +26,7 @@ def settings() -> dict:
     """The settings in force (a fresh dict each call, so callers may not change the cache)."""
     path = os.environ.get("MEDIATION_CONFIG", str(DEFAULT_CONFIG))
     import copy
+
     return copy.deepcopy(_load(path))
 
 
@@ -46,8 +48,10 @@ def lake_settings() -> tuple[str, str] | None:
         return None
     data_path = os.environ.get("MEDIATION_DATA_PATH") or section.get("data_path") or ""
     if not data_path.strip():
-        raise ValueError("配置了 [warehouse] catalog（或 MEDIATION_CATALOG）却没有 data_path（或 MEDIATION_DATA_PATH）："
-                         "数据湖需要一个所有服务器共享的数据文件目录")
+        raise ValueError(
+            "配置了 [warehouse] catalog（或 MEDIATION_CATALOG）却没有 data_path（或 MEDIATION_DATA_PATH）："
+            "数据湖需要一个所有服务器共享的数据文件目录"
+        )
     if "://" not in data_path and not Path(data_path).is_absolute():
         data_path = str(ROOT / data_path)
     return catalog.strip(), data_path
@@ -89,7 +93,7 @@ def compile_formula(formula: str, allowed: set[str]) -> str:
                     depth += tokens[k] == "(" and 1 or (tokens[k] == ")" and -1 or 0)
                     if depth == 0:
                         break
-                divisor = " ".join(tokens[j:k + 1])
+                divisor = " ".join(tokens[j : k + 1])
                 i = k + 1
             else:
                 divisor = tokens[j]

@@ -14,6 +14,7 @@ Connection and lock strategy (DuckDB allows one writing process per file):
 - Whole-file operations (restore-backup) take `exclusive_lock()` first: the same POSIX lock DuckDB takes,
   so they are refused while any process has the file open.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -78,15 +79,19 @@ def busy_message(path: Path, detail: str = "") -> str:
 
 
 def corrupt_message(path: Path) -> str:
-    return (f"数据仓库文件 {path} 已损坏，无法打开（不是有效的数据库文件，或其中的数据块校验失败）。"
-            f"请先停止应用，再用最近的备份恢复：python -m etl restore-backup 备份目录 --db {path}"
-            "（损坏的文件会被改名保留，不会被删除）。")
+    return (
+        f"数据仓库文件 {path} 已损坏，无法打开（不是有效的数据库文件，或其中的数据块校验失败）。"
+        f"请先停止应用，再用最近的备份恢复：python -m etl restore-backup 备份目录 --db {path}"
+        "（损坏的文件会被改名保留，不会被删除）。"
+    )
 
 
 def too_new_message(path: Path) -> str:
-    return (f"数据仓库文件 {path} 由较新版本的 DuckDB 写入，当前版本（DuckDB {duckdb.__version__}）无法读取。"
-            "请用写入它的旧版本程序执行 python -m etl backup 备份目录 --db 该文件，"
-            f"再用本版本执行 python -m etl restore-backup 备份目录 --db {path}（文件不会被改动）。")
+    return (
+        f"数据仓库文件 {path} 由较新版本的 DuckDB 写入，当前版本（DuckDB {duckdb.__version__}）无法读取。"
+        "请用写入它的旧版本程序执行 python -m etl backup 备份目录 --db 该文件，"
+        f"再用本版本执行 python -m etl restore-backup 备份目录 --db {path}（文件不会被改动）。"
+    )
 
 
 def _is_too_new(error: Exception) -> bool:
@@ -98,8 +103,9 @@ def _is_corrupt(error: Exception) -> bool:
     return "not a valid DuckDB database file" in text or "Corrupt database file" in text
 
 
-def connect(path: Path, *, read_only: bool = False, wait: float = 0.0,
-            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, *, read_only: bool = False, wait: float = 0.0, on_wait: Callable[[str], None] | None = None
+) -> duckdb.DuckDBPyConnection:
     """duckdb.connect with Chinese errors: busy (after retrying for `wait` seconds), corrupt or missing.
 
     `on_wait(message)` is called once when the file is busy and the call is going to wait for it.
@@ -159,8 +165,12 @@ def raw_table(sheet: Sheet) -> str:
 
 
 def _raw_ddl(sheet: Sheet) -> tuple[str, list[tuple[str, str]]]:
-    columns = [("version_id", "VARCHAR NOT NULL"), ("period", "VARCHAR NOT NULL"), ("region_code", "VARCHAR NOT NULL"),
-               ("source_row", "INTEGER")]
+    columns = [
+        ("version_id", "VARCHAR NOT NULL"),
+        ("period", "VARCHAR NOT NULL"),
+        ("region_code", "VARCHAR NOT NULL"),
+        ("source_row", "INTEGER"),
+    ]
     columns += [(c.key, c.sql_type) for c in sheet.stored_columns if c.key != "region_code"]
     body = ",\n    ".join(f"{quote_ident(n)} {t}" for n, t in columns)
     return f"create table if not exists {quote_ident(raw_table(sheet))} (\n    {body}\n)", columns
@@ -172,7 +182,9 @@ def _template_values(settings: dict) -> dict[str, str]:
     coverage = [m for m in measures() if m["kind"] == "coverage"]
     union = "\n    union all\n    ".join(
         f"select period, region_code, '{m['key']}' as measure, {quote_ident(m['numerator'])} as numerator, "
-        f"{quote_ident(m['denominator'])} as denominator from org" for m in coverage)
+        f"{quote_ident(m['denominator'])} as denominator from org"
+        for m in coverage
+    )
     return {
         "success_rate": config.compile_formula(settings["measures"]["success_rate"], keys),
         "mediation_share": config.compile_formula(settings["measures"]["mediation_share"], keys),
@@ -182,12 +194,14 @@ def _template_values(settings: dict) -> dict[str, str]:
 
 def lake_ddl(sql: str) -> str:
     from warehouse import lake
+
     return lake.adapt_ddl(sql)
 
 
 def model_files() -> list[Path]:
     """Every model file in build order (warehouse/build.py sorts them by what they read)."""
     from warehouse import build
+
     return [m.path for m in build.models()]
 
 
@@ -197,12 +211,20 @@ class Warehouse:
     Raises WarehouseBusy / WarehouseCorrupt / WarehouseMissing (all WarehouseUnavailable) with a Chinese message.
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 0.0,
-                 on_wait: Callable[[str], None] | None = None, lake=None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        wait: float = 0.0,
+        on_wait: Callable[[str], None] | None = None,
+        lake=None,
+    ):
         """`lake`: a warehouse.lake.Lake to open instead of the file; by default the configured one ([warehouse]
         catalog / MEDIATION_CATALOG), if any; False forces the file. With a lake, `path` only places local files
         (the archive) and names the warehouse in cache keys."""
         from warehouse import lake as lakes
+
         self.path = Path(path)
         self.read_only = read_only
         self.lake = lakes.Lake.from_config() if lake is None else (lake or None)
@@ -239,17 +261,24 @@ class Warehouse:
         for _, sheet in all_sheets():
             ddl, columns = _raw_ddl(sheet)
             con.execute(ddl)
-            existing = {r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_name = ?", [raw_table(sheet)]).fetchall()}
+            existing = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_name = ?", [raw_table(sheet)]
+                ).fetchall()
+            }
             for name, sql_type in columns:
                 if name not in existing:
-                    con.execute(f"alter table {quote_ident(raw_table(sheet))} add column {quote_ident(name)} {sql_type.replace(' NOT NULL', '')}")
+                    con.execute(
+                        f"alter table {quote_ident(raw_table(sheet))} add column {quote_ident(name)} {sql_type.replace(' NOT NULL', '')}"
+                    )
         if con.execute("select count(*) from ref_region").fetchall()[0][0] == 0:
             self.add_regions(read_reference_rows())
         if con.execute("select count(*) from ref_industry").fetchall()[0][0] == 0:
             con.executemany("insert into ref_industry values (?, ?)", list(read_industries().items()))
         self.write_settings(config.settings())
         from warehouse import build
+
         build.finish_pending(self)
 
     def write_settings(self, settings: dict) -> None:
@@ -264,22 +293,45 @@ class Warehouse:
         con.execute("delete from cfg_setting")
         con.executemany("insert into cfg_setting values (?, ?, ?)", [(k, n, t) for k, (n, t) in values.items()])
         con.execute("delete from cfg_target")
-        con.executemany("insert into cfg_target values (?, ?, ?, ?)", [
-            (t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])])
+        con.executemany(
+            "insert into cfg_target values (?, ?, ?, ?)",
+            [(t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])],
+        )
         from warehouse import build  # build imports this module's helpers
+
         build.build_models(con, _template_values(settings))
 
     def add_regions(self, rows: list[dict]) -> None:
         """Add region reference rows (the csv; the scaled demo adds synthetic copies)."""
-        frame = pl.DataFrame([{k: (row.get(k) or None) for k in (
-            "code", "name", "kind", "city_code", "unit_code", "streets", "towns", "townships", "township_like", "aliases", "note")}
-            for row in rows], infer_schema_length=None).with_columns(
-            pl.col(c).cast(pl.Int32) for c in ("streets", "towns", "townships", "township_like"))
+        frame = pl.DataFrame(
+            [
+                {
+                    k: (row.get(k) or None)
+                    for k in (
+                        "code",
+                        "name",
+                        "kind",
+                        "city_code",
+                        "unit_code",
+                        "streets",
+                        "towns",
+                        "townships",
+                        "township_like",
+                        "aliases",
+                        "note",
+                    )
+                }
+                for row in rows
+            ],
+            infer_schema_length=None,
+        ).with_columns(pl.col(c).cast(pl.Int32) for c in ("streets", "towns", "townships", "township_like"))
         self._con.register("new_regions", frame)
         try:
             # no "insert or ignore": a lake has no keys, so the codes already there are skipped explicitly
-            self._con.execute("insert into ref_region by name select * from new_regions "
-                              "where code not in (select code from ref_region) qualify row_number() over (partition by code) = 1")
+            self._con.execute(
+                "insert into ref_region by name select * from new_regions "
+                "where code not in (select code from ref_region) qualify row_number() over (partition by code) = 1"
+            )
         finally:
             self._con.unregister("new_regions")
         self.__dict__.pop("_index", None)
@@ -333,6 +385,7 @@ class Warehouse:
         stack = contextlib.ExitStack()
         stack.enter_context(self._lock)
         from warehouse.lake import LakeBusy
+
         try:
             stack.enter_context(self.lake.locked(self._con))
         except BaseException as exc:
@@ -344,7 +397,9 @@ class Warehouse:
 
     def _read_generation(self) -> int:
         try:
-            return int(self.scalar("select count(*) from versions") or 0) + int(self.scalar("select count(*) from audit_log") or 0)
+            return int(self.scalar("select count(*) from versions") or 0) + int(
+                self.scalar("select count(*) from audit_log") or 0
+            )
         except duckdb.Error as exc:
             if _is_corrupt(exc):
                 raise
@@ -371,8 +426,10 @@ class Warehouse:
 
     def audit(self, cur, actor: str, action: str, target: str | None = None, detail: dict | None = None) -> None:
         """Append to the audit log inside the caller's transaction."""
-        cur.execute("insert into audit_log values (current_localtimestamp(), ?, ?, ?, ?)",
-                    [actor, action, target, json.dumps(detail or {}, ensure_ascii=False, default=str)])
+        cur.execute(
+            "insert into audit_log values (current_localtimestamp(), ?, ?, ?, ?)",
+            [actor, action, target, json.dumps(detail or {}, ensure_ascii=False, default=str)],
+        )
 
     def close(self) -> None:
         self._con.close()

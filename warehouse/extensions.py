@@ -31,11 +31,15 @@ def extension_file(name: str) -> Path:
     wheel = WHEELS[name]
     spec = importlib.util.find_spec(f"duckdb_extension_{wheel}")
     if spec is None or not spec.submodule_search_locations:
-        raise ExtensionMissing(f"未安装 DuckDB 扩展 duckdb-extension-{wheel.replace('_', '-')}（请按 requirements.txt 安装）")
+        raise ExtensionMissing(
+            f"未安装 DuckDB 扩展 duckdb-extension-{wheel.replace('_', '-')}（请按 requirements.txt 安装）"
+        )
     root = Path(next(iter(spec.submodule_search_locations)))
     path = root / "extensions" / f"v{duckdb.__version__}" / f"{wheel}.duckdb_extension"
     if not path.is_file():
-        raise ExtensionMissing(f"DuckDB 扩展 {wheel} 与 duckdb {duckdb.__version__} 版本不符（请按 requirements.txt 安装）")
+        raise ExtensionMissing(
+            f"DuckDB 扩展 {wheel} 与 duckdb {duckdb.__version__} 版本不符（请按 requirements.txt 安装）"
+        )
     return path
 
 

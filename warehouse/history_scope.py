@@ -7,6 +7,7 @@ One rule for the page and the CLI (interfaces.md §4: a county sees its own regi
 - a cell-by-cell comparison covers only the viewer's regions.
 Province roles (detail_regions None) see every version whole.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,8 +31,9 @@ def filter_regions(index: RegionIndex, region: str | None) -> set[str] | None:
     return {r.code for r in index.unit_regions(region)} if picked and picked.code == picked.unit_code else {region}
 
 
-def visible_versions(wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None,
-                     period: str | None = None) -> list[review.Submission]:
+def visible_versions(
+    wh: Warehouse, viewer: Viewer, *, region: str | None = None, form: str | None = None, period: str | None = None
+) -> list[review.Submission]:
     """Versions the viewer may see, newest first, each cut down to the viewer's regions (see the module doc)."""
     index = wh.region_index()
     detail = viewer.detail_regions(index)
@@ -59,12 +61,19 @@ def unscoped(sub: review.Submission) -> review.Submission:
 def _cut(sub: review.Submission, detail: frozenset[str]) -> review.Submission:
     def keep(codes):
         return [c for c in codes if c in detail]
-    return dataclasses.replace(sub, regions=keep(sub.regions), latest_regions=keep(sub.latest_regions),
-                               current_regions=keep(sub.current_regions), extra={**sub.extra, UNSCOPED: sub})
+
+    return dataclasses.replace(
+        sub,
+        regions=keep(sub.regions),
+        latest_regions=keep(sub.latest_regions),
+        current_regions=keep(sub.current_regions),
+        extra={**sub.extra, UNSCOPED: sub},
+    )
 
 
-def compare_regions(old: review.Submission, new: review.Submission, wanted: set[str] | None,
-                    detail: frozenset[str] | None = None) -> list[str] | None:
+def compare_regions(
+    old: review.Submission, new: review.Submission, wanted: set[str] | None, detail: frozenset[str] | None = None
+) -> list[str] | None:
     """Regions to compare two versions over: those both cover, within the filter and the viewer's detail regions.
     None = every region of both (only for an unrestricted viewer without a filter); [] = nothing to compare."""
     common = set(old.regions) & set(new.regions)
@@ -98,8 +107,10 @@ def _warning_counts(wh: Warehouse, subs: list[review.Submission], detail: frozen
             by_form.setdefault(s.form, []).append(s.version_id)
     rows = _row_regions(wh, by_form)
     raw = dict(wh.query("select version_id, warnings from versions where list_contains(?, version_id)", [ids]).rows())
-    return {v: sum(_may_read(Issue("warning", **w), rows.get(v, {}), detail) for w in json.loads(raw[v] or "[]"))
-            for v in ids}
+    return {
+        v: sum(_may_read(Issue("warning", **w), rows.get(v, {}), detail) for w in json.loads(raw[v] or "[]"))
+        for v in ids
+    }
 
 
 def _row_regions(wh: Warehouse, by_form: dict[str, list[str]]) -> dict[str, dict[tuple[str, int], str]]:
@@ -107,8 +118,11 @@ def _row_regions(wh: Warehouse, by_form: dict[str, list[str]]) -> dict[str, dict
     out: dict[str, dict[tuple[str, int], str]] = {}
     for form_code, ids in by_form.items():
         for sheet in load_form(form_code).sheets:
-            found = wh.query(f"select version_id, source_row, region_code from {quote_ident(raw_table(sheet))} "
-                             "where list_contains(?, version_id)", [ids]).rows()
+            found = wh.query(
+                f"select version_id, source_row, region_code from {quote_ident(raw_table(sheet))} "
+                "where list_contains(?, version_id)",
+                [ids],
+            ).rows()
             for version_id, source_row, region in found:
                 out.setdefault(version_id, {})[(sheet.name, source_row)] = region
     return out
@@ -120,7 +134,9 @@ def _may_read(issue: Issue, rows: dict[tuple[str, int], str], detail: frozenset[
     if issue.row is None:
         return True
     named = {region for (sheet, row), region in rows.items() if row == issue.row and sheet == issue.sheet}
-    regions = named or {region for (_, row), region in rows.items() if row == issue.row}  # sheet renamed in the workbook
+    regions = named or {
+        region for (_, row), region in rows.items() if row == issue.row
+    }  # sheet renamed in the workbook
     return bool(regions) and regions <= detail
 
 
@@ -129,6 +145,8 @@ def history_lines(wh: Warehouse, viewer: Viewer, *, region: str | None = None, f
     lines = []
     for sub in visible_versions(wh, viewer, region=region, form=form):
         flag = "当前" if sub.current_regions else "已被替代"
-        lines.append(f"{sub.version_id}  表{sub.form} {sub.period}  {sub.loaded_at:%Y-%m-%d %H:%M}  {sub.loaded_by}  "
-                     f"{flag}  地区 {','.join(sub.regions)}  {sub.file_name}  sha256 {sub.sha256[:12]}…")
+        lines.append(
+            f"{sub.version_id}  表{sub.form} {sub.period}  {sub.loaded_at:%Y-%m-%d %H:%M}  {sub.loaded_by}  "
+            f"{flag}  地区 {','.join(sub.regions)}  {sub.file_name}  sha256 {sub.sha256[:12]}…"
+        )
     return lines

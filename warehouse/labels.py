@@ -4,6 +4,7 @@ Pages and query modules import these instead of spelling the words themselves, s
 报送情况 say the same thing for the same state (issue 10 item 4; tests/test_consistency.py checks that no other
 module spells a status word). No imports: warehouse/signals.py reads its label constants from here too.
 """
+
 from __future__ import annotations
 
 # Early-warning signals (table signals.status): one word per state, on 总览 and on 风险预警 alike.
@@ -35,9 +36,16 @@ LATE = SUBMISSION_STATUS["late"]
 # Where a figure stands against its campaign target (dashboard/targets.py `status`, the one rule): the same word on
 # 组织建设, 总览 and in the 月度简报. behind = below target, deadline not passed, pace not fitted (总览, 简报);
 # 组织建设 fits the pace and says on_track / late / stalled instead.
-TARGET_STATUS = {"reached": "已达标", "on_track": "按期可达", "late": "按当前进度难以按期达标",
-                 "stalled": "近期无提升", "behind": "未达标", "overdue": "逾期未达标", "no_data": "数据不足",
-                 "no_target": "未设目标"}
+TARGET_STATUS = {
+    "reached": "已达标",
+    "on_track": "按期可达",
+    "late": "按当前进度难以按期达标",
+    "stalled": "近期无提升",
+    "behind": "未达标",
+    "overdue": "逾期未达标",
+    "no_data": "数据不足",
+    "no_target": "未设目标",
+}
 TARGET_OVERDUE = TARGET_STATUS["overdue"]
 
 # 组织建设 as of a month: a unit or region that has not reported the month itself is shown with its latest report,
@@ -79,29 +87,87 @@ AUDIT_ACTIONS = {
 
 # Keys of an audit detail (the JSON object beside each action), as words.
 AUDIT_DETAIL_KEYS = {
-    "via": "方式", "reason": "原因", "role": "角色", "region_code": "地区", "region": "地区", "display_name": "名称",
-    "attempt": "连续失败次数", "attempts": "连续失败次数", "until": "锁定至", "file": "文件", "form": "报表",
-    "period": "统计期", "regions": "地区", "rows": "行数", "is_demo": "演示账号", "was_demo": "原为演示账号",
-    "note": "备注", "now_shown": "退回后显示", "rule": "规则", "level": "级别", "from": "原状态", "to": "新状态",
-    "outcome": "结果", "started": "开始时间", "duration_s": "耗时（秒）", "message": "说明", "by": "执行人",
-    "result": "结果明细", "review_state": "审核状态", "new": "新增", "reopened": "重新打开", "resolved": "已消除",
-    "folder": "目录", "kept": "保留份数", "removed": "删除份数", "due_on": "截止日", "units": "单位",
+    "via": "方式",
+    "reason": "原因",
+    "role": "角色",
+    "region_code": "地区",
+    "region": "地区",
+    "display_name": "名称",
+    "attempt": "连续失败次数",
+    "attempts": "连续失败次数",
+    "until": "锁定至",
+    "file": "文件",
+    "form": "报表",
+    "period": "统计期",
+    "regions": "地区",
+    "rows": "行数",
+    "is_demo": "演示账号",
+    "was_demo": "原为演示账号",
+    "note": "备注",
+    "now_shown": "退回后显示",
+    "rule": "规则",
+    "level": "级别",
+    "from": "原状态",
+    "to": "新状态",
+    "outcome": "结果",
+    "started": "开始时间",
+    "duration_s": "耗时（秒）",
+    "message": "说明",
+    "by": "执行人",
+    "result": "结果明细",
+    "review_state": "审核状态",
+    "new": "新增",
+    "reopened": "重新打开",
+    "resolved": "已消除",
+    "folder": "目录",
+    "kept": "保留份数",
+    "removed": "删除份数",
+    "due_on": "截止日",
+    "units": "单位",
 }
 
 # Coded values inside an audit detail, as words (free text such as a return reason is shown as it is).
 AUDIT_DETAIL_VALUES = {
-    "password": "密码", "demo_button": "演示账号按钮", "sso": "统一身份认证",
-    "unknown_account": "账号不存在", "locked": "账号已锁定", "disabled": "账号已停用", "timeout": "超时自动退出",
-    "user": "主动退出", "account_disabled": "账号被停用", "sso_no_account": "统一认证无对应账号",
-    "ok": "成功", "failed": "失败", "scheduler": "定时", "manual": "手动",
-    "pending": "待审核", "approved": "审核通过", "returned": "退回",
+    "password": "密码",
+    "demo_button": "演示账号按钮",
+    "sso": "统一身份认证",
+    "unknown_account": "账号不存在",
+    "locked": "账号已锁定",
+    "disabled": "账号已停用",
+    "timeout": "超时自动退出",
+    "user": "主动退出",
+    "account_disabled": "账号被停用",
+    "sso_no_account": "统一认证无对应账号",
+    "ok": "成功",
+    "failed": "失败",
+    "scheduler": "定时",
+    "manual": "手动",
+    "pending": "待审核",
+    "approved": "审核通过",
+    "returned": "退回",
 }
 
 # Short industry names (国民经济行业分类 门类, GB/T 4754) for chart axes where the full name would be cut or slanted;
 # the full name (ref/industries.csv) stays in hover texts, tables and downloads.
 INDUSTRY_SHORT = {
-    "A": "农林牧渔", "B": "采矿", "C": "制造", "D": "电热燃水", "E": "建筑", "F": "批发零售", "G": "交通物流",
-    "H": "住宿餐饮", "I": "信息技术", "J": "金融", "K": "房地产", "L": "租赁商务", "M": "科研技术",
-    "N": "水利环境", "O": "居民服务", "P": "教育", "Q": "卫生社工", "R": "文体娱乐", "S": "公共管理",
+    "A": "农林牧渔",
+    "B": "采矿",
+    "C": "制造",
+    "D": "电热燃水",
+    "E": "建筑",
+    "F": "批发零售",
+    "G": "交通物流",
+    "H": "住宿餐饮",
+    "I": "信息技术",
+    "J": "金融",
+    "K": "房地产",
+    "L": "租赁商务",
+    "M": "科研技术",
+    "N": "水利环境",
+    "O": "居民服务",
+    "P": "教育",
+    "Q": "卫生社工",
+    "R": "文体娱乐",
+    "S": "公共管理",
     "T": "国际组织",
 }

@@ -25,6 +25,7 @@ transaction-level advisory lock on the catalog database, through a second connec
 own commit. Writers on all machines are therefore serialised and never conflict with each other; readers never
 wait. A conflict with a foreign writer (an analyst writing to the lake) is retried with backoff by `retrying`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,9 +40,9 @@ import duckdb
 
 from warehouse import config, extensions
 
-ALIAS = "lake"                 # the attached lake's name (every model reads unqualified names after USE lake)
-LOCK_ALIAS = "lake_lock"       # the catalog database attached with the postgres extension, for the write lock
-LOCK_KEY = 0x6D656469          # the advisory lock's key ("medi"): one writer at a time per catalog database
+ALIAS = "lake"  # the attached lake's name (every model reads unqualified names after USE lake)
+LOCK_ALIAS = "lake_lock"  # the catalog database attached with the postgres extension, for the write lock
+LOCK_KEY = 0x6D656469  # the advisory lock's key ("medi"): one writer at a time per catalog database
 # Attached with a schema that does not exist, so the lock connection lists no tables (information_schema, the
 # build's table listing stay on the lake).
 LOCK_SCHEMA = "mediation_write_lock"
@@ -63,8 +64,9 @@ def is_conflict(error: BaseException) -> bool:
     return isinstance(error, duckdb.Error) and ("conflict" in text or "concurrent" in text)
 
 
-def retrying(fn: Callable[[], T], *, attempts: int = 5, backoff: float = 0.1,
-             sleep: Callable[[float], None] = time.sleep) -> T:
+def retrying(
+    fn: Callable[[], T], *, attempts: int = 5, backoff: float = 0.1, sleep: Callable[[float], None] = time.sleep
+) -> T:
     """Run `fn` (a whole transaction) again after a write conflict: up to `attempts` runs, backoff doubling with
     jitter. Any other error, or the last conflict, is raised."""
     for attempt in range(1, attempts + 1):
@@ -144,8 +146,10 @@ class Lake:
             path = self.data_path if self.data_path.endswith("/") else self.data_path + "/"
             options = [f"data_path {_literal(path)}"] + (["read_only"] if read_only else [])
             if self.is_postgres and not read_only:
-                con.execute(f"attach {_literal(self.postgres_dsn)} as {LOCK_ALIAS} "
-                            f"(type postgres, schema {_literal(LOCK_SCHEMA)})")
+                con.execute(
+                    f"attach {_literal(self.postgres_dsn)} as {LOCK_ALIAS} "
+                    f"(type postgres, schema {_literal(LOCK_SCHEMA)})"
+                )
             # under the write lock: two servers starting on a new lake would both create DuckLake's catalog tables
             # (measured: the second fails with a duplicate key in pg_type)
             with self.locked(con):
@@ -153,7 +157,9 @@ class Lake:
             con.execute(f"use {ALIAS}")
         except duckdb.Error as exc:
             con.close()
-            raise LakeUnavailable(f"无法打开数据湖（目录库 {self.describe()}，数据目录 {self.data_path}）：{redact(str(exc))}") from None
+            raise LakeUnavailable(
+                f"无法打开数据湖（目录库 {self.describe()}，数据目录 {self.data_path}）：{redact(str(exc))}"
+            ) from None
         return con
 
     @staticmethod
@@ -183,13 +189,17 @@ class Lake:
             timeout_ms = int(self.lock_timeout * 1000)
             # lock_timeout bounds the wait: a writer that died mid-transaction releases at once (its session ends)
             try:
-                cur.execute(f"select * from postgres_query({_literal(LOCK_ALIAS)}, "
-                            f"'select set_config(''lock_timeout'', ''{timeout_ms}'', true), pg_advisory_xact_lock({LOCK_KEY})::text')").fetchall()
+                cur.execute(
+                    f"select * from postgres_query({_literal(LOCK_ALIAS)}, "
+                    f"'select set_config(''lock_timeout'', ''{timeout_ms}'', true), pg_advisory_xact_lock({LOCK_KEY})::text')"
+                ).fetchall()
             except duckdb.Error as exc:
                 if "lock timeout" not in str(exc):
                     raise
-                raise LakeBusy(f"数据湖正被其他服务器或命令写入，等待写锁超过 {self.lock_timeout:g} 秒，本次写入未进行。"
-                               "请稍后重试。") from None
+                raise LakeBusy(
+                    f"数据湖正被其他服务器或命令写入，等待写锁超过 {self.lock_timeout:g} 秒，本次写入未进行。"
+                    "请稍后重试。"
+                ) from None
             self._held += 1
             try:
                 yield
@@ -227,23 +237,34 @@ def maintain(wh, *, keep_days: float = 7.0, cleanup_hours: float = 1.0) -> dict:
                 cur.execute(f"select count(*) from ducklake_merge_adjacent_files({_literal(ALIAS)})").fetchall()
                 expired = cur.execute(
                     f"select count(*) from ducklake_expire_snapshots({_literal(ALIAS)}, "
-                    f"older_than => now() - to_milliseconds(?::bigint))", [int(keep_days * 86_400_000)]).fetchall()[0][0]
+                    f"older_than => now() - to_milliseconds(?::bigint))",
+                    [int(keep_days * 86_400_000)],
+                ).fetchall()[0][0]
                 removed = cur.execute(
                     f"select count(*) from ducklake_cleanup_old_files({_literal(ALIAS)}, "
-                    f"older_than => now() - to_milliseconds(?::bigint))", [int(cleanup_hours * 3_600_000)]).fetchall()[0][0]
+                    f"older_than => now() - to_milliseconds(?::bigint))",
+                    [int(cleanup_hours * 3_600_000)],
+                ).fetchall()[0][0]
                 after = _file_count(cur)
                 snapshots = cur.execute(f"select count(*) from ducklake_snapshots({_literal(ALIAS)})").fetchall()[0][0]
             finally:
                 cur.close()
-        return {"data_files_before": before, "data_files_after": after, "snapshots_expired": int(expired),
-                "files_deleted": int(removed), "snapshots_kept": int(snapshots)}
+        return {
+            "data_files_before": before,
+            "data_files_after": after,
+            "snapshots_expired": int(expired),
+            "files_deleted": int(removed),
+            "snapshots_kept": int(snapshots),
+        }
 
     return retrying(run)
 
 
 def _file_count(cur) -> int:
     """The lake's data files in use (all tables)."""
-    return int(cur.execute(f"select coalesce(sum(file_count), 0) from ducklake_table_info({_literal(ALIAS)})").fetchall()[0][0])
+    return int(
+        cur.execute(f"select coalesce(sum(file_count), 0) from ducklake_table_info({_literal(ALIAS)})").fetchall()[0][0]
+    )
 
 
 # ------------------------------------------------------------------ migration from a warehouse file
@@ -256,8 +277,11 @@ def migrate(source: str, wh) -> dict[str, int]:
 
     from warehouse import build
     from warehouse.db import Warehouse
+
     if wh.lake is None:
-        raise ValueError("目标不是数据湖：请先配置 [warehouse] catalog 与 data_path（或 MEDIATION_CATALOG / MEDIATION_DATA_PATH）")
+        raise ValueError(
+            "目标不是数据湖：请先配置 [warehouse] catalog 与 data_path（或 MEDIATION_CATALOG / MEDIATION_DATA_PATH）"
+        )
     path = Path(source)
     if not path.is_file():
         raise FileNotFoundError(f"找不到要迁移的数据仓库文件 {path}")
@@ -268,15 +292,22 @@ def migrate(source: str, wh) -> dict[str, int]:
     con = wh._con
     con.execute(f"attach {_literal(str(path.resolve()))} as migrate_source (read_only)")
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'migrate_source' and schema_name = 'main' "
-            "order by table_name").fetchall() if r[0] not in served]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'migrate_source' and schema_name = 'main' "
+                "order by table_name"
+            ).fetchall()
+            if r[0] not in served
+        ]
         counts: dict[str, int] = {}
         with wh.write() as cur:
             for table in tables:
                 name = '"' + table.replace('"', '""') + '"'
                 cur.execute(f"delete from {ALIAS}.main.{name}").fetchall()
-                cur.execute(f"insert into {ALIAS}.main.{name} by name select * from migrate_source.main.{name}").fetchall()
+                cur.execute(
+                    f"insert into {ALIAS}.main.{name} by name select * from migrate_source.main.{name}"
+                ).fetchall()
                 counts[table] = int(cur.execute(f"select count(*) from {ALIAS}.main.{name}").fetchall()[0][0])
             for table in tables:  # checked inside the transaction: a short copy commits nothing
                 name = '"' + table.replace('"', '""') + '"'

@@ -1,4 +1,5 @@
 """Versioned loads: one file = one version in one transaction; supersede, restore and history."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,13 @@ from warehouse import build
 from warehouse.db import Warehouse, quote_ident, raw_table
 
 POLARS_TYPES = {
-    "VARCHAR": pl.Utf8, "BIGINT": pl.Int64, "DECIMAL(18,2)": pl.Float64, "DOUBLE": pl.Float64,
-    "DATE": pl.Date, "BOOLEAN": pl.Boolean, "INTEGER": pl.Int32,
+    "VARCHAR": pl.Utf8,
+    "BIGINT": pl.Int64,
+    "DECIMAL(18,2)": pl.Float64,
+    "DOUBLE": pl.Float64,
+    "DATE": pl.Date,
+    "BOOLEAN": pl.Boolean,
+    "INTEGER": pl.Int32,
 }
 
 
@@ -25,8 +31,9 @@ def _frame(sheet: Sheet, rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row" if rows and isinstance(rows[0], (list, tuple)) else None)
 
 
-VERSION_COLUMNS = ("version_id, file_id, form, period, loaded_at, loaded_by, row_counts, warnings, review_state, "
-                   "review_note, load_seq")
+VERSION_COLUMNS = (
+    "version_id, file_id, form, period, loaded_at, loaded_by, row_counts, warnings, review_state, review_note, load_seq"
+)
 NEXT_SEQ = "select coalesce(max(load_seq), 0) + 1 from versions"  # writes are serialised: no two loads get one
 
 
@@ -40,17 +47,34 @@ def new_version_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def load_version(wh: Warehouse, parsed: ParsedFile, *, file_name: str, content: bytes, sha256: str,
-                 user: str, loaded_at: dt.datetime | None = None, review_state: str = "approved",
-                 after_load=None) -> str:
+def load_version(
+    wh: Warehouse,
+    parsed: ParsedFile,
+    *,
+    file_name: str,
+    content: bytes,
+    sha256: str,
+    user: str,
+    loaded_at: dt.datetime | None = None,
+    review_state: str = "approved",
+    after_load=None,
+) -> str:
     """Write a validated file as a new version and make it current for its form × period × regions.
 
     A pending version (review_state 'pending', warehouse/review.py) becomes current only when config
     [review] pending_counts is true; an approved one also becomes the approved figures in force.
     after_load(cursor, version_id), if given, runs inside the same transaction (e.g. the review record).
     """
-    item = VersionLoad(parsed, file_name=file_name, content=content, sha256=sha256, user=user, loaded_at=loaded_at,
-                       review_state=review_state, after_load=after_load)
+    item = VersionLoad(
+        parsed,
+        file_name=file_name,
+        content=content,
+        sha256=sha256,
+        user=user,
+        loaded_at=loaded_at,
+        review_state=review_state,
+        after_load=after_load,
+    )
     with wh.write() as cur:
         write_version(wh, cur, item)
     return item.version_id
@@ -116,12 +140,24 @@ def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
         regions = sorted(parsed.region_codes)
         if item.sha256 not in seen_files:  # the same bytes twice in a batch: the first files row, as one by one
             seen_files.add(item.sha256)
-            files.append((item.sha256, item.sha256, item.file_name, len(item.content), item.content, item.loaded_at,
-                          item.user))
-        versions.append((version_id, item.sha256, parsed.form.code, parsed.period, item.loaded_at, item.user,
-                         json.dumps(parsed.row_counts(), ensure_ascii=False),
-                         json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), item.review_state,
-                         None, n))
+            files.append(
+                (item.sha256, item.sha256, item.file_name, len(item.content), item.content, item.loaded_at, item.user)
+            )
+        versions.append(
+            (
+                version_id,
+                item.sha256,
+                parsed.form.code,
+                parsed.period,
+                item.loaded_at,
+                item.user,
+                json.dumps(parsed.row_counts(), ensure_ascii=False),
+                json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False),
+                item.review_state,
+                None,
+                n,
+            )
+        )
         for code in regions:
             version_regions.append((version_id, parsed.form.code, parsed.period, code))
             pointer = (parsed.form.code, parsed.period, code, version_id)
@@ -131,41 +167,92 @@ def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
                 approved.append(pointer)
         for sheet in parsed.sheets.values():
             keys = [c.key for c in sheet.definition.stored_columns if c.key != "region_code"]
-            rows = [[version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
-                    for r in sheet.rows]
+            rows = [
+                [version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
+                for r in sheet.rows
+            ]
             if rows:
                 tables.setdefault(raw_table(sheet.definition), (sheet.definition, []))[1].append(
-                    _frame(sheet.definition, rows))
+                    _frame(sheet.definition, rows)
+                )
     pointer_schema = {"form": text, "period": text, "region_code": text, "version_id": text}
-    new_files = pl.DataFrame(files, orient="row", schema={
-        "file_id": text, "sha256": text, "file_name": text, "size_bytes": pl.Int64, "content": pl.Binary,
-        "received_at": stamp, "received_by": text})
+    new_files = pl.DataFrame(
+        files,
+        orient="row",
+        schema={
+            "file_id": text,
+            "sha256": text,
+            "file_name": text,
+            "size_bytes": pl.Int64,
+            "content": pl.Binary,
+            "received_at": stamp,
+            "received_by": text,
+        },
+    )
     cur.register("incoming_rows", new_files.to_arrow())
-    cur.execute("insert into files by name select * from incoming_rows "
-                "where file_id not in (select file_id from files)").fetchall()
+    cur.execute(
+        "insert into files by name select * from incoming_rows where file_id not in (select file_id from files)"
+    ).fetchall()
     cur.unregister("incoming_rows")
     first_seq = cur.execute(NEXT_SEQ).fetchall()[0][0]
-    frame = pl.DataFrame(versions, orient="row", schema={
-        "version_id": text, "file_id": text, "form": text, "period": text, "loaded_at": stamp, "loaded_by": text,
-        "row_counts": text, "warnings": text, "review_state": text, "review_note": text, "load_seq": pl.Int64})
+    frame = pl.DataFrame(
+        versions,
+        orient="row",
+        schema={
+            "version_id": text,
+            "file_id": text,
+            "form": text,
+            "period": text,
+            "loaded_at": stamp,
+            "loaded_by": text,
+            "row_counts": text,
+            "warnings": text,
+            "review_state": text,
+            "review_note": text,
+            "load_seq": pl.Int64,
+        },
+    )
     _insert(cur, "versions", frame.with_columns(pl.col("load_seq") + first_seq))
-    _insert(cur, "version_regions", pl.DataFrame(version_regions, orient="row", schema={
-        "version_id": text, "form": text, "period": text, "region_code": text}))
+    _insert(
+        cur,
+        "version_regions",
+        pl.DataFrame(
+            version_regions,
+            orient="row",
+            schema={"version_id": text, "form": text, "period": text, "region_code": text},
+        ),
+    )
     for table, (_, frames) in tables.items():
         _insert(cur, table, pl.concat(frames, how="vertical"))
     for table, pointers in (("current_versions", current), ("approved_versions", approved)):
         if pointers:
             cur.register("incoming_rows", pl.DataFrame(pointers, orient="row", schema=pointer_schema).to_arrow())
-            cur.execute(f"delete from {table} where exists (select 1 from incoming_rows as i where i.form = "
-                        f"{table}.form and i.period = {table}.period and i.region_code = {table}.region_code)").fetchall()
-            cur.execute(f"insert into {table} select form, period, region_code, version_id from incoming_rows").fetchall()
+            cur.execute(
+                f"delete from {table} where exists (select 1 from incoming_rows as i where i.form = "
+                f"{table}.form and i.period = {table}.period and i.region_code = {table}.region_code)"
+            ).fetchall()
+            cur.execute(
+                f"insert into {table} select form, period, region_code, version_id from incoming_rows"
+            ).fetchall()
             cur.unregister("incoming_rows")
     for item in items:
         parsed, regions = item.parsed, sorted(item.parsed.region_codes)
         build.after_change(wh, cur, parsed.form.code, parsed.period, regions, at=item.loaded_at)
-        wh.audit(cur, item.user, "load", item.version_id, {
-            "file": item.file_name, "form": parsed.form.code, "period": parsed.period, "regions": regions,
-            "sha256": item.sha256, "rows": parsed.row_counts(), "review_state": item.review_state})
+        wh.audit(
+            cur,
+            item.user,
+            "load",
+            item.version_id,
+            {
+                "file": item.file_name,
+                "form": parsed.form.code,
+                "period": parsed.period,
+                "regions": regions,
+                "sha256": item.sha256,
+                "rows": parsed.row_counts(),
+                "review_state": item.review_state,
+            },
+        )
 
 
 def write_version(wh: Warehouse, cur, item: VersionLoad) -> None:
@@ -176,19 +263,34 @@ def write_version(wh: Warehouse, cur, item: VersionLoad) -> None:
     frames = []
     for sheet in parsed.sheets.values():
         keys = [c.key for c in sheet.definition.stored_columns if c.key != "region_code"]
-        rows = [[version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
-                for r in sheet.rows]
+        rows = [
+            [version_id, parsed.period, r.values["region_code"], r.excel_row, *(r.values.get(k) for k in keys)]
+            for r in sheet.rows
+        ]
         frames.append((sheet.definition, _frame(sheet.definition, rows)))
     # the same bytes loaded again keep their first files row ("insert or ignore" costs ~5 ms with the blob)
-    cur.execute("insert into files select ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from files where file_id = ?)",
-                [item.sha256, item.sha256, item.file_name, len(item.content), item.content, loaded_at, item.user,
-                 item.sha256]).fetchall()
-    cur.execute(f"insert into versions ({VERSION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ({NEXT_SEQ}))", [
-        version_id, item.sha256, parsed.form.code, parsed.period, loaded_at, item.user,
-        json.dumps(parsed.row_counts(), ensure_ascii=False),
-        json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False), review_state]).fetchall()
-    cur.execute("insert into version_regions select ?, ?, ?, unnest(?::varchar[])",
-                [version_id, parsed.form.code, parsed.period, regions]).fetchall()
+    cur.execute(
+        "insert into files select ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from files where file_id = ?)",
+        [item.sha256, item.sha256, item.file_name, len(item.content), item.content, loaded_at, item.user, item.sha256],
+    ).fetchall()
+    cur.execute(
+        f"insert into versions ({VERSION_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ({NEXT_SEQ}))",
+        [
+            version_id,
+            item.sha256,
+            parsed.form.code,
+            parsed.period,
+            loaded_at,
+            item.user,
+            json.dumps(parsed.row_counts(), ensure_ascii=False),
+            json.dumps([w.to_json() for w in parsed.warnings], ensure_ascii=False),
+            review_state,
+        ],
+    ).fetchall()
+    cur.execute(
+        "insert into version_regions select ?, ?, ?, unnest(?::varchar[])",
+        [version_id, parsed.form.code, parsed.period, regions],
+    ).fetchall()
     for sheet, frame in frames:
         if frame.height:
             cur.register("incoming_rows", frame.to_arrow())  # an Arrow table registers about twice as fast
@@ -201,21 +303,37 @@ def write_version(wh: Warehouse, cur, item: VersionLoad) -> None:
     if item.after_load is not None:
         item.after_load(cur, version_id)
     build.after_change(wh, cur, parsed.form.code, parsed.period, regions, at=loaded_at)  # serving tables, signals
-    wh.audit(cur, item.user, "load", version_id, {"file": item.file_name, "form": parsed.form.code,
-                                                  "period": parsed.period, "regions": regions, "sha256": item.sha256,
-                                                  "rows": parsed.row_counts(), "review_state": review_state})
+    wh.audit(
+        cur,
+        item.user,
+        "load",
+        version_id,
+        {
+            "file": item.file_name,
+            "form": parsed.form.code,
+            "period": parsed.period,
+            "regions": regions,
+            "sha256": item.sha256,
+            "rows": parsed.row_counts(),
+            "review_state": review_state,
+        },
+    )
 
 
 def pending_counts() -> bool:
     """Config [review] pending_counts: do figures awaiting review count on the dashboards (default yes)?"""
     from warehouse import config
+
     return bool(config.settings().get("review", {}).get("pending_counts", True))
 
 
 def _point(cur, table: str, form: str, period: str, regions: list[str], version_id: str) -> None:
-    cur.execute(f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)",
-                [form, period, regions]).fetchall()
-    cur.execute(f"insert into {table} select ?, ?, unnest(?::varchar[]), ?", [form, period, regions, version_id]).fetchall()
+    cur.execute(
+        f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)", [form, period, regions]
+    ).fetchall()
+    cur.execute(
+        f"insert into {table} select ?, ?, unnest(?::varchar[]), ?", [form, period, regions, version_id]
+    ).fetchall()
 
 
 def _point_current(cur, form: str, period: str, regions: list[str], version_id: str) -> None:
@@ -259,18 +377,54 @@ def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
         file_id = f"generated-{version_id}"
         loaded_at = not_after_now(item.loaded_at)
         files.append((file_id, file_id, item.file_name, 0, b"", loaded_at, item.loaded_by))
-        versions.append((version_id, file_id, item.form.code, item.period, loaded_at, item.loaded_by, counts, "[]",
-                         "approved", None, len(versions)))  # + the sequence's next value, inside the transaction
+        versions.append(
+            (
+                version_id,
+                file_id,
+                item.form.code,
+                item.period,
+                loaded_at,
+                item.loaded_by,
+                counts,
+                "[]",
+                "approved",
+                None,
+                len(versions),
+            )
+        )  # + the sequence's next value, inside the transaction
         for code in sorted(regions):
             version_regions.append((version_id, item.form.code, item.period, code))
             pointers.append((item.form.code, item.period, code, version_id))
     text, stamp = pl.Utf8, pl.Datetime("us")
     meta = {
-        "files": (files, {"file_id": text, "sha256": text, "file_name": text, "size_bytes": pl.Int64,
-                          "content": pl.Binary, "received_at": stamp, "received_by": text}),
-        "versions": (versions, {"version_id": text, "file_id": text, "form": text, "period": text, "loaded_at": stamp,
-                                "loaded_by": text, "row_counts": text, "warnings": text, "review_state": text,
-                                "review_note": text, "load_seq": pl.Int64}),
+        "files": (
+            files,
+            {
+                "file_id": text,
+                "sha256": text,
+                "file_name": text,
+                "size_bytes": pl.Int64,
+                "content": pl.Binary,
+                "received_at": stamp,
+                "received_by": text,
+            },
+        ),
+        "versions": (
+            versions,
+            {
+                "version_id": text,
+                "file_id": text,
+                "form": text,
+                "period": text,
+                "loaded_at": stamp,
+                "loaded_by": text,
+                "row_counts": text,
+                "warnings": text,
+                "review_state": text,
+                "review_note": text,
+                "load_seq": pl.Int64,
+            },
+        ),
         "version_regions": (version_regions, {"version_id": text, "form": text, "period": text, "region_code": text}),
         "current_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
         "approved_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
@@ -325,7 +479,8 @@ def restore_version(wh: Warehouse, version_id: str, *, user: str) -> list[str]:
 
 def history(wh: Warehouse, *, region: str | None = None, form: str | None = None) -> pl.DataFrame:
     """All versions, newest (last loaded) first, with whether each is current for some region."""
-    return wh.query("""
+    return wh.query(
+        """
         select
             v.version_id, v.form, v.period, v.loaded_at, v.loaded_by, f.file_name, f.sha256,
             string_agg(distinct vr.region_code, ',' order by vr.region_code) as regions,
@@ -341,7 +496,9 @@ def history(wh: Warehouse, *, region: str | None = None, form: str | None = None
           and ($form is null or v.form = $form)
         group by all
         order by max(v.load_seq) desc
-    """, {"region": region, "form": form})
+    """,
+        {"region": region, "form": form},
+    )
 
 
 class WarehouseHistory:
@@ -372,13 +529,17 @@ class WarehouseHistory:
         codes = self._scoped(region_codes)
         if not codes:
             return {}
-        rows = self._dicts(f"select * from {quote_ident('stg_' + table)} where period = ? and list_contains(?, region_code)",
-                           [period, codes])
+        rows = self._dicts(
+            f"select * from {quote_ident('stg_' + table)} where period = ? and list_contains(?, region_code)",
+            [period, codes],
+        )
         return {row["region_code"]: row for row in rows}
 
     def previous_tasks(self, period: str, region_codes: set[str]) -> list[dict]:
         codes = self._scoped(region_codes)
         if not codes:
             return []
-        return self._dicts("select region_code, task_id, task, step from stg_ledger where period = ? and list_contains(?, region_code)",
-                           [period, codes])
+        return self._dicts(
+            "select region_code, task_id, task, step from stg_ledger where period = ? and list_contains(?, region_code)",
+            [period, codes],
+        )

@@ -3,6 +3,7 @@
 Backups hold the password hashes and the archive holds every uploaded workbook, so neither may be
 world-readable. Modes are set with chmod after creating, because mkdir/open modes are cut by the umask.
 """
+
 from __future__ import annotations
 
 import os

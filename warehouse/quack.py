@@ -17,6 +17,7 @@ client's token and the server's token) records which token a session presented; 
 (session id, query text → the query to run) lets the service token through and admits from the analysts' token
 only a single SELECT whose tables are `v_` views (checked on DuckDB's own parse tree, json_serialize_sql).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,9 +43,11 @@ CATALOG_TABLES = frozenset({"schemata", "tables", "columns", "views"})  # inform
 REFUSED_FUNCTIONS = frozenset({"nextval", "currval", "setseed", "getenv", "current_setting", "getvariable"})
 # ATTACH's listing of tables and views; an analyst's session gets the `v_` views only.
 _LISTING = "SELECT schema_name, sql, 'table' FROM duckdb_tables() UNION ALL SELECT schema_name, view_name, 'view' FROM duckdb_views()"
-_ANALYST_LISTING = ("SELECT schema_name, sql, 'table' FROM duckdb_tables() WHERE false UNION ALL "
-                    "SELECT schema_name, view_name, 'view' FROM duckdb_views() "
-                    "WHERE NOT internal AND view_name LIKE 'v\\_%' ESCAPE '\\'")
+_ANALYST_LISTING = (
+    "SELECT schema_name, sql, 'table' FROM duckdb_tables() WHERE false UNION ALL "
+    "SELECT schema_name, view_name, 'view' FROM duckdb_views() "
+    "WHERE NOT internal AND view_name LIKE 'v\\_%' ESCAPE '\\'"
+)
 
 
 class ReadOnlyRefused(ValueError):
@@ -64,6 +67,7 @@ def analyst_token_file(db_path: Path) -> Path:
 def quack_port() -> int:
     """The Quack port on localhost: MEDIATION_QUACK_PORT, else config [warehouse] quack_port, else 9494."""
     from warehouse import config
+
     return int(os.environ.get(PORT_ENV) or config.settings()["warehouse"].get("quack_port", DEFAULT_PORT))
 
 
@@ -118,8 +122,13 @@ def read_service(db_path: Path) -> ServiceInfo | None:
     path = service_file(db_path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        info = ServiceInfo(pid=int(data["pid"]), db=str(data["db"]), quack=data.get("quack") or None,
-                           http=data.get("http") or None, token=str(data["token"]))
+        info = ServiceInfo(
+            pid=int(data["pid"]),
+            db=str(data["db"]),
+            quack=data.get("quack") or None,
+            http=data.get("http") or None,
+            token=str(data["token"]),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not info.alive:
@@ -204,8 +213,13 @@ class QuackServer:
     # Callbacks DuckDB calls from its server threads (registered as Python scalar functions).
     def _authenticate(self, session: str, given: str, _expected: str) -> bool:
         given = given or ""
-        role = ("service" if hmac.compare_digest(given, self.token)
-                else "analyst" if hmac.compare_digest(given, self.analyst_token) else None)
+        role = (
+            "service"
+            if hmac.compare_digest(given, self.token)
+            else "analyst"
+            if hmac.compare_digest(given, self.analyst_token)
+            else None
+        )
         if role is not None:
             with self._lock:
                 self._roles[session] = role
@@ -239,23 +253,41 @@ class QuackServer:
             self._serve()
         except (duckdb.Error, extensions.ExtensionMissing) as failed:
             self.error, self.endpoint = f"{type(failed).__name__}: {failed}", None
-        _write_0600(service_file(self.wh.path), json.dumps({
-            "pid": os.getpid(), "db": str(self.wh.path.resolve()), "quack": self.endpoint, "http": self.http,
-            "token": self.token}, ensure_ascii=False))
+        _write_0600(
+            service_file(self.wh.path),
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "db": str(self.wh.path.resolve()),
+                    "quack": self.endpoint,
+                    "http": self.http,
+                    "token": self.token,
+                },
+                ensure_ascii=False,
+            ),
+        )
         return self
 
     def _serve(self) -> None:
         from duckdb import sqltypes
+
         con = self.wh._con  # the warehouse's own database instance: no second copy, no second writer
         extensions.load(con, "quack")
-        self._protected = frozenset(r[0].lower() for r in con.execute(
-            "select table_name from duckdb_tables() union all select view_name from duckdb_views() where not internal"
-        ).fetchall() if not r[0].lower().startswith("v_"))
+        self._protected = frozenset(
+            r[0].lower()
+            for r in con.execute(
+                "select table_name from duckdb_tables() union all select view_name from duckdb_views() where not internal"
+            ).fetchall()
+            if not r[0].lower().startswith("v_")
+        )
         self._checker = duckdb.connect()  # parses analysts' queries; holds no data
         varchar, boolean = sqltypes.VARCHAR, sqltypes.BOOLEAN
-        con.create_function("mediation_quack_authenticate", self._authenticate, [varchar, varchar, varchar], boolean,
-                            side_effects=True)
-        con.create_function("mediation_quack_authorize", self._authorize, [varchar, varchar], varchar, side_effects=True)
+        con.create_function(
+            "mediation_quack_authenticate", self._authenticate, [varchar, varchar, varchar], boolean, side_effects=True
+        )
+        con.create_function(
+            "mediation_quack_authorize", self._authorize, [varchar, varchar], varchar, side_effects=True
+        )
         con.execute("set quack_authentication_function = 'mediation_quack_authenticate'")
         con.execute("set quack_authorization_function = 'mediation_quack_authorize'")
         con.execute("select * from quack_serve(?, token := ?)", [self.endpoint, self.token]).fetchall()

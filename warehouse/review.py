@@ -18,6 +18,7 @@ What a clerk can expect:
 
 Every approval and return is written to the audit log in the same transaction as the change.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 from auth.viewer import Viewer
 from etl.regions import RegionIndex
 from warehouse import config
-from warehouse.db import Warehouse
 from warehouse.build import after_change
+from warehouse.db import Warehouse
 
 STATE_LABELS = {"pending": "待审核", "approved": "审核通过", "returned": "退回"}
 REVIEWER_LABELS = {"city": "市（州）审核", "admin": "省级审核"}
@@ -65,13 +66,19 @@ def reviewer_for(submitter_role: str | None, regions: list[str], index: RegionIn
 
 def record_submission(cur, version_id: str, viewer: Viewer, index: RegionIndex) -> None:
     """Inside the load transaction (ingest's after_load): who submitted the version and who is to review it."""
-    regions = [r for (r,) in cur.execute("select region_code from version_regions where version_id = ? order by region_code",
-                                         [version_id]).fetchall()]
+    regions = [
+        r
+        for (r,) in cur.execute(
+            "select region_code from version_regions where version_id = ? order by region_code", [version_id]
+        ).fetchall()
+    ]
     role, unit = reviewer_for(viewer.role, regions, index) if viewer.role in ("city", "county") else (None, None)
     # delete + insert rather than "insert or replace": a lake (warehouse/lake.py) has no primary keys
     cur.execute("delete from review_submissions where version_id = ?", [version_id]).fetchall()
-    cur.execute("insert into review_submissions values (?, ?, ?, ?, ?, null, null)",
-                [version_id, viewer.role, viewer.region_code, role, unit]).fetchall()
+    cur.execute(
+        "insert into review_submissions values (?, ?, ?, ?, ?, null, null)",
+        [version_id, viewer.role, viewer.region_code, role, unit],
+    ).fetchall()
 
 
 @dataclass
@@ -182,7 +189,9 @@ def review_queue(wh: Warehouse, viewer: Viewer) -> list[Submission]:
     return queue
 
 
-def uploader_items(wh: Warehouse, viewer: Viewer, *, states: tuple[str, ...] = ("returned", "pending")) -> list[Submission]:
+def uploader_items(
+    wh: Warehouse, viewer: Viewer, *, states: tuple[str, ...] = ("returned", "pending")
+) -> list[Submission]:
     """The viewer's own unit's uploads that still need attention: returned (with the reason) or pending."""
     if viewer.role not in ("city", "county") or not viewer.region_code:
         return []
@@ -209,29 +218,42 @@ def _check(viewer: Viewer, sub: Submission) -> None:
         raise ReviewError(f"您没有审核这个版本的权限：它应由{who}审核。")
 
 
-def approve(wh: Warehouse, version_id: str, viewer: Viewer, *, note: str = "",
-            now: dt.datetime | None = None) -> list[str]:
+def approve(
+    wh: Warehouse, version_id: str, viewer: Viewer, *, note: str = "", now: dt.datetime | None = None
+) -> list[str]:
     """审核通过: the version becomes the approved (and current) figures of every region where it is the latest."""
     sub = submission(wh, version_id)
     _check(viewer, sub)
     now = now or dt.datetime.now().replace(microsecond=0)
     regions = sub.latest_regions
     with wh.write() as cur:
-        cur.execute("update versions set review_state = 'approved', review_note = ? where version_id = ?",
-                    [note.strip() or None, version_id]).fetchall()
+        cur.execute(
+            "update versions set review_state = 'approved', review_note = ? where version_id = ?",
+            [note.strip() or None, version_id],
+        ).fetchall()
         _mark_reviewed(cur, sub, viewer, now)
         for table in ("current_versions", "approved_versions"):
-            cur.execute(f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)",
-                        [sub.form, sub.period, regions]).fetchall()
-            cur.executemany(f"insert into {table} values (?, ?, ?, ?)", [(sub.form, sub.period, r, version_id) for r in regions])
+            cur.execute(
+                f"delete from {table} where form = ? and period = ? and list_contains(?, region_code)",
+                [sub.form, sub.period, regions],
+            ).fetchall()
+            cur.executemany(
+                f"insert into {table} values (?, ?, ?, ?)", [(sub.form, sub.period, r, version_id) for r in regions]
+            )
         after_change(wh, cur, sub.form, sub.period, regions)  # the figures in force changed
-        wh.audit(cur, viewer.name, "review_approve", version_id,
-                 {"form": sub.form, "period": sub.period, "regions": regions, "note": note.strip()})
+        wh.audit(
+            cur,
+            viewer.name,
+            "review_approve",
+            version_id,
+            {"form": sub.form, "period": sub.period, "regions": regions, "note": note.strip()},
+        )
     return regions
 
 
-def return_version(wh: Warehouse, version_id: str, viewer: Viewer, *, reason: str,
-                   now: dt.datetime | None = None) -> dict[str, str | None]:
+def return_version(
+    wh: Warehouse, version_id: str, viewer: Viewer, *, reason: str, now: dt.datetime | None = None
+) -> dict[str, str | None]:
     """退回 with a reason the uploader sees; returns {region: version now shown (None = nothing)}."""
     reason = (reason or "").strip()
     if not reason:
@@ -241,59 +263,87 @@ def return_version(wh: Warehouse, version_id: str, viewer: Viewer, *, reason: st
     now = now or dt.datetime.now().replace(microsecond=0)
     fallback: dict[str, str | None] = {}
     with wh.write() as cur:
-        cur.execute("update versions set review_state = 'returned', review_note = ? where version_id = ?",
-                    [reason, version_id]).fetchall()
+        cur.execute(
+            "update versions set review_state = 'returned', review_note = ? where version_id = ?", [reason, version_id]
+        ).fetchall()
         _mark_reviewed(cur, sub, viewer, now)
         shown = cur.execute("select region_code from current_versions where version_id = ?", [version_id]).fetchall()
         for (region,) in shown:
             approved = cur.execute(
                 "select version_id from approved_versions where form = ? and period = ? and region_code = ?",
-                [sub.form, sub.period, region]).fetchall()
-            cur.execute("delete from current_versions where form = ? and period = ? and region_code = ?",
-                        [sub.form, sub.period, region]).fetchall()
+                [sub.form, sub.period, region],
+            ).fetchall()
+            cur.execute(
+                "delete from current_versions where form = ? and period = ? and region_code = ?",
+                [sub.form, sub.period, region],
+            ).fetchall()
             if approved:
-                cur.execute("insert into current_versions values (?, ?, ?, ?)",
-                            [sub.form, sub.period, region, approved[0][0]]).fetchall()
+                cur.execute(
+                    "insert into current_versions values (?, ?, ?, ?)", [sub.form, sub.period, region, approved[0][0]]
+                ).fetchall()
             fallback[region] = approved[0][0] if approved else None
         if shown:
             after_change(wh, cur, sub.form, sub.period, [r for (r,) in shown])  # the figures in force changed
-        wh.audit(cur, viewer.name, "review_return", version_id,
-                 {"form": sub.form, "period": sub.period, "regions": sub.regions, "reason": reason, "now_shown": fallback})
+        wh.audit(
+            cur,
+            viewer.name,
+            "review_return",
+            version_id,
+            {"form": sub.form, "period": sub.period, "regions": sub.regions, "reason": reason, "now_shown": fallback},
+        )
     return fallback
 
 
 def _mark_reviewed(cur, sub: Submission, viewer: Viewer, now: dt.datetime) -> None:
     # update, else insert, rather than "on conflict": a lake (warehouse/lake.py) has no primary keys
-    cur.execute("update review_submissions set reviewed_by = ?, reviewed_at = ? where version_id = ?",
-                [viewer.name, now, sub.version_id]).fetchall()
-    cur.execute("""
+    cur.execute(
+        "update review_submissions set reviewed_by = ?, reviewed_at = ? where version_id = ?",
+        [viewer.name, now, sub.version_id],
+    ).fetchall()
+    cur.execute(
+        """
         insert into review_submissions
         select ?, ?, null, ?, ?, ?, ? where not exists (select 1 from review_submissions where version_id = ?)
-    """, [sub.version_id, sub.submitter_role or "unknown", sub.reviewer_role, sub.reviewer_unit, viewer.name, now,
-          sub.version_id]).fetchall()
+    """,
+        [
+            sub.version_id,
+            sub.submitter_role or "unknown",
+            sub.reviewer_role,
+            sub.reviewer_unit,
+            viewer.name,
+            now,
+            sub.version_id,
+        ],
+    ).fetchall()
 
 
 def approved_baseline(wh: Warehouse, version_id: str) -> dict[str, str | None]:
     """For each region of a version, the approved figures it would replace (None = none approved yet)."""
-    rows = wh.query("""
+    rows = wh.query(
+        """
         select vr.region_code, a.version_id
         from version_regions as vr
         left join approved_versions as a
             on a.form = vr.form and a.period = vr.period and a.region_code = vr.region_code and a.version_id <> vr.version_id
         where vr.version_id = ?
-    """, [version_id]).rows()
+    """,
+        [version_id],
+    ).rows()
     return {region: other for region, other in rows}
 
 
 def pending_current(wh: Warehouse, *, period: str | None = None, form: str | None = None):
     """Current figures that still await review (for dashboards to mark 待审核): form, period, region_code, version_id."""
-    return wh.query("""
+    return wh.query(
+        """
         select c.form, c.period, c.region_code, c.version_id
         from current_versions as c
         join versions as v using (version_id)
         where v.review_state = 'pending' and ($period is null or c.period = $period) and ($form is null or c.form = $form)
         order by c.form, c.period, c.region_code
-    """, {"period": period, "form": form})
+    """,
+        {"period": period, "form": form},
+    )
 
 
 def pending_note(wh: Warehouse, *, period: str | None = None, regions: set[str] | frozenset[str] | None = None) -> str:
@@ -301,6 +351,7 @@ def pending_note(wh: Warehouse, *, period: str | None = None, regions: set[str] 
 
     regions limits the note to what the viewer sees (None = every region)."""
     from warehouse.compare import region_label
+
     frame = pending_current(wh, period=period)
     if regions is not None:
         frame = frame.filter(frame["region_code"].is_in(sorted(regions)))

@@ -22,6 +22,7 @@ refresh() runs inside the load's write transaction (warehouse/load.py) and recom
 loaded form, for the touched regions and the later months whose baseline includes the loaded month.
 refresh_all() replays every month (CLI `python -m etl signals refresh`, end of the demo build).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,9 +39,9 @@ from pathlib import Path
 import polars as pl
 
 from auth.viewer import Viewer
-from warehouse.labels import SIGNAL_LEVEL, SIGNAL_STATUS
 from etl.regions import RegionIndex, read_industries
 from warehouse import config
+from warehouse.labels import SIGNAL_LEVEL, SIGNAL_STATUS
 
 SQL_DIR = Path(__file__).resolve().parent / "signals"
 SYSTEM = "system"
@@ -69,11 +70,26 @@ MAX_NOTE = 1000
 DEFAULTS = {
     "reopen_growth": 0.20,
     "r1": {"red_days": 15},
-    "r2": {"window_months": 6, "min_history_months": 3, "min_cases": 20, "ratio_yellow": 2.0, "ratio_orange": 3.0,
-           "ratio_red": 4.0, "yoy_ratio": 1.5, "ratio_no_last_year": 3.0, "min_z": 3.0},
+    "r2": {
+        "window_months": 6,
+        "min_history_months": 3,
+        "min_cases": 20,
+        "ratio_yellow": 2.0,
+        "ratio_orange": 3.0,
+        "ratio_red": 4.0,
+        "yoy_ratio": 1.5,
+        "ratio_no_last_year": 3.0,
+        "min_z": 3.0,
+    },
     "r3": {"window_months": 3, "min_disputes": 3, "red_disputes": 5},
-    "r4": {"history_months": 12, "min_history_months": 3, "min_closed": 30, "drop_points": 10.0,
-           "orange_points": 15.0, "min_z": 2.5},
+    "r4": {
+        "history_months": 12,
+        "min_history_months": 3,
+        "min_closed": 30,
+        "drop_points": 10.0,
+        "orange_points": 15.0,
+        "min_z": 2.5,
+    },
     "r5": {"red_days": 15, "orange_days": 30},
     "r6": {"lookback_days": 92, "minor_late_days": 3},
     "r7": {"pace_months": 6, "min_pace_months": 3, "tolerance_points": 2.0},
@@ -230,9 +246,17 @@ def _evidence(view: str, label: str, **where) -> dict:
 # ------------------------------------------------------------------ R1 重大集体争议
 def rule_r1(ctx: Context, period: str, regions: list[str]) -> Evaluation:
     cfg, major = ctx.cfg["r1"], ctx.cfg["major"]
-    rows = _rows(ctx.cur, "r1_major_disputes", {
-        "period": period, "regions": regions, "workers_min": major["workers_min"],
-        "amount_wan_min": major["amount_wan_min"], "escalation_counts": bool(major["escalation_counts"])})
+    rows = _rows(
+        ctx.cur,
+        "r1_major_disputes",
+        {
+            "period": period,
+            "regions": regions,
+            "workers_min": major["workers_min"],
+            "amount_wan_min": major["amount_wan_min"],
+            "escalation_counts": bool(major["escalation_counts"]),
+        },
+    )
     ev = Evaluation("R1", regions, [period])
     for r in rows:
         sid = signal_id("R1", r["region_code"], r["industry_code"], r["incident_id"])
@@ -254,12 +278,29 @@ def rule_r1(ctx: Context, period: str, regions: list[str]) -> Evaluation:
             f"{'有激化行为（聚集、堵路、上访等）' if r['escalated'] else '无激化行为'}；"
             f"截至{date_label(r['as_of'])}（{period_label(r['last_period'])}报表）状态为“{r['status']}”，"
             f"已持续 {r['days_open']} 天。"
-            + (f"{'、'.join(reasons)}，列为红色。" if red else f"未化解不超过 {cfg['red_days']} 天且无激化行为，列为橙色。"))
-        ev.fired.append(Signal(
-            "R1", r["region_code"], r["industry_code"], r["incident_id"], period, "red" if red else "orange",
-            title, explanation, float(r["workers"]),
-            [_evidence("v_major_disputes", "事件最新状态", incident_id=r["incident_id"]),
-             _evidence("mart_major_dispute_history", "逐月报送情况", incident_id=r["incident_id"])]))
+            + (
+                f"{'、'.join(reasons)}，列为红色。"
+                if red
+                else f"未化解不超过 {cfg['red_days']} 天且无激化行为，列为橙色。"
+            )
+        )
+        ev.fired.append(
+            Signal(
+                "R1",
+                r["region_code"],
+                r["industry_code"],
+                r["incident_id"],
+                period,
+                "red" if red else "orange",
+                title,
+                explanation,
+                float(r["workers"]),
+                [
+                    _evidence("v_major_disputes", "事件最新状态", incident_id=r["incident_id"]),
+                    _evidence("mart_major_dispute_history", "逐月报送情况", incident_id=r["incident_id"]),
+                ],
+            )
+        )
     return ev
 
 
@@ -274,20 +315,44 @@ def rule_r2(ctx: Context, periods: list[str], regions: list[str]) -> Evaluation:
         where = region_label(ctx.index, r["region_code"])
         industry = industry_label(r["industry_code"])
         mean_text = f"月均 {_num(r['mean'], 1)} 件" if r["mean"] >= 1 else "月均不足 1 件"
-        last_year = (f"去年同期（{period_label(r['ly_period'])}）{_num(r['last_year'])} 件"
-                     if r["last_year"] is not None else "去年同期无数据")
+        last_year = (
+            f"去年同期（{period_label(r['ly_period'])}）{_num(r['last_year'])} 件"
+            if r["last_year"] is not None
+            else "去年同期无数据"
+        )
         explanation = (
             f"{where}{industry}{period_label(r['period'])}受理 {_num(r['accepted'])} 件，"
             f"为近{r['months']}个月均值的 {ratio:.1f} 倍（{mean_text}），{last_year}（z = {r['z']:.1f}，不是偶然波动）。"
-            + (f"同比为去年同期的 {r['accepted'] / r['last_year']:.1f} 倍，不是单纯的季节性上升。"
-               if r["last_year"] else "")
-            + f"达到 {cfg['ratio_' + level]:g} 倍，列为{LEVEL_NAMES[level]}。")
+            + (
+                f"同比为去年同期的 {r['accepted'] / r['last_year']:.1f} 倍，不是单纯的季节性上升。"
+                if r["last_year"]
+                else ""
+            )
+            + f"达到 {cfg['ratio_' + level]:g} 倍，列为{LEVEL_NAMES[level]}。"
+        )
         base = sorted(r["base_periods"]) + ([r["ly_period"]] if r["ly_period"] else []) + [r["period"]]
-        ev.fired.append(Signal(
-            "R2", r["region_code"], r["industry_code"], r["period"], r["period"], level,
-            f"{where}{industry}受理量激增（{ratio:.1f} 倍）", explanation, float(r["accepted"]),
-            [_evidence("v_mediation_industry", "分行业受理（本月、近几个月与去年同期）", region_code=r["region_code"],
-                       industry_code=r["industry_code"], period=sorted(set(base)))]))
+        ev.fired.append(
+            Signal(
+                "R2",
+                r["region_code"],
+                r["industry_code"],
+                r["period"],
+                r["period"],
+                level,
+                f"{where}{industry}受理量激增（{ratio:.1f} 倍）",
+                explanation,
+                float(r["accepted"]),
+                [
+                    _evidence(
+                        "v_mediation_industry",
+                        "分行业受理（本月、近几个月与去年同期）",
+                        region_code=r["region_code"],
+                        industry_code=r["industry_code"],
+                        period=sorted(set(base)),
+                    )
+                ],
+            )
+        )
     return ev
 
 
@@ -307,12 +372,22 @@ def rule_r3(ctx: Context, period: str, units: list[str]) -> Evaluation:
             f"（涉及劳动者 {_num(r['workers'])} 人、金额 {_money(r['amount_wan'])}；"
             f"其中 {r['escalated']} 起有激化行为、{r['unresolved']} 起未化解）："
             f"{names}。{cfg['window_months']}个月内达到 {cfg['min_disputes']} 起即为聚集，"
-            f"{cfg['red_disputes']} 起及以上为红色。")
-        ev.fired.append(Signal(
-            "R3", r["region_code"], r["industry_code"], "cluster", period, level,
-            f"{where}{industry}集体争议聚集（近{cfg['window_months']}个月 {r['disputes']} 起）", explanation,
-            float(r["disputes"]),
-            [_evidence("v_major_disputes", "窗口内的集体争议", incident_id=list(r["incident_ids"]))]))
+            f"{cfg['red_disputes']} 起及以上为红色。"
+        )
+        ev.fired.append(
+            Signal(
+                "R3",
+                r["region_code"],
+                r["industry_code"],
+                "cluster",
+                period,
+                level,
+                f"{where}{industry}集体争议聚集（近{cfg['window_months']}个月 {r['disputes']} 起）",
+                explanation,
+                float(r["disputes"]),
+                [_evidence("v_major_disputes", "窗口内的集体争议", incident_id=list(r["incident_ids"]))],
+            )
+        )
     return ev
 
 
@@ -330,12 +405,29 @@ def rule_r4(ctx: Context, periods: list[str], regions: list[str]) -> Evaluation:
             f"结案 {_num(r['closed_total'])}），此前 {r['months']} 个月（{period_label(r['first_base'])}至"
             f"{period_label(r['last_base'])}）合计为 {_pct(r['base_rate'])}（{_num(r['succeeded_sum'])} / "
             f"{_num(r['closed_sum'])}），下降 {points:.1f} 个百分点（z = {r['z']:.1f}，不是偶然波动）。"
-            f"下降 {cfg['orange_points']:g} 个百分点及以上为橙色。")
-        ev.fired.append(Signal(
-            "R4", r["region_code"], None, r["period"], r["period"], level,
-            f"{where}调解成功率下降 {points:.1f} 个百分点", explanation, round(points, 1),
-            [_evidence("v_mediation", "调解情况（本月与此前各月）", region_code=r["region_code"],
-                       period=[_shift(r["period"], -k) for k in range(cfg["history_months"], -1, -1)])]))
+            f"下降 {cfg['orange_points']:g} 个百分点及以上为橙色。"
+        )
+        ev.fired.append(
+            Signal(
+                "R4",
+                r["region_code"],
+                None,
+                r["period"],
+                r["period"],
+                level,
+                f"{where}调解成功率下降 {points:.1f} 个百分点",
+                explanation,
+                round(points, 1),
+                [
+                    _evidence(
+                        "v_mediation",
+                        "调解情况（本月与此前各月）",
+                        region_code=r["region_code"],
+                        period=[_shift(r["period"], -k) for k in range(cfg["history_months"], -1, -1)],
+                    )
+                ],
+            )
+        )
     return ev
 
 
@@ -358,22 +450,40 @@ def rule_r5(ctx: Context, period: str, regions: list[str]) -> Evaluation:
             f"{r['employer']}（{where}，{industry}）{date_label(r['found_on'])}发现“{r['risk_type']}”风险，"
             f"涉及 {_num(r['workers'])} 人、{_money(r['amount_wan'])}，预警等级{r['warning_level']}色，"
             f"处置责任单位：{r['owner']}。截至{date_label(r['as_of'])}（{period_label(r['last_period'])}报表）"
-            f"状态为“{r['status']}”，已 {r['days_open']} 天未办结，超过{r['warning_level']}色预警 {limit} 天的办结时限。")
-        ev.fired.append(Signal(
-            "R5", r["region_code"], r["industry_code"], r["warning_id"], period,
-            "red" if r["warning_level"] == "红" else "orange",
-            f"{where}{r['warning_level']}色预警超期未办结（{r['risk_type']}，{r['days_open']} 天）", explanation,
-            float(r["workers"] or 0),
-            [_evidence("v_risk_warnings", "预警最新状态", warning_id=r["warning_id"])]))
+            f"状态为“{r['status']}”，已 {r['days_open']} 天未办结，超过{r['warning_level']}色预警 {limit} 天的办结时限。"
+        )
+        ev.fired.append(
+            Signal(
+                "R5",
+                r["region_code"],
+                r["industry_code"],
+                r["warning_id"],
+                period,
+                "red" if r["warning_level"] == "红" else "orange",
+                f"{where}{r['warning_level']}色预警超期未办结（{r['risk_type']}，{r['days_open']} 天）",
+                explanation,
+                float(r["workers"] or 0),
+                [_evidence("v_risk_warnings", "预警最新状态", warning_id=r["warning_id"])],
+            )
+        )
     return ev
 
 
 # ------------------------------------------------------------------ R6 迟报未报
 def rule_r6(ctx: Context, periods: list[str], units: list[str], as_of: dt.datetime) -> Evaluation:
     cfg, reporting = ctx.cfg["r6"], ctx.cfg["reporting"]
-    rows = _rows(ctx.cur, "r6_reports", {
-        "periods": periods, "units": units, "as_of": as_of, "due_day": int(reporting["due_day"]),
-        "first_period": reporting["first_period"], "lookback_days": cfg["lookback_days"]})
+    rows = _rows(
+        ctx.cur,
+        "r6_reports",
+        {
+            "periods": periods,
+            "units": units,
+            "as_of": as_of,
+            "due_day": int(reporting["due_day"]),
+            "first_period": reporting["first_period"],
+            "lookback_days": cfg["lookback_days"],
+        },
+    )
     judged = sorted({r["period"] for r in rows if r["state"] not in ("pending", "stale")})
     ev = Evaluation("R6", units, judged)
     by_unit: dict[tuple[str, str], list[dict]] = {}
@@ -392,23 +502,38 @@ def rule_r6(ctx: Context, periods: list[str], units: list[str], as_of: dt.dateti
             if f["state"] == "missing":
                 parts.append(f"{FORM_NAMES[f['form']]}未报送（已逾期 {f['days_late']} 天）")
             else:
-                parts.append(f"{FORM_NAMES[f['form']]}迟报 {f['days_late']} 天（{date_label(f['loaded_at'].date())}报送）")
+                parts.append(
+                    f"{FORM_NAMES[f['form']]}迟报 {f['days_late']} 天（{date_label(f['loaded_at'].date())}报送）"
+                )
         where = unit_label(ctx.index, unit)
-        explanation = (f"{where}{period_label(period)}报表应于{date_label(bad[0]['due_on'])}前报送："
-                       + "；".join(parts) + f"。截至{date_label(as_of.date())}。"
-                       + ("有未报送的报表，列为橙色。" if missing else
-                          f"迟报超过 {cfg['minor_late_days']} 天为黄色，以内为蓝色。"))
+        explanation = (
+            f"{where}{period_label(period)}报表应于{date_label(bad[0]['due_on'])}前报送："
+            + "；".join(parts)
+            + f"。截至{date_label(as_of.date())}。"
+            + ("有未报送的报表，列为橙色。" if missing else f"迟报超过 {cfg['minor_late_days']} 天为黄色，以内为蓝色。")
+        )
         kind = "未报" if missing else "迟报"
-        ev.fired.append(Signal(
-            "R6", unit, None, period, period, level,
-            f"{where}{period_label(period)}报表{kind}（{len(bad)} 张）", explanation, float(len(bad)),
-            [_evidence("v_submissions", "报送情况", region_code=unit, period=period)]))
+        ev.fired.append(
+            Signal(
+                "R6",
+                unit,
+                None,
+                period,
+                period,
+                level,
+                f"{where}{period_label(period)}报表{kind}（{len(bad)} 张）",
+                explanation,
+                float(len(bad)),
+                [_evidence("v_submissions", "报送情况", region_code=unit, period=period)],
+            )
+        )
     return ev
 
 
 # ------------------------------------------------------------------ R7 建设进度滞后
 def rule_r7(ctx: Context, period: str, units: list[str]) -> Evaluation:
     from warehouse.db import measures
+
     cfg = ctx.cfg["r7"]
     labels = {m["key"]: m["label"] for m in measures()}
     rows = _rows(ctx.cur, "r7_coverage_pace", {"period": period, "units": units, **cfg})
@@ -419,43 +544,89 @@ def rule_r7(ctx: Context, period: str, units: list[str]) -> Evaluation:
         passed = r["months_left"] <= 0
         gap = 100 * (r["target"] - (r["rate"] if passed else r["projected"]))
         pace = 100 * r["pace"]
-        text = (f"{where}{label}{period_label(r['period'])}为 {_pct(r['rate'])}（{_num(r['numerator'])} / "
-                f"{_num(r['denominator'])}），{period_label(r['past_period'])}以来每月{'提高' if pace >= 0 else '下降'} "
-                f"{abs(pace):.1f} 个百分点；")
+        text = (
+            f"{where}{label}{period_label(r['period'])}为 {_pct(r['rate'])}（{_num(r['numerator'])} / "
+            f"{_num(r['denominator'])}），{period_label(r['past_period'])}以来每月{'提高' if pace >= 0 else '下降'} "
+            f"{abs(pace):.1f} 个百分点；"
+        )
         if passed:
-            text += (f"目标 {_pct(r['target'])} 的期限{date_label(r['target_date'])}已到，仍差 {gap:.1f} 个百分点，"
-                     "列为橙色。")
+            text += (
+                f"目标 {_pct(r['target'])} 的期限{date_label(r['target_date'])}已到，仍差 {gap:.1f} 个百分点，"
+                "列为橙色。"
+            )
         else:
-            text += (f"按此进度到{date_label(r['target_date'])}预计 {_pct(r['projected'])}，低于目标 {_pct(r['target'])}"
-                     f" {gap:.1f} 个百分点（还剩 {r['months_left']} 个月）。")
-        ev.fired.append(Signal(
-            "R7", r["region_code"], None, f"{r['measure']}@{r['target_date']}", period,
-            "orange" if passed else "yellow",
-            f"{where}{label}{'未按期达标' if passed else '按当前进度难以按期达标'}", text, round(gap, 1),
-            [_evidence("v_coverage", "各地区该指标（本月与起算月）", unit_code=r["region_code"],
-                       measure=r["measure"], period=[r["past_period"], r["period"]])]))
+            text += (
+                f"按此进度到{date_label(r['target_date'])}预计 {_pct(r['projected'])}，低于目标 {_pct(r['target'])}"
+                f" {gap:.1f} 个百分点（还剩 {r['months_left']} 个月）。"
+            )
+        ev.fired.append(
+            Signal(
+                "R7",
+                r["region_code"],
+                None,
+                f"{r['measure']}@{r['target_date']}",
+                period,
+                "orange" if passed else "yellow",
+                f"{where}{label}{'未按期达标' if passed else '按当前进度难以按期达标'}",
+                text,
+                round(gap, 1),
+                [
+                    _evidence(
+                        "v_coverage",
+                        "各地区该指标（本月与起算月）",
+                        unit_code=r["region_code"],
+                        measure=r["measure"],
+                        period=[r["past_period"], r["period"]],
+                    )
+                ],
+            )
+        )
     return ev
 
 
 # ------------------------------------------------------------------ storing evaluations
 SIGNAL_COLUMNS = {
-    "signal_id": pl.Utf8, "rule": pl.Utf8, "level": pl.Utf8, "period": pl.Utf8, "region_code": pl.Utf8,
-    "industry_code": pl.Utf8, "title": pl.Utf8, "explanation": pl.Utf8, "evidence": pl.Utf8, "status": pl.Utf8,
-    "first_seen": pl.Datetime("us"), "last_seen": pl.Datetime("us"), "subject": pl.Utf8, "metric": pl.Float64,
-    "active": pl.Boolean, "first_period": pl.Utf8, "closed_level": pl.Utf8, "closed_metric": pl.Float64,
+    "signal_id": pl.Utf8,
+    "rule": pl.Utf8,
+    "level": pl.Utf8,
+    "period": pl.Utf8,
+    "region_code": pl.Utf8,
+    "industry_code": pl.Utf8,
+    "title": pl.Utf8,
+    "explanation": pl.Utf8,
+    "evidence": pl.Utf8,
+    "status": pl.Utf8,
+    "first_seen": pl.Datetime("us"),
+    "last_seen": pl.Datetime("us"),
+    "subject": pl.Utf8,
+    "metric": pl.Float64,
+    "active": pl.Boolean,
+    "first_period": pl.Utf8,
+    "closed_level": pl.Utf8,
+    "closed_metric": pl.Float64,
     "opened_period": pl.Utf8,
 }
 PERIOD_COLUMNS = {"signal_id": pl.Utf8, "period": pl.Utf8, "level": pl.Utf8, "metric": pl.Float64}
-ACTION_COLUMNS = {"signal_id": pl.Utf8, "acted_at": pl.Datetime("us"), "actor": pl.Utf8, "action": pl.Utf8,
-                  "note": pl.Utf8, "level": pl.Utf8, "metric": pl.Float64, "period": pl.Utf8}
+ACTION_COLUMNS = {
+    "signal_id": pl.Utf8,
+    "acted_at": pl.Datetime("us"),
+    "actor": pl.Utf8,
+    "action": pl.Utf8,
+    "note": pl.Utf8,
+    "level": pl.Utf8,
+    "metric": pl.Float64,
+    "period": pl.Utf8,
+}
 
 
 def _existing(cur, ev: Evaluation) -> dict[str, dict]:
     if ev.standing:
         cur.execute("select * from signals where rule = ? and list_contains(?, region_code)", [ev.rule, ev.regions])
     else:
-        cur.execute("select * from signals where rule = ? and list_contains(?, region_code) and list_contains(?, subject)",
-                    [ev.rule, ev.regions, ev.periods])
+        cur.execute(
+            "select * from signals where rule = ? and list_contains(?, region_code) and list_contains(?, subject)",
+            [ev.rule, ev.regions, ev.periods],
+        )
     columns = [d[0] for d in cur.description]
     return {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
 
@@ -483,13 +654,26 @@ class _Writes:
         self.actions: list[dict] = []
 
     def action(self, sid, at, actor, action, note, level, metric, period) -> None:
-        self.actions.append({"signal_id": sid, "acted_at": at, "actor": actor, "action": action, "note": note,
-                             "level": level, "metric": metric, "period": period})
+        self.actions.append(
+            {
+                "signal_id": sid,
+                "acted_at": at,
+                "actor": actor,
+                "action": action,
+                "note": note,
+                "level": level,
+                "metric": metric,
+                "period": period,
+            }
+        )
 
     def flush(self, cur) -> None:
         def frame(rows, schema):
-            return pl.DataFrame(rows, schema=schema, orient="row") if rows and isinstance(rows[0], tuple) \
+            return (
+                pl.DataFrame(rows, schema=schema, orient="row")
+                if rows and isinstance(rows[0], tuple)
                 else pl.DataFrame(rows, schema=schema)
+            )
 
         def run(name, rows, schema, sql):
             if not rows:
@@ -502,15 +686,31 @@ class _Writes:
 
         keys = sorted({f"{r['signal_id']}|{r['period']}" for r in self.period_keys + self.periods})
         if keys:
-            cur.execute("delete from signal_periods where list_contains(?, signal_id || '|' || period)", [keys]).fetchall()
-        run("signal_period_rows", self.periods, PERIOD_COLUMNS,
-            "insert into signal_periods by name select * from signal_period_rows")
-        run("signal_new_rows", self.inserts, SIGNAL_COLUMNS, "insert into signals by name select * from signal_new_rows")
+            cur.execute(
+                "delete from signal_periods where list_contains(?, signal_id || '|' || period)", [keys]
+            ).fetchall()
+        run(
+            "signal_period_rows",
+            self.periods,
+            PERIOD_COLUMNS,
+            "insert into signal_periods by name select * from signal_period_rows",
+        )
+        run(
+            "signal_new_rows", self.inserts, SIGNAL_COLUMNS, "insert into signals by name select * from signal_new_rows"
+        )
         sets = ", ".join(f"{c} = u.{c}" for c in SIGNAL_COLUMNS if c != "signal_id")
-        run("signal_update_rows", self.updates, SIGNAL_COLUMNS,
-            f"update signals set {sets} from signal_update_rows as u where signals.signal_id = u.signal_id")
-        run("signal_action_rows", self.actions, ACTION_COLUMNS,
-            "insert into signal_actions by name select * from signal_action_rows")
+        run(
+            "signal_update_rows",
+            self.updates,
+            SIGNAL_COLUMNS,
+            f"update signals set {sets} from signal_update_rows as u where signals.signal_id = u.signal_id",
+        )
+        run(
+            "signal_action_rows",
+            self.actions,
+            ACTION_COLUMNS,
+            "insert into signal_actions by name select * from signal_action_rows",
+        )
 
 
 def apply(ctx: Context, ev: Evaluation) -> Counter:
@@ -523,13 +723,33 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
     for sid, sig in fired.items():
         old = existing.get(sid)
         out.periods.append({"signal_id": sid, "period": sig.period, "level": sig.level, "metric": sig.metric})
-        row = {"signal_id": sid, "rule": sig.rule, "level": sig.level, "period": sig.period,
-               "region_code": sig.region_code, "industry_code": sig.industry_code, "title": sig.title,
-               "explanation": sig.explanation, "evidence": json.dumps(sig.evidence, ensure_ascii=False, default=str),
-               "subject": sig.subject, "metric": sig.metric, "active": True, "last_seen": at}
+        row = {
+            "signal_id": sid,
+            "rule": sig.rule,
+            "level": sig.level,
+            "period": sig.period,
+            "region_code": sig.region_code,
+            "industry_code": sig.industry_code,
+            "title": sig.title,
+            "explanation": sig.explanation,
+            "evidence": json.dumps(sig.evidence, ensure_ascii=False, default=str),
+            "subject": sig.subject,
+            "metric": sig.metric,
+            "active": True,
+            "last_seen": at,
+        }
         if old is None:
-            out.inserts.append({**row, "status": "new", "first_seen": at, "first_period": sig.period,
-                                "opened_period": sig.period, "closed_level": None, "closed_metric": None})
+            out.inserts.append(
+                {
+                    **row,
+                    "status": "new",
+                    "first_seen": at,
+                    "first_period": sig.period,
+                    "opened_period": sig.period,
+                    "closed_level": None,
+                    "closed_metric": None,
+                }
+            )
             out.action(sid, at, SYSTEM, "raise", sig.title, sig.level, sig.metric, sig.period)
             counts["new"] += 1
             continue
@@ -545,11 +765,18 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
             ctx.wh.audit(cur, SYSTEM, "signal_reopen", sid, {"rule": sig.rule, "reason": reason, "level": sig.level})
             counts["reopened"] += 1
         keep_baseline = status == "closed"
-        out.updates.append({**old, **row, "status": status, "period": max(sig.period, old["period"]),
-                            "first_period": min(old["first_period"] or sig.period, sig.period),
-                            "opened_period": sig.period if reason else (old["opened_period"] or old["first_period"]),
-                            "closed_level": old["closed_level"] if keep_baseline else None,
-                            "closed_metric": old["closed_metric"] if keep_baseline else None})
+        out.updates.append(
+            {
+                **old,
+                **row,
+                "status": status,
+                "period": max(sig.period, old["period"]),
+                "first_period": min(old["first_period"] or sig.period, sig.period),
+                "opened_period": sig.period if reason else (old["opened_period"] or old["first_period"]),
+                "closed_level": old["closed_level"] if keep_baseline else None,
+                "closed_metric": old["closed_metric"] if keep_baseline else None,
+            }
+        )
         counts["updated"] += 1
     for sid, old in existing.items():
         if sid in fired:
@@ -564,8 +791,16 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
         if not old["active"]:
             continue
         if old["status"] != "closed":
-            out.action(sid, at, SYSTEM, "resolve", ev.resolved.get(sid, "按最新数据，预警条件已不成立。"),
-                       old["level"], old["metric"], evaluated)
+            out.action(
+                sid,
+                at,
+                SYSTEM,
+                "resolve",
+                ev.resolved.get(sid, "按最新数据，预警条件已不成立。"),
+                old["level"],
+                old["metric"],
+                evaluated,
+            )
             counts["resolved"] += 1
         out.updates.append({**old, "active": False, "status": "closed", "closed_level": None, "closed_metric": None})
     out.flush(cur)
@@ -576,13 +811,16 @@ def apply(ctx: Context, ev: Evaluation) -> Counter:
 def _latest_periods(cur, form: str, regions: list[str], *, by_unit: bool = False) -> dict[str, list[str]]:
     """{latest period of the form: [regions (or units) whose latest it is]}."""
     column = "r.unit_code" if by_unit else "c.region_code"
-    cur.execute(f"""
+    cur.execute(
+        f"""
         select {column} as code, max(c.period) as period
         from current_versions as c
         join ref_region as r on r.code = c.region_code
         where c.form = ? and list_contains(?, {column})
         group by {column}
-    """, [form, regions])
+    """,
+        [form, regions],
+    )
     out: dict[str, list[str]] = {}
     for code, period in cur.fetchall():
         out.setdefault(period, []).append(code)
@@ -590,11 +828,14 @@ def _latest_periods(cur, form: str, regions: list[str], *, by_unit: bool = False
 
 
 def _loaded_periods(cur, form: str, regions: list[str], candidates: list[str]) -> list[str]:
-    cur.execute("""
+    cur.execute(
+        """
         select distinct period from current_versions
         where form = ? and list_contains(?, region_code) and list_contains(?, period)
         order by period
-    """, [form, regions, candidates])
+    """,
+        [form, regions, candidates],
+    )
     return [r[0] for r in cur.fetchall()]
 
 
@@ -619,6 +860,7 @@ def batched(wh):
     """Many loads in a row (a CLI batch, several uploads at once): the serving tables and the signals are brought
     up to date once at the end (warehouse/build.py `batched`, which also makes a crashed batch self-healing)."""
     from warehouse import build
+
     return build.batched(wh)
 
 
@@ -680,7 +922,9 @@ def refresh_all(wh, *, now: dt.datetime | None = None, after_month=None) -> Coun
     cfg = signal_settings()
     regions = sorted(code for code, r in index.regions.items() if r.kind != "province")
     units = sorted(r.code for r in index.units)
-    loads = dict(wh.query("select period, max(loaded_at) from versions where loaded_at <= ? group by period", [now]).rows())
+    loads = dict(
+        wh.query("select period, max(loaded_at) from versions where loaded_at <= ? group by period", [now]).rows()
+    )
     present: dict[tuple[str, str], list[str]] = {}
     for form, period, code in wh.query("select distinct form, period, region_code from current_versions").rows():
         present.setdefault((form, period), []).append(code)
@@ -733,7 +977,9 @@ def _user_step(wh, viewer: Viewer, sid: str, text: str, *, action: str, at: dt.d
     text = (text or "").strip()
     what = "处置措施" if action == "ack" else "办结反馈"
     if len(text) < 2:
-        raise SignalActionError(f"请填写{what}（至少 2 个字），说明{'已采取的措施' if action == 'ack' else '处置结果'}。")
+        raise SignalActionError(
+            f"请填写{what}（至少 2 个字），说明{'已采取的措施' if action == 'ack' else '处置结果'}。"
+        )
     if len(text) > MAX_NOTE:
         raise SignalActionError(f"{what}最多 {MAX_NOTE} 个字，当前 {len(text)} 个字。")
     at = at or dt.datetime.now().replace(microsecond=0)
@@ -742,8 +988,9 @@ def _user_step(wh, viewer: Viewer, sid: str, text: str, *, action: str, at: dt.d
         if row is None:
             raise SignalActionError(f"没有编号为 {sid} 的预警信号。")
         if not can_act(viewer, row["region_code"], wh.region_index()):
-            raise PermissionError("只有责任单位（市级填报员对本市、县级填报员对本县）和省级管理员可以处置或办结该预警；"
-                                  "省级领导为只读。")
+            raise PermissionError(
+                "只有责任单位（市级填报员对本市、县级填报员对本县）和省级管理员可以处置或办结该预警；省级领导为只读。"
+            )
         if action == "ack":
             if row["status"] == "closed":
                 raise SignalActionError("该预警已办结，不能再登记处置措施。条件恶化时系统会自动重新打开。")
@@ -751,17 +998,34 @@ def _user_step(wh, viewer: Viewer, sid: str, text: str, *, action: str, at: dt.d
             cur.execute("update signals set status = 'acknowledged' where signal_id = ?", [sid])
         else:
             if row["status"] != "acknowledged":
-                raise SignalActionError("请先登记处置措施（处置），再办结反馈。" if row["status"] == "new"
-                                        else "该预警已办结。")
+                raise SignalActionError(
+                    "请先登记处置措施（处置），再办结反馈。" if row["status"] == "new" else "该预警已办结。"
+                )
             new_status = "closed"
-            cur.execute("update signals set status = 'closed', closed_level = level, closed_metric = metric "
-                        "where signal_id = ?", [sid])
-        cur.execute("insert into signal_actions by name select ? as signal_id, ? as acted_at, ? as actor, ? as action, "
-                    "? as note, ? as level, ? as metric, ? as period",
-                    [sid, at, viewer.name, action, text, row["level"], row["metric"], row["period"]])
-        wh.audit(cur, viewer.name, f"signal_{action}", sid,
-                 {"rule": row["rule"], "region": row["region_code"], "level": row["level"],
-                  "from": row["status"], "to": new_status, "note": text})
+            cur.execute(
+                "update signals set status = 'closed', closed_level = level, closed_metric = metric "
+                "where signal_id = ?",
+                [sid],
+            )
+        cur.execute(
+            "insert into signal_actions by name select ? as signal_id, ? as acted_at, ? as actor, ? as action, "
+            "? as note, ? as level, ? as metric, ? as period",
+            [sid, at, viewer.name, action, text, row["level"], row["metric"], row["period"]],
+        )
+        wh.audit(
+            cur,
+            viewer.name,
+            f"signal_{action}",
+            sid,
+            {
+                "rule": row["rule"],
+                "region": row["region_code"],
+                "level": row["level"],
+                "from": row["status"],
+                "to": new_status,
+                "note": text,
+            },
+        )
     return {**row, "status": new_status}
 
 
@@ -777,10 +1041,13 @@ def close(wh, viewer: Viewer, sid: str, feedback: str, *, at: dt.datetime | None
 
 def open_level_counts(wh, regions=None) -> dict[str, int]:
     """Signals not closed, by level (all four levels present); regions: None = all, else those region codes."""
-    frame = wh.query("""
+    frame = wh.query(
+        """
         select level, count(*) as n from signals
         where status <> 'closed' and ($all or list_contains($regions, region_code))
         group by level
-    """, {"all": regions is None, "regions": sorted(regions or [])})
+    """,
+        {"all": regions is None, "regions": sorted(regions or [])},
+    )
     found = dict(frame.iter_rows())
     return {level: int(found.get(level, 0)) for level in LEVELS}

@@ -9,6 +9,7 @@ case names; the warehouse's views unchanged unless the file loaded; the child's 
 Files that must be refused share a few CLI calls (one JSON line per file; the views are compared around each
 call, which loads nothing); files that may load run one per call, so each one's effect is seen alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 from hostile_files import Case, all_cases
 
 PEAK_RSS_MB = 600
-ADDRESS_SPACE_CAP = 4 * 1024 ** 3  # DuckDB and polars reserve ~2 GB of address space they never touch
+ADDRESS_SPACE_CAP = 4 * 1024**3  # DuckDB and polars reserve ~2 GB of address space they never touch
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CASES = {case.name: case for case in all_cases()}
 
@@ -49,8 +49,13 @@ def run_ingest(db: Path, paths: list[Path], work: Path) -> tuple[int, list[dict]
     """(exit code, JSON lines, stderr, peak RSS in MB) of one `ingest` child."""
     out, err = work / "stdout.txt", work / "stderr.txt"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen([sys.executable, "-m", "etl", "ingest", *map(str, paths), "--db", str(db), "--json"],
-                                 cwd=ROOT, stdout=stdout, stderr=stderr, preexec_fn=cap_memory)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "etl", "ingest", *map(str, paths), "--db", str(db), "--json"],
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
+            preexec_fn=cap_memory,
+        )
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -60,13 +65,19 @@ def run_ingest(db: Path, paths: list[Path], work: Path) -> tuple[int, list[dict]
 def views_digest(db: Path) -> str:
     """One hash over every public view's rows (the warehouse as the pages see it)."""
     from warehouse.db import Warehouse
+
     wh = Warehouse(db)
     try:
         digest = hashlib.sha256()
-        for (view,) in wh.query("select table_name from information_schema.tables where table_type = 'VIEW' "
-                                "and table_name like 'v\\_%' escape '\\' order by 1").rows():
+        for (view,) in wh.query(
+            "select table_name from information_schema.tables where table_type = 'VIEW' "
+            "and table_name like 'v\\_%' escape '\\' order by 1"
+        ).rows():
             from warehouse.db import quote_ident
-            digest.update(view.encode() + repr(wh.query(f"select * from {quote_ident(view)} order by all").rows()).encode())
+
+            digest.update(
+                view.encode() + repr(wh.query(f"select * from {quote_ident(view)} order by all").rows()).encode()
+            )
         return digest.hexdigest()
     finally:
         wh.close()
@@ -75,9 +86,11 @@ def views_digest(db: Path) -> str:
 @pytest.fixture(scope="session")
 def outcomes(tmp_path_factory) -> dict[str, Outcome]:
     """Every case's outcome: files built once, refused-only batches together, may-load files one by one."""
-    from warehouse.db import Warehouse
-    from etl.ingest import ingest
     from conftest import SAMPLES
+
+    from etl.ingest import ingest
+    from warehouse.db import Warehouse
+
     work = tmp_path_factory.mktemp("hostile")
     db = work / "wh.duckdb"
     wh = Warehouse(db)  # one earlier month loaded, so "unchanged" compares real rows, not empty views
@@ -92,8 +105,7 @@ def outcomes(tmp_path_factory) -> dict[str, Outcome]:
         paths[name].write_bytes(case.build())
     results: dict[str, Outcome] = {}
     refused = [n for n, c in CASES.items() if not c.may_load]
-    batches = ([refused[i:i + 12] for i in range(0, len(refused), 12)]
-               + [[n] for n, c in CASES.items() if c.may_load])
+    batches = [refused[i : i + 12] for i in range(0, len(refused), 12)] + [[n] for n, c in CASES.items() if c.may_load]
     for batch in batches:
         before = views_digest(db)
         code, lines, stderr, rss = run_ingest(db, [paths[n] for n in batch], work)
@@ -140,9 +152,33 @@ def problems(case: Case, outcome: Outcome) -> list[str]:
 
 def test_the_generator_makes_at_least_sixty_files_of_every_kind():
     assert len(CASES) >= 60
-    kinds = ["截断", "CSV", "Word", "加密", "OLE", "xlsb", "炸弹", "实体", "XXE", "远端单元格", "一百万行", "16384列",
-             "一兆字符串", "NaN", "inf", "统计期", "零宽", "从右到左", "形近字", "两张调解情况", "隐藏", "改了名", "多余",
-             "公式没有缓存值", "长长长"]
+    kinds = [
+        "截断",
+        "CSV",
+        "Word",
+        "加密",
+        "OLE",
+        "xlsb",
+        "炸弹",
+        "实体",
+        "XXE",
+        "远端单元格",
+        "一百万行",
+        "16384列",
+        "一兆字符串",
+        "NaN",
+        "inf",
+        "统计期",
+        "零宽",
+        "从右到左",
+        "形近字",
+        "两张调解情况",
+        "隐藏",
+        "改了名",
+        "多余",
+        "公式没有缓存值",
+        "长长长",
+    ]
     assert [k for k in kinds if not any(k in name for name in CASES)] == []
 
 

@@ -3,16 +3,17 @@
 Before the scan, one cell at XFD1048576 made calamine ask for 549,755,813,888 bytes and abort the whole
 server process, for every signed-in user; here that would abort pytest itself.
 """
+
 from __future__ import annotations
 
 import threading
 
 import pytest
+from conftest import ROOT, SAMPLES
+from hostile_files import MAIN, add_rows
 from streamlit.testing.v1 import AppTest
 
 from auth.viewer import PROVINCE_ADMIN
-from conftest import ROOT, SAMPLES
-from hostile_files import MAIN, add_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OTHER_PAGES = ["pages/overview.py", "pages/mediation.py", "pages/history.py"]
@@ -22,6 +23,7 @@ OTHER_PAGES = ["pages/overview.py", "pages/mediation.py", "pages/history.py"]
 def db(tmp_path, monkeypatch):
     from etl.ingest import ingest
     from warehouse.db import Warehouse
+
     path = tmp_path / "wh.duckdb"
     wh = Warehouse(path)
     name = "通化市2025年3月劳动人事争议调解情况月报.xlsx"
@@ -48,8 +50,12 @@ def test_a_far_cell_upload_is_refused_while_another_session_keeps_rendering_page
         uploader.run()
         outcome["exception"] = list(uploader.exception)
         outcome["status"] = [s.label for s in uploader.status]
-        outcome["cells"] = [str(cell) for tables in (uploader.table, uploader.dataframe) for table in tables
-                            for cell in table.value.to_numpy().ravel()]
+        outcome["cells"] = [
+            str(cell)
+            for tables in (uploader.table, uploader.dataframe)
+            for table in tables
+            for cell in table.value.to_numpy().ravel()
+        ]
 
     worker = threading.Thread(target=upload)
     renders = []
