@@ -20,7 +20,8 @@ def test_every_action_written_in_the_code_has_a_chinese_label():
         *ROOT.glob("etl/*.py"),
     ]:
         text = path.read_text(encoding="utf-8")
-        written |= set(re.findall(r"\.audit\(cur, [^,]+, \"([a-z_]+)\"", text))
+        # whitespace-tolerant: a call may be laid out one argument per line (ruff format)
+        written |= set(re.findall(r"\.audit\(\s*cur,\s*[^,]+,\s*\"([a-z_]+)\"", text))
         written |= {f"signal_{a}" for a in re.findall(r"_user_step\([^)]*action=\"([a-z]+)\"", text)}
     assert {"review_return", "signal_reopen", "signal_ack", "signal_close", "job_run", "load"} <= written
     assert sorted(a for a in written if a not in AUDIT_ACTIONS) == []
