@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from dashboard.periods import shift as shift_period  # noqa: F401  (the one month arithmetic, dashboard/periods.py)
+from warehouse import labels
 
 
 def _missing(value) -> bool:
@@ -108,30 +109,8 @@ def short_name(name: str | None) -> str:
     return name
 
 
-# Short industry names for narrow chart axes (GB/T 4754-2017 sections).
-INDUSTRY_SHORT = {
-    "A": "农林牧渔",
-    "B": "采矿业",
-    "C": "制造业",
-    "D": "电力燃气",
-    "E": "建筑业",
-    "F": "批发零售",
-    "G": "交通运输",
-    "H": "住宿餐饮",
-    "I": "信息技术",
-    "J": "金融业",
-    "K": "房地产",
-    "L": "租赁商务",
-    "M": "科研技术",
-    "N": "水利环境",
-    "O": "居民服务",
-    "P": "教育",
-    "Q": "卫生社工",
-    "R": "文体娱乐",
-    "S": "公共管理",
-    "T": "国际组织",
-    "~": "未分行业",
-}
+# Short industry names for narrow chart axes: the one catalogue, warehouse/labels.py.
+INDUSTRY_SHORT = labels.INDUSTRY_SHORT
 
 
 def industry_tick(code: str) -> str:

@@ -70,7 +70,7 @@ def test_names():
         "通化市",
         "—",
     ]
-    assert fmt.industry_tick("C") == "C<br>制造业"
+    assert fmt.industry_tick("C") == "C<br>制造"  # labels.INDUSTRY_SHORT, the one catalogue
 
 
 def test_definitions_name_formula_and_source():
