@@ -46,6 +46,9 @@ SLOW_MODULES = {
     "test_brief_docx.py",
     "test_cross_page.py",
     "test_cross_page_exports.py",
+    "test_english_on_screen.py",
+    "test_quack.py",
+    "test_chart_images.py",
 }
 SLOW_TESTS = {
     "hostile/test_hostile_upload.py::test_a_far_cell_upload_is_refused_while_another_session_keeps_rendering_pages",
