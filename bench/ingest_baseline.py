@@ -22,14 +22,12 @@ import argparse
 import io
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, write_result
-from ingest_month import ingest_all, month_submissions, shift, write_workbooks
+from common import write_result
+from ingest_month import ingest_all, prepare_month, shift
 
 GOAL_RATIO = 3.0
 
@@ -79,34 +77,9 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench_baseline_"))
     work.mkdir(parents=True, exist_ok=True)
-    base = work / "base.duckdb"
-    first, last = shift(args.month, -12), shift(args.month, -1)
-    if not base.exists():
-        print(f"building the previous 12 months ({first} … {last}) with python -m etl demo …", flush=True)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "etl",
-                "demo",
-                "--db",
-                str(base),
-                "--from",
-                first,
-                "--to",
-                last,
-                "--seed",
-                str(args.seed),
-                "--quiet",
-            ],
-            cwd=ROOT,
-            check=True,
-        )
-    folder = work / "month"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    paths = write_workbooks(month_submissions(args.month, args.seed), folder)
-    size = sum(p.stat().st_size for p in paths)
+    base, paths = prepare_month(args.month, args.seed, work)
+    first, last = shift(args.month, -12), shift(args.month, -1)  # the months the base holds
+    folder, size = work / "month", sum(p.stat().st_size for p in paths)
     print(f"{len(paths)} workbooks of {args.month} ({size / 1024:.0f} KiB) in {folder}", flush=True)
 
     # Imports are outside every clock: the naive script's pandas/openpyxl as much as the numpy/pandas/pyarrow that

@@ -107,17 +107,11 @@ def _ingest_all(db: Path, paths: list[Path], ingest, Warehouse) -> tuple[float, 
     return time.perf_counter() - started, outcome
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--month", default="2025-07")
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--keep", help="keep the base warehouse and workbooks in this folder")
-    args = parser.parse_args()
-    work = Path(args.keep or tempfile.mkdtemp(prefix="bench_month_"))
-    work.mkdir(parents=True, exist_ok=True)
+def prepare_month(month: str, seed: int, work: Path) -> tuple[Path, list[Path]]:
+    """The base warehouse (the 12 months before ``month``, built once and reused in ``work``) and the month's
+    workbooks written afresh into ``work/month``."""
     base = work / "base.duckdb"
-    first, last = shift(args.month, -12), shift(args.month, -1)
+    first, last = shift(month, -12), shift(month, -1)
     if not base.exists():
         print(f"building the previous 12 months ({first} … {last}) with python -m etl demo …", flush=True)
         subprocess.run(
@@ -133,7 +127,7 @@ def main() -> None:
                 "--to",
                 last,
                 "--seed",
-                str(args.seed),
+                str(seed),
                 "--quiet",
             ],
             cwd=ROOT,
@@ -142,8 +136,22 @@ def main() -> None:
     folder = work / "month"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    paths = write_workbooks(month_submissions(args.month, args.seed), folder)
-    size = sum(p.stat().st_size for p in paths)
+    paths = write_workbooks(month_submissions(month, seed), folder)
+    return base, paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--month", default="2025-07")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", help="keep the base warehouse and workbooks in this folder")
+    args = parser.parse_args()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench_month_"))
+    work.mkdir(parents=True, exist_ok=True)
+    base, paths = prepare_month(args.month, args.seed, work)
+    first, last = shift(args.month, -12), shift(args.month, -1)  # the months the base holds
+    folder, size = work / "month", sum(p.stat().st_size for p in paths)
     print(f"{len(paths)} workbooks of {args.month} ({size / 1024:.0f} KiB) in {folder}")
     runs, cpu, opens, outcome = [], [], [], None
     for n in range(args.runs):
