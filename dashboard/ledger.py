@@ -205,6 +205,15 @@ def tasks(
     )
 
 
+def list_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVINCE_CODE) -> dict[str, int]:
+    """How many rows the task list holds for each of SHOW — the tasks this viewer may see in detail (a county
+    clerk looking at its city sees the city's totals but only its own county's tasks), so the filter's counts
+    never promise rows the list hides."""
+    live = tasks(wh, viewer, period, region, show="live", limit=None)
+    stale = tasks(wh, viewer, period, region, show="stale", limit=None)
+    return {"live": live.height, "overdue": live.filter(pl.col("overdue")).height, "stale": stale.height}
+
+
 def task_history(
     wh: Warehouse, viewer: Viewer, region_code: str, task_id: str, until: str | None = None
 ) -> pl.DataFrame:

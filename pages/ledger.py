@@ -180,9 +180,7 @@ if level != "region" and children.height:
 # ---------------------------------------------------------------- 三、任务清单
 st.subheader("三、任务清单（逾期任务置顶）")
 SHOW_WORDS = {"live": "在账任务", "overdue": f"只看{lg.OVERDUE}", "stale": f"只看{lg.STALE}"}
-# the counts of the list below: the tasks this viewer may see in detail (a county clerk looking at its city sees
-# the city's totals above but only its own county's tasks here), so a count never promises rows the list hides
-SHOW_COUNTS = {v: q(lg.tasks, period, focus, show=v, limit=None).height for v in lg.SHOW}
+SHOW_COUNTS = q(lg.list_counts, period, focus)  # the rows the list below can show, not the totals above
 url_show = st.query_params.get("show") or ("overdue" if st.query_params.get("overdue") == "1" else "live")
 st.query_params.pop("overdue", None)  # the old key of 只看逾期任务: links keep working, the URL says show=overdue
 f1, f2 = st.columns([2, 3])
