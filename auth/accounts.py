@@ -359,7 +359,7 @@ def add_account(
         raise AccountError(f"账号“{name}”已存在。账号不能删除也不能重名；如需重新启用，请使用“启用”。")
     password_hash = hash_password(password)
     now = now or _now()
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute(
             "insert into accounts (name, display_name, role, region_code, password_hash, is_demo, disabled, "
             "created_at, failed_attempts) values (?, ?, ?, ?, ?, ?, false, ?, 0)",
@@ -394,7 +394,7 @@ def disable_account(wh, name: str, *, actor: str) -> Account:
         raise AccountError("不能停用自己正在使用的账号：请用另一个管理员账号操作。")
     if account.role == "admin" and _active_admins(wh) == [account.name]:
         raise AccountError("不能停用最后一个可用的省级管理员账号：请先创建另一个管理员账号。")
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute("update accounts set disabled = true where name = ?", [account.name]).fetchall()
         wh.audit(
             cur, actor, "account_disable", account.name, {"role": account.role, "region_code": account.region_code}
@@ -407,7 +407,7 @@ def enable_account(wh, name: str, *, actor: str) -> Account:
     account = _require(wh, name)
     if not account.disabled:
         raise AccountError(f"账号“{account.name}”没有停用，无需启用。")
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute(
             "update accounts set disabled = false, failed_attempts = 0, locked_until = null where name = ?",
             [account.name],
@@ -421,7 +421,7 @@ def reset_password(wh, name: str, password: str, *, actor: str) -> Account:
     account = _require(wh, name)
     check_password_policy(password, account.name)
     password_hash = hash_password(password)
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute(
             "update accounts set password_hash = ?, failed_attempts = 0, locked_until = null, is_demo = false "
             "where name = ?",
@@ -434,7 +434,7 @@ def reset_password(wh, name: str, password: str, *, actor: str) -> Account:
 
 def unlock_account(wh, name: str, *, actor: str) -> Account:
     account = _require(wh, name)
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute(
             "update accounts set failed_attempts = 0, locked_until = null where name = ?", [account.name]
         ).fetchall()
@@ -477,13 +477,13 @@ def authenticate(wh, name: str, password: str, *, now: dt.datetime | None = None
     rows = wh.query(f"select {_PUBLIC_COLUMNS}, password_hash from accounts where name = ?", [name]).to_dicts()
     if not rows:
         _verify(_dummy_hash(), password)  # same work as for a real account: no hint whether the name exists
-        with wh.write() as cur:
+        with wh.write(data=False) as cur:
             wh.audit(cur, ANONYMOUS, "login_failed", None, {"reason": "unknown_account", "via": via})
         return LoginResult("invalid", GENERIC_FAILURE)
     password_hash = rows[0].pop("password_hash")
     account = _account(rows[0])
     if account.locked(now):
-        with wh.write() as cur:
+        with wh.write(data=False) as cur:
             wh.audit(
                 cur,
                 account.name,
@@ -499,7 +499,7 @@ def authenticate(wh, name: str, password: str, *, now: dt.datetime | None = None
     if not _verify(password_hash, password):
         attempts = account.failed_attempts + 1
         limit = int(settings["max_failed_logins"])
-        with wh.write() as cur:
+        with wh.write(data=False) as cur:
             if attempts >= limit:
                 until = now + dt.timedelta(minutes=int(settings["lockout_minutes"]))
                 cur.execute(
@@ -528,11 +528,11 @@ def authenticate(wh, name: str, password: str, *, now: dt.datetime | None = None
             "invalid", f"{GENERIC_FAILURE}连续输错 {limit} 次将锁定 {settings['lockout_minutes']} 分钟。"
         )
     if account.disabled:
-        with wh.write() as cur:
+        with wh.write(data=False) as cur:
             wh.audit(cur, account.name, "login_refused", account.name, {"reason": "disabled", "via": via})
         return LoginResult("disabled", "该账号已停用。如需继续使用，请联系省级管理员。")
     new_hash = hash_password(password) if _HASHER.check_needs_rehash(password_hash) else None
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute(
             "update accounts set failed_attempts = 0, locked_until = null, last_login_at = ? where name = ?",
             [now, account.name],
@@ -554,14 +554,14 @@ def sso_sign_in(wh, claim_value: str | None) -> LoginResult:
     name = normalise_name(claim_value)
     account = get_account(wh, name) if name else None
     if account is None:
-        with wh.write() as cur:
+        with wh.write(data=False) as cur:
             wh.audit(cur, ANONYMOUS, "login_failed", None, {"reason": "sso_no_account", "via": "sso"})
         return LoginResult("invalid", f"统一身份认证已通过，但本平台没有对应账号“{name}”。请联系省级管理员开通。")
     if account.disabled:
-        with wh.write() as cur:
+        with wh.write(data=False) as cur:
             wh.audit(cur, account.name, "login_refused", account.name, {"reason": "disabled", "via": "sso"})
         return LoginResult("disabled", "该账号已停用。如需继续使用，请联系省级管理员。")
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         cur.execute("update accounts set last_login_at = ? where name = ?", [_now(), account.name]).fetchall()
         wh.audit(
             cur,
@@ -574,7 +574,7 @@ def sso_sign_in(wh, claim_value: str | None) -> LoginResult:
 
 
 def record_logout(wh, viewer: Viewer, reason: str = "user") -> None:
-    with wh.write() as cur:
+    with wh.write(data=False) as cur:
         wh.audit(cur, viewer.name, "logout", viewer.name, {"reason": reason})
 
 

@@ -119,6 +119,20 @@ def test_successful_login_returns_the_viewer_and_is_audited(wh, clerk):
     assert audit_rows(wh)[-1] == ("dongchang", "login", "dongchang")
 
 
+def test_signing_in_and_account_changes_leave_the_page_cache_generation_alone(wh, clerk):
+    """Page caches key on the generation: a sign-in somewhere must not make every user's next page recompute."""
+    before = wh.generation
+    accounts.authenticate(wh, "dongchang", PASSWORD, now=T0)
+    accounts.authenticate(wh, "dongchang", "wrong-password-1", now=T0)
+    accounts.reset_password(wh, "dongchang", "Another-Horse-8", actor="test")
+    accounts.record_logout(wh, Viewer("dongchang", "county", "220502"))
+    assert [a for _, a, _ in audit_rows(wh)[-4:]] == ["login", "login_failed", "password_reset", "logout"]
+    assert wh.generation == before
+    with wh.write() as cur:  # a write of data (a load, a review) moves it
+        cur.execute("select 1")
+    assert wh.generation == before + 1
+
+
 def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(wh, clerk):
     statuses = [accounts.authenticate(wh, "dongchang", f"wrong-{i}-password", now=T0).status for i in range(5)]
     locked_right_password = accounts.authenticate(wh, "dongchang", PASSWORD, now=T0 + dt.timedelta(minutes=14))

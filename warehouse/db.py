@@ -238,7 +238,7 @@ class Warehouse:
         else:
             self._con = connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
         self._lock = threading.RLock()
-        self.generation = 0  # bumps after every write: page caches key on it
+        self.generation = 0  # bumps after every write of data (not sign-ins or audit lines): page caches key on it
         try:
             if not read_only:
                 with self._write_lock():  # two servers starting at once build the models one after the other
@@ -407,8 +407,12 @@ class Warehouse:
 
     # -------------------------------------------------------------- writing
     @contextlib.contextmanager
-    def write(self):
-        """A serialised transaction: everything inside commits together or not at all."""
+    def write(self, *, data: bool = True):
+        """A serialised transaction: everything inside commits together or not at all.
+
+        `data=False` marks a write that changes nothing a page query reads (a sign-in, an account change, a job's
+        audit line): it leaves the generation alone, so signing in does not empty every user's page cache. (On a
+        lake the generation is the catalog's snapshot, which every commit moves.)"""
         if self.read_only:
             raise PermissionError("只读打开的数据仓库不能写入")
         with self._write_lock():
@@ -422,7 +426,8 @@ class Warehouse:
                 raise
             finally:
                 cur.close()
-            self.generation += 1
+            if data:
+                self.generation += 1
 
     def audit(self, cur, actor: str, action: str, target: str | None = None, detail: dict | None = None) -> None:
         """Append to the audit log inside the caller's transaction."""
