@@ -140,40 +140,26 @@ st.caption(
     "将鼠标移到指标名旁的 ⓘ 可查看定义、公式和数据来源（报表·列）。"
 )
 
-# ------------------------------------------------------------------ targets and ranking
+# ------------------------------------------------------------------ targets, ranking, progress and trend
+# One section, three views; only the open one is computed and drawn (st.tabs with on_change="rerun"), so the
+# first screen after signing in carries two charts instead of four — the progress over the months and the case
+# trend are a click away (docs/performance.md, "Speed a leader feels").
+campaign_start = max(periods[0], config.settings()["reporting"]["first_period"])
+trend_start = max(periods[0], min(start, fmt.shift_period(end, -23)))
 layout.section(
-    "目标进度与单位排名", f"组织建设取 {fmt.period_label(end)} 期末数；调解成效取 {fmt.range_label(start, end)} 累计。"
+    "目标进度与趋势",
+    f"组织建设取 {fmt.period_label(end)} 期末数；调解成效取 {fmt.range_label(start, end)} 累计；"
+    "逐月进展与受理趋势在后两个标签页。",
 )
-left, right = st.columns(2, gap="large")
-with left:
-    # the ranking's windows (q.target_progress): mediation over the span, coverage at its end
-    progress = cached(q.target_progress, wh, viewer, flt.region, start, end)
-    targeted = progress.filter(
-        pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null()
-    )
-    if targeted.height and targeted["value"].is_not_null().any():
-        layout.chart(
-            charts.target_bullets(
-                targeted,
-                "各项目标完成情况",
-                subtitle=(
-                    f"{sel.name} · 协商调解解决占比为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数"
-                    " · 红色虚线为目标值"
-                ),
-            ),
-            f"目标完成情况_{sel.name}_{end}",
-        )
-    else:
-        layout.no_data("所选月份没有可与目标比较的数据。")
-
-ranking = cached(q.unit_ranking, wh, viewer, start, end, True)
-units_only = ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE)
-province_rows = {r["measure"]: r for r in ranking.filter(pl.col("unit_code") == q.PROVINCE_CODE).to_dicts()}
-measure_labels = dict(zip(ranking["measure"], ranking["label"])) if ranking.height else {}
+targets_tab, progress_tab, trend_tab = st.tabs(
+    ["目标完成与单位排名", "各项指标逐月进展", "受理与调解趋势"], key="overview_view", on_change="rerun"
+)
+share = rows["mediation_share"]
 
 
 @st.fragment
-def ranking_chart() -> None:
+def ranking_chart(units_only: pl.DataFrame, province_rows: dict, measure_labels: dict) -> None:
+    """The ranking of the units by one measure; changing the measure reruns only this fragment."""
     if units_only["unit_code"].n_unique() < 2:
         layout.no_data("单位排名向省级和市级用户显示；当前账号只能查看本单位汇总。")
         return
@@ -207,55 +193,90 @@ def ranking_chart() -> None:
     layout.chart(fig, f"各单位{measure_labels[choice]}_{end}", key="overview_rank_chart")
 
 
-with right:
-    ranking_chart()
-
-if units_only.height:
-    with st.expander("各单位主要指标一览（可下载）", expanded=False):
-        table = q.ranking_table(ranking)
-        rate_cols = [c for c in table.columns if c not in ("单位", "达标项数", "有目标项数")]
-        layout.table(
-            table,
-            f"各单位主要指标_{end}",
-            column_config={c: layout.percent_column() for c in rate_cols},
-            notes=(
-                f"调解成效为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数。",
-                "比率 = 合计分子 ÷ 合计分母。",
-            ),
-            key="dl_overview_ranking",
+def targets_and_ranking() -> None:
+    left, right = st.columns(2, gap="large")
+    with left:
+        # the ranking's windows (q.target_progress): mediation over the span, coverage at its end
+        progress = cached(q.target_progress, wh, viewer, flt.region, start, end)
+        targeted = progress.filter(
+            pl.col("key").is_in(["mediation_share", *coverage_keys]) & pl.col("target").is_not_null()
         )
+        if targeted.height and targeted["value"].is_not_null().any():
+            layout.chart(
+                charts.target_bullets(
+                    targeted,
+                    "各项目标完成情况",
+                    subtitle=(
+                        f"{sel.name} · 协商调解解决占比为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数"
+                        " · 红色虚线为目标值"
+                    ),
+                ),
+                f"目标完成情况_{sel.name}_{end}",
+            )
+        else:
+            layout.no_data("所选月份没有可与目标比较的数据。")
 
-# ------------------------------------------------------------------ progress per measure
-campaign_start = max(periods[0], config.settings()["reporting"]["first_period"])
-layout.section("各项指标进展", f"{sel.name} · {fmt.range_label(campaign_start, end)} 逐月变化，红色虚线为目标值。")
-cov_trend = cached(q.coverage_trend, wh, viewer, flt.region, campaign_start, end)
-med_trend = cached(q.trend, wh, viewer, flt.region, campaign_start, end)
-share = rows["mediation_share"]
-panels = measure_panels(med_trend, cov_trend, cached(q.targets, wh, None), coverage_keys, share)
-if panels:
-    layout.chart(charts.measure_panels(panels, cols=4), f"各项指标进展_{sel.name}_{end}")
-else:
-    layout.no_data("暂无逐月数据。")
+    ranking = cached(q.unit_ranking, wh, viewer, start, end, True)
+    units_only = ranking.filter(pl.col("unit_code") != q.PROVINCE_CODE)
+    province_rows = {r["measure"]: r for r in ranking.filter(pl.col("unit_code") == q.PROVINCE_CODE).to_dicts()}
+    measure_labels = dict(zip(ranking["measure"], ranking["label"])) if ranking.height else {}
 
-# ------------------------------------------------------------------ trend
-trend_start = max(periods[0], min(start, fmt.shift_period(end, -23)))
-layout.section("受理与调解趋势", f"{sel.name} · {fmt.range_label(trend_start, end)}（至少显示近24个月）")
-trend = cached(q.trend, wh, viewer, flt.region, trend_start, end)
-if trend.height:
-    targets_line = (
-        {"mediation_share": (share["target"], f"占比目标 {fmt.percent(share['target'])}")} if share["target"] else None
-    )
-    layout.chart(
-        charts.cases_and_rates(
-            trend,
-            "受理、结案、调解成功与成功率",
-            subtitle="柱：件数（左轴）· 线：比率（右轴）",
-            rate_targets=targets_line,
-        ),
-        f"受理与调解趋势_{sel.name}_{end}",
-    )
-else:
-    layout.no_data("所选期间没有调解数据。")
+    with right:
+        ranking_chart(units_only, province_rows, measure_labels)
+
+    if units_only.height:
+        with st.expander("各单位主要指标一览（可下载）", expanded=False):
+            table = q.ranking_table(ranking)
+            rate_cols = [c for c in table.columns if c not in ("单位", "达标项数", "有目标项数")]
+            layout.table(
+                table,
+                f"各单位主要指标_{end}",
+                column_config={c: layout.percent_column() for c in rate_cols},
+                notes=(
+                    f"调解成效为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数。",
+                    "比率 = 合计分子 ÷ 合计分母。",
+                ),
+                key="dl_overview_ranking",
+            )
+
+
+def progress_per_measure() -> None:
+    st.caption(f"{sel.name} · {fmt.range_label(campaign_start, end)} 逐月变化，红色虚线为目标值。")
+    cov_trend = cached(q.coverage_trend, wh, viewer, flt.region, campaign_start, end)
+    med_trend = cached(q.trend, wh, viewer, flt.region, campaign_start, end)
+    panels = measure_panels(med_trend, cov_trend, cached(q.targets, wh, None), coverage_keys, share)
+    if panels:
+        layout.chart(charts.measure_panels(panels, cols=4), f"各项指标进展_{sel.name}_{end}")
+    else:
+        layout.no_data("暂无逐月数据。")
+
+
+def cases_trend() -> None:
+    st.caption(f"{sel.name} · {fmt.range_label(trend_start, end)}（至少显示近24个月）")
+    trend = cached(q.trend, wh, viewer, flt.region, trend_start, end)
+    if trend.height:
+        targets_line = (
+            {"mediation_share": (share["target"], f"占比目标 {fmt.percent(share['target'])}")}
+            if share["target"]
+            else None
+        )
+        layout.chart(
+            charts.cases_and_rates(
+                trend,
+                "受理、结案、调解成功与成功率",
+                subtitle="柱：件数（左轴）· 线：比率（右轴）",
+                rate_targets=targets_line,
+            ),
+            f"受理与调解趋势_{sel.name}_{end}",
+        )
+    else:
+        layout.no_data("所选期间没有调解数据。")
+
+
+for tab, draw in ((targets_tab, targets_and_ranking), (progress_tab, progress_per_measure), (trend_tab, cases_trend)):
+    if tab.open:
+        with tab:
+            draw()
 
 # ------------------------------------------------------------------ early warning
 layout.section(

@@ -12,6 +12,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Our own copy of the shared acceptance samples, so a clone alone passes its tests.
 SAMPLES = ROOT / "tests" / "samples"
+
+# Pages whose sections are lazy tabs (st.tabs with on_change="rerun": only the open view is computed and drawn).
+# Page tests that read everything a page can show render every view (`every_view`).
+LAZY_VIEWS = {"pages/overview.py": ("overview_view", ["目标完成与单位排名", "各项指标逐月进展", "受理与调解趋势"])}
+
+
+def every_view(at, page: str):
+    """Yield the AppTest `at` (already run) once per view of `page`: the default view, then each other one."""
+    yield at
+    key, views = LAZY_VIEWS.get(page, ("", []))
+    for view in views[1:]:
+        at.session_state[key] = view
+        at.run()
+        yield at
+
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

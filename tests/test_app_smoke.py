@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, SAMPLES
+from conftest import LAZY_VIEWS, ROOT, SAMPLES, every_view
 from streamlit.testing.v1 import AppTest
 
 PAGES = [
@@ -116,11 +116,18 @@ def _run_as(page: str, viewer=None, params: dict | None = None) -> AppTest:
     return at
 
 
+OVERVIEW_VIEWS = LAZY_VIEWS["pages/overview.py"][1]
+
+
+def _titles(at: AppTest) -> list[str]:
+    return [(s["layout"].get("title") or {}).get("text", "").split("<br>")[0] for s in _charts(at)]
+
+
 @pytest.mark.parametrize("page", REPORT_PAGES)
 def test_report_pages_show_real_charts_on_the_demo(demo, page):
     at = _run_as(page)
     assert not at.exception, at.exception
-    specs = _charts(at)
+    specs = [spec for state in every_view(at, page) for spec in _charts(state)]  # 总览: three views, one at a time
     assert len(specs) >= 3
     titles = [s["layout"].get("title", {}).get("text", "") for s in specs]
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in titles if t), titles
@@ -175,3 +182,20 @@ def test_filters_follow_the_user_from_page_to_page(demo):
             "from": "2025-01",
             "region": "220500",
         }
+
+
+def test_overview_computes_and_draws_only_the_open_view(demo):
+    """总览's targets, progress and trend are tabs with lazy content: the first screen carries two charts."""
+    at = _run_as("pages/overview.py")
+    assert [t.label for t in at.tabs] == OVERVIEW_VIEWS
+    drawn = {OVERVIEW_VIEWS[0]: _titles(at)}
+    for view in OVERVIEW_VIEWS[1:]:
+        at.session_state["overview_view"] = view
+        at.run()
+        assert not at.exception, at.exception
+        drawn[view] = _titles(at)
+    assert drawn == {
+        "目标完成与单位排名": ["各项目标完成情况", "各单位协商调解解决占比"],
+        "各项指标逐月进展": [""],  # the small multiples: each panel has its own title, the figure none
+        "受理与调解趋势": ["受理、结案、调解成功与成功率"],
+    }
