@@ -149,10 +149,10 @@ trend_start = max(periods[0], min(start, fmt.shift_period(end, -23)))
 layout.section(
     "目标进度与趋势",
     f"组织建设取 {fmt.period_label(end)} 期末数；调解成效取 {fmt.range_label(start, end)} 累计；"
-    "逐月进展与受理趋势在后两个标签页。",
+    "各项指标逐月变化与受理、调解趋势见“逐月进展”“调解趋势”标签页。",
 )
 targets_tab, progress_tab, trend_tab = st.tabs(
-    ["目标完成与单位排名", "各项指标逐月进展", "受理与调解趋势"], key="overview_view", on_change="rerun"
+    ["目标与排名", "逐月进展", "调解趋势"], key="overview_view", on_change="rerun"
 )
 share = rows["mediation_share"]
 

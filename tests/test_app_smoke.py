@@ -195,7 +195,7 @@ def test_overview_computes_and_draws_only_the_open_view(demo):
         assert not at.exception, at.exception
         drawn[view] = _titles(at)
     assert drawn == {
-        "目标完成与单位排名": ["各项目标完成情况", "各单位协商调解解决占比"],
-        "各项指标逐月进展": [""],  # the small multiples: each panel has its own title, the figure none
-        "受理与调解趋势": ["受理、结案、调解成功与成功率"],
+        "目标与排名": ["各项目标完成情况", "各单位协商调解解决占比"],
+        "逐月进展": [""],  # the small multiples: each panel has its own title, the figure none
+        "调解趋势": ["受理、结案、调解成功与成功率"],
     }
