@@ -6,40 +6,13 @@ from pathlib import Path
 import streamlit as st
 
 from auth import gate, login_view
+from dashboard.navigation import ADMIN_ONLY, SECTIONS
 from dashboard.runtime import warehouse
 from service import logs, sessions
 
 st.set_page_config(page_title="吉林省劳动人事争议调解监测平台", page_icon=":material/balance:", layout="wide")
 
 ROOT = Path(__file__).resolve().parent
-
-# (file, title, icon, url path) per section; a page appears once its file exists.
-SECTIONS = {
-    "监测分析": [
-        ("pages/overview.py", "总览", ":material/dashboard:", "overview"),
-        ("pages/coverage.py", "组织建设", ":material/account_tree:", "coverage"),
-        ("pages/mediation.py", "调解成效", ":material/handshake:", "mediation"),
-        ("pages/disputes.py", "重大集体争议", ":material/groups:", "disputes"),
-        ("pages/risk.py", "风险预警", ":material/warning:", "risk"),
-        ("pages/ledger.py", "工作台账", ":material/checklist:", "ledger"),
-        ("pages/submissions.py", "报送情况", ":material/calendar_month:", "submissions"),
-    ],
-    "数据填报": [
-        ("pages/upload.py", "数据上报", ":material/upload_file:", "upload"),
-        ("pages/templates.py", "模板下载", ":material/download:", "templates"),
-        ("pages/review.py", "审核", ":material/fact_check:", "review"),
-        ("pages/history.py", "历史版本", ":material/history:", "history"),
-    ],
-    "说明与管理": [
-        ("pages/forms_doc.py", "报表说明", ":material/description:", "forms"),
-        ("pages/settings.py", "参数设置", ":material/tune:", "settings"),
-        ("pages/admin.py", "账号与审计", ":material/admin_panel_settings:", "admin"),
-    ],
-}
-
-
-# Pages only administrators get in the navigation (the page itself refuses anyone else, too).
-ADMIN_ONLY = {"pages/admin.py"}
 
 
 def build_navigation(viewer=None) -> dict[str, list]:

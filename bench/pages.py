@@ -17,7 +17,6 @@ Results: bench/results/pages.json and the "## Pages" section of docs/performance
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import datetime as dt
 import importlib
@@ -250,12 +249,9 @@ def time_queries(db: Path, repeat: int) -> list[dict]:
 
 # ------------------------------------------------------------------ page reruns
 def data_pages() -> list[tuple[str, str]]:
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECTIONS" for t in node.targets):
-            sections = ast.literal_eval(node.value)
-            return [(f, t) for f, t, _i, _u in sections["监测分析"] if (ROOT / f).exists()]
-    return []
+    from dashboard.navigation import SECTIONS
+
+    return [(f, t) for f, t, _i, _u in SECTIONS["监测分析"] if (ROOT / f).exists()]
 
 
 def time_pages(db: Path, reruns: int) -> list[dict]:

@@ -21,6 +21,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from service.paths import NOT_PAGES  # Streamlit's own endpoints and the service's routes: never a page
+
 # MEDIATION_PRELOAD=0 switches both hints off (bench/browser.py --without-preload measures what they bring).
 SWITCH_ENV = "MEDIATION_PRELOAD"
 
@@ -107,24 +109,6 @@ def with_preloads(html: bytes) -> bytes:
     if not tags or b"</head>" not in html or b'rel="modulepreload"' not in html:
         return html
     return html.replace(b"</head>", tags + b"</head>", 1)
-
-
-# Paths that are never a page (Streamlit's own endpoints and files, the service's routes): left untouched.
-NOT_PAGES = (
-    "/_stcore/",
-    "/static/",
-    "/component/",
-    "/media/",
-    "/app/static/",
-    "/auth/",
-    "/oauth2callback",
-    "/favicon",
-    "/robots.txt",
-    "/manifest.json",
-    "/login",
-    "/logout",
-    "/healthz",
-)
 
 
 class PreloadMiddleware:

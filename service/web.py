@@ -24,28 +24,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from service import jobs, login_page, logs, preload, sessions
+from service import jobs, login_page, logs, paths, preload, sessions
 
 CSRF_COOKIE = "mediation_login_csrf"
 MAX_FORM_BYTES = 8 * 1024
 # Paths served without a session: Streamlit's assets and endpoints (the websocket's script run checks the
 # session itself, auth/gate.py), our own routes, and Streamlit's OIDC routes (optional SSO, docs/accounts.md).
-PUBLIC_PREFIXES = (
-    "/_stcore/",
-    "/static/",
-    "/component/",
-    "/media/",
-    "/app/static/",
-    "/auth/",
-    "/oauth2callback",
-    "/favicon",
-    "/robots.txt",
-    "/manifest.json",
-    "/login",
-    "/logout",
-    "/healthz",
-    "/cli",
-)
+PUBLIC_PREFIXES = paths.NOT_PAGES
 DEMO_ENV = "MEDIATION_DEMO"
 HTTP_URL_ENV = "MEDIATION_HTTP_URL"  # the app's address for the CLI when Streamlit's server.port does not say it
 
@@ -334,15 +319,19 @@ class SessionGateMiddleware:
                 status["code"] = message["status"]
             await send(message)
 
+        query = f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
         if (
             session is None
             and sessions.store() is not None
             and not path.startswith(PUBLIC_PREFIXES)
             and scope.get("method") in ("GET", "HEAD")
         ):
-            target = path + (f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else "")
+            target = path + query
             response = RedirectResponse(f"/login?next={quote(sessions.safe_next(target), safe='')}", status_code=303)
             await response(scope, receive, send_logged)
+        elif scope.get("method") in ("GET", "HEAD") and paths.names_no_page(path):
+            # Streamlit would answer with its English "Page not found" dialog: the home page instead, same filters
+            await RedirectResponse("/" + query, status_code=303)(scope, receive, send_logged)
         else:
             await self.app(scope, receive, send_logged)
         if not path.startswith(("/static/", "/_stcore/health", "/favicon")):

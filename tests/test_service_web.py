@@ -172,6 +172,22 @@ def test_signing_in_sets_an_httponly_samesite_cookie_and_returns_to_the_page(ser
     assert call(app, "GET", "/coverage", cookies={sessions.COOKIE: token})[0] == 200
 
 
+def test_a_url_naming_no_page_opens_the_home_page_with_its_filters_instead_of_streamlits_english_dialog(service):
+    app, _, _ = service
+    token = cookie_value(sign_in(app)[1], sessions.COOKIE)
+    answers = {
+        path: call(app, "GET", path, cookies={sessions.COOKIE: token})
+        for path in ("/overview?period=2025-06&region=220500", "/nosuch", "/coverage", "/", "/_stcore/host-config")
+    }
+    assert {path: (status, headers.get("location")) for path, (status, headers, _) in answers.items()} == {
+        "/overview?period=2025-06&region=220500": (303, "/?period=2025-06&region=220500"),  # 总览 is served at /
+        "/nosuch": (303, "/"),
+        "/coverage": (200, None),
+        "/": (200, None),
+        "/_stcore/host-config": (200, None),
+    }
+
+
 def test_a_login_post_without_the_matching_csrf_token_or_from_another_site_is_refused(service):
     app, store, wh = service
     no_token = call(app, "POST", "/login", body={"name": "tonghua_city", "password": PASSWORD})

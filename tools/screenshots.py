@@ -6,7 +6,7 @@
 
 Without --url it starts its own Streamlit server (app.py; on --port, else a free port) with MEDIATION_DB=--db
 (default: the configured warehouse), takes the screenshots and stops that server again. With --url it uses a
-running app, app.py or the service serve.py (its /login page is recognised). Pages are read from app.py SECTIONS
+running app, app.py or the service serve.py (its /login page is recognised). Pages are read from dashboard/navigation.py SECTIONS
 (only those whose file exists; a page the account does not see in its navigation is skipped with a note).
 The app admits only signed-in users: the script signs in as --user (password from the environment variable
 SCREENSHOT_PASSWORD; demo accounts — `python -m etl user demo-accounts` — use their published demo password),
@@ -24,7 +24,6 @@ Needs: chromium and fonts-noto-cjk (apt), playwright (venv). Never runs `playwri
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import socket
 import subprocess
@@ -69,17 +68,10 @@ PHONE_SECTION = "监测分析"  # the pages a leader reads on a phone; --pages t
 
 
 def app_sections() -> dict[str, list[tuple[str, str]]]:
-    """{section: [(url_path, title)]} of the pages listed in app.py SECTIONS whose file exists (read without
-    running app.py)."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECTIONS" for t in node.targets):
-            sections = ast.literal_eval(node.value)
-            return {
-                name: [(url, title) for file, title, _icon, url in pages if (ROOT / file).exists()]
-                for name, pages in sections.items()
-            }
-    raise SystemExit("app.py 中没有找到 SECTIONS")
+    """{section: [(url_path, title)]} of the app's pages whose file exists (dashboard/navigation.py)."""
+    from dashboard.navigation import sections
+
+    return sections()
 
 
 def app_pages() -> list[tuple[str, str]]:
