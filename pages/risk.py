@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import common, export, layout, state
 from dashboard import format as fmt
 from dashboard import signals as sq
+from dashboard.layout import cached
 from dashboard.runtime import warehouse
 from dashboard.session import current_viewer
 from warehouse import labels
@@ -29,17 +30,18 @@ layout.header(
     wh,
     "监测—预警—处置—反馈：数据入库时按七类规则自动生成预警信号，责任单位登记处置措施、办结反馈；条件恶化时自动重新打开",
 )
-periods = common.periods(wh)
+periods = cached(common.periods, wh, None)
 if not periods:
     layout.empty_state()
     st.stop()
-flt = state.filters(periods, common.region_choices(wh, viewer))
-signals = sq.signal_list(wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
+flt = state.filters(periods, cached(common.region_choices, wh, viewer))
+# page queries through the page cache (keyed on the generation, which every 处置/反馈 written here moves)
+signals = cached(sq.signal_list, wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
 month = fmt.period_label(flt.period)
 
 # ---------------------------------------------------------------- 一、severity tiles
 counts = sq.level_counts(signals)
-flow = sq.month_flow(wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
+flow = cached(sq.month_flow, wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
 tiles = st.columns(5)
 for tile, level in zip(tiles, sq.LEVELS):
     with tile.container(border=True):
@@ -65,7 +67,7 @@ else:
 # ---------------------------------------------------------------- 二、heat and trend
 left, right = st.columns([3, 2])
 with left:
-    heat = sq.heat(wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
+    heat = cached(sq.heat, wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
     st.markdown("**风险分布：单位 × 行业**")
     if heat.height == 0 or heat["n"].sum() == 0:
         st.caption("所选范围内没有未办结的预警信号。")
@@ -125,7 +127,7 @@ with left:
         )
 with right:
     st.markdown("**各月预警信号数（按级别）**")
-    trend = sq.trend(wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
+    trend = cached(sq.trend, wh, viewer, period=flt.period, region=flt.region, industry=flt.industry)
     if trend.height == 0:
         st.caption("所选范围内还没有预警信号的记录。")
     else:
