@@ -351,6 +351,35 @@ def measure_panels(
 
 
 # ------------------------------------------------------------------ comparisons
+RANK_SHOWN = 30  # a ranking longer than this shows its best and worst halves (the whole list is in its table)
+RANK_MISSING_SHOWN = 10  # and at most this many of the regions without a value
+RANK_GAP = "⋯"
+RANK_COLUMN = "rank_index"
+
+
+def rank_window(
+    data: pl.DataFrame, empty: pl.DataFrame, name_col: str, highlight: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
+    """The rows a ranking draws: all of them when they fit; otherwise the RANK_SHOWN / 2 lowest and highest
+    (`data` is sorted ascending) plus the highlighted row, and the first RANK_MISSING_SHOWN rows without a value.
+    Returns (data with its place in the whole ranking in RANK_COLUMN, empty, the note on what was left out or
+    None)."""
+    notes = []
+    total, missing = data.height, empty.height
+    data = data.with_row_index(RANK_COLUMN)
+    if total > RANK_SHOWN:
+        half = RANK_SHOWN // 2
+        keep = (pl.col(RANK_COLUMN) < half) | (pl.col(RANK_COLUMN) >= total - half)
+        if highlight is not None:
+            keep = keep | (pl.col(name_col) == highlight)
+        data = data.filter(keep)
+        notes.append(f"共 {total:,} 个，显示最高、最低各 {half} 个（完整排名见明细表）")
+    if missing > RANK_MISSING_SHOWN:
+        empty = empty.head(RANK_MISSING_SHOWN)
+        notes.append(f"另有 {missing:,} 个未报送，列出 {RANK_MISSING_SHOWN} 个")
+    return data, empty, "；".join(notes) or None
+
+
 def ranking_bars(
     frame: pl.DataFrame,
     name_col: str,
@@ -373,10 +402,14 @@ def ranking_bars(
     """Horizontal bars sorted best first (top). Bars are green when they meet their target (per row via target_col
     or one common target), orange when not, blue without a target; the target is a dashed line (common) or a
     dashed tick per bar (target_col); the average is a dotted grey line. Rows without a value are listed as
-    '未报送' at the bottom."""
+    '未报送' at the bottom. A long ranking keeps its head and tail (`rank_window`)."""
     data = frame.filter(pl.col(value_col).is_not_null()).sort(value_col, descending=False)
     empty = frame.filter(pl.col(value_col).is_null())
-    names = [short_name(n) for n in data[name_col].to_list()]
+    data, empty, cut = rank_window(data, empty, name_col, highlight)
+    if cut:
+        subtitle = f"{subtitle} · {cut}" if subtitle else cut
+    shown_names = data[name_col].to_list()
+    names = [short_name(n) for n in shown_names]
     values = data[value_col].to_list()
     targets = data[target_col].to_list() if target_col else [target] * len(values)
     colors = []
@@ -391,6 +424,17 @@ def ranking_bars(
         hover += "（%{customdata[0]:,.0f}/%{customdata[1]:,.0f}）"
         if any(t is not None for t in targets):
             hover += "<br>目标：%{customdata[2]:.1%}"
+    # rows left out of a long ranking: an empty row "⋯" wherever the drawn places jump
+    places = data[RANK_COLUMN].to_list()
+    gaps = [i for i in range(1, len(places)) if places[i] != places[i - 1] + 1]
+    for n, i in enumerate(reversed(gaps)):
+        names.insert(i, RANK_GAP * (len(gaps) - n))  # distinct labels: one category per gap
+        for column in (values, targets, text):
+            column.insert(i, None)
+        colors.insert(i, GREY)
+        if custom:
+            custom.insert(i, (None, None, None))
+        shown_names.insert(i, None)
     fig = go.Figure(
         go.Bar(
             x=values,
@@ -407,7 +451,7 @@ def ranking_bars(
     )
     if highlight:
         fig.update_traces(
-            marker_line_color=["#111827" if n == highlight else "rgba(0,0,0,0)" for n in data[name_col].to_list()],
+            marker_line_color=["#111827" if n == highlight else "rgba(0,0,0,0)" for n in shown_names],
             marker_line_width=2,
         )
     if target_col and any(t is not None for t in targets):
@@ -453,7 +497,7 @@ def ranking_bars(
     style(
         fig, title, subtitle=subtitle, height=height or max(300, 34 * (len(values) + empty.height) + 110), legend=False
     )
-    top = max([v for v in values] + [t for t in targets if t is not None] + [0.0])
+    top = max([v for v in values if v is not None] + [t for t in targets if t is not None] + [0.0])
     if percent:
         fig.update_xaxes(tickformat=".0%", range=[0, min(1.12, max(top * 1.12, 0.1))])
     else:

@@ -61,3 +61,29 @@ def test_a_target_near_the_top_has_its_label_under_the_line():
         "2024年底 80.0%": ("left", "bottom"),
         "2025年底 90.0%": ("right", "top"),
     }
+
+
+def test_a_long_ranking_draws_its_best_and_worst_fifteen_the_highlighted_row_and_says_what_it_left_out():
+    frame = pl.DataFrame(
+        {
+            "name": [f"单位{i}" for i in range(40)] + [f"未报{i}" for i in range(12)],
+            "rate": [i / 50 for i in range(40)] + [None] * 12,
+        }
+    )
+    fig = charts.ranking_bars(frame, "name", "rate", "排名", highlight="单位20")
+    bars, missing = fig.data[0], fig.data[1]
+    assert list(bars.y) == (
+        [f"单位{i}" for i in range(15)] + ["⋯", "单位20", "⋯⋯"] + [f"单位{i}" for i in range(25, 40)]
+    )  # drawn bottom up: the worst first
+    assert [x is None for x in bars.x].count(True) == 2  # the gaps draw no bar
+    assert list(missing.y) == [f"未报{i}" for i in range(10)]
+    assert fig.layout.title.text.split("<br>")[1].endswith(
+        "共 40 个，显示最高、最低各 15 个（完整排名见明细表）；另有 12 个未报送，列出 10 个</span>"
+    )
+
+
+def test_a_ranking_that_fits_is_drawn_whole_without_a_note():
+    frame = pl.DataFrame({"name": [f"单位{i}" for i in range(30)], "rate": [i / 50 for i in range(30)]})
+    fig = charts.ranking_bars(frame, "name", "rate", "排名")
+    assert list(fig.data[0].y) == [f"单位{i}" for i in range(30)]
+    assert fig.layout.title.text == "排名"
