@@ -381,6 +381,19 @@ def heat(
     return pl.DataFrame(list(rows.values())).sort(["row_code", "industry_code"], nulls_last=True)
 
 
+HEAT_ROWS_SHOWN = 30  # a heat map of more rows (the 40× warehouse's 440 units) keeps the riskiest ones
+
+
+def heat_rows(heat: pl.DataFrame, limit: int = HEAT_ROWS_SHOWN) -> tuple[list[str], str | None]:
+    """The rows of a heat() frame to draw, in code order: all of them, or the `limit` with the highest risk score
+    (ties by code), and a note saying how many were left out (None when none were)."""
+    totals = heat.group_by("row_code", "row_label").agg(pl.col("score").sum()).sort("row_code")
+    if totals.height <= limit:
+        return totals["row_label"].to_list(), None
+    kept = totals.sort(["score", "row_code"], descending=[True, False]).head(limit).sort("row_code")
+    return kept["row_label"].to_list(), f"共 {totals.height:,} 行，显示风险分值最高的 {limit} 行"
+
+
 def trend(
     wh: Warehouse,
     viewer: Viewer,

@@ -72,7 +72,7 @@ with left:
     if heat.height == 0 or heat["n"].sum() == 0:
         st.caption("所选范围内没有未办结的预警信号。")
     else:
-        rows = list(dict.fromkeys(heat.sort("row_code")["row_label"].to_list()))
+        rows, left_out = sq.heat_rows(heat)
         cols = list(dict.fromkeys(heat.sort("industry_code", nulls_last=True)["industry_label"].to_list()))
         cell = {(r["row_label"], r["industry_label"]): r for r in heat.iter_rows(named=True)}
         z, text, hover = [], [], []
@@ -123,7 +123,7 @@ with left:
         )
         st.caption(
             "格中数字为未办结的信号数；颜色为风险分值（红色 4、橙色 3、黄色 2、蓝色 1 分相加）。"
-            "“不分行业”为迟报未报、成功率下降、建设进度等不按行业判断的信号。"
+            "“不分行业”为迟报未报、成功率下降、建设进度等不按行业判断的信号。" + (f"{left_out}。" if left_out else "")
         )
 with right:
     st.markdown("**各月预警信号数（按级别）**")

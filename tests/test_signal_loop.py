@@ -269,3 +269,17 @@ def test_page_is_read_only_for_leaders_and_shows_the_rules(page_db):
     assert any("省级领导为只读" in c.value for c in at.caption)
     assert any("需重点关注：红色 2 条" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_a_heat_map_of_many_rows_keeps_the_riskiest_in_code_order_and_says_how_many_it_left_out():
+    import polars as pl
+
+    heat = pl.DataFrame(
+        {
+            "row_code": [f"{c:03d}" for c in range(5) for _ in (0, 1)],
+            "row_label": [f"单位{c}" for c in range(5) for _ in (0, 1)],
+            "score": [0, 0, 4, 3, 1, 0, 4, 0, 2, 2],
+        }
+    )
+    assert sq.heat_rows(heat, limit=3) == (["单位1", "单位3", "单位4"], "共 5 行，显示风险分值最高的 3 行")
+    assert sq.heat_rows(heat, limit=5) == (["单位0", "单位1", "单位2", "单位3", "单位4"], None)
