@@ -13,19 +13,23 @@ ROOT = Path(__file__).resolve().parents[1]
 # Our own copy of the shared acceptance samples, so a clone alone passes its tests.
 SAMPLES = ROOT / "tests" / "samples"
 
-# Pages whose sections are lazy tabs (st.tabs with on_change="rerun": only the open view is computed and drawn).
-# Page tests that read everything a page can show render every view (`every_view`).
-LAZY_VIEWS = {"pages/overview.py": ("overview_view", ["目标与排名", "逐月进展", "调解趋势"])}
+# Lazy sections (st.tabs / st.expander with on_change="rerun": only what is open is computed and drawn), per
+# page: (widget key, its states, the default first). Page tests that read everything a page can show render every
+# state (`every_view`).
+LAZY_VIEWS = {
+    "pages/overview.py": [("overview_view", ["目标与排名", "逐月进展", "调解趋势"])],
+    "pages/submissions.py": [("submissions_detail", [False, True])],
+}
 
 
 def every_view(at, page: str):
-    """Yield the AppTest `at` (already run) once per view of `page`: the default view, then each other one."""
+    """Yield the AppTest `at` (already run) once per state of `page`'s lazy sections: as run, then each other one."""
     yield at
-    key, views = LAZY_VIEWS.get(page, ("", []))
-    for view in views[1:]:
-        at.session_state[key] = view
-        at.run()
-        yield at
+    for key, states in LAZY_VIEWS.get(page, []):
+        for state in states[1:]:
+            at.session_state[key] = state
+            at.run()
+            yield at
 
 
 if str(ROOT) not in sys.path:
