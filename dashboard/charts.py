@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard.format import period_label, short_name
+from dashboard.format import HEAT_ROWS, period_label, short_name
 from warehouse import labels
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -652,10 +652,21 @@ def heatmap(
     z_label: str = "件数",
     text: bool = True,
     height: int | None = None,
+    row_limit: int = HEAT_ROWS,
+    rank_col: str | None = None,
+    rank_word: str = "数值",
 ) -> go.Figure:
-    """A matrix (e.g. unit × industry) with the value written in each cell; empty cells stay blank."""
+    """A matrix (e.g. unit × industry) with the value written in each cell; empty cells stay blank. More than
+    `row_limit` rows (the 40× warehouse's 440 units): the `row_limit` with the largest total of `rank_col`
+    (default the value), in their order, and the subtitle says so."""
     xs = list(x_order) if x_order is not None else sorted(set(frame[x_col].to_list()))
     ys = list(y_order) if y_order is not None else sorted(set(frame[y_col].to_list()))
+    if len(ys) > row_limit:
+        totals = frame.group_by(y_col).agg(pl.col(rank_col or z_col).sum().alias("total"))
+        top = set(totals.sort(["total", y_col], descending=[True, False]).head(row_limit)[y_col].to_list())
+        note = f"共 {len(ys):,} 行，显示{rank_word}最多的 {row_limit} 行"
+        ys = [y for y in ys if y in top]
+        subtitle = f"{subtitle} · {note}" if subtitle else note
     lookup = {(r[x_col], r[y_col]): r[z_col] for r in frame.select(x_col, y_col, z_col).to_dicts()}
     z = [[lookup.get((x, y)) for x in xs] for y in ys]
     fmt = (

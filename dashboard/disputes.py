@@ -19,6 +19,7 @@ import polars as pl
 from auth.viewer import Viewer
 from dashboard import periods
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
+from dashboard.format import HEAT_ROWS
 from dashboard.ledger import focus_members
 from etl.regions import PROVINCE_CODE
 from warehouse import labels
@@ -508,7 +509,7 @@ def map_figure(frame: pl.DataFrame, kind: str, *, unit_code: str | None = None, 
     return fig
 
 
-HEAT_LIMIT = 25
+HEAT_LIMIT = HEAT_ROWS  # dashboard.format: one row limit for every heat map
 
 
 def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HEAT_LIMIT):

@@ -224,3 +224,8 @@ def formula_words(formula: str) -> str:
 def column_help(key: str, extra: str = "") -> str:
     """Help text of a raw count: its Chinese name and source column."""
     return f"**{COLUMN_LABELS.get(key, key)}**：{column_source(key)}。" + (f"\n\n{extra}" if extra else "")
+
+
+# A heat map of more rows than this (the 40× warehouse's 440 units) draws the rows with the largest totals and
+# says so; one rule for every heat map (组织建设, 调解成效, 重大集体争议, 风险预警).
+HEAT_ROWS = 30

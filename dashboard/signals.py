@@ -11,6 +11,7 @@ import json
 import polars as pl
 
 from auth.viewer import Viewer
+from dashboard.format import HEAT_ROWS
 from etl.regions import PROVINCE_CODE, RegionIndex, read_industries
 from warehouse import labels
 from warehouse import signals as engine
@@ -381,10 +382,7 @@ def heat(
     return pl.DataFrame(list(rows.values())).sort(["row_code", "industry_code"], nulls_last=True)
 
 
-HEAT_ROWS_SHOWN = 30  # a heat map of more rows (the 40× warehouse's 440 units) keeps the riskiest ones
-
-
-def heat_rows(heat: pl.DataFrame, limit: int = HEAT_ROWS_SHOWN) -> tuple[list[str], str | None]:
+def heat_rows(heat: pl.DataFrame, limit: int = HEAT_ROWS) -> tuple[list[str], str | None]:
     """The rows of a heat() frame to draw, in code order: all of them, or the `limit` with the highest risk score
     (ties by code), and a note saying how many were left out (None when none were)."""
     totals = heat.group_by("row_code", "row_label").agg(pl.col("score").sum()).sort("row_code")

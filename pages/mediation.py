@@ -278,6 +278,8 @@ if industries.height:
             y_order=[n for _, n in sel.children],
             colorscale="RdYlGn" if percent else "Blues",
             z_label="成功占受理" if percent else "受理件数",
+            rank_col="accepted",
+            rank_word="受理数",
         )
         layout.chart(fig, f"地区行业热力图_{end}", key="mediation_heatmap")
 

@@ -87,3 +87,19 @@ def test_a_ranking_that_fits_is_drawn_whole_without_a_note():
     fig = charts.ranking_bars(frame, "name", "rate", "排名")
     assert list(fig.data[0].y) == [f"单位{i}" for i in range(30)]
     assert fig.layout.title.text == "排名"
+
+
+def test_a_heat_map_of_more_than_thirty_rows_keeps_those_with_the_largest_totals_in_their_order():
+    frame = pl.DataFrame(
+        {
+            "unit": [f"单位{u:02d}" for u in range(40) for _ in range(2)],
+            "industry": ["制造业", "建筑业"] * 40,
+            "rate": [0.5] * 80,
+            "accepted": [u for u in range(40) for _ in range(2)],
+        }
+    )
+    fig = charts.heatmap(
+        frame, "industry", "unit", "rate", "热力", percent=True, rank_col="accepted", rank_word="受理数"
+    )
+    assert list(fig.data[0].y) == [f"单位{u:02d}" for u in range(10, 40)]
+    assert fig.layout.title.text.endswith("共 40 行，显示受理数最多的 30 行</span>")
