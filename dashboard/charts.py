@@ -718,6 +718,13 @@ def status_grid(
         cells = cells.with_columns(pl.col("period").alias("_col"))
     xs = sorted(set(cells["_col"].to_list()))
     ys = list(y_order) if y_order is not None else list(dict.fromkeys(cells.sort("unit_code")["unit_name"].to_list()))
+    if len(ys) > HEAT_ROWS:  # the units with the most late or missing reports (dashboard.format.HEAT_ROWS)
+        behind = cells.group_by("unit_name").agg(pl.col("cell_status").is_in(["late", "missing"]).sum().alias("n"))
+        top = set(behind.sort(["n", "unit_name"], descending=[True, False]).head(HEAT_ROWS)["unit_name"].to_list())
+        note = f"共 {len(ys):,} 个单位，显示迟报、未报最多的 {HEAT_ROWS} 个"
+        ys = [y for y in ys if y in top]
+        cells = cells.filter(pl.col("unit_name").is_in(ys))
+        subtitle = f"{subtitle} · {note}" if subtitle else note
     by = {(r["_col"], r["unit_name"]): r for r in cells.to_dicts()}
     z, text, hover = [], [], []
     symbols = {"on_time": "✓", "superseded": "↻", "late": "迟", "missing": "✗"}

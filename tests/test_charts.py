@@ -103,3 +103,28 @@ def test_a_heat_map_of_more_than_thirty_rows_keeps_those_with_the_largest_totals
     )
     assert list(fig.data[0].y) == [f"单位{u:02d}" for u in range(10, 40)]
     assert fig.layout.title.text.endswith("共 40 行，显示受理数最多的 30 行</span>")
+
+
+def test_a_status_grid_of_more_than_thirty_units_keeps_those_with_the_most_late_or_missing_reports():
+    statuses = {u: ["missing"] * (u % 3) + ["on_time"] * (3 - u % 3) for u in range(40)}
+    cells = pl.DataFrame(
+        [
+            {
+                "period": f"2025-0{m + 1}",
+                "unit_code": f"22{u:04d}",
+                "unit_name": f"单位{u:02d}",
+                "cell_status": status,
+                "status_label": status,
+                "first_loaded_at": None,
+                "first_loaded_by": None,
+                "days_late": None,
+            }
+            for u, months in statuses.items()
+            for m, status in enumerate(months)
+        ]
+    )
+    fig = charts.status_grid(cells, "报送日历")
+    behind = [f"单位{u:02d}" for u in range(40) if u % 3]  # 26 units with a missing report
+    on_time = ["单位00", "单位03", "单位06", "单位09"]  # and, to make 30, the first of the others by name
+    assert list(fig.data[0].y) == sorted(behind + on_time)  # in the order of their codes
+    assert fig.layout.title.text.endswith("共 40 个单位，显示迟报、未报最多的 30 个</span>")
