@@ -225,19 +225,22 @@ def targets_and_ranking() -> None:
         ranking_chart(units_only, province_rows, measure_labels)
 
     if units_only.height:
-        with st.expander("各单位主要指标一览（可下载）", expanded=False):
-            table = q.ranking_table(ranking)
-            rate_cols = [c for c in table.columns if c not in ("单位", "达标项数", "有目标项数")]
-            layout.table(
-                table,
-                f"各单位主要指标_{end}",
-                column_config={c: layout.percent_column() for c in rate_cols},
-                notes=(
-                    f"调解成效为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数。",
-                    "比率 = 合计分子 ÷ 合计分母。",
-                ),
-                key="dl_overview_ranking",
-            )
+        # computed and sent only while open (on_change="rerun"): at 40× it is 440 rows nobody reads at sign-in
+        table_box = st.expander("各单位主要指标一览（可下载）", key="overview_ranking_table", on_change="rerun")
+        if table_box.open:
+            with table_box:
+                table = q.ranking_table(ranking)
+                rate_cols = [c for c in table.columns if c not in ("单位", "达标项数", "有目标项数")]
+                layout.table(
+                    table,
+                    f"各单位主要指标_{end}",
+                    column_config={c: layout.percent_column() for c in rate_cols},
+                    notes=(
+                        f"调解成效为 {fmt.range_label(start, end)} 累计，组织建设为 {fmt.period_label(end)} 期末数。",
+                        "比率 = 合计分子 ÷ 合计分母。",
+                    ),
+                    key="dl_overview_ranking",
+                )
 
 
 def progress_per_measure() -> None:

@@ -17,7 +17,10 @@ SAMPLES = ROOT / "tests" / "samples"
 # page: (widget key, its states, the default first). Page tests that read everything a page can show render every
 # state (`every_view`).
 LAZY_VIEWS = {
-    "pages/overview.py": [("overview_view", ["目标与排名", "逐月进展", "调解趋势"])],
+    "pages/overview.py": [
+        ("overview_ranking_table", [False, True]),
+        ("overview_view", ["目标与排名", "逐月进展", "调解趋势"]),
+    ],
     "pages/submissions.py": [("submissions_detail", [False, True])],
 }
 

@@ -116,7 +116,7 @@ def _run_as(page: str, viewer=None, params: dict | None = None) -> AppTest:
     return at
 
 
-OVERVIEW_VIEWS = LAZY_VIEWS["pages/overview.py"][0][1]
+OVERVIEW_VIEWS = dict(LAZY_VIEWS["pages/overview.py"])["overview_view"]
 
 
 def _titles(at: AppTest) -> list[str]:
