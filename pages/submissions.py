@@ -161,7 +161,7 @@ with st.expander("各单位汇总（可下载）"):
 # ------------------------------------------------------------------ detail
 layout.section("报送明细", "每个单位、每月、每种报表一行：首次报送的时间和报送人、迟报天数、版本数和最近一次报送。")
 # computed and sent only while open: at 40× the list is 13,200 rows (2 MB) that most visits never read
-detail = st.expander(f"展开报送明细（{cells.height:,} 行，可下载）", key="submissions_detail", on_change="rerun")
+detail = st.expander(f"逐格明细（{cells.height:,} 行，可下载）", key="submissions_detail", on_change="rerun")
 if detail.open:
     with detail:
         shown = cells.sort(["period", "unit_code", "form"], descending=[True, False, False])
