@@ -216,39 +216,41 @@ layout.section(
 industries = cached(q.industry_breakdown, wh, viewer, flt.region, start, end)
 names = read_industries()
 if industries.height:
-    left, right = st.columns(2, gap="large")
-    named = industries.with_columns((pl.col("industry_code") + " " + pl.col("industry_name")).alias("行业"))
-    with left:
-        top = named.head(12)
-        layout.chart(
-            charts.ranking_bars(
-                top,
-                "行业",
-                "accepted",
-                "受理案件数最多的行业",
-                subtitle=window,
-                percent=False,
-                height=max(340, 30 * top.height + 110),
-            ),
-            f"分行业受理_{end}",
-        )
-    with right:
-        collective = named.filter(pl.col("collective_cases") > 0).sort("collective_cases", descending=True).head(12)
-        if collective.height:
+
+    def industry_bars() -> None:
+        left, right = st.columns(2, gap="large")
+        named = industries.with_columns((pl.col("industry_code") + " " + pl.col("industry_name")).alias("行业"))
+        with left:
+            top = named.head(12)
             layout.chart(
                 charts.ranking_bars(
-                    collective,
+                    top,
                     "行业",
-                    "collective_cases",
-                    "集体劳动人事争议最多的行业",
-                    subtitle=f"{window} · 10人以上集体争议件数",
+                    "accepted",
+                    "受理案件数最多的行业",
+                    subtitle=window,
                     percent=False,
                     height=max(340, 30 * top.height + 110),
                 ),
-                f"分行业集体争议_{end}",
+                f"分行业受理_{end}",
             )
-        else:
-            layout.no_data("所选期间分行业表中没有集体劳动人事争议。")
+        with right:
+            collective = named.filter(pl.col("collective_cases") > 0).sort("collective_cases", descending=True).head(12)
+            if collective.height:
+                layout.chart(
+                    charts.ranking_bars(
+                        collective,
+                        "行业",
+                        "collective_cases",
+                        "集体劳动人事争议最多的行业",
+                        subtitle=f"{window} · 10人以上集体争议件数",
+                        percent=False,
+                        height=max(340, 30 * top.height + 110),
+                    ),
+                    f"分行业集体争议_{end}",
+                )
+            else:
+                layout.no_data("所选期间分行业表中没有集体劳动人事争议。")
 
     @st.fragment
     def industry_heatmap() -> None:
@@ -283,7 +285,16 @@ if industries.height:
         )
         layout.chart(fig, f"地区行业热力图_{end}", key="mediation_heatmap")
 
-    industry_heatmap()
+    # one view at a time (st.tabs, on_change="rerun"): the unit × industry map is drawn only when asked for
+    bars_view, heat_view = st.tabs(
+        ["受理与集体争议最多的行业", "行业热力图"], key="mediation_industry_view", on_change="rerun"
+    )
+    if bars_view.open:
+        with bars_view:
+            industry_bars()
+    if heat_view.open:
+        with heat_view:
+            industry_heatmap()
     with st.expander("分行业明细（可下载）"):
         layout.table(
             industries.select(

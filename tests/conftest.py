@@ -22,6 +22,7 @@ LAZY_VIEWS = {
         ("overview_view", ["目标与排名", "逐月进展", "调解趋势"]),
     ],
     "pages/submissions.py": [("submissions_detail", [False, True])],
+    "pages/mediation.py": [("mediation_industry_view", ["受理与集体争议最多的行业", "行业热力图"])],
 }
 
 

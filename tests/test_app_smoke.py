@@ -199,3 +199,14 @@ def test_overview_computes_and_draws_only_the_open_view(demo):
         "逐月进展": [""],  # the small multiples: each panel has its own title, the figure none
         "调解趋势": ["受理、结案、调解成功与成功率"],
     }
+
+
+def test_mediation_draws_the_industry_heat_map_only_in_its_own_tab(demo):
+    at = _run_as("pages/mediation.py")
+    first = _titles(at)
+    at.session_state["mediation_industry_view"] = "行业热力图"
+    at.run()
+    assert not at.exception, at.exception
+    second = _titles(at)
+    assert ("受理案件数最多的行业" in first, "各单位 × 行业" in first) == (True, False)
+    assert ("受理案件数最多的行业" in second, "各单位 × 行业" in second) == (False, True)
