@@ -254,7 +254,7 @@ class Batch:
         # a group is written once it holds max_files files or max_bytes of workbooks (each waiting file keeps its
         # bytes for the files table: 200 uploads of 20 MB must not wait in memory together)
         self.wh, self.max_files, self.max_bytes = wh, max_files, max_bytes
-        single_threaded(wh)
+        loading_settings(wh)
         self._waiting: list[tuple[IngestResult, VersionLoad]] = []
         self._queue: list[IngestResult] = []  # every result not yet returned, in input order
 
@@ -361,18 +361,24 @@ class Batch:
         result.version_id, result.status = item.version_id, "loaded"
 
 
-def single_threaded(wh: Warehouse) -> None:
-    """Run the warehouse's DuckDB on one thread from now on: a batch is hundreds of tiny statements.
+def loading_settings(wh: Warehouse) -> None:
+    """Tune the warehouse's DuckDB for a batch of loads from now on: one thread, and no FSST string compression.
 
-    DuckDB's worker threads cost more than they save on statements that touch a few hundred rows (measured on a
-    province month: ≈ 20 % less CPU for the checks, writing, refresh and closing checkpoint; docs/performance.md). The
-    setting is the database's, not the cursor's, and stays until the warehouse is closed: a Batch belongs to a
+    - One thread: DuckDB's worker threads cost more than they save on statements that touch a few hundred rows
+      (measured on a province month: ≈ 20 % less CPU for the checks, writing, refresh and closing checkpoint).
+    - No FSST: at the closing checkpoint DuckDB tries every compression method on every string column it rewrites;
+      FSST's trial is half the checkpoint's CPU (0.18 → 0.10 s for a province month), and it chose FSST for no
+      segment of that month (the same methods and blocks without it: docs/performance.md). Segments are then stored
+      dictionary-encoded or plain, which every reader reads as before.
+
+    Both settings are the database's, not the cursor's, and stay until the warehouse is closed: a Batch belongs to a
     process that loads (`python -m etl ingest`, the benchmarks), never to the app's shared warehouse.
     """
     if not wh.read_only:
         cur = wh.cursor()
         try:
             cur.execute("set threads = 1")
+            cur.execute("set disabled_compression_methods = 'fsst'")
         finally:
             cur.close()
 
