@@ -148,16 +148,19 @@ def test_a_changed_setting_is_written_on_the_next_open(db, monkeypatch):
     assert [row[1] for row in _settings_rows(db) if row[0] == "due_day"] == [25]
 
 
-def test_a_missing_serving_table_is_rebuilt_on_the_next_open(db):
+def test_a_missing_serving_table_or_view_is_rebuilt_on_the_next_open(db):
+    """As after restore-backup, which brings back the tables and leaves the views to the next open."""
     import duckdb
 
     con = duckdb.connect(str(db))
     con.execute("drop table page_mediation")
+    con.execute("drop view v_signals")
     con.close()
     Warehouse(db).close()
     wh = Warehouse(db, read_only=True)
     try:
         assert wh.scalar("select count(*) from duckdb_tables() where table_name = 'page_mediation'") == 1
+        assert wh.scalar("select count(*) from duckdb_views() where view_name = 'v_signals'") == 1
     finally:
         wh.close()
 

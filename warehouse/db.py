@@ -287,7 +287,7 @@ class Warehouse:
 
         A file warehouse remembers what it was last built from (`schema_fingerprint`: the schema files, the forms'
         columns, the settings, the models and this code) in schema_state; when that still holds and every serving
-        table is there, the DDL, settings and model statements would change nothing and are skipped."""
+        table and view is there, the DDL, settings and model statements would change nothing and are skipped."""
         con = self._con
         settings = config.settings()
         fingerprint = schema_fingerprint(settings) if self.lake is None else None
@@ -308,8 +308,12 @@ class Warehouse:
             return False
         if stored != [(fingerprint,)]:
             return False
-        tables = {m.name for m in build.models() if m.kind == "table"}
-        return tables <= {r[0] for r in self._con.execute("select table_name from duckdb_tables()").fetchall()}
+        # every serving table and view still there (a restored backup holds the tables only; its macros and views
+        # are rebuilt here). Macros are not listed: duckdb_functions() alone costs more than the check saves.
+        present = self._con.execute(
+            "select table_name from duckdb_tables() union all select view_name from duckdb_views() where not internal"
+        ).fetchall()
+        return {m.name for m in build.models() if m.kind != "macro"} <= {r[0] for r in present}
 
     def _build_schema(self, settings: dict) -> None:
         con = self._con
