@@ -370,7 +370,8 @@ class Batch:
 class _BatchHistory(WarehouseHistory):
     """WarehouseHistory whose previous-month rows of a sheet table come from one query per table × period for the
     whole batch (every region: the query costs the same as for one unit's), kept until the batch next writes and
-    filtered here to the file's regions in scope: the same row for each region as the per-file query.
+    filtered here to the file's regions in scope: the same row for each region as the per-file query. The previous
+    month's tasks (工作台账) are kept per query as asked, since their order is the order of the warnings they give.
 
     A province month asks for the same previous month eleven times per form (once per reporting unit).
     """
@@ -388,6 +389,13 @@ class _BatchHistory(WarehouseHistory):
                 f"select * from {quote_ident('stg_' + table)} where period = ?", [period]
             )
         return {row["region_code"]: dict(row) for row in self.kept[(table, period)] if row["region_code"] in codes}
+
+    def previous_tasks(self, period: str, region_codes: set[str]) -> list[dict]:
+        # asked twice per 工作台账 file (two rules) with the same regions: the same query's rows, in its order
+        key = ("tasks", period, tuple(self._scoped(region_codes)))
+        if key not in self.kept:
+            self.kept[key] = super().previous_tasks(period, region_codes)
+        return [dict(row) for row in self.kept[key]]
 
 
 def loading_settings(wh: Warehouse) -> None:
