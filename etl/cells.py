@@ -19,6 +19,7 @@ DATE_PATTERNS = (
 )
 PERIOD_PATTERN = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月份|月)?")
 NUMBER_PATTERN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+WHITE_SPACE = re.compile(r"\s+")
 
 
 def normalise(text: object) -> str:
@@ -26,7 +27,7 @@ def normalise(text: object) -> str:
     if text is None:
         return ""
     folded = unicodedata.normalize("NFKC", str(text))
-    return re.sub(r"\s+", "", folded)
+    return WHITE_SPACE.sub("", folded)
 
 
 def as_text(value: object) -> str:

@@ -19,7 +19,7 @@ from etl.reader import read_grids
 from etl.regions import Region
 from etl.rules import validate
 from warehouse import config
-from warehouse.db import Warehouse, WarehouseBusy
+from warehouse.db import Warehouse, WarehouseBusy, quote_ident
 from warehouse.load import VersionLoad, WarehouseHistory, load_version, load_versions
 from warehouse.private import private_dir, write_private
 
@@ -138,8 +138,10 @@ def check(
     scope_name: str = "",
     uploader_city: Region | None = None,
     today: dt.date | None = None,
+    history: WarehouseHistory | None = None,
 ) -> IngestResult:
-    """Read and validate without loading (the upload preview)."""
+    """Read and validate without loading (the upload preview). `history`: where the rules read earlier months
+    (by default the warehouse as it stands, limited to `allowed_regions`)."""
     settings = config.settings()
     sha256 = hashlib.sha256(content).hexdigest()
     result = IngestResult(file=file_name, status="rejected", sha256=sha256)
@@ -156,7 +158,7 @@ def check(
     validate(
         parsed,
         settings=settings["warnings"],
-        history=WarehouseHistory(wh, allowed_regions),
+        history=history or WarehouseHistory(wh, allowed_regions),
         index=wh.region_index(),
         first_period=settings["reporting"]["first_period"],
         today=today,
@@ -254,9 +256,10 @@ class Batch:
         # a group is written once it holds max_files files or max_bytes of workbooks (each waiting file keeps its
         # bytes for the files table: 200 uploads of 20 MB must not wait in memory together)
         self.wh, self.max_files, self.max_bytes = wh, max_files, max_bytes
-        single_threaded(wh)
+        loading_settings(wh)
         self._waiting: list[tuple[IngestResult, VersionLoad]] = []
         self._queue: list[IngestResult] = []  # every result not yet returned, in input order
+        self._previous: dict = {}  # _BatchHistory's rows, valid until the batch next writes
 
     def add(
         self,
@@ -279,6 +282,8 @@ class Batch:
             uploader_city=uploader_city,
             today=today,
         )
+        if self.wh.lake is None:  # a lake may be written by other processes meanwhile: no rows kept between files
+            kwargs["history"] = _BatchHistory(self.wh, allowed_regions, self._previous)
         result = check(self.wh, content, file_name, **kwargs)
         if not result.errors and self._depends_on_waiting(result):
             self._write()  # its checks must see the waiting files' figures, as they would one by one
@@ -331,6 +336,7 @@ class Batch:
         group, self._waiting = self._waiting, []
         if not group:
             return
+        self._previous.clear()  # what the checks read of earlier months may change now
         try:
             load_versions(self.wh, [item for _, item in group])
         except WarehouseBusy:
@@ -361,18 +367,55 @@ class Batch:
         result.version_id, result.status = item.version_id, "loaded"
 
 
-def single_threaded(wh: Warehouse) -> None:
-    """Run the warehouse's DuckDB on one thread from now on: a batch is hundreds of tiny statements.
+class _BatchHistory(WarehouseHistory):
+    """WarehouseHistory whose previous-month rows of a sheet table come from one query per table × period for the
+    whole batch (every region: the query costs the same as for one unit's), kept until the batch next writes and
+    filtered here to the file's regions in scope: the same row for each region as the per-file query. The previous
+    month's tasks (工作台账) are kept per query as asked, since their order is the order of the warnings they give.
 
-    DuckDB's worker threads cost more than they save on statements that touch a few hundred rows (measured on a
-    province month: ≈ 20 % less CPU for the checks, writing, refresh and closing checkpoint; docs/performance.md). The
-    setting is the database's, not the cursor's, and stays until the warehouse is closed: a Batch belongs to a
+    A province month asks for the same previous month eleven times per form (once per reporting unit).
+    """
+
+    def __init__(self, wh: Warehouse, regions: set[str] | None, kept: dict):
+        super().__init__(wh, regions)
+        self.kept = kept
+
+    def previous_rows(self, table: str, period: str, region_codes: set[str]) -> dict[str, dict]:
+        codes = set(self._scoped(region_codes))
+        if not codes:
+            return {}
+        if (table, period) not in self.kept:
+            self.kept[(table, period)] = self._dicts(
+                f"select * from {quote_ident('stg_' + table)} where period = ?", [period]
+            )
+        return {row["region_code"]: dict(row) for row in self.kept[(table, period)] if row["region_code"] in codes}
+
+    def previous_tasks(self, period: str, region_codes: set[str]) -> list[dict]:
+        # asked twice per 工作台账 file (two rules) with the same regions: the same query's rows, in its order
+        key = ("tasks", period, tuple(self._scoped(region_codes)))
+        if key not in self.kept:
+            self.kept[key] = super().previous_tasks(period, region_codes)
+        return [dict(row) for row in self.kept[key]]
+
+
+def loading_settings(wh: Warehouse) -> None:
+    """Tune the warehouse's DuckDB for a batch of loads from now on: one thread, and no FSST string compression.
+
+    - One thread: DuckDB's worker threads cost more than they save on statements that touch a few hundred rows
+      (measured on a province month: ≈ 20 % less CPU for the checks, writing, refresh and closing checkpoint).
+    - No FSST: at the closing checkpoint DuckDB tries every compression method on every string column it rewrites;
+      FSST's trial is half the checkpoint's CPU (0.18 → 0.10 s for a province month), and it chose FSST for no
+      segment of that month (the same methods and blocks without it: docs/performance.md). Segments are then stored
+      dictionary-encoded or plain, which every reader reads as before.
+
+    Both settings are the database's, not the cursor's, and stay until the warehouse is closed: a Batch belongs to a
     process that loads (`python -m etl ingest`, the benchmarks), never to the app's shared warehouse.
     """
     if not wh.read_only:
         cur = wh.cursor()
         try:
             cur.execute("set threads = 1")
+            cur.execute("set disabled_compression_methods = 'fsst'")
         finally:
             cur.close()
 

@@ -28,6 +28,7 @@ NOTE_PREFIXES = (
     "制表人",
     "备注：",
 )
+NOTE_PREFIXES_FOLDED = tuple(normalise(p) for p in NOTE_PREFIXES)  # what _is_note_row compares with, folded once
 HEADER_SCAN_ROWS = 25
 CITY_SELF = ("本级", "市本级", "州本级", "市直", "盟本级")
 
@@ -471,7 +472,7 @@ def _is_note_row(values: list) -> bool:
         text = as_text(value)
         if text:
             folded = normalise(text)
-            return any(folded.startswith(normalise(p)) for p in NOTE_PREFIXES)
+            return folded.startswith(NOTE_PREFIXES_FOLDED)
     return False
 
 

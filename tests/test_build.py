@@ -167,6 +167,28 @@ def test_serving_tables_refreshed_by_loads_restores_and_reviews_equal_a_whole_re
     assert wh.scalar("select count(*) from page_major_disputes") == 1  # the restored version's incident
 
 
+def test_a_batch_of_every_form_of_a_month_leaves_the_serving_tables_equal_to_a_whole_rebuild(tmp_path):
+    """The batch's one refresh makes each serving table's refresh once per month (page_submission_cells is touched
+    by forms A, B and C alike): the tables must still equal their definitions."""
+    from etl.ingest import Batch
+
+    wh = Warehouse(tmp_path / "wh.duckdb")
+    _load(wh, "A", "2025-01", {"调解情况": [a1_row("220500")]}, "220500")
+    unit = reference_index().get("220500")
+    files = [
+        form_workbook("A", {"调解情况": [a1_row("220500", scale=2)]}, period="2025-02", unit=unit),
+        form_workbook("B", {"组织建设": [b1_row("220500")]}, period="2025-02", unit=unit),
+        form_workbook("C", {"工作台账": [c1_row("220500")]}, period="2025-02", unit=unit),
+    ]
+    with build.batched(wh):
+        batch = Batch(wh)
+        results = [r for n, content in enumerate(files) for r in batch.add(content, f"{n}.xlsx", today=TODAY)]
+        results += batch.flush()
+    assert [r.status for r in results] == ["loaded"] * 3
+    assert _serving_matches_its_definition(wh) == {m.name: True for m in build.models() if m.kind == "table"}
+    assert wh.scalar("select count(*) from page_submission_cells where period = '2025-02'") > 0
+
+
 def test_a_settings_change_rebuilds_the_serving_tables_on_the_next_open(tmp_path, monkeypatch):
     wh = Warehouse(tmp_path / "wh.duckdb")
     _load(

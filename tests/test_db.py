@@ -103,3 +103,79 @@ def test_a_file_written_by_a_newer_duckdb_is_named_with_the_way_back(tmp_path):
             Warehouse(path, read_only=read_only)
         assert "较新版本的 DuckDB" in str(problem.value) and "restore-backup" in str(problem.value)
     assert path.stat().st_size > 0  # untouched
+
+
+# ------------------------------------------------------------------ the schema on a writable open
+def _settings_rows(path: Path) -> list[tuple]:
+    wh = Warehouse(path, read_only=True)
+    try:
+        return wh.query("select * from cfg_setting order by key").rows()
+    finally:
+        wh.close()
+
+
+def test_an_open_records_what_the_schema_was_built_from_and_a_later_open_finds_it(db):
+    from warehouse import config
+    from warehouse.db import schema_fingerprint
+
+    wh = Warehouse(db)
+    try:
+        assert wh.query("select fingerprint from schema_state").rows() == [(schema_fingerprint(config.settings()),)]
+    finally:
+        wh.close()
+
+
+def test_settings_written_by_hand_are_replaced_by_the_configured_ones_on_the_next_open(db):
+    from warehouse import config
+
+    configured = _settings_rows(db)
+    settings = config.settings()
+    wh = Warehouse(db)
+    wh.write_settings({**settings, "reporting": {**settings["reporting"], "due_day": 28}})
+    wh.close()
+    assert ("due_day", 28, None) in _settings_rows(db)
+    Warehouse(db).close()
+    assert _settings_rows(db) == configured
+
+
+def test_a_changed_setting_is_written_on_the_next_open(db, monkeypatch):
+    from warehouse import config
+
+    settings = config.settings()
+    later = {**settings, "reporting": {**settings["reporting"], "due_day": 25}}
+    monkeypatch.setattr(config, "settings", lambda: later)
+    Warehouse(db).close()
+    assert [row[1] for row in _settings_rows(db) if row[0] == "due_day"] == [25]
+
+
+def test_a_missing_serving_table_or_view_is_rebuilt_on_the_next_open(db):
+    """As after restore-backup, which brings back the tables and leaves the views to the next open."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("drop table page_mediation")
+    con.execute("drop view v_signals")
+    con.close()
+    Warehouse(db).close()
+    wh = Warehouse(db, read_only=True)
+    try:
+        assert wh.scalar("select count(*) from duckdb_tables() where table_name = 'page_mediation'") == 1
+        assert wh.scalar("select count(*) from duckdb_views() where view_name = 'v_signals'") == 1
+    finally:
+        wh.close()
+
+
+def test_a_warehouse_from_before_the_schema_record_is_built_on_open_and_recorded(db):
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("drop table schema_state")
+    con.execute("drop view v_mediation")
+    con.close()
+    Warehouse(db).close()
+    wh = Warehouse(db, read_only=True)
+    try:
+        assert wh.scalar("select count(*) from schema_state") == 1
+        assert wh.scalar("select count(*) from duckdb_views() where view_name = 'v_mediation'") == 1
+    finally:
+        wh.close()

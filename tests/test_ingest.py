@@ -140,6 +140,37 @@ def test_a_batch_gives_the_same_results_as_one_file_at_a_time(tmp_path):
     many.close()
 
 
+def test_a_batch_checks_against_earlier_months_as_they_stand_after_each_write(tmp_path):
+    """The batch keeps the previous month's rows it read for later files of the same month (etl.ingest
+    _BatchHistory), and reads them again once it has written: 昌邑区's April must see the March it just wrote."""
+    files = [
+        (form_workbook("A", {"调解情况": [a1_row("220502", "东昌区")]}, period="2025-04"), "东昌区4月.xlsx"),
+        (form_workbook("A", {"调解情况": [a1_row("220202", "昌邑区")]}), "昌邑区3月.xlsx"),
+        (form_workbook("A", {"调解情况": [a1_row("220202", "昌邑区", scale=5)]}, period="2025-04"), "昌邑区4月.xlsx"),
+    ]
+    one = Warehouse(tmp_path / "one.duckdb")
+    alone = [ingest(one, content, name, today=TODAY) for content, name in files]
+    many = Warehouse(tmp_path / "many.duckdb")
+    batch = ingest_module.Batch(many)
+    together = [r for content, name in files for r in batch.add(content, name, today=TODAY)] + batch.flush()
+    assert _outcome(together, many) == _outcome(alone, one)
+    assert any(w.code for w in together[-1].warnings) and not together[0].warnings
+    one.close()
+    many.close()
+
+
+def test_the_batch_reads_earlier_months_only_in_the_uploaders_scope(wh):
+    from warehouse.load import WarehouseHistory
+
+    for content, name in _batch_files()[:2]:  # 东昌区 and 昌邑区, March
+        assert ingest(wh, content, name, today=TODAY).status == "loaded"
+    both = {"220502", "220202"}
+    for scope in (None, {"220502"}, {"220101"}):
+        kept = ingest_module._BatchHistory(wh, scope, {}).previous_rows("mediation", "2025-03", both)
+        assert kept == WarehouseHistory(wh, scope).previous_rows("mediation", "2025-03", both)
+        assert set(kept) == (both if scope is None else both & scope)
+
+
 def test_a_batch_writes_independent_files_in_one_transaction(wh, monkeypatch):
     groups = []
     real = ingest_module.load_versions

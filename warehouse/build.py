@@ -231,9 +231,17 @@ def touched_tables(form: str) -> list[Model]:
     return out
 
 
-def refresh_serving(cur, form: str, period: str) -> None:
-    """Bring the serving tables up to date for one form × period, inside the caller's write transaction."""
+def refresh_serving(cur, form: str, period: str, done: set | None = None) -> None:
+    """Bring the serving tables up to date for one form × period, inside the caller's write transaction.
+
+    `done`: the (table, period) refreshes already made in this transaction since the last change of the data, which
+    are skipped (a batch's forms A, B and C of one month all touch page_submission_cells); the ones made are added."""
     for m in touched_tables(form):
+        key = (m.name, period if m.refresh_key == "period" else None)
+        if done is not None:
+            if key in done:
+                continue
+            done.add(key)
         if m.refresh_key == "period":
             cur.execute(f'delete from "{m.name}" where period = ?', [period]).fetchall()
             cur.execute(f'insert into "{m.name}" select * from ({m.body()}) where period = ?', [period]).fetchall()
@@ -299,9 +307,10 @@ def finish(wh, touched: list) -> None:
     for form, period, regions, at in touched:
         codes, latest = groups.get((form, period), (set(), None))
         groups[(form, period)] = (codes | set(regions), max(filter(None, (latest, at)), default=None))
+    done: set = set()  # serving tables read no table the signal refresh writes: each is refreshed once here
     with wh.write() as cur:
         for (form, period), (codes, at) in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0])):
-            refresh_serving(cur, form, period)
+            refresh_serving(cur, form, period, done)
             refresh_signals(wh, cur, form, period, sorted(codes), at=at)
             cur.execute("delete from build_pending where form = ? and period = ?", [form, period]).fetchall()
 

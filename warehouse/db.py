@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -192,6 +193,35 @@ def _template_values(settings: dict) -> dict[str, str]:
     }
 
 
+def _setting_rows(settings: dict) -> dict[str, tuple]:
+    return {
+        "due_day": (settings["reporting"]["due_day"], None),
+        "first_period": (None, settings["reporting"]["first_period"]),
+        "major_workers_min": (settings["major_dispute"]["workers_min"], None),
+        "major_amount_wan_min": (settings["major_dispute"]["amount_wan_min"], None),
+        "major_escalation_counts": (1 if settings["major_dispute"]["escalation_counts"] else 0, None),
+    }
+
+
+def _target_rows(settings: dict) -> list[tuple]:
+    return [(t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])]
+
+
+def schema_fingerprint(settings: dict) -> str:
+    """Everything a writable open builds the schema from: schema files, raw tables, settings, models, the code."""
+    from warehouse import build
+
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for path in [*sorted(HERE.glob("schema*.sql")), HERE / "db.py", HERE / "build.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for _, sheet in all_sheets():
+        digest.update(repr(_raw_ddl(sheet)).encode())
+    digest.update(repr((_setting_rows(settings), _target_rows(settings), _template_values(settings))).encode())
+    for model in build.models():
+        digest.update(model.path.name.encode() + b"\0" + model.sql.encode())
+    return digest.hexdigest()[:32]
+
+
 def lake_ddl(sql: str) -> str:
     from warehouse import lake
 
@@ -253,7 +283,39 @@ class Warehouse:
     # -------------------------------------------------------------- schema
     def ensure_schema(self) -> None:
         """Create meta and raw tables, add form columns that are new, write config, (re)build models, and finish
-        an early-warning refresh a crashed batch left pending."""
+        an early-warning refresh a crashed batch left pending.
+
+        A file warehouse remembers what it was last built from (`schema_fingerprint`: the schema files, the forms'
+        columns, the settings, the models and this code) in schema_state; when that still holds and every serving
+        table and view is there, the DDL, settings and model statements would change nothing and are skipped."""
+        con = self._con
+        settings = config.settings()
+        fingerprint = schema_fingerprint(settings) if self.lake is None else None
+        if fingerprint is None or not self._schema_current(fingerprint):
+            self._build_schema(settings)
+            if fingerprint is not None:
+                con.execute("insert into schema_state values (?, current_localtimestamp())", [fingerprint])
+        from warehouse import build
+
+        build.finish_pending(self)
+
+    def _schema_current(self, fingerprint: str) -> bool:
+        from warehouse import build
+
+        try:
+            stored = self._con.execute("select fingerprint from schema_state").fetchall()
+        except duckdb.CatalogException:  # a warehouse from before schema_state
+            return False
+        if stored != [(fingerprint,)]:
+            return False
+        # every serving table and view still there (a restored backup holds the tables only; its macros and views
+        # are rebuilt here). Macros are not listed: duckdb_functions() alone costs more than the check saves.
+        present = self._con.execute(
+            "select table_name from duckdb_tables() union all select view_name from duckdb_views() where not internal"
+        ).fetchall()
+        return {m.name for m in build.models() if m.kind != "macro"} <= {r[0] for r in present}
+
+    def _build_schema(self, settings: dict) -> None:
         con = self._con
         for schema in sorted(HERE.glob("schema*.sql")):  # schema.sql, then feature schemas (schema_accounts.sql, …)
             ddl = schema.read_text(encoding="utf-8")
@@ -276,27 +338,16 @@ class Warehouse:
             self.add_regions(read_reference_rows())
         if con.execute("select count(*) from ref_industry").fetchall()[0][0] == 0:
             con.executemany("insert into ref_industry values (?, ?)", list(read_industries().items()))
-        self.write_settings(config.settings())
-        from warehouse import build
-
-        build.finish_pending(self)
+        self.write_settings(settings)
 
     def write_settings(self, settings: dict) -> None:
         con = self._con
-        values = {
-            "due_day": (settings["reporting"]["due_day"], None),
-            "first_period": (None, settings["reporting"]["first_period"]),
-            "major_workers_min": (settings["major_dispute"]["workers_min"], None),
-            "major_amount_wan_min": (settings["major_dispute"]["amount_wan_min"], None),
-            "major_escalation_counts": (1 if settings["major_dispute"]["escalation_counts"] else 0, None),
-        }
+        con.execute("delete from schema_state")  # settings written here may differ from config's: build in full next
+        values = _setting_rows(settings)
         con.execute("delete from cfg_setting")
         con.executemany("insert into cfg_setting values (?, ?, ?)", [(k, n, t) for k, (n, t) in values.items()])
         con.execute("delete from cfg_target")
-        con.executemany(
-            "insert into cfg_target values (?, ?, ?, ?)",
-            [(t["measure"], t["date"], t.get("rate"), t.get("points_over_2024")) for t in settings.get("targets", [])],
-        )
+        con.executemany("insert into cfg_target values (?, ?, ?, ?)", _target_rows(settings))
         from warehouse import build  # build imports this module's helpers
 
         build.build_models(con, _template_values(settings))

@@ -26,3 +26,10 @@ from (
     where load_seq is null
 ) as s
 where versions.version_id = s.version_id;
+
+-- what the schema, settings and models were last built from (warehouse/db.py schema_fingerprint): a writable open
+-- that finds the same fingerprint skips rebuilding them
+create table if not exists schema_state (
+    fingerprint varchar,
+    built_at timestamp
+);
