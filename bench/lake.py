@@ -1,6 +1,6 @@
 """Benchmark: the lake (DuckLake, PostgreSQL catalog) against the file — page query p95 and a province month's ingest.
 
-    .venv/bin/python bench/lake.py [--scale 40] [--from 2024-01] [--to 2025-12] [--repeat 10] [--runs 3]
+    .venv/bin/python bench/lake.py [--scale 40] [--from 2024-01] [--to 2025-12] [--repeat 10] [--runs 3] [--port 55439]
 
 1. A warehouse file: `python -m etl demo --scale S --from F --to T` (reused from bench/out/lake_base_sS.duckdb).
 2. A throwaway PostgreSQL cluster (tests/pg.py) and a lake migrated from that file (`warehouse.lake.migrate`,
@@ -104,6 +104,8 @@ def main() -> int:
     parser.add_argument("--to", dest="last", default="2025-12")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    # the throwaway cluster's socket port: engineers benchmarking side by side each use their own
+    parser.add_argument("--port", type=int, default=55439)
     args = parser.parse_args()
     import ingest_month
 
@@ -112,12 +114,13 @@ def main() -> int:
     file_env()
     base = build_base(args.scale, args.first, args.last)
     work = Path(tempfile.mkdtemp(prefix="bench_lake_"))
-    cluster = Cluster(port=55439).start()
+    cluster = Cluster(port=args.port).start()
     result = {
         "benchmark": "lake",
         "scale": args.scale,
         "months": f"{args.first} … {args.last}",
         "command": "bench/lake.py " + " ".join(sys.argv[1:]),
+        "load_before": os.getloadavg()[0],
         "machine": machine(),
     }
     try:
@@ -175,6 +178,7 @@ def main() -> int:
         file_env()
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
+    result["load_after"] = os.getloadavg()[0]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "lake.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(
