@@ -530,3 +530,19 @@ def test_task_box_resets_when_the_month_changes(ledger_warehouse, monkeypatch):
     at.selectbox(key="flt_period").set_value("2025-03").run()
     assert not at.exception, at.exception
     assert (task_box(at).value, at.query_params["task"]) == ("220523:H-02", "220523:H-02")
+
+
+def test_list_counts_are_the_rows_each_list_shows_for_every_viewer_and_region(ledger_warehouse, stale_warehouse):
+    """The filter's counts (one counting query) equal the lengths of the lists they label."""
+    cases = [
+        (ledger_warehouse, PROVINCE_ADMIN, "2025-03", lg.PROVINCE_CODE),
+        (ledger_warehouse, CITY_CLERK, "2025-03", lg.PROVINCE_CODE),
+        (ledger_warehouse, CITY_CLERK, "2025-03", "220581"),
+        (ledger_warehouse, COUNTY_CLERK, "2025-03", "220500"),
+        (stale_warehouse, PROVINCE_ADMIN, "2025-04", "220500"),
+        (stale_warehouse, PROVINCE_ADMIN, "2025-03", "220523"),
+    ]
+    for wh, viewer, period, region in cases:
+        listed = {show: lg.tasks(wh, viewer, period, region, show=show, limit=None).height for show in lg.SHOW}
+        assert lg.list_counts(wh, viewer, period, region) == listed, (viewer, period, region)
+    assert lg.list_counts(stale_warehouse, PROVINCE_ADMIN, "2025-04", "220500")["stale"] == 1
