@@ -17,10 +17,9 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from dashboard.format import HEAT_ROWS, period_label, short_name
+from dashboard.format import FONT_FAMILY, HEAT_ROWS, period_label, short_name
 from warehouse import labels
 
-FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 BLUE = "#1f5fa8"
 LIGHT_BLUE = "#8fb4dc"
 GREEN = "#2e9c6a"

@@ -18,7 +18,7 @@ import polars as pl
 from auth import scoping
 from auth.viewer import Viewer
 from dashboard import targets as campaign  # the target rules (coverage.targets below lists config rows)
-from dashboard.format import period_label
+from dashboard.format import FONT_FAMILY, period_label
 from dashboard.periods import index as month_index
 from dashboard.periods import months as month_range
 from dashboard.periods import shift as shift_month
@@ -768,7 +768,7 @@ def ranking_figure(frame: pl.DataFrame, label: str, target: float | None, limit:
         xaxis=dict(range=[0, 100], ticksuffix="%", title=None),
         yaxis=dict(title=None),
         showlegend=False,
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         title=dict(text=title, x=0, font_size=14),
     )
     return fig
@@ -879,7 +879,7 @@ def trajectory_figure(
     fig.update_layout(
         height=250 * rows + 110,
         margin=dict(l=10, r=10, t=110, b=20),
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         legend=dict(orientation="h", yref="container", y=0.995, yanchor="top", x=1, xanchor="right"),
         plot_bgcolor="white",
         title=dict(
@@ -942,9 +942,3 @@ def _laggards(regions: list[tuple], verdict: dict, limit: int) -> list[tuple]:
 
     keep = {r[0] for r in sorted(units, key=key)[: limit - len(province)]}
     return province + [r for r in units if r[0] in keep]
-
-
-def _font() -> str:
-    from dashboard.geo import FONT_FAMILY
-
-    return FONT_FAMILY

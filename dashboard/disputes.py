@@ -19,7 +19,7 @@ import polars as pl
 from auth.viewer import Viewer
 from dashboard import periods
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
-from dashboard.format import HEAT_ROWS
+from dashboard.format import FONT_FAMILY, HEAT_ROWS
 from dashboard.ledger import focus_members
 from etl.regions import PROVINCE_CODE
 from warehouse import labels
@@ -471,12 +471,6 @@ KIND_WORDS = {
 }
 
 
-def _font() -> str:
-    from dashboard.geo import FONT_FAMILY
-
-    return FONT_FAMILY
-
-
 def map_figure(frame: pl.DataFrame, kind: str, *, unit_code: str | None = None, title: str = ""):
     """Choropleth of the count per unit (or per county of one unit) via dashboard.geo (offline; 长白山 as a
     marker); hover shows the open ones and the workers involved."""
@@ -578,7 +572,7 @@ def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HE
         margin=dict(l=8, r=8, t=50 if title else 10, b=10),
         xaxis=dict(side="top", tickangle=0, title=None, tickfont=dict(size=11)),
         yaxis=dict(autorange="reversed", title=None),
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         plot_bgcolor="white",
         title=dict(text=title, x=0, y=0.995, yanchor="top", font_size=15) if title else None,
     )
@@ -641,7 +635,7 @@ def history_figure(history: pl.DataFrame, statuses: tuple[str, ...] = DISPUTE_ST
             gridcolor="#eeeeee",
         ),
         xaxis=dict(type="category", title=None),
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         title=dict(text=title, x=0, font_size=14) if title else None,
     )
     return fig

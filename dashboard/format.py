@@ -229,3 +229,6 @@ def column_help(key: str, extra: str = "") -> str:
 # A heat map of more rows than this (the 40× warehouse's 440 units) draws the rows with the largest totals and
 # says so; one rule for every heat map (组织建设, 调解成效, 重大集体争议, 风险预警).
 HEAT_ROWS = 30
+
+# The CJK font stack of every chart (plotly figures, maps, the Word brief's chart images).
+FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"

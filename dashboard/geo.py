@@ -26,6 +26,8 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.format import FONT_FAMILY
+
 REF_DIR = Path(__file__).resolve().parents[1] / "warehouse" / "ref"
 UNITS_PATH = REF_DIR / "geo_units.geojson"
 COUNTIES_PATH = REF_DIR / "geo_counties.geojson"
@@ -34,7 +36,6 @@ MARKERS_PATH = REF_DIR / "geo_markers.json"
 CODE_COL = "region_code"
 NO_DATA_COLOR = "#e5e5e5"
 BORDER_COLOR = "#ffffff"
-FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
 def _read_json(path: Path) -> dict:

@@ -18,6 +18,7 @@ import polars as pl
 
 from auth.viewer import Viewer
 from dashboard.coverage import PROVINCE_NAME, detail_sql, may_see, run, scope_of, units_sql
+from dashboard.format import FONT_FAMILY
 from etl.regions import PROVINCE_CODE
 from warehouse import labels
 from warehouse.db import Warehouse
@@ -331,12 +332,6 @@ def export_counts(frame: pl.DataFrame) -> pl.DataFrame:
 # ------------------------------------------------------------------ figures (plotly specs, no Streamlit)
 
 
-def _font() -> str:
-    from dashboard.geo import FONT_FAMILY
-
-    return FONT_FAMILY
-
-
 def pipeline_figure(total: dict):
     """One horizontal bar split into the five steps in order (任务部署 → 闭环销号), each segment labelled
     with its count: the focus region's whole ledger at a glance."""
@@ -369,7 +364,7 @@ def pipeline_figure(total: dict):
         legend=dict(orientation="h", y=-0.15, x=0, traceorder="normal"),
         xaxis=dict(visible=False, range=[0, whole]),
         yaxis=dict(visible=False),
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         plot_bgcolor="white",
     )
     return fig
@@ -442,7 +437,7 @@ def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT)
         margin=dict(l=8, r=8, t=70 if title else 40, b=20),
         xaxis=dict(range=[0, top * 1.75], title=None, showgrid=True, gridcolor="#eeeeee", dtick=None),
         yaxis=dict(title=None),
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         plot_bgcolor="white",
         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, traceorder="normal"),
         title=dict(text=title, x=0, font_size=15) if title else None,
@@ -490,7 +485,7 @@ def history_figure(history: pl.DataFrame, title: str = ""):
             gridcolor="#eeeeee",
         ),
         xaxis=dict(type="category", title=None),
-        font=dict(family=_font()),
+        font=dict(family=FONT_FAMILY),
         title=dict(text=title, x=0, font_size=14) if title else None,
     )
     return fig

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import common, export, layout, state
+from dashboard import charts, common, export, layout, state
 from dashboard import format as fmt
 from dashboard import signals as sq
 from dashboard.layout import cached
@@ -20,8 +20,6 @@ from warehouse import signals as engine
 
 LIST_LIMIT = 500
 
-FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-PLOTLY_CONFIG = {"displaylogo": False, "locale": "zh-CN", "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 wh = warehouse()
 viewer = current_viewer()
@@ -110,14 +108,14 @@ with left:
         fig.update_layout(
             height=max(260, 34 * len(rows) + 120),
             margin=dict(l=10, r=10, t=10, b=10),
-            font=dict(family=FONT, size=13),
+            font=dict(family=charts.FONT_FAMILY, size=13),
             plot_bgcolor="white",
             xaxis=dict(side="top", tickangle=0),
             yaxis=dict(autorange="reversed"),
         )
         layout.plotly_chart(
             fig,
-            config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "风险分布"}},
+            config=charts.plotly_config("风险分布"),
             width="stretch",
             key="risk_heat",
         )
@@ -146,7 +144,7 @@ with right:
             barmode="stack",
             height=320,
             margin=dict(l=10, r=10, t=10, b=10),
-            font=dict(family=FONT, size=13),
+            font=dict(family=charts.FONT_FAMILY, size=13),
             plot_bgcolor="white",
             legend=dict(orientation="h", y=1.08, x=1, xanchor="right", traceorder="reversed"),
             xaxis=dict(tickformat="%Y年%-m月", dtick="M6", tickangle=0),
@@ -154,7 +152,7 @@ with right:
         )
         layout.plotly_chart(
             fig,
-            config={**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": "各月预警信号数"}},
+            config=charts.plotly_config("各月预警信号数"),
             width="stretch",
             key="risk_trend",
         )
