@@ -698,6 +698,59 @@ def heatmap(
     return fig
 
 
+def state_steps(
+    periods: Sequence[str],
+    levels: Sequence[int | None],
+    level_labels: Sequence[str],
+    colors: Sequence[str],
+    hover: Sequence[str],
+    *,
+    height: int,
+    marker_size: int = 13,
+    title: str = "",
+) -> go.Figure:
+    """One thing's state month by month (a dispute's 处置状态, a task's 环节): a grey step line over the states
+    (`levels` are 1-based positions in `level_labels`, None where unknown) with a coloured marker per month and
+    `hover` as each marker's text."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=list(periods),
+            y=list(levels),
+            mode="lines",
+            line=dict(shape="hv", color="#999999", width=2),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(periods),
+            y=list(levels),
+            mode="markers",
+            showlegend=False,
+            marker=dict(size=marker_size, color=list(colors), line=dict(color="white", width=1.5)),
+            customdata=list(hover),
+            hovertemplate="%{x}：%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=8, r=8, t=40 if title else 10, b=30),
+        plot_bgcolor="white",
+        yaxis=dict(
+            range=[0.5, len(level_labels) + 0.5],
+            tickvals=list(range(1, len(level_labels) + 1)),
+            ticktext=list(level_labels),
+            gridcolor="#eeeeee",
+        ),
+        xaxis=dict(type="category", title=None),
+        font=dict(family=FONT_FAMILY),
+        title=dict(text=title, x=0, font_size=14) if title else None,
+    )
+    return fig
+
+
 def status_grid(
     cells: pl.DataFrame,
     title: str,

@@ -594,48 +594,16 @@ def _full_industry(code: str | None, name: str | None) -> str:
 
 def history_figure(history: pl.DataFrame, statuses: tuple[str, ...] = DISPUTE_STATUSES, title: str = ""):
     """A status per reported month: a step line over the statuses with coloured markers."""
-    import plotly.graph_objects as go
+    from dashboard.charts import state_steps
 
-    periods = history["period"].to_list()
-    ys = [statuses.index(s) + 1 if s in statuses else None for s in history["status"].to_list()]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=ys,
-            mode="lines",
-            line=dict(shape="hv", color="#999999", width=2),
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=ys,
-            mode="markers",
-            showlegend=False,
-            marker=dict(
-                size=14,
-                color=[STATUS_COLORS.get(s, "#999") for s in history["status"].to_list()],
-                line=dict(color="white", width=1.5),
-            ),
-            customdata=history["status"].to_list(),
-            hovertemplate="%{x}：%{customdata}<extra></extra>",
-        )
-    )
-    fig.update_layout(
+    reported = history["status"].to_list()
+    return state_steps(
+        history["period"].to_list(),
+        [statuses.index(s) + 1 if s in statuses else None for s in reported],
+        statuses,
+        [STATUS_COLORS.get(s, "#999") for s in reported],
+        reported,
         height=220,
-        margin=dict(l=8, r=8, t=40 if title else 10, b=30),
-        plot_bgcolor="white",
-        yaxis=dict(
-            range=[0.5, len(statuses) + 0.5],
-            tickvals=list(range(1, len(statuses) + 1)),
-            ticktext=list(statuses),
-            gridcolor="#eeeeee",
-        ),
-        xaxis=dict(type="category", title=None),
-        font=dict(family=FONT_FAMILY),
-        title=dict(text=title, x=0, font_size=14) if title else None,
+        marker_size=14,
+        title=title,
     )
-    return fig

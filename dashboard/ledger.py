@@ -448,44 +448,15 @@ def steps_figure(counts: pl.DataFrame, title: str = "", limit: int = BARS_LIMIT)
 
 def history_figure(history: pl.DataFrame, title: str = ""):
     """A task's step month by month: a step line over the five steps, markers coloured by step."""
-    import plotly.graph_objects as go
+    from dashboard.charts import state_steps
 
-    periods = history["period"].to_list()
     steps = history["step"].to_list()
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=steps,
-            mode="lines",
-            line=dict(shape="hv", color="#999999", width=2),
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=steps,
-            mode="markers",
-            showlegend=False,
-            marker=dict(size=13, color=[STEP_COLORS[s - 1] for s in steps], line=dict(color="white", width=1.5)),
-            customdata=history["step_name"].to_list(),
-            hovertemplate="%{x}：%{y} %{customdata}<extra></extra>",
-        )
-    )
-    fig.update_layout(
+    return state_steps(
+        history["period"].to_list(),
+        steps,
+        [f"{i} {n}" for i, n in enumerate(STEPS, start=1)],
+        [STEP_COLORS[s - 1] for s in steps],
+        [f"{s} {n}" for s, n in zip(steps, history["step_name"].to_list())],
         height=260,
-        margin=dict(l=8, r=8, t=40 if title else 10, b=30),
-        plot_bgcolor="white",
-        yaxis=dict(
-            range=[0.5, 5.5],
-            tickvals=[1, 2, 3, 4, 5],
-            ticktext=[f"{i} {n}" for i, n in enumerate(STEPS, start=1)],
-            gridcolor="#eeeeee",
-        ),
-        xaxis=dict(type="category", title=None),
-        font=dict(family=FONT_FAMILY),
-        title=dict(text=title, x=0, font_size=14) if title else None,
+        title=title,
     )
-    return fig

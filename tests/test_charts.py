@@ -128,3 +128,25 @@ def test_a_status_grid_of_more_than_thirty_units_keeps_those_with_the_most_late_
     on_time = ["单位00", "单位03", "单位06", "单位09"]  # and, to make 30, the first of the others by name
     assert list(fig.data[0].y) == sorted(behind + on_time)  # in the order of their codes
     assert fig.layout.title.text.endswith("共 40 个单位，显示迟报、未报最多的 30 个</span>")
+
+
+def test_a_state_history_steps_over_the_named_states_with_one_marker_a_month():
+    fig = charts.state_steps(
+        ["2025-01", "2025-02", "2025-03"],
+        [1, None, 3],
+        ["未化解", "处置中", "已化解"],
+        ["#c00", "#999", "#0a0"],
+        ["未化解", "（未报）", "已化解"],
+        height=220,
+    )
+    line, markers = fig.data
+    assert (line.line.shape, list(markers.y), list(markers.marker.color)) == (
+        "hv",
+        [1, None, 3],
+        ["#c00", "#999", "#0a0"],
+    )
+    assert (list(fig.layout.yaxis.tickvals), list(fig.layout.yaxis.ticktext)) == (
+        [1, 2, 3],
+        ["未化解", "处置中", "已化解"],
+    )
+    assert list(markers.customdata) == ["未化解", "（未报）", "已化解"]
