@@ -161,6 +161,11 @@ TASK_LIMIT = 500
 SHOW = ("live", "overdue", "stale")  # the task list: the live ledger, its overdue tasks, the stale (未更新) tasks
 
 
+def _task_detail(wh: Warehouse, viewer: Viewer, region: str) -> list:
+    """The regions whose tasks the viewer may list under `region` (none under a region it may not open)."""
+    return scope_of(wh, viewer).detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
+
+
 def tasks(
     wh: Warehouse,
     viewer: Viewer,
@@ -184,8 +189,7 @@ def tasks(
     """
     if show not in SHOW:
         raise ValueError(f"show must be one of {SHOW}: {show!r}")
-    scope = scope_of(wh, viewer)
-    detail = scope.detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
+    detail = _task_detail(wh, viewer, region)
     return run(
         wh,
         f"""
@@ -211,8 +215,7 @@ def list_counts(wh: Warehouse, viewer: Viewer, period: str, region: str = PROVIN
     clerk looking at its city sees the city's totals but only its own county's tasks), so the filter's counts
     never promise rows the list hides. One counting query over the rows :func:`tasks` filters (same CTE, same
     detail scope, same 'live' / 'overdue' / 'stale' conditions)."""
-    scope = scope_of(wh, viewer)
-    detail = scope.detail if region == PROVINCE_CODE or may_see(wh, viewer, region) else []
+    detail = _task_detail(wh, viewer, region)
     row = run(
         wh,
         f"""
