@@ -356,6 +356,13 @@ RANK_GAP = "⋯"
 RANK_COLUMN = "rank_index"
 
 
+def heaviest(frame: pl.DataFrame, key: str, weight: pl.Expr, limit: int = HEAT_ROWS) -> set:
+    """The `limit` values of `key` whose rows add up to the most `weight` (ties by key): the rows a heat map or
+    calendar of more than HEAT_ROWS rows keeps."""
+    totals = frame.group_by(key).agg(weight.sum().alias("weight"))
+    return set(totals.sort(["weight", key], descending=[True, False]).head(limit)[key].to_list())
+
+
 def rank_window(
     data: pl.DataFrame, empty: pl.DataFrame, name_col: str, highlight: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
@@ -661,8 +668,7 @@ def heatmap(
     xs = list(x_order) if x_order is not None else sorted(set(frame[x_col].to_list()))
     ys = list(y_order) if y_order is not None else sorted(set(frame[y_col].to_list()))
     if len(ys) > row_limit:
-        totals = frame.group_by(y_col).agg(pl.col(rank_col or z_col).sum().alias("total"))
-        top = set(totals.sort(["total", y_col], descending=[True, False]).head(row_limit)[y_col].to_list())
+        top = heaviest(frame, y_col, pl.col(rank_col or z_col), row_limit)
         note = f"共 {len(ys):,} 行，显示{rank_word}最多的 {row_limit} 行"
         ys = [y for y in ys if y in top]
         subtitle = f"{subtitle} · {note}" if subtitle else note
@@ -771,8 +777,7 @@ def status_grid(
     xs = sorted(set(cells["_col"].to_list()))
     ys = list(y_order) if y_order is not None else list(dict.fromkeys(cells.sort("unit_code")["unit_name"].to_list()))
     if len(ys) > HEAT_ROWS:  # the units with the most late or missing reports (dashboard.format.HEAT_ROWS)
-        behind = cells.group_by("unit_name").agg(pl.col("cell_status").is_in(["late", "missing"]).sum().alias("n"))
-        top = set(behind.sort(["n", "unit_name"], descending=[True, False]).head(HEAT_ROWS)["unit_name"].to_list())
+        top = heaviest(cells, "unit_name", pl.col("cell_status").is_in(["late", "missing"]))
         note = f"共 {len(ys):,} 个单位，显示迟报、未报最多的 {HEAT_ROWS} 个"
         ys = [y for y in ys if y in top]
         cells = cells.filter(pl.col("unit_name").is_in(ys))

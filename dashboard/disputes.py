@@ -518,13 +518,9 @@ def heat_figure(frame: pl.DataFrame, kind: str, title: str = "", limit: int = HE
         return go.Figure()
     regions = frame.select("region_code", "region_name").unique().sort("region_code")
     if regions.height > limit:
-        top = (
-            frame.group_by("region_code")
-            .agg(pl.col("items").sum())
-            .sort(["items", "region_code"], descending=[True, False])
-            .head(limit)["region_code"]
-            .to_list()
-        )
+        from dashboard.charts import heaviest
+
+        top = heaviest(frame, "region_code", pl.col("items"), limit)
         regions = regions.filter(pl.col("region_code").is_in(top))
         frame = frame.filter(pl.col("region_code").is_in(top))
         title = f"{title}（数量最多的{limit}个地区）" if title else title

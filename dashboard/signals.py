@@ -385,11 +385,14 @@ def heat(
 def heat_rows(heat: pl.DataFrame, limit: int = HEAT_ROWS) -> tuple[list[str], str | None]:
     """The rows of a heat() frame to draw, in code order: all of them, or the `limit` with the highest risk score
     (ties by code), and a note saying how many were left out (None when none were)."""
-    totals = heat.group_by("row_code", "row_label").agg(pl.col("score").sum()).sort("row_code")
-    if totals.height <= limit:
-        return totals["row_label"].to_list(), None
-    kept = totals.sort(["score", "row_code"], descending=[True, False]).head(limit).sort("row_code")
-    return kept["row_label"].to_list(), f"共 {totals.height:,} 行，显示风险分值最高的 {limit} 行"
+    from dashboard.charts import heaviest
+
+    rows = heat.select("row_code", "row_label").unique().sort("row_code")
+    if rows.height <= limit:
+        return rows["row_label"].to_list(), None
+    kept = heaviest(heat, "row_code", pl.col("score"), limit)
+    shown = rows.filter(pl.col("row_code").is_in(kept))["row_label"].to_list()
+    return shown, f"共 {rows.height:,} 行，显示风险分值最高的 {limit} 行"
 
 
 def trend(
