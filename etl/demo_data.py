@@ -38,6 +38,8 @@ from typing import Iterator
 
 import numpy as np
 
+from etl.formdefs import load_form
+
 __all__ = ["Submission", "regions", "simulate", "credit_check_char", "make_credit_code"]
 
 REGIONS_CSV = Path(__file__).resolve().parents[1] / "warehouse" / "ref" / "regions.csv"
@@ -711,30 +713,8 @@ _B_MEASURES = (
     ("legal_stations", "legal_max", "legal"),
     ("small_firm_liaisons", "liaison_max", "liaison"),
 )
-B_KEYS = (
-    "above_scale_enterprises",
-    "above_scale_with_committee",
-    "union_100_enterprises",
-    "union_100_with_committee",
-    "joint_committees",
-    "parks",
-    "parks_with_org",
-    "small_firm_liaisons",
-    "townships",
-    "township_centers",
-    "township_windows",
-    "arbitration_courts",
-    "arbitration_with_center",
-    "arbitration_in_hub",
-    "legal_stations",
-    "chambers",
-    "chambers_with_org",
-    "mediators",
-    "mediators_fulltime",
-    "mediators_parttime",
-    "mediators_rostered",
-    "trained",
-)
+# form B's figures, from its definition (forms are data: a new column there is simulated here too)
+B_KEYS = tuple(c.key for c in load_form("B").sheet("组织建设").columns if c.type == "int")
 
 
 @functools.lru_cache(maxsize=8192)
