@@ -40,16 +40,8 @@ from pathlib import Path
 
 from common import RESULTS, ROOT, machine
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from dashboard.chart_images import CHROMIUM, CHROMIUM_ARGS  # importable once common has set the path
+
 PAGES = ["组织建设", "调解成效", "重大集体争议", "风险预警", "工作台账", "报送情况", "总览"]
 GOALS = {"sign_in_s": 2.5, "sign_in_vs_bare": 0.8, "page_click_s": 1.5, "filter_change_s": 1.0}
 TIMEOUT_MS = 60_000

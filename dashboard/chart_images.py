@@ -19,6 +19,18 @@ import plotly.graph_objects as go
 log = logging.getLogger(__name__)
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+# The Debian Chromium and the flags every headless run of it uses outside kaleido: screenshots
+# (tools/screenshots.py), the browser benchmark (bench/browser.py) and the browser tests.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_S = 60  # one image normally takes well under a second; a stuck browser must not hang a download forever
 
 # kaleido's server is a process-wide singleton fed through one task queue and one answer queue: two threads

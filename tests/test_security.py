@@ -31,6 +31,7 @@ from streamlit.testing.v1 import AppTest
 from auth import accounts
 from auth.sanitize import md_escape, neutralise_cell, neutralise_frame
 from auth.viewer import Viewer
+from dashboard.chart_images import CHROMIUM, CHROMIUM_ARGS
 from etl.regions import reference_index
 
 PASSWORD = "Correct-Horse-7"
@@ -727,16 +728,8 @@ def test_a_page_url_as_the_first_request_after_a_server_start_asks_for_sign_in(t
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
             )
             page = browser.new_page()
             for _ in range(60):  # wait for the server

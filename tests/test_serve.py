@@ -16,18 +16,11 @@ import urllib.request
 import pytest
 from conftest import ROOT, SAMPLES
 
+from dashboard.chart_images import CHROMIUM, CHROMIUM_ARGS
+
 CITY, CITY_PASSWORD = "tonghua_city", "Tonghua-2025x"
 ADMIN, ADMIN_PASSWORD = "boss", "Boss-Admin-2025"
 IDLE_SECONDS = 30  # [session] idle_minutes = 0.5 in the test's config
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 needs_chromium = pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium not installed (make browser)")
 
@@ -132,7 +125,7 @@ def test_a_signed_in_user_stays_signed_in_across_reload_new_tab_and_deep_link_un
     try:
         _wait_healthy(server, port)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             clerk = browser.new_context()
             page = clerk.new_page()
             # a pasted deep link while signed out: the login form, then the same page and filters

@@ -35,16 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from dashboard.chart_images import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - after the path set-up
+
 VIEWPORT = {"width": 1440, "height": 1000}
 # A phone as the leaders carry it: 390×844 CSS pixels (iPhone 12–15 class) drawn at 2× like a real screen. The user
 # agent must say "Mobile": Streamlit closes the sidebar after a navigation click only for a mobile user agent.
