@@ -25,6 +25,33 @@ POLARS_TYPES = {
 }
 
 
+# Column types of the rows a bulk load inserts into `files` and `versions` (one definition for both loads).
+FILE_SCHEMA = {
+    "file_id": pl.Utf8,
+    "sha256": pl.Utf8,
+    "file_name": pl.Utf8,
+    "size_bytes": pl.Int64,
+    "content": pl.Binary,
+    "received_at": pl.Datetime("us"),
+    "received_by": pl.Utf8,
+}
+VERSION_SCHEMA = {
+    "version_id": pl.Utf8,
+    "file_id": pl.Utf8,
+    "form": pl.Utf8,
+    "period": pl.Utf8,
+    "loaded_at": pl.Datetime("us"),
+    "loaded_by": pl.Utf8,
+    "row_counts": pl.Utf8,
+    "warnings": pl.Utf8,
+    "review_state": pl.Utf8,
+    "review_note": pl.Utf8,
+    "load_seq": pl.Int64,
+}
+VERSION_REGION_SCHEMA = {"version_id": pl.Utf8, "form": pl.Utf8, "period": pl.Utf8, "region_code": pl.Utf8}
+POINTER_SCHEMA = {"form": pl.Utf8, "period": pl.Utf8, "region_code": pl.Utf8, "version_id": pl.Utf8}
+
+
 def _frame(sheet: Sheet, rows: list[dict]) -> pl.DataFrame:
     schema = {"version_id": pl.Utf8, "period": pl.Utf8, "region_code": pl.Utf8, "source_row": pl.Int32}
     schema |= {c.key: POLARS_TYPES[c.sql_type] for c in sheet.stored_columns if c.key != "region_code"}
@@ -129,7 +156,6 @@ def _independent(items: list[VersionLoad]) -> bool:
 def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
     """What write_version does for each item, one statement per table for all of them (same rows, same order of
     load_seq). Only for independent items (_independent): no pointer written here is replaced inside the group."""
-    text, stamp = pl.Utf8, pl.Datetime("us")
     counts_current = pending_counts()
     files, versions, version_regions, current, approved = [], [], [], [], []
     tables: dict[str, tuple[Sheet, list[pl.DataFrame]]] = {}
@@ -175,19 +201,10 @@ def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
                 tables.setdefault(raw_table(sheet.definition), (sheet.definition, []))[1].append(
                     _frame(sheet.definition, rows)
                 )
-    pointer_schema = {"form": text, "period": text, "region_code": text, "version_id": text}
     new_files = pl.DataFrame(
         files,
         orient="row",
-        schema={
-            "file_id": text,
-            "sha256": text,
-            "file_name": text,
-            "size_bytes": pl.Int64,
-            "content": pl.Binary,
-            "received_at": stamp,
-            "received_by": text,
-        },
+        schema=FILE_SCHEMA,
     )
     cur.register("incoming_rows", new_files.to_arrow())
     cur.execute(
@@ -198,19 +215,7 @@ def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
     frame = pl.DataFrame(
         versions,
         orient="row",
-        schema={
-            "version_id": text,
-            "file_id": text,
-            "form": text,
-            "period": text,
-            "loaded_at": stamp,
-            "loaded_by": text,
-            "row_counts": text,
-            "warnings": text,
-            "review_state": text,
-            "review_note": text,
-            "load_seq": pl.Int64,
-        },
+        schema=VERSION_SCHEMA,
     )
     _insert(cur, "versions", frame.with_columns(pl.col("load_seq") + first_seq))
     _insert(
@@ -219,14 +224,14 @@ def _write_together(wh: Warehouse, cur, items: list[VersionLoad]) -> None:
         pl.DataFrame(
             version_regions,
             orient="row",
-            schema={"version_id": text, "form": text, "period": text, "region_code": text},
+            schema=VERSION_REGION_SCHEMA,
         ),
     )
     for table, (_, frames) in tables.items():
         _insert(cur, table, pl.concat(frames, how="vertical"))
     for table, pointers in (("current_versions", current), ("approved_versions", approved)):
         if pointers:
-            cur.register("incoming_rows", pl.DataFrame(pointers, orient="row", schema=pointer_schema).to_arrow())
+            cur.register("incoming_rows", pl.DataFrame(pointers, orient="row", schema=POINTER_SCHEMA).to_arrow())
             cur.execute(
                 f"delete from {table} where exists (select 1 from incoming_rows as i where i.form = "
                 f"{table}.form and i.period = {table}.period and i.region_code = {table}.region_code)"
@@ -395,39 +400,18 @@ def load_many(wh: Warehouse, loads: list[TrustedLoad]) -> int:
         for code in sorted(regions):
             version_regions.append((version_id, item.form.code, item.period, code))
             pointers.append((item.form.code, item.period, code, version_id))
-    text, stamp = pl.Utf8, pl.Datetime("us")
     meta = {
         "files": (
             files,
-            {
-                "file_id": text,
-                "sha256": text,
-                "file_name": text,
-                "size_bytes": pl.Int64,
-                "content": pl.Binary,
-                "received_at": stamp,
-                "received_by": text,
-            },
+            FILE_SCHEMA,
         ),
         "versions": (
             versions,
-            {
-                "version_id": text,
-                "file_id": text,
-                "form": text,
-                "period": text,
-                "loaded_at": stamp,
-                "loaded_by": text,
-                "row_counts": text,
-                "warnings": text,
-                "review_state": text,
-                "review_note": text,
-                "load_seq": pl.Int64,
-            },
+            VERSION_SCHEMA,
         ),
-        "version_regions": (version_regions, {"version_id": text, "form": text, "period": text, "region_code": text}),
-        "current_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
-        "approved_versions": (pointers, {"form": text, "period": text, "region_code": text, "version_id": text}),
+        "version_regions": (version_regions, VERSION_REGION_SCHEMA),
+        "current_versions": (pointers, POINTER_SCHEMA),
+        "approved_versions": (pointers, POINTER_SCHEMA),
     }
     with wh.write() as cur:
         first_seq = cur.execute(NEXT_SEQ).fetchall()[0][0]
