@@ -11,7 +11,7 @@ import json
 import polars as pl
 
 from auth.viewer import Viewer
-from dashboard.format import HEAT_ROWS
+from dashboard.format import FONT_FAMILY, HEAT_ROWS
 from etl.regions import PROVINCE_CODE, RegionIndex, read_industries
 from warehouse import labels
 from warehouse import signals as engine
@@ -395,6 +395,54 @@ def heat_rows(heat: pl.DataFrame, limit: int = HEAT_ROWS) -> tuple[list[str], st
     return shown, f"共 {rows.height:,} 行，显示风险分值最高的 {limit} 行"
 
 
+def heat_figure(heat: pl.DataFrame, rows: list[str]):
+    """The unit × industry heat map of a heat() frame, drawing `rows` (heat_rows): the number of open signals in
+    each cell, coloured by risk score, the levels on hover."""
+    import plotly.graph_objects as go
+
+    cols = list(dict.fromkeys(heat.sort("industry_code", nulls_last=True)["industry_label"].to_list()))
+    cell = {(r["row_label"], r["industry_label"]): r for r in heat.iter_rows(named=True)}
+    z, text, hover = [], [], []
+    for row in rows:
+        z.append([cell[(row, c)]["score"] if (row, c) in cell and cell[(row, c)]["n"] else None for c in cols])
+        text.append([str(cell[(row, c)]["n"]) if (row, c) in cell and cell[(row, c)]["n"] else "" for c in cols])
+        hover.append(
+            [
+                (
+                    f"{row} · {c}<br>未办结 {cell[(row, c)]['n']} 条："
+                    + "、".join(f"{LEVEL_NAMES[lv]} {cell[(row, c)][lv]}" for lv in LEVELS if cell[(row, c)][lv])
+                )
+                if (row, c) in cell and cell[(row, c)]["n"]
+                else f"{row} · {c}<br>无未办结预警"
+                for c in cols
+            ]
+        )
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=cols,
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            xgap=2,
+            ygap=2,
+            colorscale=[[0, "#fdf2e9"], [0.35, "#f5b041"], [0.7, "#e67e22"], [1, "#c0392b"]],
+            colorbar=dict(title=dict(text="风险分值"), thickness=12),
+        )
+    )
+    fig.update_layout(
+        height=max(260, 34 * len(rows) + 120),
+        margin=dict(l=10, r=10, t=10, b=10),
+        font=dict(family=FONT_FAMILY, size=13),
+        plot_bgcolor="white",
+        xaxis=dict(side="top", tickangle=0),
+        yaxis=dict(autorange="reversed"),
+    )
+    return fig
+
+
 def trend(
     wh: Warehouse,
     viewer: Viewer,
@@ -602,3 +650,35 @@ def rules_in_force() -> pl.DataFrame:
         ),
     ]
     return pl.DataFrame(rows, schema=["规则", "监测内容", "阈值"], orient="row")
+
+
+def trend_figure(trend: pl.DataFrame):
+    """Signals a month by level (a trend() frame), stacked bars, red on top."""
+    import datetime as dt
+
+    import plotly.graph_objects as go
+
+    from dashboard.format import period_label
+
+    fig = go.Figure()
+    for level in reversed(LEVELS):
+        part = trend.filter(pl.col("level") == level)
+        fig.add_bar(
+            x=[dt.date(int(p[:4]), int(p[5:]), 1) for p in part["period"]],
+            y=part["n"].to_list(),
+            name=LEVEL_NAMES[level],
+            marker_color=LEVEL_COLORS[level],
+            customdata=[period_label(p) for p in part["period"]],
+            hovertemplate="%{customdata}：%{y} 条" + LEVEL_NAMES[level] + "<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=320,
+        margin=dict(l=10, r=10, t=10, b=10),
+        font=dict(family=FONT_FAMILY, size=13),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", y=1.08, x=1, xanchor="right", traceorder="reversed"),
+        xaxis=dict(tickformat="%Y年%-m月", dtick="M6", tickangle=0),
+        yaxis=dict(title=None, gridcolor="#eef0f3"),
+    )
+    return fig

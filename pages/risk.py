@@ -3,9 +3,6 @@ by month and level, the filterable list, and one signal's evidence, history and 
 
 from __future__ import annotations
 
-import datetime as dt
-
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -71,48 +68,7 @@ with left:
         st.caption("所选范围内没有未办结的预警信号。")
     else:
         rows, left_out = sq.heat_rows(heat)
-        cols = list(dict.fromkeys(heat.sort("industry_code", nulls_last=True)["industry_label"].to_list()))
-        cell = {(r["row_label"], r["industry_label"]): r for r in heat.iter_rows(named=True)}
-        z, text, hover = [], [], []
-        for row in rows:
-            z.append([cell[(row, c)]["score"] if (row, c) in cell and cell[(row, c)]["n"] else None for c in cols])
-            text.append([str(cell[(row, c)]["n"]) if (row, c) in cell and cell[(row, c)]["n"] else "" for c in cols])
-            hover.append(
-                [
-                    (
-                        f"{row} · {c}<br>未办结 {cell[(row, c)]['n']} 条："
-                        + "、".join(
-                            f"{sq.LEVEL_NAMES[lv]} {cell[(row, c)][lv]}" for lv in sq.LEVELS if cell[(row, c)][lv]
-                        )
-                    )
-                    if (row, c) in cell and cell[(row, c)]["n"]
-                    else f"{row} · {c}<br>无未办结预警"
-                    for c in cols
-                ]
-            )
-        fig = go.Figure(
-            go.Heatmap(
-                z=z,
-                x=cols,
-                y=rows,
-                text=text,
-                texttemplate="%{text}",
-                customdata=hover,
-                hovertemplate="%{customdata}<extra></extra>",
-                xgap=2,
-                ygap=2,
-                colorscale=[[0, "#fdf2e9"], [0.35, "#f5b041"], [0.7, "#e67e22"], [1, "#c0392b"]],
-                colorbar=dict(title=dict(text="风险分值"), thickness=12),
-            )
-        )
-        fig.update_layout(
-            height=max(260, 34 * len(rows) + 120),
-            margin=dict(l=10, r=10, t=10, b=10),
-            font=dict(family=charts.FONT_FAMILY, size=13),
-            plot_bgcolor="white",
-            xaxis=dict(side="top", tickangle=0),
-            yaxis=dict(autorange="reversed"),
-        )
+        fig = sq.heat_figure(heat, rows)
         layout.plotly_chart(
             fig,
             config=charts.plotly_config("风险分布"),
@@ -129,27 +85,7 @@ with right:
     if trend.height == 0:
         st.caption("所选范围内还没有预警信号的记录。")
     else:
-        fig = go.Figure()
-        for level in reversed(sq.LEVELS):
-            part = trend.filter(pl.col("level") == level)
-            fig.add_bar(
-                x=[dt.date(int(p[:4]), int(p[5:]), 1) for p in part["period"]],
-                y=part["n"].to_list(),
-                name=sq.LEVEL_NAMES[level],
-                marker_color=sq.LEVEL_COLORS[level],
-                customdata=[fmt.period_label(p) for p in part["period"]],
-                hovertemplate="%{customdata}：%{y} 条" + sq.LEVEL_NAMES[level] + "<extra></extra>",
-            )
-        fig.update_layout(
-            barmode="stack",
-            height=320,
-            margin=dict(l=10, r=10, t=10, b=10),
-            font=dict(family=charts.FONT_FAMILY, size=13),
-            plot_bgcolor="white",
-            legend=dict(orientation="h", y=1.08, x=1, xanchor="right", traceorder="reversed"),
-            xaxis=dict(tickformat="%Y年%-m月", dtick="M6", tickangle=0),
-            yaxis=dict(title=None, gridcolor="#eef0f3"),
-        )
+        fig = sq.trend_figure(trend)
         layout.plotly_chart(
             fig,
             config=charts.plotly_config("各月预警信号数"),

@@ -232,6 +232,24 @@ def test_heat_has_a_row_per_unit_and_trend_counts_months(wh):
     assert sq.rules_in_force()["规则"].to_list() == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
 
 
+def test_heat_and_trend_figures_draw_the_counts_and_levels_of_their_frames(wh):
+    heat = sq.heat(wh, LEADER, period="2024-01")
+    rows, _ = sq.heat_rows(heat)
+    fig = sq.heat_figure(heat, rows)
+    drawn = {
+        (row, col): (count, tip.split("<br>")[1])
+        for row, counts, tips in zip(fig.data[0].y, fig.data[0].text, fig.data[0].customdata)
+        for col, count, tip in zip(fig.data[0].x, counts, tips)
+        if count
+    }
+    assert drawn == {
+        ("通化市", "批发零售"): ("1", "未办结 1 条：红色 1"),
+        ("松原市", "建筑"): ("1", "未办结 1 条：红色 1"),
+    }
+    trend = sq.trend_figure(sq.trend(wh, LEADER, period="2024-01"))
+    assert [(t.name, list(t.y)) for t in trend.data] == [("蓝色", []), ("黄色", []), ("橙色", []), ("红色", [2])]
+
+
 # ------------------------------------------------------------------ the page (AppTest)
 @pytest.fixture
 def page_db(tmp_path, monkeypatch):
